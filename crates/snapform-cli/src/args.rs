@@ -1,0 +1,154 @@
+//! Command-line arguments. Terraform's single-dash long flags (`-var-file=x`, `-check`) are
+//! accepted as well as `--flags`: [`normalize`] rewrites them before clap parses.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// snapform: plan and apply cloud snapshots and backups declared in HCL.
+#[derive(Debug, Parser)]
+#[command(name = "snapform", version, about, long_about = None, disable_help_subcommand = true)]
+pub struct Cli {
+    /// Switch to DIR before doing anything else.
+    #[arg(long, global = true, value_name = "DIR")]
+    pub chdir: Option<PathBuf>,
+
+    /// Never use colours.
+    #[arg(long, global = true)]
+    pub no_color: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check the configuration and report every problem.
+    Validate(ValidateArgs),
+    /// Rewrite .hcl files in the canonical style.
+    Fmt(FmtArgs),
+    /// Print snapform's version.
+    Version,
+    /// Print a shell completion script.
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
+    },
+}
+
+/// `-var` and `-var-file`, shared by every command that loads the configuration.
+#[derive(Debug, Args, Default)]
+pub struct VarArgs {
+    /// Set a variable: -var 'name=value'. May be repeated.
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    pub vars: Vec<String>,
+    /// Read variable values from a file. May be repeated.
+    #[arg(long = "var-file", value_name = "FILE")]
+    pub var_files: Vec<PathBuf>,
+}
+
+/// `snapform validate`.
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Print the diagnostics as JSON.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub vars: VarArgs,
+}
+
+/// `snapform fmt`.
+#[derive(Debug, Args)]
+pub struct FmtArgs {
+    /// Don't write; exit 3 when a file is not formatted, listing it.
+    #[arg(long)]
+    pub check: bool,
+    /// Print the changes as a unified diff.
+    #[arg(long)]
+    pub diff: bool,
+    /// Also format files in subdirectories.
+    #[arg(long)]
+    pub recursive: bool,
+    /// Write the formatted files back (-write=false only lists them).
+    #[arg(long, num_args = 0..=1, default_value_t = true, default_missing_value = "true", action = clap::ArgAction::Set)]
+    pub write: bool,
+    /// List the files that changed (-list=false to stay quiet).
+    #[arg(long, num_args = 0..=1, default_value_t = true, default_missing_value = "true", action = clap::ArgAction::Set)]
+    pub list: bool,
+    /// Files or directories to format; `-` reads standard input and writes standard output.
+    #[arg(value_name = "PATH", allow_hyphen_values = true)]
+    pub paths: Vec<PathBuf>,
+}
+
+/// Rewrites Terraform-style `-flag` and `-flag=value` into `--flag` forms; leaves `-` (stdin),
+/// short flags such as `-h`, and everything after `--` alone.
+pub fn normalize(args: impl IntoIterator<Item = OsString>) -> Vec<OsString> {
+    let mut res = Vec::new();
+    let mut passthrough = false;
+    for (idx, arg) in args.into_iter().enumerate() {
+        if idx == 0 || passthrough {
+            res.push(arg);
+            continue;
+        }
+        match arg.to_str() {
+            Some("--") => {
+                passthrough = true;
+                res.push(arg);
+            }
+            Some(text)
+                if text.len() > 2
+                    && text.starts_with('-')
+                    && !text.starts_with("--")
+                    && text.as_bytes()[1].is_ascii_alphabetic() =>
+            {
+                res.push(OsString::from(format!("-{text}")));
+            }
+            _ => res.push(arg),
+        }
+    }
+    res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn norm(args: &[&str]) -> Vec<String> {
+        normalize(args.iter().map(OsString::from))
+            .into_iter()
+            .map(|arg| arg.into_string().expect("utf-8"))
+            .collect()
+    }
+
+    #[test]
+    fn terraform_flags_become_long_flags() {
+        assert_eq!(
+            norm(&[
+                "snapform",
+                "-chdir=x",
+                "fmt",
+                "-check",
+                "-write=false",
+                "-",
+                "-h",
+                "--diff"
+            ]),
+            [
+                "snapform",
+                "--chdir=x",
+                "fmt",
+                "--check",
+                "--write=false",
+                "-",
+                "-h",
+                "--diff"
+            ]
+        );
+        assert_eq!(
+            norm(&["snapform", "fmt", "--", "-odd"]),
+            ["snapform", "fmt", "--", "-odd"]
+        );
+    }
+}

@@ -1,0 +1,82 @@
+//! The `snapform` binary: parses arguments, runs one command, prints errors, exits.
+//!
+//! Exit codes follow Terraform: 0 success, 1 error, 2 changes present (`plan
+//! -detailed-exitcode`), 3 files not formatted (`fmt -check`). A closed stdout (`snapform plan
+//! | head`) exits 0 quietly.
+
+mod args;
+mod commands;
+mod env;
+mod view;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::{CommandFactory, Parser};
+
+use crate::args::{Cli, Command};
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse_from(args::normalize(std::env::args_os())) {
+        Ok(cli) => cli,
+        Err(error) => {
+            let _ = error.print();
+            return ExitCode::from(if error.use_stderr() { 1 } else { 0 });
+        }
+    };
+    if cli.no_color || env::no_color() {
+        console::set_colors_enabled(false);
+        console::set_colors_enabled_stderr(false);
+    }
+    match run(cli) {
+        Ok(code) => ExitCode::from(u8::try_from(code).unwrap_or(1)),
+        Err(error) => {
+            if is_broken_pipe(&error) {
+                return ExitCode::SUCCESS;
+            }
+            let mut stderr = std::io::stderr().lock();
+            let _ = writeln!(
+                stderr,
+                "{} {error}",
+                console::style("error:").for_stderr().red().bold()
+            );
+            for cause in error.chain().skip(1) {
+                let _ = writeln!(stderr, "  caused by: {cause}");
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<i32> {
+    if let Some(dir) = &cli.chdir {
+        std::env::set_current_dir(dir).map_err(|error| {
+            anyhow::anyhow!("cannot switch to -chdir={}: {error}", dir.display())
+        })?;
+    }
+    match &cli.command {
+        Command::Validate(args) => commands::validate::run(args),
+        Command::Fmt(_) => anyhow::bail!("fmt is not available in this build"),
+        Command::Version => {
+            writeln!(std::io::stdout(), "snapform v{}", env!("CARGO_PKG_VERSION"))?;
+            Ok(0)
+        }
+        Command::Completions { shell } => {
+            clap_complete::generate(
+                *shell,
+                &mut Cli::command(),
+                "snapform",
+                &mut std::io::stdout(),
+            );
+            Ok(0)
+        }
+    }
+}
+
+fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}

@@ -1,0 +1,172 @@
+//! Renders diagnostics: `file:LINE:COL: error: message`, the source line with the span
+//! underlined, and a help line; or the same as JSON for tools.
+
+use console::{Style, style};
+use serde_json::json;
+use snapform_core::{Diagnostic, Label, Severity, SourceMap};
+
+/// Renders diagnostics for people.
+pub fn render_human(diagnostics: &[Diagnostic], sources: &SourceMap) -> String {
+    let mut res = String::new();
+    for diagnostic in diagnostics {
+        render_one(&mut res, diagnostic, sources);
+    }
+    res
+}
+
+fn severity_style(severity: Severity) -> (Style, &'static str) {
+    match severity {
+        Severity::Error => (Style::new().for_stderr().red().bold(), "error"),
+        Severity::Warning => (Style::new().for_stderr().yellow().bold(), "warning"),
+    }
+}
+
+fn render_one(out: &mut String, diagnostic: &Diagnostic, sources: &SourceMap) {
+    let (severity_style, severity) = severity_style(diagnostic.severity);
+    let bold = Style::new().for_stderr().bold();
+    match &diagnostic.primary {
+        Some(label) => {
+            let location = sources.location(label.span.file, label.span.start);
+            out.push_str(&format!(
+                "{}: {}: {}\n",
+                bold.apply_to(format!(
+                    "{}:{}:{}",
+                    sources.name(label.span.file),
+                    location.line,
+                    location.column
+                )),
+                severity_style.apply_to(severity),
+                bold.apply_to(&diagnostic.message)
+            ));
+            render_snippet(out, label, sources, '^', &severity_style);
+        }
+        None => {
+            out.push_str(&format!(
+                "{}: {}\n",
+                severity_style.apply_to(severity),
+                bold.apply_to(&diagnostic.message)
+            ));
+        }
+    }
+    for label in &diagnostic.secondary {
+        let location = sources.location(label.span.file, label.span.start);
+        out.push_str(&format!(
+            "{}: {}: {}\n",
+            bold.apply_to(format!(
+                "{}:{}:{}",
+                sources.name(label.span.file),
+                location.line,
+                location.column
+            )),
+            style("note").for_stderr().cyan().bold(),
+            label.message
+        ));
+        render_snippet(
+            out,
+            &Label {
+                message: String::new(),
+                ..label.clone()
+            },
+            sources,
+            '-',
+            &Style::new().for_stderr().cyan(),
+        );
+    }
+    if let Some(help) = &diagnostic.help {
+        out.push_str(&format!(
+            "  {} {help}\n",
+            style("help:").for_stderr().cyan().bold()
+        ));
+    }
+    out.push('\n');
+}
+
+/// The source line of the label's start with the span underlined (to the end of that line when
+/// the span goes on).
+fn render_snippet(
+    out: &mut String,
+    label: &Label,
+    sources: &SourceMap,
+    marker: char,
+    marker_style: &Style,
+) {
+    let file = label.span.file;
+    let start = sources.location(file, label.span.start);
+    let end = sources.location(file, label.span.end);
+    let line = sources.line_text(file, start.line);
+    let line_chars = line.chars().count();
+    let from = (start.column as usize).saturating_sub(1).min(line_chars);
+    let to = if end.line == start.line {
+        (end.column as usize).saturating_sub(1).min(line_chars)
+    } else {
+        line_chars
+    };
+    let width = to.saturating_sub(from).max(1);
+    let gutter = start.line.to_string();
+    let pad = " ".repeat(gutter.len());
+    let blue = Style::new().for_stderr().blue().bold();
+    // Tabs would misalign the underline, so show them as single spaces.
+    let shown: String = line
+        .chars()
+        .map(|ch| if ch == '\t' { ' ' } else { ch })
+        .collect();
+    out.push_str(&format!("{pad} {}\n", blue.apply_to("|")));
+    out.push_str(&format!(
+        "{} {} {shown}\n",
+        blue.apply_to(&gutter),
+        blue.apply_to("|")
+    ));
+    let underline: String = std::iter::repeat_n(marker, width).collect();
+    let mut marker_line = format!(
+        "{pad} {} {}{}",
+        blue.apply_to("|"),
+        " ".repeat(from),
+        marker_style.apply_to(underline)
+    );
+    if !label.message.is_empty() {
+        marker_line.push(' ');
+        marker_line.push_str(&marker_style.apply_to(&label.message).to_string());
+    }
+    out.push_str(marker_line.trim_end());
+    out.push('\n');
+}
+
+/// The `validate -json` document: Terraform's shape (`valid`, `error_count`, `diagnostics` with
+/// `summary`, `detail`, `range`), plus `code`, `message` and `file` on each diagnostic.
+pub fn render_json(diagnostics: &[Diagnostic], sources: &SourceMap) -> serde_json::Value {
+    let n_errors = diagnostics.iter().filter(|d| d.is_error()).count();
+    let rendered: Vec<serde_json::Value> = diagnostics
+        .iter()
+        .map(|diagnostic| {
+            let mut entry = json!({
+                "severity": match diagnostic.severity { Severity::Error => "error", Severity::Warning => "warning" },
+                "code": diagnostic.code,
+                "message": diagnostic.message,
+                "summary": diagnostic.message,
+                "detail": diagnostic.help.clone().unwrap_or_default(),
+            });
+            if let Some(help) = &diagnostic.help {
+                entry["help"] = json!(help);
+            }
+            if let Some(label) = &diagnostic.primary {
+                let file = label.span.file;
+                let start = sources.location(file, label.span.start);
+                let end = sources.location(file, label.span.end);
+                entry["file"] = json!(sources.name(file));
+                entry["range"] = json!({
+                    "filename": sources.name(file),
+                    "start": {"line": start.line, "column": start.column, "byte": label.span.start},
+                    "end": {"line": end.line, "column": end.column, "byte": label.span.end},
+                });
+            }
+            entry
+        })
+        .collect();
+    json!({
+        "format_version": "1.0",
+        "valid": n_errors == 0,
+        "error_count": n_errors,
+        "warning_count": diagnostics.len() - n_errors,
+        "diagnostics": rendered,
+    })
+}

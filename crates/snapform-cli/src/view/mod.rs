@@ -1,0 +1,3 @@
+//! Everything the user sees: diagnostics, plans and progress are rendered here and only here.
+
+pub mod diagnostics;

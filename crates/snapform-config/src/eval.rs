@@ -1,0 +1,1065 @@
+//! Evaluates hcl-edit expressions to [`Value`]s, keeping spans for every error and carrying
+//! unknown values through operators, templates and functions.
+//!
+//! We evaluate the hcl-edit tree directly rather than converting to `hcl::Expression` and using
+//! `hcl::eval`, because that evaluator loses positions and cannot represent values that are
+//! unknown until apply.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use hcl::edit::expr::{
+    BinaryOperator, Expression, ForExpr, ObjectKey, TraversalOperator, UnaryOperator,
+};
+use hcl::edit::template::{Directive, Element, Template};
+use snapform_core::schema::{ResourceSchema, resource_schema};
+use snapform_core::{Diagnostic, FileId, ResourceAddr, Span, Value};
+
+use crate::functions;
+use crate::suggest::did_you_mean;
+
+/// How a declared resource expands, as far as references to it care.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum RefShape {
+    /// Neither `count` nor `for_each`: `type.name.attr`.
+    Single,
+    /// `count`: `type.name[0].attr`.
+    Counted,
+    /// `for_each`: `type.name["key"].attr`.
+    Keyed,
+}
+
+/// The resources a configuration declares, for resolving references.
+pub(crate) type ResourceTable = BTreeMap<ResourceAddr, (RefShape, &'static ResourceSchema)>;
+
+/// Everything an expression can refer to.
+pub(crate) struct Scope<'a> {
+    pub file: FileId,
+    pub variables: &'a BTreeMap<String, Value>,
+    /// Values of locals evaluated so far; a declared local that failed is absent and reads as
+    /// unknown so one mistake does not cascade.
+    pub locals: &'a BTreeMap<String, Value>,
+    pub declared_locals: &'a BTreeSet<String>,
+    pub resources: &'a ResourceTable,
+    /// `each.key` and `each.value` inside a resource with `for_each`.
+    pub each: Option<(Value, Value)>,
+    /// `count.index` inside a resource with `count` (unknown for a placeholder instance).
+    pub count_index: Option<Value>,
+    /// Whether resource references are allowed here (they are not in variable defaults).
+    pub allow_resources: bool,
+    /// What `var.*` and `local.*` may not be used in, if anything (for messages).
+    pub forbid_named_values: Option<&'static str>,
+}
+
+impl<'a> Scope<'a> {
+    /// A scope with nothing in it, for variable defaults and literal-only places.
+    pub fn empty(
+        file: FileId,
+        nothing: &'a BTreeMap<String, Value>,
+        no_locals: &'a BTreeSet<String>,
+        no_resources: &'a ResourceTable,
+        what: &'static str,
+    ) -> Scope<'a> {
+        Scope {
+            file,
+            variables: nothing,
+            locals: nothing,
+            declared_locals: no_locals,
+            resources: no_resources,
+            each: None,
+            count_index: None,
+            allow_resources: false,
+            forbid_named_values: Some(what),
+        }
+    }
+}
+
+/// Result of evaluating one expression: the value, or the first problem found in it.
+pub(crate) type EvalResult = Result<Value, Box<Diagnostic>>;
+
+/// The byte span of an hcl-edit node, in `file`.
+pub(crate) fn span_of(file: FileId, node: &impl hcl::edit::Span) -> Span {
+    Span::new(file, node.span().unwrap_or(0..0))
+}
+
+/// Evaluates `expr` in `scope`.
+pub(crate) fn evaluate(expr: &Expression, scope: &Scope<'_>) -> EvalResult {
+    Evaluator {
+        scope,
+        locals: Vec::new(),
+    }
+    .eval(expr)
+}
+
+struct Evaluator<'s, 'a> {
+    scope: &'s Scope<'a>,
+    /// Variables bound by `for` expressions and template `for` directives, innermost last.
+    locals: Vec<(String, Value)>,
+}
+
+fn err(code: &'static str, message: impl Into<String>, span: Span) -> Box<Diagnostic> {
+    Box::new(Diagnostic::error(code, message, span))
+}
+
+impl Evaluator<'_, '_> {
+    fn span(&self, node: &impl hcl::edit::Span) -> Span {
+        span_of(self.scope.file, node)
+    }
+
+    fn eval(&mut self, expr: &Expression) -> EvalResult {
+        match expr {
+            Expression::Null(_) => Ok(Value::Null),
+            Expression::Bool(flag) => Ok(Value::Bool(*flag.value())),
+            Expression::Number(number) => Ok(Value::Number(number.value().as_f64().unwrap_or(0.0))),
+            Expression::String(text) => Ok(Value::String(text.value().clone())),
+            Expression::Array(array) => {
+                let mut items = Vec::with_capacity(array.len());
+                for item in array.iter() {
+                    items.push(self.eval(item)?);
+                }
+                Ok(Value::List(items))
+            }
+            Expression::Object(object) => {
+                let mut entries = BTreeMap::new();
+                for (key, value) in object.iter() {
+                    let key_text = match key {
+                        ObjectKey::Ident(ident) => ident.value().as_str().to_owned(),
+                        ObjectKey::Expression(key_expr) => match self.eval(key_expr)? {
+                            Value::Unknown => return Ok(Value::Unknown),
+                            other => other.to_template_string().ok_or_else(|| {
+                                err(
+                                    "invalid-object-key",
+                                    format!(
+                                        "an object key must be a string, got a {}",
+                                        other.type_name()
+                                    ),
+                                    self.span(key_expr),
+                                )
+                            })?,
+                        },
+                    };
+                    let value = self.eval(value.expr())?;
+                    entries.insert(key_text, value);
+                }
+                Ok(Value::Map(entries))
+            }
+            Expression::StringTemplate(template) => self.eval_template(template),
+            Expression::HeredocTemplate(heredoc) => self.eval_template(&heredoc.template),
+            Expression::Parenthesis(inner) => self.eval(inner.inner()),
+            Expression::Variable(ident) => self.eval_traversal(expr, &[], self.span(ident)),
+            Expression::Conditional(cond) => {
+                let test = self.eval(&cond.cond_expr)?;
+                match test {
+                    Value::Bool(true) => self.eval(&cond.true_expr),
+                    Value::Bool(false) => self.eval(&cond.false_expr),
+                    Value::Unknown => {
+                        // Both branches are still checked for mistakes.
+                        self.eval(&cond.true_expr)?;
+                        self.eval(&cond.false_expr)?;
+                        Ok(Value::Unknown)
+                    }
+                    other => Err(err(
+                        "type-mismatch",
+                        format!("the condition must be a bool, got a {}", other.type_name()),
+                        self.span(&cond.cond_expr),
+                    )),
+                }
+            }
+            Expression::FuncCall(call) => {
+                let name = call.name.name.value().as_str();
+                let span = self.span(call.as_ref());
+                if call.name.is_namespaced() {
+                    return Err(err(
+                        "unknown-function",
+                        format!(
+                            "unknown function `{}::{name}`",
+                            call.name
+                                .namespace
+                                .iter()
+                                .map(|part| part.value().as_str())
+                                .collect::<Vec<_>>()
+                                .join("::")
+                        ),
+                        span,
+                    ));
+                }
+                let mut args = Vec::with_capacity(call.args.len());
+                for arg in call.args.iter() {
+                    args.push((self.eval(arg)?, self.span(arg)));
+                }
+                if call.args.expand_final() {
+                    let Some((last, last_span)) = args.pop() else {
+                        return Err(err("function-arguments", "`...` needs an argument", span));
+                    };
+                    match last {
+                        Value::List(items) | Value::Set(items) => {
+                            args.extend(items.into_iter().map(|item| (item, last_span)))
+                        }
+                        Value::Unknown => return Ok(Value::Unknown),
+                        other => {
+                            return Err(err(
+                                "function-arguments",
+                                format!("`...` expands a list, got a {}", other.type_name()),
+                                last_span,
+                            ));
+                        }
+                    }
+                }
+                functions::call(name, &args, span)
+            }
+            Expression::Traversal(traversal) => self.eval_traversal(
+                &traversal.expr,
+                &traversal.operators,
+                self.span(traversal.as_ref()),
+            ),
+            Expression::UnaryOp(op) => {
+                let operand = self.eval(&op.expr)?;
+                match (op.operator.value(), operand) {
+                    (_, Value::Unknown) => Ok(Value::Unknown),
+                    (UnaryOperator::Neg, Value::Number(number)) => Ok(Value::Number(-number)),
+                    (UnaryOperator::Not, Value::Bool(flag)) => Ok(Value::Bool(!flag)),
+                    (operator, other) => Err(err(
+                        "type-mismatch",
+                        format!(
+                            "`{}` needs a {}, got a {}",
+                            operator.as_str(),
+                            if *operator == UnaryOperator::Neg {
+                                "number"
+                            } else {
+                                "bool"
+                            },
+                            other.type_name()
+                        ),
+                        self.span(&op.expr),
+                    )),
+                }
+            }
+            Expression::BinaryOp(op) => {
+                let lhs = self.eval(&op.lhs_expr)?;
+                let rhs = self.eval(&op.rhs_expr)?;
+                binary(*op.operator.value(), lhs, rhs)
+                    .map_err(|message| err("type-mismatch", message, self.span(op.as_ref())))
+            }
+            Expression::ForExpr(for_expr) => self.eval_for(for_expr),
+        }
+    }
+
+    fn lookup_local(&self, name: &str) -> Option<&Value> {
+        self.locals
+            .iter()
+            .rev()
+            .find(|(bound, _)| bound == name)
+            .map(|(_, value)| value)
+    }
+
+    /// Evaluates `root` followed by `operators`; `span` covers the whole traversal.
+    fn eval_traversal(
+        &mut self,
+        root: &Expression,
+        operators: &[hcl::edit::Decorated<TraversalOperator>],
+        span: Span,
+    ) -> EvalResult {
+        let Expression::Variable(ident) = root else {
+            let value = self.eval(root)?;
+            return self.apply_operators(value, operators);
+        };
+        let name = ident.value().as_str();
+        if let Some(bound) = self.lookup_local(name) {
+            let value = bound.clone();
+            return self.apply_operators(value, operators);
+        }
+        let first_attr = match operators.first().map(|op| op.value()) {
+            Some(TraversalOperator::GetAttr(attr)) => Some(attr.value().as_str()),
+            _ => None,
+        };
+        let rest = operators.get(1..).unwrap_or(&[]);
+        match name {
+            "var" | "local" => {
+                if let Some(what) = self.scope.forbid_named_values {
+                    return Err(err(
+                        "invalid-reference",
+                        format!("{what} cannot refer to `{name}.*`"),
+                        span,
+                    )
+                    .with_help_boxed("use a literal value here"));
+                }
+                let Some(attr) = first_attr else {
+                    return Err(err(
+                        "invalid-reference",
+                        format!("`{name}` must be followed by `.NAME`"),
+                        span,
+                    ));
+                };
+                let value = if name == "var" {
+                    match self.scope.variables.get(attr) {
+                        Some(value) => value.clone(),
+                        None => {
+                            return Err(err(
+                                "undeclared-variable",
+                                format!("reference to undeclared variable `{attr}`"),
+                                span,
+                            )
+                            .with_help_boxed(did_you_mean(
+                                attr,
+                                self.scope.variables.keys().map(String::as_str),
+                                &format!("declare it with a `variable \"{attr}\"` block"),
+                            )));
+                        }
+                    }
+                } else if let Some(value) = self.scope.locals.get(attr) {
+                    value.clone()
+                } else if self.scope.declared_locals.contains(attr) {
+                    Value::Unknown
+                } else {
+                    return Err(err(
+                        "undeclared-local",
+                        format!("reference to undeclared local value `{attr}`"),
+                        span,
+                    )
+                    .with_help_boxed(did_you_mean(
+                        attr,
+                        self.scope.declared_locals.iter().map(String::as_str),
+                        &format!("declare it in a `locals` block as `{attr} = ...`"),
+                    )));
+                };
+                self.apply_operators(value, rest)
+            }
+            "each" => {
+                let Some((key, value)) = &self.scope.each else {
+                    return Err(err(
+                        "invalid-reference",
+                        "`each` can only be used in a resource with `for_each`",
+                        span,
+                    ));
+                };
+                let picked = match first_attr {
+                    Some("key") => key.clone(),
+                    Some("value") => value.clone(),
+                    _ => {
+                        return Err(err(
+                            "invalid-reference",
+                            "`each` has only `each.key` and `each.value`",
+                            span,
+                        ));
+                    }
+                };
+                self.apply_operators(picked, rest)
+            }
+            "count" => {
+                let Some(index) = self.scope.count_index.clone() else {
+                    return Err(err(
+                        "invalid-reference",
+                        "`count.index` can only be used in a resource with `count`",
+                        span,
+                    ));
+                };
+                if first_attr != Some("index") {
+                    return Err(err(
+                        "invalid-reference",
+                        "`count` has only `count.index`",
+                        span,
+                    ));
+                }
+                self.apply_operators(index, rest)
+            }
+            "data" => Err(err(
+                "unsupported-reference",
+                "data sources are not supported by snapform",
+                span,
+            )),
+            "self" | "path" | "terraform" => Err(err(
+                "unsupported-reference",
+                format!("`{name}` references are not supported by snapform"),
+                span,
+            )),
+            _ => self.eval_resource_reference(name, operators, span),
+        }
+    }
+
+    fn eval_resource_reference(
+        &mut self,
+        type_name: &str,
+        operators: &[hcl::edit::Decorated<TraversalOperator>],
+        span: Span,
+    ) -> EvalResult {
+        let Some(schema) = resource_schema(type_name) else {
+            return Err(err(
+                "unknown-reference",
+                format!("unknown name `{type_name}`"),
+                span,
+            )
+            .with_help_boxed(
+                "references start with `var.`, `local.`, `each.`, `count.` or a resource type such as `tencentcloud_cbs_disk_backup.NAME`",
+            ));
+        };
+        if !self.scope.allow_resources {
+            return Err(err(
+                "invalid-reference",
+                format!(
+                    "{} cannot refer to resources",
+                    self.scope.forbid_named_values.unwrap_or("this expression")
+                ),
+                span,
+            ));
+        }
+        let Some(TraversalOperator::GetAttr(name)) = operators.first().map(|op| op.value()) else {
+            return Err(err(
+                "invalid-reference",
+                format!("`{type_name}` must be followed by `.NAME`"),
+                span,
+            ));
+        };
+        let addr = ResourceAddr::new(type_name, name.value().as_str());
+        let Some((shape, _)) = self.scope.resources.get(&addr) else {
+            let declared: Vec<&str> = self
+                .scope
+                .resources
+                .keys()
+                .filter(|candidate| candidate.type_name == type_name)
+                .map(|candidate| candidate.name.as_str())
+                .collect();
+            return Err(err(
+                "undeclared-resource",
+                format!("reference to undeclared resource `{addr}`"),
+                span,
+            )
+            .with_help_boxed(did_you_mean(
+                &addr.name,
+                declared.iter().copied(),
+                &format!(
+                    "declare it with a `resource \"{type_name}\" \"{}\"` block",
+                    addr.name
+                ),
+            )));
+        };
+        let mut rest = &operators[1..];
+        // An instance key or splat comes first for expanded resources.
+        match (shape, rest.first().map(|op| op.value())) {
+            (RefShape::Single, _) => {}
+            (_, Some(TraversalOperator::Index(index_expr))) => {
+                let key = self.eval(index_expr)?;
+                let key_ok = match (shape, &key) {
+                    (RefShape::Counted, Value::Number(number)) => {
+                        number.fract() == 0.0 && *number >= 0.0
+                    }
+                    (RefShape::Keyed, Value::String(_)) => true,
+                    (_, Value::Unknown) => true,
+                    _ => false,
+                };
+                if !key_ok {
+                    let wanted = if *shape == RefShape::Counted {
+                        "a whole number (count.index)"
+                    } else {
+                        "a string key (each.key)"
+                    };
+                    return Err(err(
+                        "invalid-index",
+                        format!("instances of `{addr}` are indexed by {wanted}, got {key}"),
+                        self.span(index_expr),
+                    ));
+                }
+                rest = &rest[1..];
+            }
+            (_, Some(TraversalOperator::LegacyIndex(_))) if *shape == RefShape::Counted => {
+                rest = &rest[1..];
+            }
+            // The whole collection of instances, for example to iterate with `for`.
+            (_, None) => return Ok(Value::Unknown),
+            (_, Some(TraversalOperator::FullSplat(_) | TraversalOperator::AttrSplat(_))) => {
+                rest = &rest[1..];
+                self.check_attribute(schema, &addr, rest, span)?;
+                return Ok(Value::Unknown);
+            }
+            _ => {
+                let how = if *shape == RefShape::Counted {
+                    "[count.index] or [0]"
+                } else {
+                    "[each.key] or [\"KEY\"]"
+                };
+                return Err(err(
+                    "missing-instance-key",
+                    format!(
+                        "`{addr}` has {}, so its attributes must be read from one instance",
+                        if *shape == RefShape::Counted {
+                            "`count`"
+                        } else {
+                            "`for_each`"
+                        }
+                    ),
+                    span,
+                )
+                .with_help_boxed(format!(
+                    "write `{addr}{how}.ATTRIBUTE`, or `{addr}[*].ATTRIBUTE` for all of them"
+                )));
+            }
+        }
+        self.check_attribute(schema, &addr, rest, span)?;
+        Ok(Value::Unknown)
+    }
+
+    /// Checks that the attribute read from a resource exists.
+    fn check_attribute(
+        &self,
+        schema: &ResourceSchema,
+        addr: &ResourceAddr,
+        rest: &[hcl::edit::Decorated<TraversalOperator>],
+        span: Span,
+    ) -> Result<(), Box<Diagnostic>> {
+        if let Some(TraversalOperator::GetAttr(attr)) = rest.first().map(|op| op.value()) {
+            let attr = attr.value().as_str();
+            if !schema.has_attribute(attr) {
+                return Err(err(
+                    "unknown-attribute",
+                    format!("`{addr}` has no attribute `{attr}`"),
+                    span,
+                )
+                .with_help_boxed(did_you_mean(
+                    attr,
+                    schema.attribute_names().into_iter(),
+                    &format!("its attributes are {}", schema.attribute_names().join(", ")),
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    fn apply_operators(
+        &mut self,
+        mut value: Value,
+        operators: &[hcl::edit::Decorated<TraversalOperator>],
+    ) -> EvalResult {
+        for (idx, operator) in operators.iter().enumerate() {
+            let op_span = self.span(operator);
+            value = match operator.value() {
+                TraversalOperator::GetAttr(attr) => get_attr(value, attr.value().as_str())
+                    .map_err(|m| err("invalid-attribute", m, op_span))?,
+                TraversalOperator::Index(index_expr) => {
+                    let key = self.eval(index_expr)?;
+                    index(value, &key).map_err(|m| err("invalid-index", m, op_span))?
+                }
+                TraversalOperator::LegacyIndex(position) => {
+                    index(value, &Value::Number(*position.value() as f64))
+                        .map_err(|m| err("invalid-index", m, op_span))?
+                }
+                TraversalOperator::AttrSplat(_) | TraversalOperator::FullSplat(_) => {
+                    let rest = &operators[idx + 1..];
+                    let items = match value {
+                        Value::Unknown => return Ok(Value::Unknown),
+                        Value::Null => Vec::new(),
+                        Value::List(items) | Value::Set(items) => items,
+                        other => vec![other],
+                    };
+                    let mut res = Vec::with_capacity(items.len());
+                    for item in items {
+                        res.push(self.apply_operators(item, rest)?);
+                    }
+                    return Ok(Value::List(res));
+                }
+            };
+        }
+        Ok(value)
+    }
+
+    fn eval_template(&mut self, template: &Template) -> EvalResult {
+        // A template that is exactly one interpolation yields the value itself, unconverted.
+        if let Some(Element::Interpolation(interp)) = template.as_single_element() {
+            return self.eval(&interp.expr);
+        }
+        let mut res = String::new();
+        let mut unknown = false;
+        self.render_template(template, &mut res, &mut unknown)?;
+        if unknown {
+            Ok(Value::Unknown)
+        } else {
+            Ok(Value::String(res))
+        }
+    }
+
+    fn render_template(
+        &mut self,
+        template: &Template,
+        out: &mut String,
+        unknown: &mut bool,
+    ) -> Result<(), Box<Diagnostic>> {
+        for element in template.iter() {
+            match element {
+                Element::Literal(text) => out.push_str(text.value()),
+                Element::Interpolation(interp) => {
+                    let value = self.eval(&interp.expr)?;
+                    self.push_template_value(&value, out, unknown, self.span(&interp.expr))?;
+                }
+                Element::Directive(directive) => match directive.as_ref() {
+                    Directive::If(if_directive) => {
+                        let cond = self.eval(&if_directive.if_expr.cond_expr)?;
+                        match cond {
+                            Value::Bool(true) => {
+                                self.render_template(&if_directive.if_expr.template, out, unknown)?
+                            }
+                            Value::Bool(false) => {
+                                if let Some(else_expr) = &if_directive.else_expr {
+                                    self.render_template(&else_expr.template, out, unknown)?;
+                                }
+                            }
+                            Value::Unknown => *unknown = true,
+                            other => {
+                                return Err(err(
+                                    "type-mismatch",
+                                    format!(
+                                        "the `%{{ if }}` condition must be a bool, got a {}",
+                                        other.type_name()
+                                    ),
+                                    self.span(&if_directive.if_expr.cond_expr),
+                                ));
+                            }
+                        }
+                    }
+                    Directive::For(for_directive) => {
+                        let for_expr = &for_directive.for_expr;
+                        let collection = self.eval(&for_expr.collection_expr)?;
+                        let pairs = match iterate(collection) {
+                            Ok(Some(pairs)) => pairs,
+                            Ok(None) => {
+                                *unknown = true;
+                                continue;
+                            }
+                            Err(message) => {
+                                return Err(err(
+                                    "type-mismatch",
+                                    message,
+                                    self.span(&for_expr.collection_expr),
+                                ));
+                            }
+                        };
+                        for (key, value) in pairs {
+                            let n_bound = self.bind(
+                                for_expr.key_var.as_ref().map(|v| v.value().as_str()),
+                                key,
+                                for_expr.value_var.value().as_str(),
+                                value,
+                            );
+                            let rendered = self.render_template(&for_expr.template, out, unknown);
+                            self.locals.truncate(self.locals.len() - n_bound);
+                            rendered?;
+                        }
+                    }
+                },
+            }
+        }
+        Ok(())
+    }
+
+    fn push_template_value(
+        &self,
+        value: &Value,
+        out: &mut String,
+        unknown: &mut bool,
+        span: Span,
+    ) -> Result<(), Box<Diagnostic>> {
+        match value {
+            Value::Unknown => {
+                *unknown = true;
+                Ok(())
+            }
+            Value::Null => Err(err(
+                "null-in-template",
+                "cannot insert a null value into a string",
+                span,
+            )),
+            other => match other.to_template_string() {
+                Some(text) => {
+                    out.push_str(&text);
+                    Ok(())
+                }
+                None => Err(err(
+                    "type-mismatch",
+                    format!("cannot insert a {} into a string", other.type_name()),
+                    span,
+                )
+                .with_help_boxed("use join() for lists, or pick one element")),
+            },
+        }
+    }
+
+    /// Binds the key and value variables of a `for`; returns how many were pushed.
+    fn bind(&mut self, key_var: Option<&str>, key: Value, value_var: &str, value: Value) -> usize {
+        let mut n_bound = 1;
+        if let Some(key_var) = key_var {
+            self.locals.push((key_var.to_owned(), key));
+            n_bound += 1;
+        }
+        self.locals.push((value_var.to_owned(), value));
+        n_bound
+    }
+
+    fn eval_for(&mut self, for_expr: &ForExpr) -> EvalResult {
+        let collection = self.eval(&for_expr.intro.collection_expr)?;
+        let pairs = match iterate(collection) {
+            Ok(Some(pairs)) => pairs,
+            Ok(None) => return Ok(Value::Unknown),
+            Err(message) => {
+                return Err(err(
+                    "type-mismatch",
+                    message,
+                    self.span(&for_expr.intro.collection_expr),
+                ));
+            }
+        };
+        let key_var = for_expr
+            .intro
+            .key_var
+            .as_ref()
+            .map(|v| v.value().as_str().to_owned());
+        let value_var = for_expr.intro.value_var.value().as_str().to_owned();
+        let mut list = Vec::new();
+        let mut map: BTreeMap<String, Value> = BTreeMap::new();
+        let mut groups: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+        let mut any_unknown = false;
+        for (key, value) in pairs {
+            let n_bound = self.bind(key_var.as_deref(), key, &value_var, value);
+            let step = self.for_step(for_expr);
+            self.locals.truncate(self.locals.len() - n_bound);
+            match step? {
+                ForStep::Skip => {}
+                ForStep::Unknown => any_unknown = true,
+                ForStep::Item(item) => list.push(item),
+                ForStep::Entry(key, value) => {
+                    if for_expr.grouping {
+                        groups.entry(key).or_default().push(value);
+                    } else if let std::collections::btree_map::Entry::Vacant(slot) =
+                        map.entry(key.clone())
+                    {
+                        slot.insert(value);
+                    } else {
+                        return Err(err(
+                            "duplicate-key",
+                            format!("the `for` expression produces the key {key:?} twice"),
+                            self.span(for_expr),
+                        )
+                        .with_help_boxed("add `...` after the value to group values by key"));
+                    }
+                }
+            }
+        }
+        if any_unknown {
+            return Ok(Value::Unknown);
+        }
+        if for_expr.key_expr.is_some() {
+            if for_expr.grouping {
+                return Ok(Value::Map(
+                    groups
+                        .into_iter()
+                        .map(|(k, v)| (k, Value::List(v)))
+                        .collect(),
+                ));
+            }
+            Ok(Value::Map(map))
+        } else {
+            Ok(Value::List(list))
+        }
+    }
+
+    fn for_step(&mut self, for_expr: &ForExpr) -> Result<ForStep, Box<Diagnostic>> {
+        if let Some(cond) = &for_expr.cond {
+            match self.eval(&cond.expr)? {
+                Value::Bool(true) => {}
+                Value::Bool(false) => return Ok(ForStep::Skip),
+                Value::Unknown => return Ok(ForStep::Unknown),
+                other => {
+                    return Err(err(
+                        "type-mismatch",
+                        format!(
+                            "the `if` clause must be a bool, got a {}",
+                            other.type_name()
+                        ),
+                        self.span(&cond.expr),
+                    ));
+                }
+            }
+        }
+        let value = self.eval(&for_expr.value_expr)?;
+        match &for_expr.key_expr {
+            None => Ok(ForStep::Item(value)),
+            Some(key_expr) => match self.eval(key_expr)? {
+                Value::Unknown => Ok(ForStep::Unknown),
+                key => match key.to_template_string() {
+                    Some(text) => Ok(ForStep::Entry(text, value)),
+                    None => Err(err(
+                        "invalid-object-key",
+                        format!("an object key must be a string, got a {}", key.type_name()),
+                        self.span(key_expr),
+                    )),
+                },
+            },
+        }
+    }
+}
+
+enum ForStep {
+    Skip,
+    Unknown,
+    Item(Value),
+    Entry(String, Value),
+}
+
+trait WithHelpBoxed {
+    fn with_help_boxed(self, help: impl Into<String>) -> Self;
+}
+
+impl WithHelpBoxed for Box<Diagnostic> {
+    fn with_help_boxed(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+}
+
+/// The (key, value) pairs a `for` walks; `Ok(None)` when the collection is unknown.
+fn iterate(collection: Value) -> Result<Option<Vec<(Value, Value)>>, String> {
+    match collection {
+        Value::Unknown => Ok(None),
+        Value::List(items) => Ok(Some(
+            items
+                .into_iter()
+                .enumerate()
+                .map(|(idx, item)| (Value::Number(idx as f64), item))
+                .collect(),
+        )),
+        Value::Set(items) => Ok(Some(
+            items.into_iter().map(|item| (item.clone(), item)).collect(),
+        )),
+        Value::Map(entries) => Ok(Some(
+            entries
+                .into_iter()
+                .map(|(key, value)| (Value::String(key), value))
+                .collect(),
+        )),
+        other => Err(format!(
+            "a `for` expression needs a list, set or map, got a {}",
+            other.type_name()
+        )),
+    }
+}
+
+fn get_attr(value: Value, attr: &str) -> Result<Value, String> {
+    match value {
+        Value::Unknown => Ok(Value::Unknown),
+        Value::Map(mut entries) => entries
+            .remove(attr)
+            .ok_or_else(|| format!("this map has no key `{attr}`")),
+        Value::Null => Err(format!("cannot read `.{attr}` of a null value")),
+        other => Err(format!("cannot read `.{attr}` of a {}", other.type_name())),
+    }
+}
+
+fn index(value: Value, key: &Value) -> Result<Value, String> {
+    match (value, key) {
+        (Value::Unknown, _) | (_, Value::Unknown) => Ok(Value::Unknown),
+        (Value::List(items), Value::Number(number)) => {
+            if number.fract() != 0.0 || *number < 0.0 {
+                return Err(format!("a list index must be a whole number, got {number}"));
+            }
+            let len = items.len();
+            items
+                .into_iter()
+                .nth(*number as usize)
+                .ok_or_else(|| format!("index {number} is out of range for a list of {len} items"))
+        }
+        (Value::List(_), other) => Err(format!(
+            "a list index must be a number, got a {}",
+            other.type_name()
+        )),
+        (Value::Map(mut entries), key) => {
+            let text = key
+                .to_template_string()
+                .ok_or_else(|| format!("a map key must be a string, got a {}", key.type_name()))?;
+            entries
+                .remove(&text)
+                .ok_or_else(|| format!("this map has no key {text:?}"))
+        }
+        (Value::Set(_), _) => {
+            Err("a set cannot be indexed; convert it with tolist() first".to_owned())
+        }
+        (other, _) => Err(format!("a {} cannot be indexed", other.type_name())),
+    }
+}
+
+fn binary(operator: BinaryOperator, lhs: Value, rhs: Value) -> Result<Value, String> {
+    use BinaryOperator as Op;
+    if matches!(operator, Op::Eq | Op::NotEq) {
+        if lhs == Value::Unknown || rhs == Value::Unknown {
+            return Ok(Value::Unknown);
+        }
+        let equal = lhs == rhs;
+        return Ok(Value::Bool(if operator == Op::Eq { equal } else { !equal }));
+    }
+    if lhs == Value::Unknown || rhs == Value::Unknown {
+        return Ok(Value::Unknown);
+    }
+    match operator {
+        Op::And | Op::Or => match (lhs, rhs) {
+            (Value::Bool(a), Value::Bool(b)) => Ok(Value::Bool(if operator == Op::And {
+                a && b
+            } else {
+                a || b
+            })),
+            (a, b) => Err(format!(
+                "`{}` needs two bools, got a {} and a {}",
+                operator.as_str(),
+                a.type_name(),
+                b.type_name()
+            )),
+        },
+        _ => {
+            let (a, b) = match (to_number(&lhs), to_number(&rhs)) {
+                (Some(a), Some(b)) => (a, b),
+                _ => {
+                    return Err(format!(
+                        "`{}` needs two numbers, got a {} and a {}",
+                        operator.as_str(),
+                        lhs.type_name(),
+                        rhs.type_name()
+                    ));
+                }
+            };
+            Ok(match operator {
+                Op::Plus => Value::Number(a + b),
+                Op::Minus => Value::Number(a - b),
+                Op::Mul => Value::Number(a * b),
+                Op::Div if b == 0.0 => return Err("division by zero".to_owned()),
+                Op::Div => Value::Number(a / b),
+                Op::Mod if b == 0.0 => return Err("modulo by zero".to_owned()),
+                Op::Mod => Value::Number(a % b),
+                Op::Less => Value::Bool(a < b),
+                Op::LessEq => Value::Bool(a <= b),
+                Op::Greater => Value::Bool(a > b),
+                Op::GreaterEq => Value::Bool(a >= b),
+                Op::Eq | Op::NotEq | Op::And | Op::Or => unreachable!("handled above"),
+            })
+        }
+    }
+}
+
+/// Numbers, and strings that spell numbers, as HCL converts them.
+pub(crate) fn to_number(value: &Value) -> Option<f64> {
+    match value {
+        Value::Number(number) => Some(*number),
+        Value::String(text) => text.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+/// A reference found in an expression, for building the dependency graph.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Reference {
+    Variable(String),
+    Local(String),
+    Resource(ResourceAddr),
+}
+
+/// Collects the variables, locals and resources `expr` refers to, with the span of each
+/// reference.
+pub(crate) fn references(expr: &Expression, file: FileId, out: &mut Vec<(Reference, Span)>) {
+    let mut collector = RefCollector { file, out };
+    collector.expr(expr);
+}
+
+struct RefCollector<'o> {
+    file: FileId,
+    out: &'o mut Vec<(Reference, Span)>,
+}
+
+impl RefCollector<'_> {
+    fn expr(&mut self, expr: &Expression) {
+        match expr {
+            Expression::Null(_)
+            | Expression::Bool(_)
+            | Expression::Number(_)
+            | Expression::String(_)
+            | Expression::Variable(_) => {}
+            Expression::Array(array) => array.iter().for_each(|item| self.expr(item)),
+            Expression::Object(object) => {
+                for (key, value) in object.iter() {
+                    if let ObjectKey::Expression(key_expr) = key {
+                        self.expr(key_expr);
+                    }
+                    self.expr(value.expr());
+                }
+            }
+            Expression::StringTemplate(template) => self.template(template),
+            Expression::HeredocTemplate(heredoc) => self.template(&heredoc.template),
+            Expression::Parenthesis(inner) => self.expr(inner.inner()),
+            Expression::Conditional(cond) => {
+                self.expr(&cond.cond_expr);
+                self.expr(&cond.true_expr);
+                self.expr(&cond.false_expr);
+            }
+            Expression::FuncCall(call) => call.args.iter().for_each(|arg| self.expr(arg)),
+            Expression::Traversal(traversal) => {
+                self.traversal(traversal);
+                self.expr(&traversal.expr);
+                for operator in &traversal.operators {
+                    if let TraversalOperator::Index(index_expr) = operator.value() {
+                        self.expr(index_expr);
+                    }
+                }
+            }
+            Expression::UnaryOp(op) => self.expr(&op.expr),
+            Expression::BinaryOp(op) => {
+                self.expr(&op.lhs_expr);
+                self.expr(&op.rhs_expr);
+            }
+            Expression::ForExpr(for_expr) => {
+                self.expr(&for_expr.intro.collection_expr);
+                if let Some(key_expr) = &for_expr.key_expr {
+                    self.expr(key_expr);
+                }
+                self.expr(&for_expr.value_expr);
+                if let Some(cond) = &for_expr.cond {
+                    self.expr(&cond.expr);
+                }
+            }
+        }
+    }
+
+    fn template(&mut self, template: &Template) {
+        for element in template.iter() {
+            match element {
+                Element::Literal(_) => {}
+                Element::Interpolation(interp) => self.expr(&interp.expr),
+                Element::Directive(directive) => match directive.as_ref() {
+                    Directive::If(if_directive) => {
+                        self.expr(&if_directive.if_expr.cond_expr);
+                        self.template(&if_directive.if_expr.template);
+                        if let Some(else_expr) = &if_directive.else_expr {
+                            self.template(&else_expr.template);
+                        }
+                    }
+                    Directive::For(for_directive) => {
+                        self.expr(&for_directive.for_expr.collection_expr);
+                        self.template(&for_directive.for_expr.template);
+                    }
+                },
+            }
+        }
+    }
+
+    fn traversal(&mut self, traversal: &hcl::edit::expr::Traversal) {
+        let Expression::Variable(root) = &traversal.expr else {
+            return;
+        };
+        let Some(TraversalOperator::GetAttr(attr)) =
+            traversal.operators.first().map(|op| op.value())
+        else {
+            return;
+        };
+        let span = span_of(self.file, traversal);
+        let attr = attr.value().as_str().to_owned();
+        let reference = match root.value().as_str() {
+            "var" => Reference::Variable(attr),
+            "local" => Reference::Local(attr),
+            type_name if resource_schema(type_name).is_some() => {
+                Reference::Resource(ResourceAddr::new(type_name, attr))
+            }
+            _ => return,
+        };
+        self.out.push((reference, span));
+    }
+}

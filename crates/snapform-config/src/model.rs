@@ -1,0 +1,362 @@
+//! The loaded configuration: providers, variables, locals, resources expanded into instances,
+//! outputs and backend settings, each with the span it came from.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use serde::Serialize;
+use snapform_core::{ProviderAddr, ResourceAddr, ResourceInstanceAddr, Span, Value};
+
+/// A whole configuration: every `*.hcl` file of one directory.
+#[derive(Debug, Default)]
+pub struct Config {
+    /// Provider configurations, the implicit default ones included, sorted by address.
+    pub providers: Vec<ProviderConfig>,
+    /// Declared variables with their resolved values, sorted by name.
+    pub variables: Vec<Variable>,
+    /// Local values, by name.
+    pub locals: BTreeMap<String, Value>,
+    /// Resource blocks, sorted by address.
+    pub resources: Vec<Resource>,
+    /// Outputs, sorted by name.
+    pub outputs: Vec<Output>,
+    /// Where state is kept.
+    pub backend: Backend,
+}
+
+impl Config {
+    /// The resource block at `addr`.
+    pub fn resource(&self, addr: &ResourceAddr) -> Option<&Resource> {
+        self.resources
+            .binary_search_by(|res| res.addr.cmp(addr))
+            .ok()
+            .map(|idx| &self.resources[idx])
+    }
+
+    /// Every resource instance, in address order.
+    pub fn instances(&self) -> impl Iterator<Item = (&Resource, &ResourceInstance)> {
+        self.resources
+            .iter()
+            .flat_map(|res| res.instances.iter().map(move |instance| (res, instance)))
+    }
+
+    /// The provider configuration at `addr`.
+    pub fn provider(&self, addr: &ProviderAddr) -> Option<&ProviderConfig> {
+        self.providers
+            .iter()
+            .find(|provider| &provider.addr == addr)
+    }
+}
+
+/// A secret such as an API key: it never appears in `Debug` output, state, plans or logs.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret value.
+    pub fn new(value: impl Into<String>) -> Secret {
+        Secret(value.into())
+    }
+
+    /// The secret itself, for the one place that must send it (request signing).
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
+}
+
+/// One `provider` block, or the implicit default configuration of a provider that resources use
+/// without declaring it.
+#[derive(Debug, Serialize)]
+pub struct ProviderConfig {
+    /// `tencentcloud` or `tencentcloud.ALIAS`.
+    #[serde(serialize_with = "display")]
+    pub addr: ProviderAddr,
+    /// The block, or `None` for an implicit default.
+    #[serde(skip)]
+    pub span: Option<Span>,
+    /// `region`, if set in the block.
+    pub region: Option<String>,
+    /// `endpoint`, if set.
+    pub endpoint: Option<String>,
+    /// `rate_limit` in requests per second per API action, if set.
+    pub rate_limit: Option<f64>,
+    /// Credentials set in the block, by argument name; never serialized.
+    #[serde(serialize_with = "secret_names")]
+    pub secrets: BTreeMap<String, Secret>,
+}
+
+/// A type constraint of a variable.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(into = "String")]
+pub enum VarType {
+    /// Accepts any value.
+    Any,
+    /// `string`.
+    String,
+    /// `number`.
+    Number,
+    /// `bool`.
+    Bool,
+    /// `list(T)`.
+    List(Box<VarType>),
+    /// `set(T)`.
+    Set(Box<VarType>),
+    /// `map(T)`.
+    Map(Box<VarType>),
+    /// `object({ name = T, ... })`.
+    Object(BTreeMap<String, VarType>),
+}
+
+impl std::fmt::Display for VarType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            VarType::Any => f.write_str("any"),
+            VarType::String => f.write_str("string"),
+            VarType::Number => f.write_str("number"),
+            VarType::Bool => f.write_str("bool"),
+            VarType::List(inner) => write!(f, "list({inner})"),
+            VarType::Set(inner) => write!(f, "set({inner})"),
+            VarType::Map(inner) => write!(f, "map({inner})"),
+            VarType::Object(fields) => {
+                f.write_str("object({")?;
+                for (idx, (name, ty)) in fields.iter().enumerate() {
+                    if idx > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{name} = {ty}")?;
+                }
+                f.write_str("})")
+            }
+        }
+    }
+}
+
+impl From<VarType> for String {
+    fn from(ty: VarType) -> String {
+        ty.to_string()
+    }
+}
+
+/// Where a variable's value came from.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ValueSource {
+    /// The `default` argument.
+    Default,
+    /// A `SNAPFORM_VAR_name` environment variable.
+    Environment,
+    /// A `*.auto.vars.hcl` file.
+    AutoFile(String),
+    /// A `-var-file`.
+    VarFile(String),
+    /// A `-var` option.
+    CommandLine,
+    /// No value: the variable is required and was not set (an error was reported).
+    Unset,
+}
+
+/// A `variable` block and its resolved value.
+#[derive(Debug, Serialize)]
+pub struct Variable {
+    /// The variable name.
+    pub name: String,
+    /// The block.
+    #[serde(skip)]
+    pub span: Span,
+    /// The declared type, `any` when not given.
+    #[serde(rename = "type")]
+    pub ty: VarType,
+    /// `description`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// `sensitive = true` hides the value in output.
+    pub sensitive: bool,
+    /// The value after type conversion.
+    #[serde(serialize_with = "value_text")]
+    pub value: Value,
+    /// Where the value came from.
+    pub source: ValueSource,
+}
+
+/// How many instances a resource block has.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Expansion {
+    /// Neither `count` nor `for_each`.
+    Single,
+    /// `count = N`.
+    Count(u64),
+    /// `for_each`, with its keys in order.
+    ForEach(Vec<String>),
+}
+
+/// The `lifecycle` block.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Lifecycle {
+    /// Refuse any plan that would destroy the resource.
+    pub prevent_destroy: bool,
+    /// Create the replacement before destroying the old one.
+    pub create_before_destroy: bool,
+    /// Arguments whose changes are ignored after creation.
+    pub ignore_changes: Vec<String>,
+    /// `ignore_changes = all`.
+    pub ignore_all_changes: bool,
+}
+
+/// The `timeouts` block; unset entries use the resource type's defaults.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Timeouts {
+    /// Longest wait for a create to be ready.
+    #[serde(serialize_with = "duration_text")]
+    pub create: Option<Duration>,
+    /// Longest wait for an update.
+    #[serde(serialize_with = "duration_text")]
+    pub update: Option<Duration>,
+    /// Longest wait for a delete to finish.
+    #[serde(serialize_with = "duration_text")]
+    pub delete: Option<Duration>,
+}
+
+/// A `resource` block.
+#[derive(Debug, Serialize)]
+pub struct Resource {
+    /// `type.name`.
+    #[serde(serialize_with = "display")]
+    pub addr: ResourceAddr,
+    /// The block's header (`resource "type" "name"`), where diagnostics about the whole block
+    /// point.
+    #[serde(skip)]
+    pub span: Span,
+    /// The provider configuration it uses.
+    #[serde(serialize_with = "display")]
+    pub provider: ProviderAddr,
+    /// `count` / `for_each`.
+    pub expansion: Expansion,
+    /// What it depends on: `depends_on` plus every resource its expressions refer to, directly
+    /// or through locals. Sorted, no duplicates.
+    #[serde(serialize_with = "display_list")]
+    pub depends_on: Vec<ResourceAddr>,
+    /// Only the resources listed in `depends_on`.
+    #[serde(serialize_with = "display_list")]
+    pub explicit_depends_on: Vec<ResourceAddr>,
+    /// The `lifecycle` block.
+    pub lifecycle: Lifecycle,
+    /// The `timeouts` block.
+    pub timeouts: Timeouts,
+    /// The instances, in key order.
+    pub instances: Vec<ResourceInstance>,
+}
+
+/// One instance of a resource with its evaluated arguments.
+#[derive(Debug, Serialize)]
+pub struct ResourceInstance {
+    /// The instance address.
+    #[serde(serialize_with = "display")]
+    pub addr: ResourceInstanceAddr,
+    /// Arguments set in the configuration (nulls omitted), converted to the schema's types.
+    /// Values that depend on other resources are [`Value::Unknown`].
+    #[serde(serialize_with = "value_map")]
+    pub arguments: BTreeMap<String, Value>,
+    /// Where each argument's value is written.
+    #[serde(skip)]
+    pub argument_spans: BTreeMap<String, Span>,
+}
+
+/// An `output` block.
+#[derive(Debug, Serialize)]
+pub struct Output {
+    /// The output name.
+    pub name: String,
+    /// The block.
+    #[serde(skip)]
+    pub span: Span,
+    /// `description`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// `sensitive = true` hides it in output.
+    pub sensitive: bool,
+    /// The value; unknown until apply when it reads computed attributes.
+    #[serde(serialize_with = "value_text")]
+    pub value: Value,
+}
+
+/// Where state is stored, from `snapform { backend "..." { ... } }`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Backend {
+    /// A local file, `snapform.tfstate` by default.
+    Local {
+        /// The state file's path relative to the configuration directory.
+        path: String,
+    },
+    /// PostgreSQL.
+    Pg {
+        /// The connection string, if set in the block (else from the environment).
+        #[serde(skip)]
+        conn_str: Option<Secret>,
+        /// The schema holding the state table.
+        schema_name: String,
+    },
+}
+
+impl Default for Backend {
+    fn default() -> Backend {
+        Backend::Local {
+            path: "snapform.tfstate".to_owned(),
+        }
+    }
+}
+
+fn display<T: std::fmt::Display, S: serde::Serializer>(
+    value: &T,
+    ser: S,
+) -> Result<S::Ok, S::Error> {
+    ser.collect_str(value)
+}
+
+fn display_list<T: std::fmt::Display, S: serde::Serializer>(
+    values: &[T],
+    ser: S,
+) -> Result<S::Ok, S::Error> {
+    ser.collect_seq(values.iter().map(ToString::to_string))
+}
+
+fn value_text<S: serde::Serializer>(value: &Value, ser: S) -> Result<S::Ok, S::Error> {
+    ser.collect_str(value)
+}
+
+fn value_map<S: serde::Serializer>(
+    values: &BTreeMap<String, Value>,
+    ser: S,
+) -> Result<S::Ok, S::Error> {
+    ser.collect_map(values.iter().map(|(key, value)| (key, value.to_string())))
+}
+
+fn secret_names<S: serde::Serializer>(
+    secrets: &BTreeMap<String, Secret>,
+    ser: S,
+) -> Result<S::Ok, S::Error> {
+    ser.collect_seq(secrets.keys())
+}
+
+fn duration_text<S: serde::Serializer>(
+    duration: &Option<Duration>,
+    ser: S,
+) -> Result<S::Ok, S::Error> {
+    match duration {
+        Some(duration) => ser.collect_str(&format_args!("{}s", duration.as_secs())),
+        None => ser.serialize_none(),
+    }
+}
+
+impl Serialize for Secret {
+    fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        ser.serialize_str("<redacted>")
+    }
+}

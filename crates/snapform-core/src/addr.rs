@@ -1,0 +1,182 @@
+//! Typed addresses of resources, resource instances and provider configurations.
+//!
+//! Their `Display` form is what users see and type (`tencentcloud_cbs_disk_backup.nightly["disk-1"]`).
+
+use std::fmt;
+
+use crate::value::quote;
+
+/// A resource block: its type and name.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ResourceAddr {
+    /// The resource type, such as `tencentcloud_cbs_disk_backup`.
+    pub type_name: String,
+    /// The name given in the block's second label.
+    pub name: String,
+}
+
+impl ResourceAddr {
+    /// The address of resource `type_name.name`.
+    pub fn new(type_name: impl Into<String>, name: impl Into<String>) -> ResourceAddr {
+        ResourceAddr {
+            type_name: type_name.into(),
+            name: name.into(),
+        }
+    }
+
+    /// The address of one instance of this resource.
+    pub fn instance(&self, key: InstanceKey) -> ResourceInstanceAddr {
+        ResourceInstanceAddr {
+            resource: self.clone(),
+            key,
+        }
+    }
+}
+
+impl fmt::Display for ResourceAddr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}", self.type_name, self.name)
+    }
+}
+
+/// Which instance of a resource with `count` or `for_each`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum InstanceKey {
+    /// A resource with neither `count` nor `for_each`.
+    None,
+    /// `count.index`.
+    Int(u64),
+    /// `each.key`.
+    Str(String),
+}
+
+impl fmt::Display for InstanceKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            InstanceKey::None => Ok(()),
+            InstanceKey::Int(index) => write!(f, "[{index}]"),
+            InstanceKey::Str(key) => write!(f, "[{}]", quote(key)),
+        }
+    }
+}
+
+/// One instance of a resource, the unit that is created, updated and deleted.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ResourceInstanceAddr {
+    /// The resource block.
+    pub resource: ResourceAddr,
+    /// The instance key.
+    pub key: InstanceKey,
+}
+
+impl fmt::Display for ResourceInstanceAddr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}{}", self.resource, self.key)
+    }
+}
+
+/// Why an address typed by a user could not be read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AddrParseError {
+    /// The address as typed.
+    pub input: String,
+    /// What is wrong with it.
+    pub reason: &'static str,
+}
+
+impl fmt::Display for AddrParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "invalid resource address {:?}: {}",
+            self.input, self.reason
+        )
+    }
+}
+
+impl std::error::Error for AddrParseError {}
+
+impl std::str::FromStr for ResourceInstanceAddr {
+    type Err = AddrParseError;
+
+    /// Parses `type.name`, `type.name[3]` and `type.name["key"]`.
+    fn from_str(input: &str) -> Result<ResourceInstanceAddr, AddrParseError> {
+        let fail = |reason| AddrParseError {
+            input: input.to_owned(),
+            reason,
+        };
+        let (head, key) = match input.find('[') {
+            Some(open) => {
+                let inner = input[open..]
+                    .strip_prefix('[')
+                    .and_then(|rest| rest.strip_suffix(']'))
+                    .ok_or_else(|| fail("an index must end with `]`"))?;
+                let key =
+                    if let Some(quoted) = inner.strip_prefix('"') {
+                        let text = quoted
+                            .strip_suffix('"')
+                            .ok_or_else(|| fail("a string key must be quoted"))?;
+                        InstanceKey::Str(text.replace("\\\"", "\"").replace("\\\\", "\\"))
+                    } else {
+                        InstanceKey::Int(inner.parse().map_err(|_| {
+                            fail("an index must be a whole number or a quoted string")
+                        })?)
+                    };
+                (&input[..open], key)
+            }
+            None => (input, InstanceKey::None),
+        };
+        let (type_name, name) = head
+            .split_once('.')
+            .ok_or_else(|| fail("expected TYPE.NAME"))?;
+        if !crate::value::is_identifier(type_name) || !crate::value::is_identifier(name) {
+            return Err(fail(
+                "expected TYPE.NAME made of letters, digits, `_` and `-`",
+            ));
+        }
+        Ok(ResourceAddr::new(type_name, name).instance(key))
+    }
+}
+
+/// A provider configuration: `tencentcloud` or `tencentcloud.alias`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ProviderAddr {
+    /// `tencentcloud` or `alicloud`.
+    pub name: String,
+    /// The `alias` argument of the provider block, if any.
+    pub alias: Option<String>,
+}
+
+impl ProviderAddr {
+    /// The default configuration of provider `name`.
+    pub fn default_for(name: impl Into<String>) -> ProviderAddr {
+        ProviderAddr {
+            name: name.into(),
+            alias: None,
+        }
+    }
+}
+
+impl fmt::Display for ProviderAddr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.alias {
+            Some(alias) => write!(f, "{}.{alias}", self.name),
+            None => f.write_str(&self.name),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_round_trip_through_display() {
+        for text in ["a_b.c", "a_b.c[3]", r#"a_b.c["disk-1"]"#] {
+            let addr: ResourceInstanceAddr = text.parse().expect("valid address");
+            assert_eq!(addr.to_string(), text);
+        }
+        assert!("nodot".parse::<ResourceInstanceAddr>().is_err());
+        assert!("a.b[x]".parse::<ResourceInstanceAddr>().is_err());
+    }
+}

@@ -1,0 +1,270 @@
+//! Configuration values, including the "unknown until apply" value.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// A value of the configuration language.
+///
+/// `Unknown` stands for a value that only apply can tell, such as the ID of a snapshot that
+/// does not exist yet. Operations on an unknown value give an unknown value, so the unknown
+/// travels through references and templates to the plan, which shows it as
+/// `(known after apply)`.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    /// The absence of a value; an argument set to null counts as not set.
+    Null,
+    /// `true` or `false`.
+    Bool(bool),
+    /// Every number is a 64-bit float, as in HCL; whole numbers print without a fraction.
+    Number(f64),
+    /// A UTF-8 string.
+    String(String),
+    /// An ordered sequence (HCL tuples and lists).
+    List(Vec<Value>),
+    /// An unordered collection without duplicates.
+    ///
+    /// Invariant: sorted by [`Value::sort_key`] with no duplicates; build it with
+    /// [`Value::set`].
+    Set(Vec<Value>),
+    /// Objects and maps, keyed by string.
+    Map(BTreeMap<String, Value>),
+    /// Known only after apply.
+    Unknown,
+}
+
+impl Value {
+    /// A set of `items`, deduplicated and sorted.
+    pub fn set(items: impl IntoIterator<Item = Value>) -> Value {
+        let mut items: Vec<Value> = items.into_iter().collect();
+        items.sort_by_cached_key(Value::sort_key);
+        items.dedup();
+        Value::Set(items)
+    }
+
+    /// A string value.
+    pub fn string(text: impl Into<String>) -> Value {
+        Value::String(text.into())
+    }
+
+    /// The order sets are kept in: by type, then by the value's canonical text.
+    pub fn sort_key(&self) -> (u8, String) {
+        let rank = match self {
+            Value::Null => 0,
+            Value::Bool(_) => 1,
+            Value::Number(_) => 2,
+            Value::String(_) => 3,
+            Value::List(_) => 4,
+            Value::Set(_) => 5,
+            Value::Map(_) => 6,
+            Value::Unknown => 7,
+        };
+        let text = match self {
+            Value::String(text) => text.clone(),
+            Value::Number(number) => format!("{number:030.10}"),
+            other => other.to_string(),
+        };
+        (rank, text)
+    }
+
+    /// The type's name as users write it in messages: `string`, `number`, `bool`, `list`,
+    /// `set`, `map`, `null`, or `unknown`.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Null => "null",
+            Value::Bool(_) => "bool",
+            Value::Number(_) => "number",
+            Value::String(_) => "string",
+            Value::List(_) => "list",
+            Value::Set(_) => "set",
+            Value::Map(_) => "map",
+            Value::Unknown => "unknown",
+        }
+    }
+
+    /// Whether the value, or anything inside it, is unknown.
+    pub fn contains_unknown(&self) -> bool {
+        match self {
+            Value::Unknown => true,
+            Value::List(items) | Value::Set(items) => items.iter().any(Value::contains_unknown),
+            Value::Map(entries) => entries.values().any(Value::contains_unknown),
+            _ => false,
+        }
+    }
+
+    /// Whether the value is wholly known.
+    pub fn is_known(&self) -> bool {
+        !self.contains_unknown()
+    }
+
+    /// The text of a string value.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::String(text) => Some(text),
+            _ => None,
+        }
+    }
+
+    /// Converts a primitive to the text HCL templates would insert; `None` for null,
+    /// collections and unknown values.
+    pub fn to_template_string(&self) -> Option<String> {
+        match self {
+            Value::String(text) => Some(text.clone()),
+            Value::Number(number) => Some(format_number(*number)),
+            Value::Bool(flag) => Some(flag.to_string()),
+            _ => None,
+        }
+    }
+
+    /// The value as JSON; unknown values become `null`, as in Terraform's JSON plan, where a
+    /// separate `after_unknown` tree says which were unknown.
+    pub fn to_json(&self) -> serde_json::Value {
+        match self {
+            Value::Null | Value::Unknown => serde_json::Value::Null,
+            Value::Bool(flag) => serde_json::Value::Bool(*flag),
+            Value::Number(number) => number_to_json(*number),
+            Value::String(text) => serde_json::Value::String(text.clone()),
+            Value::List(items) | Value::Set(items) => {
+                serde_json::Value::Array(items.iter().map(Value::to_json).collect())
+            }
+            Value::Map(entries) => serde_json::Value::Object(
+                entries
+                    .iter()
+                    .map(|(key, value)| (key.clone(), value.to_json()))
+                    .collect(),
+            ),
+        }
+    }
+
+    /// Reads a JSON value; arrays become lists and objects become maps.
+    pub fn from_json(json: &serde_json::Value) -> Value {
+        match json {
+            serde_json::Value::Null => Value::Null,
+            serde_json::Value::Bool(flag) => Value::Bool(*flag),
+            serde_json::Value::Number(number) => Value::Number(number.as_f64().unwrap_or(0.0)),
+            serde_json::Value::String(text) => Value::String(text.clone()),
+            serde_json::Value::Array(items) => {
+                Value::List(items.iter().map(Value::from_json).collect())
+            }
+            serde_json::Value::Object(entries) => Value::Map(
+                entries
+                    .iter()
+                    .map(|(key, value)| (key.clone(), Value::from_json(value)))
+                    .collect(),
+            ),
+        }
+    }
+}
+
+fn number_to_json(number: f64) -> serde_json::Value {
+    if number.fract() == 0.0 && number.abs() < 9.0e15 {
+        serde_json::Value::from(number as i64)
+    } else {
+        serde_json::Number::from_f64(number)
+            .map_or(serde_json::Value::Null, serde_json::Value::Number)
+    }
+}
+
+/// Formats a number the way HCL prints it: whole numbers without a fraction.
+pub fn format_number(number: f64) -> String {
+    if number.fract() == 0.0 && number.abs() < 9.0e15 {
+        format!("{}", number as i64)
+    } else {
+        format!("{number}")
+    }
+}
+
+/// Quotes a string as an HCL string literal.
+pub fn quote(text: &str) -> String {
+    let mut res = String::with_capacity(text.len() + 2);
+    res.push('"');
+    for ch in text.chars() {
+        match ch {
+            '"' => res.push_str("\\\""),
+            '\\' => res.push_str("\\\\"),
+            '\n' => res.push_str("\\n"),
+            '\r' => res.push_str("\\r"),
+            '\t' => res.push_str("\\t"),
+            ch if ch.is_control() => res.push_str(&format!("\\u{:04x}", ch as u32)),
+            ch => res.push(ch),
+        }
+    }
+    res.push('"');
+    res
+}
+
+/// Renders values in HCL syntax on one line, with `(known after apply)` for unknowns.
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Null => f.write_str("null"),
+            Value::Bool(flag) => write!(f, "{flag}"),
+            Value::Number(number) => f.write_str(&format_number(*number)),
+            Value::String(text) => f.write_str(&quote(text)),
+            Value::List(items) | Value::Set(items) => {
+                f.write_str("[")?;
+                for (idx, item) in items.iter().enumerate() {
+                    if idx > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{item}")?;
+                }
+                f.write_str("]")
+            }
+            Value::Map(entries) if entries.is_empty() => f.write_str("{}"),
+            Value::Map(entries) => {
+                f.write_str("{ ")?;
+                for (idx, (key, value)) in entries.iter().enumerate() {
+                    if idx > 0 {
+                        f.write_str(", ")?;
+                    }
+                    if is_identifier(key) {
+                        write!(f, "{key} = {value}")?;
+                    } else {
+                        write!(f, "{} = {value}", quote(key))?;
+                    }
+                }
+                f.write_str(" }")
+            }
+            Value::Unknown => f.write_str("(known after apply)"),
+        }
+    }
+}
+
+/// Whether `text` is a valid HCL identifier (letters, digits, `_` and `-`, not starting with a
+/// digit or `-`).
+pub fn is_identifier(text: &str) -> bool {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) if first.is_alphabetic() || first == '_' => {}
+        _ => return false,
+    }
+    chars.all(|ch| ch.is_alphanumeric() || ch == '_' || ch == '-')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sets_are_sorted_and_unique() {
+        let set = Value::set([Value::string("b"), Value::string("a"), Value::string("b")]);
+        assert_eq!(
+            set,
+            Value::Set(vec![Value::string("a"), Value::string("b")])
+        );
+    }
+
+    #[test]
+    fn display_is_hcl() {
+        let mut map = BTreeMap::new();
+        map.insert("env".to_owned(), Value::string("prod"));
+        map.insert("a b".to_owned(), Value::Number(2.0));
+        assert_eq!(
+            Value::Map(map).to_string(),
+            r#"{ "a b" = 2, env = "prod" }"#
+        );
+        assert_eq!(Value::Number(1.5).to_string(), "1.5");
+        assert_eq!(Value::Unknown.to_string(), "(known after apply)");
+        assert_eq!(Value::string("a\"b").to_string(), r#""a\"b""#);
+    }
+}

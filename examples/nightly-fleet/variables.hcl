@@ -1,0 +1,43 @@
+variable "backup_time" {
+  type        = string
+  description = "When this night's backups are taken (RFC 3339); names carry its date."
+  default     = "2026-11-22T03:00:00Z"
+}
+
+variable "fleet_disks" {
+  type        = map(string)
+  description = "Every data disk of the fleet that gets a nightly backup point, by host name."
+  default = {
+    api-1    = "disk-qs100001"
+    api-2    = "disk-qs100002"
+    worker-1 = "disk-qs100006"
+  }
+}
+
+variable "instances" {
+  type        = map(list(string))
+  description = "Instances whose disks are snapshotted together, with their disks."
+  default = {
+    ins-qs100001 = ["disk-qs100001", "disk-qs100002"]
+    ins-qs100002 = ["disk-qs100003", "disk-qs100004", "disk-qs100005"]
+  }
+}
+
+variable "edge_disks" {
+  type        = map(object({ edge_node = string, disk_id = string }))
+  description = "ENS edge disks to snapshot, by name."
+  default = {
+    shenzhen-cache = { edge_node = "cn-shenzhen-3", disk_id = "d-qs10000000000000001" }
+    beijing-cache  = { edge_node = "cn-beijing-15", disk_id = "d-qs20000000000000001" }
+  }
+}
+
+variable "retention_tag" {
+  type    = string
+  default = "7d"
+
+  validation {
+    condition     = contains(["7d", "30d", "90d"], var.retention_tag)
+    error_message = "retention_tag must be 7d, 30d or 90d."
+  }
+}
