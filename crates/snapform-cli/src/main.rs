@@ -56,7 +56,7 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
     }
     match &cli.command {
         Command::Validate(args) => commands::validate::run(args),
-        Command::Fmt(_) => anyhow::bail!("fmt is not available in this build"),
+        Command::Fmt(args) => commands::fmt::run(args),
         Command::Version => {
             writeln!(std::io::stdout(), "snapform v{}", env!("CARGO_PKG_VERSION"))?;
             Ok(0)

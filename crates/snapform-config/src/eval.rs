@@ -470,25 +470,18 @@ impl Evaluator<'_, '_> {
                 return Ok(Value::Unknown);
             }
             _ => {
-                let how = if *shape == RefShape::Counted {
-                    "[count.index] or [0]"
+                let (meta, one) = if *shape == RefShape::Counted {
+                    ("`count`", "[0]")
                 } else {
-                    "[each.key] or [\"KEY\"]"
+                    ("`for_each`", "[\"KEY\"]")
                 };
                 return Err(err(
                     "missing-instance-key",
-                    format!(
-                        "`{addr}` has {}, so its attributes must be read from one instance",
-                        if *shape == RefShape::Counted {
-                            "`count`"
-                        } else {
-                            "`for_each`"
-                        }
-                    ),
+                    format!("`{addr}` has {meta}, so its attributes must be read from one instance"),
                     span,
                 )
                 .with_help_boxed(format!(
-                    "write `{addr}{how}.ATTRIBUTE`, or `{addr}[*].ATTRIBUTE` for all of them"
+                    "read one instance as `{addr}{one}.ATTRIBUTE`, or all of them as `{addr}[*].ATTRIBUTE`"
                 )));
             }
         }

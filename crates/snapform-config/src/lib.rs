@@ -9,6 +9,7 @@
 
 mod duration;
 mod eval;
+pub mod format;
 mod functions;
 mod load;
 pub mod model;

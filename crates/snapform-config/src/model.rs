@@ -8,13 +8,14 @@ use serde::Serialize;
 use snapform_core::{ProviderAddr, ResourceAddr, ResourceInstanceAddr, Span, Value};
 
 /// A whole configuration: every `*.hcl` file of one directory.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Serialize)]
 pub struct Config {
     /// Provider configurations, the implicit default ones included, sorted by address.
     pub providers: Vec<ProviderConfig>,
     /// Declared variables with their resolved values, sorted by name.
     pub variables: Vec<Variable>,
     /// Local values, by name.
+    #[serde(serialize_with = "value_map")]
     pub locals: BTreeMap<String, Value>,
     /// Resource blocks, sorted by address.
     pub resources: Vec<Resource>,

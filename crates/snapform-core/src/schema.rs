@@ -237,7 +237,10 @@ impl Constraint {
                     }
                     _ => fail(
                         "invalid-id",
-                        format!("`{name}` must be a {what} ID starting with `{prefix}`"),
+                        format!(
+                            "`{name}` must be {} {what} ID starting with `{prefix}`",
+                            article(what)
+                        ),
                         Some(format!(
                             "{what} IDs look like {prefix}xxxxxxxx (letters and digits after the prefix); got {text:?}"
                         )),
@@ -288,6 +291,14 @@ impl Constraint {
             (_, Value::String(text)) => self.check_str(name, text),
             _ => Ok(()),
         }
+    }
+}
+
+/// "a" or "an" before `word`.
+fn article(word: &str) -> &'static str {
+    match word.chars().next() {
+        Some('a' | 'e' | 'i' | 'o' | 'u' | 'A' | 'E' | 'I' | 'O' | 'U') => "an",
+        _ => "a",
     }
 }
 

@@ -1,0 +1,5 @@
+//! End-to-end tests of the `snapform` binary, run as a user would, in temporary directories.
+
+mod fmt;
+mod support;
+mod validate;

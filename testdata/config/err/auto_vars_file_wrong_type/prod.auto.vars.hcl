@@ -1,0 +1,2 @@
+copies = "several"
+unknown = 1

@@ -1,0 +1,5 @@
+snapform {
+  backend "s3" {
+    bucket = "state"
+  }
+}

@@ -1,0 +1,9 @@
+variable "path" {
+  default = "state.json"
+}
+
+snapform {
+  backend "local" {
+    path = var.path
+  }
+}

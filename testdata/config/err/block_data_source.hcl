@@ -1,0 +1,2 @@
+data "tencentcloud_cbs_disks" "all" {
+}

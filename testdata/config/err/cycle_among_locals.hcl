@@ -1,0 +1,5 @@
+locals {
+  a = "${local.c}-a"
+  b = "${local.a}-b"
+  c = "${local.b}-c"
+}

@@ -1,0 +1,4 @@
+resource "tencentcloud_cbs_disk_backup" "b" {
+  disk_id    = "disk-qs100002"
+  depends_on = [tencentcloud_cbs_disk_backup.a]
+}

@@ -1,0 +1,7 @@
+locals {
+  prefix = "nightly"
+}
+
+locals {
+  prefix = "weekly"
+}

@@ -1,0 +1,7 @@
+provider "tencentcloud" {
+  region = "ap-guangzhou"
+}
+
+provider "tencentcloud" {
+  region = "ap-shanghai"
+}

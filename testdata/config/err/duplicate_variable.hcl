@@ -1,0 +1,7 @@
+variable "env" {
+  default = "prod"
+}
+
+variable "env" {
+  default = "dev"
+}

@@ -1,0 +1,5 @@
+resource "alicloud_ecd_snapshot" "a" {
+  desktop_id       = "ecd-qs1000000000001"
+  snapshot_name    = "weekly snapshot"
+  source_disk_type = "system"
+}

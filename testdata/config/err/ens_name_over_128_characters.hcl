@@ -1,0 +1,5 @@
+resource "alicloud_ens_snapshot" "a" {
+  ens_region_id = "cn-shenzhen-3"
+  disk_id       = "d-qs10000000000000001"
+  snapshot_name = "e${join("", [for i in range(13) : "0123456789"])}"
+}

@@ -1,0 +1,7 @@
+locals {
+  disks = ["disk-qs100001"]
+}
+
+resource "tencentcloud_cbs_disk_backup" "a" {
+  disk_id = local.disks[3]
+}

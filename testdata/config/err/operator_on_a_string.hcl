@@ -1,0 +1,3 @@
+locals {
+  copies = "two" + 1
+}

@@ -1,0 +1,3 @@
+output "ids" {
+  description = "forgot the value"
+}

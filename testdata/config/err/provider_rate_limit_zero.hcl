@@ -1,0 +1,4 @@
+provider "tencentcloud" {
+  region     = "ap-guangzhou"
+  rate_limit = 0
+}

@@ -1,0 +1,3 @@
+provider "tencentcloud" {
+  region = "Guangzhou"
+}

@@ -1,0 +1,3 @@
+provider "tencent" {
+  region = "ap-guangzhou"
+}

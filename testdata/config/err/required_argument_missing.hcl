@@ -1,0 +1,4 @@
+resource "alicloud_ecd_snapshot" "a" {
+  desktop_id    = "ecd-qs1000000000001"
+  snapshot_name = "weekly"
+}

@@ -1,0 +1,3 @@
+resource "tencentcloud_cbs_snapshot_group" "a" {
+  disk_ids = []
+}

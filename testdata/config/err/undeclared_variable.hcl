@@ -1,0 +1,8 @@
+variable "environment" {
+  default = "prod"
+}
+
+resource "tencentcloud_cbs_disk_backup" "a" {
+  disk_id          = "disk-qs100001"
+  disk_backup_name = "${var.enviroment}-nightly"
+}

@@ -1,0 +1,4 @@
+variable "copies" {
+  type    = number
+  default = "many"
+}

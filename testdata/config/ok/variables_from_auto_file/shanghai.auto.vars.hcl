@@ -1,0 +1,2 @@
+region = "ap-shanghai"
+disks  = ["disk-qs200001", "disk-qs200002"]

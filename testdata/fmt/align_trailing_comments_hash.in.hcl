@@ -1,0 +1,5 @@
+locals {
+a = 1 # first
+bbb = "two" # second
+cc = [1, 2]      # third
+}

@@ -1,0 +1,2 @@
+resource /* type */ "aws_instance" /* between */ "web" /* kept */ {
+}

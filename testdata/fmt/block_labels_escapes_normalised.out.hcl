@@ -1,0 +1,6 @@
+resource "x" "tab\there" {
+}
+resource "x" "ABC" {
+}
+resource "x" "quote\"d" {
+}

@@ -1,0 +1,6 @@
+resource "aws_instance" "web" {
+}
+provider "aws" {
+}
+module "a" {
+}

@@ -1,0 +1,4 @@
+resource "x" "price$" {
+}
+resource "x" "100%" {
+}

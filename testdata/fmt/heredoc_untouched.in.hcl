@@ -1,0 +1,8 @@
+locals {
+script = <<EOT
+#!/bin/bash
+  echo   "keep    spacing"
+	tab indented
+EOT
+after = 1
+}

@@ -1,0 +1,6 @@
+locals {
+  text = <<EOT
+Hello ${var.name}!
+%{if var.admin}Admin%{endif}
+EOT
+}

@@ -1,0 +1,10 @@
+locals {
+merged = merge(
+local.a,
+{
+extra = true
+},
+)
+joined = join(",",
+var.list)
+}

@@ -1,0 +1,8 @@
+resource "x" "y" {
+network_interface {
+device_index = 0
+access_config {
+nat_ip = "1.2.3.4"
+}
+}
+}

@@ -1,0 +1,6 @@
+resource "x" "y" {
+  a = 1
+  nested {
+    b = 2
+  }
+}

@@ -1,0 +1,6 @@
+locals {
+  obj = {
+    key = "${var.value}"
+  }
+  list = ["${var.item}"]
+}

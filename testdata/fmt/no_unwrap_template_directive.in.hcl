@@ -1,0 +1,4 @@
+locals {
+directive = "%{if var.a}yes%{endif}"
+mixed = "${var.a}%{if var.b}!%{endif}"
+}

@@ -1,0 +1,5 @@
+locals {
+prefixed = "prefix-${var.name}"
+suffixed = "${var.name}-suffix"
+spaced = " ${var.name}"
+}

@@ -1,0 +1,3 @@
+locals {
+both = "${var.a}${var.b}"
+}

@@ -1,0 +1,13 @@
+locals {
+value = "${
+var.a
+? var.b
+: var.c
+}"
+already = "${(
+var.a
+)}"
+trimmed = "${
+var.a
+}"
+}

@@ -1,0 +1,9 @@
+locals {
+  value = (var.a
+    ? var.b
+  : var.c)
+  already = (
+    var.a
+  )
+  trimmed = var.a
+}

@@ -1,0 +1,2 @@
+region = "${var.region}"
+count = "${length(var.list)}"

@@ -1,0 +1,6 @@
+variable "names" {
+type = "list"
+}
+variable "tags" {
+type = "map"
+}

@@ -1,0 +1,6 @@
+variable "names" {
+  type = list(string)
+}
+variable "tags" {
+  type = map(string)
+}

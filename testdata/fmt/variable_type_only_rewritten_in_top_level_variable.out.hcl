@@ -1,0 +1,11 @@
+variable "v" {
+  validation {
+    type = "string"
+  }
+}
+locals {
+  type = "string"
+}
+resource "x" "y" {
+  type = var.t
+}
