@@ -50,25 +50,39 @@ pub(crate) struct Scope<'a> {
     pub forbid_named_values: Option<&'static str>,
 }
 
-impl<'a> Scope<'a> {
-    /// A scope with nothing in it, for variable defaults and literal-only places.
-    pub fn empty(
-        file: FileId,
-        nothing: &'a BTreeMap<String, Value>,
-        no_locals: &'a BTreeSet<String>,
-        no_resources: &'a ResourceTable,
-        what: &'static str,
-    ) -> Scope<'a> {
+static NO_VALUES: BTreeMap<String, Value> = BTreeMap::new();
+static NO_NAMES: BTreeSet<String> = BTreeSet::new();
+static NO_RESOURCES: ResourceTable = BTreeMap::new();
+
+impl Scope<'static> {
+    /// A scope where only literals are allowed (variable defaults, lifecycle, backend
+    /// settings); `what` names the place in messages.
+    pub fn literal(file: FileId, what: &'static str) -> Scope<'static> {
         Scope {
             file,
-            variables: nothing,
-            locals: nothing,
-            declared_locals: no_locals,
-            resources: no_resources,
+            variables: &NO_VALUES,
+            locals: &NO_VALUES,
+            declared_locals: &NO_NAMES,
+            resources: &NO_RESOURCES,
             each: None,
             count_index: None,
             allow_resources: false,
             forbid_named_values: Some(what),
+        }
+    }
+
+    /// A scope with only `variables` in it, for variable validation conditions.
+    pub fn variables_only(file: FileId, variables: &BTreeMap<String, Value>) -> Scope<'_> {
+        Scope {
+            file,
+            variables,
+            locals: &NO_VALUES,
+            declared_locals: &NO_NAMES,
+            resources: &NO_RESOURCES,
+            each: None,
+            count_index: None,
+            allow_resources: false,
+            forbid_named_values: None,
         }
     }
 }

@@ -26,15 +26,10 @@ fn render_one(out: &mut String, diagnostic: &Diagnostic, sources: &SourceMap) {
     let bold = Style::new().for_stderr().bold();
     match &diagnostic.primary {
         Some(label) => {
-            let location = sources.location(label.span.file, label.span.start);
             out.push_str(&format!(
-                "{}: {}: {}\n",
-                bold.apply_to(format!(
-                    "{}:{}:{}",
-                    sources.name(label.span.file),
-                    location.line,
-                    location.column
-                )),
+                "{}: {}: {}
+",
+                bold.apply_to(location_text(label, sources)),
                 severity_style.apply_to(severity),
                 bold.apply_to(&diagnostic.message)
             ));
@@ -49,15 +44,10 @@ fn render_one(out: &mut String, diagnostic: &Diagnostic, sources: &SourceMap) {
         }
     }
     for label in &diagnostic.secondary {
-        let location = sources.location(label.span.file, label.span.start);
         out.push_str(&format!(
-            "{}: {}: {}\n",
-            bold.apply_to(format!(
-                "{}:{}:{}",
-                sources.name(label.span.file),
-                location.line,
-                location.column
-            )),
+            "{}: {}: {}
+",
+            bold.apply_to(location_text(label, sources)),
             style("note").for_stderr().cyan().bold(),
             label.message
         ));
@@ -79,6 +69,17 @@ fn render_one(out: &mut String, diagnostic: &Diagnostic, sources: &SourceMap) {
         ));
     }
     out.push('\n');
+}
+
+/// `file:LINE:COL` of the label's start.
+fn location_text(label: &Label, sources: &SourceMap) -> String {
+    let location = sources.location(label.span.file, label.span.start);
+    format!(
+        "{}:{}:{}",
+        sources.name(label.span.file),
+        location.line,
+        location.column
+    )
 }
 
 /// The source line of the label's start with the span underlined (to the end of that line when

@@ -19,10 +19,6 @@ impl Loader {
         options: &LoadOptions,
         sources: &mut SourceMap,
     ) -> Config {
-        let no_values = BTreeMap::new();
-        let no_locals = BTreeSet::new();
-        let no_resources = ResourceTable::new();
-
         let variables = self.resolve_variables(decls, auto_files, options, sources);
         let variable_values: BTreeMap<String, Value> = variables
             .iter()
@@ -91,9 +87,6 @@ impl Loader {
                 &local_resource_refs,
                 &mut graph_edges,
                 &mut providers,
-                &no_values,
-                &no_locals,
-                &no_resources,
             );
             resources.push(resource);
         }
@@ -101,7 +94,7 @@ impl Loader {
         resources.sort_by(|a: &Resource, b| a.addr.cmp(&b.addr));
 
         let outputs = self.evaluate_outputs(decls, &scope_for);
-        let backend = self.evaluate_backend(decls, &no_values, &no_locals, &no_resources);
+        let backend = self.evaluate_backend(decls);
 
         providers.sort_by(|a, b| a.addr.cmp(&b.addr));
         Config {
@@ -115,15 +108,8 @@ impl Loader {
     }
 
     /// Evaluates `expr` in a literal-only scope (defaults, lifecycle, backend).
-    fn literal(
-        &mut self,
-        attr: Attr<'_>,
-        what: &'static str,
-        no_values: &BTreeMap<String, Value>,
-        no_locals: &BTreeSet<String>,
-        no_resources: &ResourceTable,
-    ) -> Option<Value> {
-        let scope = Scope::empty(attr.file, no_values, no_locals, no_resources, what);
+    fn literal(&mut self, attr: Attr<'_>, what: &'static str) -> Option<Value> {
+        let scope = Scope::literal(attr.file, what);
         match eval::evaluate(attr.expr(), &scope) {
             Ok(value) => Some(value),
             Err(diagnostic) => {
@@ -177,9 +163,6 @@ impl Loader {
         options: &LoadOptions,
         sources: &mut SourceMap,
     ) -> Vec<Variable> {
-        let no_values = BTreeMap::new();
-        let no_locals = BTreeSet::new();
-        let no_resources = ResourceTable::new();
         let mut variables: BTreeMap<String, Variable> = BTreeMap::new();
         let mut validations: BTreeMap<String, Vec<(Attr<'_>, Option<Attr<'_>>)>> = BTreeMap::new();
         for decl in &decls.variables {
@@ -207,28 +190,15 @@ impl Loader {
                 None => VarType::Any,
             };
             let description = decl.description.and_then(|attr| {
-                let value = self.literal(
-                    attr,
-                    "a variable description",
-                    &no_values,
-                    &no_locals,
-                    &no_resources,
-                )?;
+                let value = self.literal(attr, "a variable description")?;
                 self.expect_string(attr, value)
             });
             let sensitive = decl.sensitive.and_then(|attr| {
-                let value =
-                    self.literal(attr, "`sensitive`", &no_values, &no_locals, &no_resources)?;
+                let value = self.literal(attr, "`sensitive`")?;
                 self.expect_bool(attr, value)
             }) == Some(true);
             let (value, source) = match decl.default {
-                Some(attr) => match self.literal(
-                    attr,
-                    "a variable default",
-                    &no_values,
-                    &no_locals,
-                    &no_resources,
-                ) {
+                Some(attr) => match self.literal(attr, "a variable default") {
                     Some(value) => match types::convert(value, &ty) {
                         Ok(value) => (value, ValueSource::Default),
                         Err(why) => {
@@ -354,17 +324,7 @@ impl Loader {
             let own: BTreeMap<String, Value> =
                 [(name.clone(), value.clone())].into_iter().collect();
             for (condition, message) in rules {
-                let scope = Scope {
-                    file: condition.file,
-                    variables: &own,
-                    locals: &no_values,
-                    declared_locals: &no_locals,
-                    resources: &no_resources,
-                    each: None,
-                    count_index: None,
-                    allow_resources: false,
-                    forbid_named_values: None,
-                };
+                let scope = Scope::variables_only(condition.file, &own);
                 match eval::evaluate(condition.expr(), &scope) {
                     Ok(Value::Bool(true) | Value::Unknown) => {}
                     Ok(Value::Bool(false)) => {
@@ -410,9 +370,6 @@ impl Loader {
                 return;
             }
         };
-        let no_values = BTreeMap::new();
-        let no_locals = BTreeSet::new();
-        let no_resources = ResourceTable::new();
         for structure in parsed.body.iter() {
             let attr = match structure {
                 Structure::Attribute(attr) => Attr { file, attr },
@@ -426,13 +383,7 @@ impl Loader {
                 }
             };
             let name = attr.name();
-            let Some(value) = self.literal(
-                attr,
-                "a variables file",
-                &no_values,
-                &no_locals,
-                &no_resources,
-            ) else {
+            let Some(value) = self.literal(attr, "a variables file") else {
                 continue;
             };
             match variables.get_mut(name) {
@@ -880,9 +831,6 @@ impl Loader {
         local_resource_refs: &BTreeMap<String, BTreeSet<ResourceAddr>>,
         graph_edges: &mut Vec<(ResourceAddr, ResourceAddr, Span)>,
         providers: &mut Vec<ProviderConfig>,
-        no_values: &BTreeMap<String, Value>,
-        no_locals: &BTreeSet<String>,
-        no_resources: &ResourceTable,
     ) -> Resource {
         let schema = decl.schema;
         // Provider.
@@ -1024,8 +972,8 @@ impl Loader {
         explicit_depends_on.sort();
         explicit_depends_on.dedup();
 
-        let lifecycle = self.evaluate_lifecycle(decl, no_values, no_locals, no_resources);
-        let timeouts = self.evaluate_timeouts(decl, no_values, no_locals, no_resources);
+        let lifecycle = self.evaluate_lifecycle(decl);
+        let timeouts = self.evaluate_timeouts(decl);
 
         // Required arguments missing from the block altogether.
         for arg in schema.arguments.iter().filter(|arg| arg.required) {
@@ -1310,24 +1258,12 @@ impl Loader {
         (Expansion::Single, vec![(InstanceKey::None, None)])
     }
 
-    fn evaluate_lifecycle(
-        &mut self,
-        decl: &ResourceDecl<'_>,
-        no_values: &BTreeMap<String, Value>,
-        no_locals: &BTreeSet<String>,
-        no_resources: &ResourceTable,
-    ) -> Lifecycle {
+    fn evaluate_lifecycle(&mut self, decl: &ResourceDecl<'_>) -> Lifecycle {
         let mut lifecycle = Lifecycle::default();
         for attr in &decl.lifecycle {
             match attr.name() {
                 "prevent_destroy" | "create_before_destroy" => {
-                    let Some(value) = self.literal(
-                        *attr,
-                        "lifecycle arguments",
-                        no_values,
-                        no_locals,
-                        no_resources,
-                    ) else {
+                    let Some(value) = self.literal(*attr, "lifecycle arguments") else {
                         continue;
                     };
                     let Some(flag) = self.expect_bool(*attr, value) else {
@@ -1384,13 +1320,7 @@ impl Loader {
         lifecycle
     }
 
-    fn evaluate_timeouts(
-        &mut self,
-        decl: &ResourceDecl<'_>,
-        no_values: &BTreeMap<String, Value>,
-        no_locals: &BTreeSet<String>,
-        no_resources: &ResourceTable,
-    ) -> Timeouts {
+    fn evaluate_timeouts(&mut self, decl: &ResourceDecl<'_>) -> Timeouts {
         let mut timeouts = Timeouts::default();
         for attr in &decl.timeouts {
             let slot = match attr.name() {
@@ -1407,10 +1337,7 @@ impl Loader {
                     continue;
                 }
             };
-            let value = match eval::evaluate(
-                attr.expr(),
-                &Scope::empty(attr.file, no_values, no_locals, no_resources, "timeouts"),
-            ) {
+            let value = match eval::evaluate(attr.expr(), &Scope::literal(attr.file, "timeouts")) {
                 Ok(value) => value,
                 Err(diagnostic) => {
                     self.diagnostics.push(*diagnostic);
@@ -1554,13 +1481,7 @@ impl Loader {
         outputs.into_values().collect()
     }
 
-    fn evaluate_backend(
-        &mut self,
-        decls: &Decls<'_>,
-        no_values: &BTreeMap<String, Value>,
-        no_locals: &BTreeSet<String>,
-        no_resources: &ResourceTable,
-    ) -> Backend {
+    fn evaluate_backend(&mut self, decls: &Decls<'_>) -> Backend {
         let Some(decl) = &decls.backend else {
             return Backend::default();
         };
@@ -1588,13 +1509,7 @@ impl Loader {
                 );
                 continue;
             }
-            let Some(value) = self.literal(
-                *attr,
-                "backend settings",
-                no_values,
-                no_locals,
-                no_resources,
-            ) else {
+            let Some(value) = self.literal(*attr, "backend settings") else {
                 continue;
             };
             if let Some(text) = self.expect_string(*attr, value) {
@@ -1704,18 +1619,9 @@ fn raw_variable_value(raw: &str, ty: &VarType) -> Result<Value, String> {
     }
     let value = match hcl::edit::parser::parse_expr(raw) {
         Ok(expr) => {
-            let no_values = BTreeMap::new();
-            let no_locals = BTreeSet::new();
-            let no_resources = ResourceTable::new();
             let mut sources = SourceMap::new();
             let file = sources.add("<value>", raw);
-            let scope = Scope::empty(
-                file,
-                &no_values,
-                &no_locals,
-                &no_resources,
-                "a variable value",
-            );
+            let scope = Scope::literal(file, "a variable value");
             match eval::evaluate(&expr, &scope) {
                 Ok(value) => value,
                 Err(_) if *ty == VarType::Any => Value::String(raw.to_owned()),
