@@ -28,11 +28,18 @@ fn json_diagnostics_carry_code_file_and_range() {
 }
 
 #[test]
-fn examples_are_valid() {
+fn examples_are_valid_and_formatted() {
     let examples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
     for name in ["quickstart", "nightly-fleet"] {
         let run = snapform(&examples.join(name), &["validate"], "");
         assert_eq!(run.code, 0, "examples/{name}: {}", run.transcript());
         assert!(run.stdout.contains("Success!"), "{}", run.stdout);
+        let fmt = snapform(&examples.join(name), &["fmt", "-check", "-recursive"], "");
+        assert_eq!(
+            fmt.code,
+            0,
+            "examples/{name} must be formatted: {}",
+            fmt.transcript()
+        );
     }
 }
