@@ -29,6 +29,8 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Rewrite .hcl files in the canonical style.
     Fmt(FmtArgs),
+    /// Serve the local emulator of both clouds' snapshot APIs until Ctrl-C.
+    Emulator(snapform_emulator::EmulatorArgs),
     /// Print snapform's version.
     Version,
     /// Print a shell completion script.

@@ -57,6 +57,7 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
     match &cli.command {
         Command::Validate(args) => commands::validate::run(args),
         Command::Fmt(args) => commands::fmt::run(args),
+        Command::Emulator(args) => commands::emulator::run(args),
         Command::Version => {
             writeln!(std::io::stdout(), "snapform v{}", env!("CARGO_PKG_VERSION"))?;
             Ok(0)

@@ -1,0 +1,42 @@
+//! `snapform emulator` starts, prints where it listens and which keys to use, and serves.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+#[test]
+fn emulator_prints_its_address_and_keys_and_answers() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_snapform"))
+        .args(["emulator", "--listen", "127.0.0.1:0"])
+        .env("NO_COLOR", "1")
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("snapform starts");
+    let stderr = child.stderr.take().expect("piped stderr");
+    let mut lines = BufReader::new(stderr).lines();
+    let first = lines.next().expect("a banner line").expect("utf-8");
+    let endpoint = first
+        .split_whitespace()
+        .find(|word| word.starts_with("http://"))
+        .expect("the banner names the endpoint")
+        .to_owned();
+    let banner: Vec<String> = lines.take(4).map(|line| line.expect("utf-8")).collect();
+    assert!(
+        banner
+            .iter()
+            .any(|line| line.contains("AKIDsnapformEmulatorTestKey0000001")),
+        "{banner:?}"
+    );
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let body: serde_json::Value = runtime.block_on(async {
+        reqwest::get(format!("{endpoint}/_emulator/resources"))
+            .await
+            .expect("the control API answers")
+            .json()
+            .await
+            .expect("JSON")
+    });
+    assert!(body.is_array() || body.is_object(), "{body}");
+    child.kill().expect("stopped");
+    let _ = child.wait();
+}

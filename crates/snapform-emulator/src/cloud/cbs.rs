@@ -1,0 +1,597 @@
+//! Tencent CBS `2017-03-12`: disk backup points (`dbp-`), snapshot groups (`csnap-`), disks.
+
+use serde_json::{Map, Value, json};
+
+use super::{Among, Cloud, Ctx, ResourceType, id_like, object, page, tencent_page, tencent_time};
+use crate::api::ApiError;
+use crate::inventory::CbsDisk;
+use crate::params::TcParams;
+
+pub(super) fn handle(
+    cloud: &mut Cloud,
+    region: &str,
+    action: &str,
+    params: TcParams<'_>,
+    ctx: &mut Ctx<'_>,
+) -> Result<Map<String, Value>, ApiError> {
+    match action {
+        "CreateDiskBackup" => create_disk_backup(cloud, region, params, ctx),
+        "DescribeDiskBackups" => describe_disk_backups(cloud, region, params, ctx),
+        "DeleteDiskBackups" => delete_disk_backups(cloud, region, params, ctx),
+        "CreateSnapshotGroup" => create_snapshot_group(cloud, region, params, ctx),
+        "DescribeSnapshotGroups" => describe_snapshot_groups(cloud, region, params, ctx),
+        "DeleteSnapshotGroup" => delete_snapshot_group(cloud, region, params, ctx),
+        "DescribeDisks" => describe_disks(cloud, region, params, ctx),
+        _ => Err(ApiError::new(
+            "InvalidAction",
+            format!("The action `{action}` does not exist."),
+        )),
+    }
+}
+
+fn invalid(message: impl Into<String>) -> ApiError {
+    ApiError::new("InvalidParameter", message)
+}
+
+fn cbs_page(params: &TcParams<'_>) -> Result<(usize, usize), ApiError> {
+    tencent_page(params, |_| "InvalidParameter")
+}
+
+fn disk_not_found(disk_id: &str) -> ApiError {
+    ApiError::new(
+        "InvalidDiskId.NotFound",
+        format!("The disk `{disk_id}` does not exist."),
+    )
+}
+
+/// The disk, or the not-found answer. A malformed ID is `InvalidParameter`.
+fn find_disk<'a>(cloud: &'a Cloud, region: &str, disk_id: &str) -> Result<&'a CbsDisk, ApiError> {
+    if !id_like(disk_id, "disk-", Some(8)) {
+        return Err(invalid(format!(
+            "The disk ID `{disk_id}` is malformed; expected `disk-xxxxxxxx`."
+        )));
+    }
+    cloud
+        .inventory
+        .cbs_disk(region, disk_id)
+        .ok_or_else(|| disk_not_found(disk_id))
+}
+
+/// The busy answer when the disk has a backup point or a snapshot being created.
+fn check_disk_idle(
+    cloud: &Cloud,
+    disk_id: &str,
+    now_ms: i64,
+    snapshot_code: &str,
+    backup_code: &str,
+) -> Result<(), ApiError> {
+    for child in cloud.children(disk_id) {
+        if !child.is_creating(now_ms) {
+            continue;
+        }
+        return Err(match child.kind {
+            ResourceType::CbsSnapshotGroup => ApiError::new(
+                snapshot_code,
+                format!("The disk `{disk_id}` has a snapshot being created."),
+            ),
+            _ => ApiError::new(
+                backup_code,
+                format!(
+                    "The disk `{disk_id}` is busy: backup point `{}` is being created.",
+                    child.id
+                ),
+            ),
+        });
+    }
+    Ok(())
+}
+
+fn create_disk_backup(
+    cloud: &mut Cloud,
+    region: &str,
+    params: TcParams<'_>,
+    ctx: &mut Ctx<'_>,
+) -> Result<Map<String, Value>, ApiError> {
+    params.only(&["DiskId", "DiskBackupName"])?;
+    let disk_id = params.required_string("DiskId")?;
+    let name = params.string("DiskBackupName")?.unwrap_or("");
+    if name.chars().count() > 100 {
+        return Err(invalid("`DiskBackupName` must be at most 100 characters."));
+    }
+    let disk = find_disk(cloud, region, disk_id)?.clone();
+    let used = cloud
+        .children(disk_id)
+        .filter(|child| child.kind == ResourceType::CbsDiskBackup)
+        .count();
+    if used >= disk.backup_quota as usize {
+        return Err(ApiError::new(
+            "ResourceInsufficient.OverQuota",
+            format!(
+                "The disk `{disk_id}` has used {used} of its {} backup points.",
+                disk.backup_quota
+            ),
+        ));
+    }
+    check_disk_idle(
+        cloud,
+        disk_id,
+        ctx.now_ms,
+        "ResourceUnavailable.SnapshotCreating",
+        "InvalidDisk.Busy",
+    )?;
+    let id = cloud.new_id("dbp-", 8, ctx.rng);
+    let mut backup = cloud.new_resource(
+        ResourceType::CbsDiskBackup,
+        id.clone(),
+        region,
+        vec![disk_id.to_owned()],
+        ctx,
+    );
+    backup.name = name.to_owned();
+    backup.disk_size = disk.disk_size;
+    backup.disk_type = disk.disk_usage.clone();
+    cloud.insert(backup);
+    Ok(object([("DiskBackupId", json!(id))]))
+}
+
+fn describe_disk_backups(
+    cloud: &mut Cloud,
+    region: &str,
+    params: TcParams<'_>,
+    ctx: &mut Ctx<'_>,
+) -> Result<Map<String, Value>, ApiError> {
+    params.only(&[
+        "DiskBackupIds",
+        "Filters",
+        "Offset",
+        "Limit",
+        "Order",
+        "OrderField",
+    ])?;
+    let ids = params.string_list("DiskBackupIds")?;
+    let filters = params.filters()?;
+    if ids.is_some() && filters.is_some() {
+        return Err(invalid(
+            "`DiskBackupIds` and `Filters` cannot be specified together.",
+        ));
+    }
+    if ids.as_ref().is_some_and(|ids| ids.len() > 100) {
+        return Err(invalid("At most 100 `DiskBackupIds` can be given."));
+    }
+    let (offset, limit) = cbs_page(&params)?;
+    let descending = match params.string("Order")?.unwrap_or("ASC") {
+        "ASC" => false,
+        "DESC" => true,
+        other => {
+            return Err(invalid(format!(
+                "`Order` must be ASC or DESC, not `{other}`."
+            )));
+        }
+    };
+    if let Some(field) = params.string("OrderField")?
+        && field != "CREATE_TIME"
+    {
+        return Err(invalid(format!(
+            "`OrderField` must be CREATE_TIME, not `{field}`."
+        )));
+    }
+    for filter in filters.iter().flatten() {
+        if !matches!(
+            filter.name.as_str(),
+            "disk-backup-id" | "disk-id" | "disk-usage"
+        ) {
+            return Err(ApiError::new(
+                "InvalidFilter",
+                format!("The filter `{}` is not supported.", filter.name),
+            ));
+        }
+    }
+    let now = ctx.now_ms;
+    let by_disk: Option<Vec<&str>> = filters
+        .iter()
+        .flatten()
+        .find(|filter| filter.name == "disk-id")
+        .map(|filter| filter.values.iter().map(String::as_str).collect());
+    let among = match (&ids, &by_disk) {
+        (Some(ids), _) => Among::Ids(ids),
+        (None, Some(disks)) => Among::ChildrenOf(disks),
+        (None, None) => Among::All,
+    };
+    let mut matched: Vec<_> = cloud
+        .listed_among(ResourceType::CbsDiskBackup, Some(region), now, among)
+        .into_iter()
+        .filter(|backup| {
+            ids.as_ref()
+                .is_none_or(|ids| ids.contains(&backup.id.as_str()))
+        })
+        .filter(|backup| {
+            filters.iter().flatten().all(|filter| {
+                let field = match filter.name.as_str() {
+                    "disk-backup-id" => &backup.id,
+                    "disk-id" => &backup.parents[0],
+                    _ => &backup.disk_type,
+                };
+                filter.values.iter().any(|value| value == field)
+            })
+        })
+        .collect();
+    if descending {
+        matched.reverse();
+    }
+    let set: Vec<Value> = page(&matched, offset, limit)
+        .into_iter()
+        .map(|backup| {
+            json!({
+                "DiskBackupId": backup.id,
+                "DiskId": backup.parents[0],
+                "DiskSize": backup.disk_size,
+                "DiskUsage": backup.disk_type,
+                "DiskBackupName": backup.name,
+                "DiskBackupState": backup.status(now),
+                "Percent": backup.percent(now),
+                "CreateTime": tencent_time(backup.created_ms),
+                "Encrypt": false,
+            })
+        })
+        .collect();
+    Ok(object([
+        ("TotalCount", json!(matched.len())),
+        ("DiskBackupSet", Value::Array(set)),
+    ]))
+}
+
+fn delete_disk_backups(
+    cloud: &mut Cloud,
+    region: &str,
+    params: TcParams<'_>,
+    ctx: &mut Ctx<'_>,
+) -> Result<Map<String, Value>, ApiError> {
+    params.only(&["DiskBackupIds"])?;
+    let ids = params.string_list("DiskBackupIds")?.unwrap_or_default();
+    if ids.is_empty() {
+        return Err(ApiError::new(
+            "MissingParameter",
+            "The request is missing a required parameter `DiskBackupIds`.",
+        ));
+    }
+    if ids.len() > 100 {
+        return Err(invalid("At most 100 `DiskBackupIds` can be given."));
+    }
+    for id in &ids {
+        let backup = cloud
+            .live(ResourceType::CbsDiskBackup, id, ctx.now_ms)
+            .filter(|backup| backup.region == region && backup.deleting.is_none())
+            .ok_or_else(|| {
+                ApiError::new(
+                    "ResourceNotFound.NotFound",
+                    format!("The disk backup point `{id}` does not exist."),
+                )
+            })?;
+        if backup.is_creating(ctx.now_ms) {
+            return Err(ApiError::new(
+                "ResourceBusy",
+                format!("The disk backup point `{id}` is being created."),
+            ));
+        }
+    }
+    for id in ids {
+        cloud.start_deletion(id, ctx);
+    }
+    Ok(Map::new())
+}
+
+fn create_snapshot_group(
+    cloud: &mut Cloud,
+    region: &str,
+    params: TcParams<'_>,
+    ctx: &mut Ctx<'_>,
+) -> Result<Map<String, Value>, ApiError> {
+    params.only(&["DiskIds", "SnapshotGroupName", "Tags"])?;
+    let disk_ids = params.string_list("DiskIds")?.unwrap_or_default();
+    if disk_ids.is_empty() {
+        return Err(ApiError::new(
+            "MissingParameter",
+            "The request is missing a required parameter `DiskIds`.",
+        ));
+    }
+    let name = params.string("SnapshotGroupName")?.unwrap_or("");
+    if name.chars().count() > 128 {
+        return Err(ApiError::new(
+            "InvalidParameterValue",
+            "`SnapshotGroupName` must be at most 128 characters.",
+        ));
+    }
+    let tags = params.tags()?;
+    let mut unique = disk_ids.clone();
+    unique.sort_unstable();
+    unique.dedup();
+    if unique.len() != disk_ids.len() {
+        return Err(ApiError::new(
+            "InvalidParameterValue",
+            "`DiskIds` contains duplicates.",
+        ));
+    }
+    let mut disks = Vec::new();
+    for disk_id in &disk_ids {
+        disks.push(find_disk(cloud, region, disk_id)?.clone());
+    }
+    let instance = disks[0].instance_id.clone();
+    if instance.is_none() || disks.iter().any(|disk| disk.instance_id != instance) {
+        return Err(invalid(
+            "The disks of a snapshot group must all be attached to the same instance.",
+        ));
+    }
+    for disk_id in &disk_ids {
+        check_disk_idle(
+            cloud,
+            disk_id,
+            ctx.now_ms,
+            "InvalidDisk.SnapshotCreating",
+            "ResourceInUse",
+        )?;
+    }
+    let quota = cloud
+        .inventory
+        .tencentcloud
+        .get(region)
+        .map_or(0, |region| region.snapshot_quota as usize);
+    let used: usize = cloud
+        .listed(ResourceType::CbsSnapshotGroup, region, ctx.now_ms)
+        .iter()
+        .map(|group| group.member_ids.len())
+        .sum();
+    if used + disk_ids.len() > quota {
+        return Err(ApiError::new(
+            "InsufficientSnapshotQuota",
+            format!("Insufficient snapshot quota: {used} of {quota} snapshots are used."),
+        ));
+    }
+    let id = cloud.new_id("csnap-", 8, ctx.rng);
+    let members: Vec<String> = disk_ids
+        .iter()
+        .map(|_| cloud.new_id("snap-", 8, ctx.rng))
+        .collect();
+    let mut group = cloud.new_resource(
+        ResourceType::CbsSnapshotGroup,
+        id.clone(),
+        region,
+        disk_ids.iter().map(|disk| (*disk).to_owned()).collect(),
+        ctx,
+    );
+    group.name = name.to_owned();
+    group.tags = tags;
+    group.member_ids = members;
+    group.instance_id = instance.unwrap_or_default();
+    group.disk_type = if disks.iter().any(|disk| disk.disk_usage == "SYSTEM_DISK") {
+        "SYSTEM_DISK".to_owned()
+    } else {
+        "DATA_DISK".to_owned()
+    };
+    cloud.insert(group);
+    Ok(object([("SnapshotGroupId", json!(id))]))
+}
+
+fn describe_snapshot_groups(
+    cloud: &mut Cloud,
+    region: &str,
+    params: TcParams<'_>,
+    ctx: &mut Ctx<'_>,
+) -> Result<Map<String, Value>, ApiError> {
+    params.only(&["Filters", "Offset", "Limit"])?;
+    let filters = params.filters()?.unwrap_or_default();
+    for filter in &filters {
+        if !matches!(
+            filter.name.as_str(),
+            "snapshot-group-id" | "snapshot-group-state" | "snapshot-group-name" | "snapshot-id"
+        ) {
+            return Err(ApiError::new(
+                "InvalidFilter",
+                format!("The filter `{}` is not supported.", filter.name),
+            ));
+        }
+    }
+    let (offset, limit) = cbs_page(&params)?;
+    let now = ctx.now_ms;
+    let matched: Vec<_> = cloud
+        .listed(ResourceType::CbsSnapshotGroup, region, now)
+        .into_iter()
+        .filter(|group| {
+            filters.iter().all(|filter| {
+                filter
+                    .values
+                    .iter()
+                    .any(|value| match filter.name.as_str() {
+                        "snapshot-group-id" => *value == group.id,
+                        "snapshot-group-state" => *value == group.status(now),
+                        "snapshot-group-name" => *value == group.name,
+                        _ => group.member_ids.contains(value),
+                    })
+            })
+        })
+        .collect();
+    let set: Vec<Value> = page(&matched, offset, limit)
+        .into_iter()
+        .map(|group| {
+            json!({
+                "SnapshotGroupId": group.id,
+                "SnapshotGroupType": "NORMAL",
+                "ContainRootSnapshot": group.disk_type == "SYSTEM_DISK",
+                "SnapshotIdSet": group.member_ids,
+                "SnapshotGroupState": group.status(now),
+                "Percent": group.percent(now),
+                "CreateTime": tencent_time(group.created_ms),
+                "ModifyTime": tencent_time(group.created_ms),
+                "Images": [],
+                "ImageCount": 0,
+                "SnapshotGroupName": group.name,
+                "IsPermanent": true,
+                "DeadlineTime": null,
+                "AutoSnapshotPolicyId": null,
+            })
+        })
+        .collect();
+    Ok(object([
+        ("TotalCount", json!(matched.len())),
+        ("SnapshotGroupSet", Value::Array(set)),
+    ]))
+}
+
+fn delete_snapshot_group(
+    cloud: &mut Cloud,
+    region: &str,
+    params: TcParams<'_>,
+    ctx: &mut Ctx<'_>,
+) -> Result<Map<String, Value>, ApiError> {
+    params.only(&["SnapshotGroupId", "SnapshotGroupIds", "DeleteBindImages"])?;
+    let mut ids: Vec<&str> = params.string("SnapshotGroupId")?.into_iter().collect();
+    ids.extend(params.string_list("SnapshotGroupIds")?.unwrap_or_default());
+    params.boolean("DeleteBindImages")?;
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() {
+        return Err(ApiError::new(
+            "MissingParameter",
+            "The request is missing a required parameter `SnapshotGroupId`.",
+        ));
+    }
+    for id in &ids {
+        let group = cloud
+            .live(ResourceType::CbsSnapshotGroup, id, ctx.now_ms)
+            .filter(|group| group.region == region)
+            .ok_or_else(|| {
+                ApiError::new(
+                    "InvalidSnapshotId.NotFound",
+                    format!("The snapshot group `{id}` does not exist."),
+                )
+            })?;
+        if group.is_creating(ctx.now_ms) {
+            return Err(ApiError::new(
+                "UnsupportedOperation.StateError",
+                format!("The snapshot group `{id}` is being created and cannot be deleted."),
+            ));
+        }
+    }
+    for id in ids {
+        cloud.remove(id);
+    }
+    Ok(Map::new())
+}
+
+fn describe_disks(
+    cloud: &mut Cloud,
+    region: &str,
+    params: TcParams<'_>,
+    ctx: &mut Ctx<'_>,
+) -> Result<Map<String, Value>, ApiError> {
+    params.only(&[
+        "DiskIds",
+        "Filters",
+        "Offset",
+        "Limit",
+        "Order",
+        "OrderField",
+        "ReturnBindAutoSnapshotPolicy",
+    ])?;
+    let ids = params.string_list("DiskIds")?;
+    let filters = params.filters()?;
+    if ids.is_some() && filters.is_some() {
+        return Err(invalid(
+            "`DiskIds` and `Filters` cannot be specified together.",
+        ));
+    }
+    if ids.as_ref().is_some_and(|ids| ids.len() > 100) {
+        return Err(invalid("At most 100 `DiskIds` can be given."));
+    }
+    for filter in filters.iter().flatten() {
+        if !matches!(
+            filter.name.as_str(),
+            "disk-id" | "instance-id" | "disk-usage" | "disk-name" | "disk-state"
+        ) {
+            return Err(ApiError::new(
+                "InvalidFilter",
+                format!("The filter `{}` is not supported.", filter.name),
+            ));
+        }
+    }
+    let (offset, limit) = cbs_page(&params)?;
+    let disks: Vec<&CbsDisk> = cloud
+        .inventory
+        .tencentcloud
+        .get(region)
+        .map(|region| region.disks.iter().collect())
+        .unwrap_or_default();
+    let matched: Vec<&CbsDisk> = disks
+        .into_iter()
+        .filter(|disk| {
+            ids.as_ref()
+                .is_none_or(|ids| ids.contains(&disk.id.as_str()))
+        })
+        .filter(|disk| {
+            filters.iter().flatten().all(|filter| {
+                let state = if disk.instance_id.is_some() {
+                    "ATTACHED"
+                } else {
+                    "UNATTACHED"
+                };
+                let field = match filter.name.as_str() {
+                    "disk-id" => disk.id.as_str(),
+                    "instance-id" => disk.instance_id.as_deref().unwrap_or(""),
+                    "disk-usage" => disk.disk_usage.as_str(),
+                    "disk-name" => disk.name.as_deref().unwrap_or(&disk.id),
+                    _ => state,
+                };
+                filter.values.iter().any(|value| value == field)
+            })
+        })
+        .collect();
+    let now = ctx.now_ms;
+    let set: Vec<Value> = page(&matched, offset, limit)
+        .into_iter()
+        .map(|disk| {
+            let backups = cloud
+                .children(&disk.id)
+                .filter(|child| child.kind == ResourceType::CbsDiskBackup)
+                .count();
+            let snapshots = cloud
+                .children(&disk.id)
+                .filter(|child| child.kind == ResourceType::CbsSnapshotGroup)
+                .count();
+            let busy = cloud.children(&disk.id).any(|child| child.is_creating(now));
+            json!({
+                "DiskId": disk.id,
+                "DiskName": disk.name.as_deref().unwrap_or(&disk.id),
+                "DiskUsage": disk.disk_usage,
+                "DiskType": "CLOUD_PREMIUM",
+                "DiskSize": disk.disk_size,
+                "DiskState": if disk.instance_id.is_some() { "ATTACHED" } else { "UNATTACHED" },
+                "Attached": disk.instance_id.is_some(),
+                "InstanceId": disk.instance_id.as_deref().unwrap_or(""),
+                "InstanceIdList": [],
+                "InstanceType": "CVM",
+                "DiskChargeType": "POSTPAID_BY_HOUR",
+                "Placement": {"Zone": format!("{region}-3"), "ProjectId": 0},
+                "Portable": disk.disk_usage != "SYSTEM_DISK",
+                "SnapshotAbility": true,
+                "SnapshotCount": snapshots,
+                "SnapshotSize": 0,
+                "DiskBackupQuota": disk.backup_quota,
+                "DiskBackupCount": backups,
+                "Encrypt": false,
+                "Rollbacking": false,
+                "Migrating": false,
+                "Shareable": false,
+                "BackupDisk": false,
+                "DeleteWithInstance": disk.instance_id.is_some(),
+                "RenewFlag": "",
+                "Tags": [],
+                "CreateTime": "2024-01-01 00:00:00",
+                "DeadlineTime": "",
+                "ErrorPrompt": if busy { "snapshot creating" } else { "" },
+            })
+        })
+        .collect();
+    Ok(object([
+        ("TotalCount", json!(matched.len())),
+        ("DiskSet", Value::Array(set)),
+    ]))
+}

@@ -1,0 +1,230 @@
+//! A local emulator of the Tencent Cloud and Alibaba Cloud snapshot APIs, faithful enough that
+//! the official SDKs cannot tell it from the real services.
+//!
+//! It owns: both wire protocols (Tencent Cloud API 3.0 and Alibaba RPC), signature
+//! verification (TC3-HMAC-SHA256, ACS3-HMAC-SHA256, RPC V1 HMAC-SHA1) against a key table,
+//! the five snapshot-like resources and their parents (CBS disk backups and snapshot groups,
+//! Lighthouse snapshots, ECD and ENS snapshots), asynchronous progress, quotas, busy codes,
+//! per-action rate limits, fault injection, persistence shared between processes, and the
+//! control API under `/_emulator/` (see the `control` module and the crate README).
+//!
+//! It deliberately does not share code with snapform's providers: a signing or encoding bug
+//! copied to both sides of the wire would be invisible. It depends on no workspace crate.
+//!
+//! Where it sits: snapform's providers (and the official SDKs in the conformance suite) talk to
+//! it over loopback HTTP. `snapform emulator` serves it with [`EmulatorArgs`] + [`serve`];
+//! tests and the embedded mode use [`spawn`]. The library never prints; binaries print
+//! [`banner`].
+
+mod api;
+mod cloud;
+mod config;
+mod control;
+mod faults;
+mod inventory;
+mod params;
+mod ratelimit;
+mod server;
+mod signature;
+mod stats;
+mod store;
+
+use std::future::Future;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub use crate::cloud::ResourceType;
+pub use crate::config::{
+    AlicloudKey, Clock, DEFAULT_LISTEN, EmulatorArgs, EmulatorConfig, KeyTable, ManualClock,
+    SystemClock, TencentKey, parse_duration,
+};
+pub use crate::faults::FaultConfig;
+pub use crate::inventory::{
+    AlicloudInventory, AlicloudRegion, CbsDisk, Desktop, EnsDisk, EnsRegion, Inventory,
+    LighthouseInstance, TencentRegion,
+};
+
+/// The documented default Tencent Cloud `SecretId`.
+pub const DEFAULT_TENCENTCLOUD_SECRET_ID: &str = "AKIDsnapformEmulatorTestKey0000001";
+/// The documented default Tencent Cloud `SecretKey`.
+pub const DEFAULT_TENCENTCLOUD_SECRET_KEY: &str = "snapformEmulatorTencentSecretKey";
+/// The documented default Alibaba Cloud `AccessKeyId`.
+pub const DEFAULT_ALICLOUD_ACCESS_KEY_ID: &str = "LTAIsnapformEmulatorTestKey";
+/// The documented default Alibaba Cloud `AccessKeySecret`.
+pub const DEFAULT_ALICLOUD_ACCESS_KEY_SECRET: &str = "snapformEmulatorAlicloudSecretKey";
+
+/// The emulator's error type.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A configuration file could not be read.
+    #[error("cannot read {}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A configuration or data file is not valid JSON of the expected form.
+    #[error("cannot parse {}", path.display())]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// The data file could not be written or locked.
+    #[error("cannot persist the cloud to {}", path.display())]
+    Persist {
+        /// The data file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The data file was written by a newer emulator.
+    #[error("{} has data format version {version}, newer than this emulator understands", path.display())]
+    DataVersion {
+        /// The data file.
+        path: PathBuf,
+        /// Its format version.
+        version: u32,
+    },
+    /// The data file parses but breaks an invariant of the cloud.
+    #[error("{} is not a valid emulator data file: {reason}", path.display())]
+    DataInvalid {
+        /// The data file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A duration such as `2s` could not be parsed.
+    #[error("invalid duration `{0}` (use e.g. 500ms, 2s, 1m)")]
+    InvalidDuration(String),
+    /// A fault SPEC or JSON could not be parsed.
+    #[error("invalid faults: {0}")]
+    InvalidFaults(String),
+    /// Binding or accepting on the listener failed.
+    #[error("cannot listen")]
+    Listen(#[source] std::io::Error),
+}
+
+/// Serves on an already-bound listener until `shutdown` resolves (mini-redis style), then
+/// lets in-flight requests finish.
+pub async fn serve(
+    listener: TcpListener,
+    config: EmulatorConfig,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), Error> {
+    let shared = Arc::new(server::Shared::new(config)?);
+    server::run(listener, shared, shutdown).await
+}
+
+/// An emulator serving in a background task, stopped by [`RunningEmulator::shutdown`] (or
+/// when dropped, without waiting).
+#[derive(Debug)]
+pub struct RunningEmulator {
+    addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<Result<(), Error>>>,
+}
+
+impl RunningEmulator {
+    /// The bound address (`127.0.0.1:PORT`).
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:PORT`: the endpoint to give every service.
+    pub fn endpoint(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops accepting, lets in-flight requests finish, and waits for the server task.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for RunningEmulator {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// Binds `127.0.0.1:0` and serves in a background task; for tests and the embedded mode.
+pub async fn spawn(config: EmulatorConfig) -> Result<RunningEmulator, Error> {
+    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+        .await
+        .map_err(Error::Listen)?;
+    let addr = listener.local_addr().map_err(Error::Listen)?;
+    // Build the shared state here so a bad data file fails the call, not the task.
+    let shared = Arc::new(server::Shared::new(config)?);
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(server::run(listener, shared, async move {
+        let _ = stopped.await;
+    }));
+    Ok(RunningEmulator {
+        addr,
+        stop: Some(stop),
+        task: Some(task),
+    })
+}
+
+/// A human banner: where the emulator listens, the key pairs, and the endpoints to set.
+pub fn banner(addr: SocketAddr, config: &EmulatorConfig) -> String {
+    let endpoint = format!("http://{addr}");
+    let mut text = format!("snapform emulator listening on {endpoint}\n");
+    text.push_str(
+        "  services: cbs 2017-03-12, lighthouse 2020-03-24, ecd 2020-09-30, ens 2017-11-10\n",
+    );
+    text.push_str(&format!(
+        "  set every service endpoint to {endpoint} (plain http)\n"
+    ));
+    for key in &config.keys.tencentcloud {
+        text.push_str(&format!(
+            "  tencentcloud: TENCENTCLOUD_SECRET_ID={} TENCENTCLOUD_SECRET_KEY={}\n",
+            key.secret_id, key.secret_key
+        ));
+    }
+    for key in &config.keys.alicloud {
+        text.push_str(&format!(
+            "  alicloud: ALIBABA_CLOUD_ACCESS_KEY_ID={} ALIBABA_CLOUD_ACCESS_KEY_SECRET={}\n",
+            key.access_key_id, key.access_key_secret
+        ));
+    }
+    text.push_str(&format!(
+        "  ready after {:?}, rate limit {} req/s per action{}{}\n",
+        config.ready_after,
+        if config.rate_limit == 0 {
+            "unlimited".to_owned()
+        } else {
+            config.rate_limit.to_string()
+        },
+        config
+            .data_file
+            .as_ref()
+            .map(|path| format!(", data {}", path.display()))
+            .unwrap_or_default(),
+        if config.faults.is_off() {
+            String::new()
+        } else {
+            ", faults on".to_owned()
+        },
+    ));
+    text.push_str(&format!("  control API: {endpoint}/_emulator/resources, /_emulator/stats, /_emulator/faults, /_emulator/reset\n"));
+    text
+}

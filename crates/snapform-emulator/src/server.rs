@@ -1,0 +1,459 @@
+//! The HTTP server: one hyper connection task per client, one handler for every route.
+//!
+//! hyper is used directly (not axum) because two faults must drop the connection without an
+//! answer, which a hyper service does by returning an error.
+
+use std::future::Future;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant, UNIX_EPOCH};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::header::{CONTENT_TYPE, HeaderValue};
+use hyper::http::request::Parts;
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use tokio::net::TcpListener;
+
+use crate::api::{self, ApiError, Call, NonceCache, Rejection, Service, alibaba, tencent};
+use crate::cloud::{self, Cloud, Ctx};
+use crate::config::EmulatorConfig;
+use crate::faults::{Fault, FaultInjector};
+use crate::ratelimit::RateLimiter;
+use crate::stats::Stats;
+use crate::store::Store;
+use crate::{Error, control};
+
+/// Requests larger than this are refused (Tencent documents 10 MB for TC3 POST).
+const MAX_BODY: usize = 10 * 1024 * 1024;
+
+/// The cloud and what must change with it under one lock.
+pub(crate) struct State {
+    pub(crate) cloud: Cloud,
+    pub(crate) rng: StdRng,
+    pub(crate) store: Option<Store>,
+    /// The latest time an action ran at. Invariant: never decreases, so an action never sees a
+    /// resource created "after" it, even when its clock was read before another took the lock.
+    last_now_ms: i64,
+}
+
+impl State {
+    /// The action time: the clock, read under the lock, never earlier than the last one.
+    pub(crate) fn action_time(&mut self, clock_ms: i64) -> i64 {
+        self.last_now_ms = self.last_now_ms.max(clock_ms);
+        self.last_now_ms
+    }
+}
+
+/// Everything the connection tasks share.
+pub(crate) struct Shared {
+    pub(crate) config: EmulatorConfig,
+    pub(crate) state: Mutex<State>,
+    pub(crate) limiter: Mutex<RateLimiter>,
+    pub(crate) faults: Mutex<FaultInjector>,
+    pub(crate) stats: Mutex<Stats>,
+    pub(crate) nonces: Mutex<NonceCache>,
+}
+
+/// Locks a mutex; a panic elsewhere must not take the emulator down with it.
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl Shared {
+    pub(crate) fn new(config: EmulatorConfig) -> Result<Self, Error> {
+        let fresh = Cloud::new(config.inventory.clone());
+        let (store, cloud) = match &config.data_file {
+            Some(path) => {
+                let (store, cloud) = Store::open(path, fresh)?;
+                (Some(store), cloud)
+            }
+            None => (None, fresh),
+        };
+        Ok(Self {
+            state: Mutex::new(State {
+                cloud,
+                rng: StdRng::seed_from_u64(config.seed),
+                store,
+                last_now_ms: i64::MIN,
+            }),
+            limiter: Mutex::new(RateLimiter::default()),
+            faults: Mutex::new(FaultInjector::new(config.faults, config.seed)),
+            stats: Mutex::new(Stats::default()),
+            nonces: Mutex::new(NonceCache::default()),
+            config,
+        })
+    }
+
+    /// Unix milliseconds of the injected clock.
+    pub(crate) fn now_ms(&self) -> i64 {
+        let now = self.config.clock.now();
+        match now.duration_since(UNIX_EPOCH) {
+            Ok(since) => i64::try_from(since.as_millis()).unwrap_or(i64::MAX),
+            Err(before) => -i64::try_from(before.duration().as_millis()).unwrap_or(i64::MAX),
+        }
+    }
+
+    /// Runs `change` on the cloud with persistence: reload what other processes wrote, and for
+    /// a mutation hold the cross-process lock and save before returning.
+    pub(crate) fn with_cloud<T>(
+        &self,
+        mutating: bool,
+        change: impl FnOnce(&mut State) -> (T, bool),
+    ) -> Result<T, Error> {
+        let mut state = lock(&self.state);
+        let state = &mut *state;
+        let Some(mut store) = state.store.take() else {
+            return Ok(change(state).0);
+        };
+        let result = (|| {
+            let _guard = if mutating { Some(store.lock()?) } else { None };
+            store.refresh(&mut state.cloud)?;
+            let (value, changed) = change(state);
+            if changed {
+                store.save(&state.cloud)?;
+            }
+            Ok(value)
+        })();
+        state.store = Some(store);
+        result
+    }
+}
+
+/// The error a hyper service returns to drop the connection without an answer.
+#[derive(Debug)]
+pub(crate) struct DropConnection;
+
+impl std::fmt::Display for DropConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("connection dropped by fault injection")
+    }
+}
+
+impl std::error::Error for DropConnection {}
+
+pub(crate) type Answer = Result<Response<Full<Bytes>>, DropConnection>;
+
+/// A JSON answer with `Content-Type: application/json`, exactly what Tencent sends (its SDK
+/// only looks for errors in a body of that exact type).
+pub(crate) fn json_response(status: StatusCode, body: Vec<u8>) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::from(body)));
+    *response.status_mut() = status;
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
+}
+
+/// A JSON answer as Alibaba's gateway sends it.
+fn alibaba_response(status: StatusCode, body: Vec<u8>) -> Response<Full<Bytes>> {
+    let mut response = json_response(status, body);
+    response.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("application/json;charset=utf-8"),
+    );
+    response
+}
+
+/// Accepts connections until `shutdown` resolves, then lets in-flight requests finish
+/// (for at most five seconds).
+pub(crate) async fn run(
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), Error> {
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    tokio::pin!(shutdown);
+    loop {
+        let accepted = tokio::select! {
+            () = &mut shutdown => break,
+            accepted = listener.accept() => accepted,
+        };
+        let stream = match accepted {
+            Ok((stream, _)) => stream,
+            // Out of file descriptors and the like: wait a moment instead of spinning.
+            Err(_) => {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+                continue;
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        let shared = Arc::clone(&shared);
+        let service = hyper::service::service_fn(move |request: Request<Incoming>| {
+            let shared = Arc::clone(&shared);
+            async move { handle(shared, request).await }
+        });
+        let connection = hyper::server::conn::http1::Builder::new()
+            .keep_alive(true)
+            .serve_connection(TokioIo::new(stream), service);
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            // A dropped connection (fault injection) or a client that went away ends here.
+            let _ = connection.await;
+        });
+    }
+    drop(listener);
+    let _ = tokio::time::timeout(Duration::from_secs(5), graceful.shutdown()).await;
+    Ok(())
+}
+
+async fn handle(shared: Arc<Shared>, request: Request<Incoming>) -> Answer {
+    let (parts, body) = request.into_parts();
+    let body = match Limited::new(body, MAX_BODY).collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(_) => {
+            return Ok(json_response(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                br#"{"error": "request body too large or unreadable"}"#.to_vec(),
+            ));
+        }
+    };
+    if parts.uri.path().starts_with("/_emulator") {
+        return Ok(control::handle(&shared, &parts, &body));
+    }
+    api_request(&shared, &parts, &body).await
+}
+
+fn header<'a>(parts: &'a Parts, name: &str) -> &'a str {
+    parts
+        .headers
+        .get(name)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or("")
+}
+
+/// Renders an error in the protocol of the request.
+fn error_answer(
+    tencent: bool,
+    error: &ApiError,
+    host: &str,
+    product: &str,
+) -> Response<Full<Bytes>> {
+    let request_id = api::request_id(tencent);
+    if tencent {
+        json_response(StatusCode::OK, api::tencent_error(error, &request_id))
+    } else {
+        let status = StatusCode::from_u16(error.status).unwrap_or(StatusCode::BAD_REQUEST);
+        alibaba_response(
+            status,
+            api::alibaba_error(error, &request_id, host, product),
+        )
+    }
+}
+
+fn throttle_error(tencent: bool, rate: u32) -> ApiError {
+    if tencent {
+        ApiError::new(
+            "RequestLimitExceeded",
+            format!(
+                "Your current request times exceeds the frequency limit `{rate}` for a second. Please reduce the frequency of calls."
+            ),
+        )
+    } else {
+        ApiError::new(
+            "Throttling.User",
+            "Request was denied due to user flow control.",
+        )
+    }
+}
+
+fn throttle_answer(tencent: bool, rate: u32, host: &str, product: &str) -> Response<Full<Bytes>> {
+    let mut response = error_answer(tencent, &throttle_error(tencent, rate), host, product);
+    if !tencent {
+        // The Alibaba SDK reports a ThrottlingException when this header is present.
+        response
+            .headers_mut()
+            .insert("x-acs-retry-after", HeaderValue::from_static("1000"));
+    }
+    response
+}
+
+async fn api_request(shared: &Shared, parts: &Parts, body: &[u8]) -> Answer {
+    let config = &shared.config;
+    let now_ms = shared.now_ms();
+    let now_secs = now_ms.div_euclid(1000);
+    let skew = i64::try_from(config.skew_window.as_secs()).unwrap_or(i64::MAX);
+    let host = header(parts, "host");
+    let query = parts.uri.query().unwrap_or("");
+    let is_tencent = tencent::claims(&parts.headers);
+    let decoded: Result<Call, Rejection> = if is_tencent {
+        let known = |region: &str| {
+            lock(&shared.state)
+                .cloud
+                .inventory
+                .tencentcloud
+                .contains_key(region)
+        };
+        tencent::decode(
+            &tencent::Incoming {
+                method: parts.method.as_str(),
+                query,
+                headers: &parts.headers,
+                body,
+            },
+            &config.keys,
+            &known,
+            now_secs,
+            skew,
+        )
+    } else {
+        let mut nonces = lock(&shared.nonces);
+        alibaba::decode(
+            &alibaba::Incoming {
+                method: parts.method.as_str(),
+                path: parts.uri.path(),
+                query,
+                headers: &parts.headers,
+                body,
+            },
+            &config.keys,
+            &mut nonces,
+            now_secs,
+            skew,
+        )
+    };
+    let call = match decoded {
+        Ok(call) => call,
+        Err(rejection) => {
+            {
+                let mut stats = lock(&shared.stats);
+                stats.request(rejection.stats_key.as_deref());
+                stats.error(&rejection.error.code);
+            }
+            if !config.latency.is_zero() {
+                tokio::time::sleep(config.latency).await;
+            }
+            let product = if is_tencent { "" } else { product_of(parts) };
+            return Ok(error_answer(is_tencent, &rejection.error, host, product));
+        }
+    };
+    let service = call.service;
+    let product = service.name();
+    let key = format!("{}.{}", product, call.action);
+    lock(&shared.stats).request(Some(&key));
+    let bucket = format!("{}/{}/{}", product, call.region, call.action);
+    if !lock(&shared.limiter).allow(&bucket, config.rate_limit, Instant::now()) {
+        {
+            let mut stats = lock(&shared.stats);
+            stats.throttled(&key);
+            stats.error(&throttle_error(service.is_tencent(), config.rate_limit).code);
+        }
+        return Ok(throttle_answer(
+            service.is_tencent(),
+            config.rate_limit,
+            host,
+            product,
+        ));
+    }
+    let mutating = api::is_mutating(&call.action);
+    let (fault, extra_latency) = lock(&shared.faults).draw(mutating);
+    if !extra_latency.is_zero() {
+        lock(&shared.stats).fault("latency");
+    }
+    let delay = config.latency + extra_latency;
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
+    if fault != Fault::None {
+        lock(&shared.stats).fault(fault.name());
+    }
+    let injected = match fault {
+        Fault::Reset => return Err(DropConnection),
+        Fault::ServerError { unavailable: true } => Some(
+            ApiError::new(
+                "ServiceUnavailable",
+                "The request has failed due to a temporary failure of the server.",
+            )
+            .with_status(503),
+        ),
+        Fault::ServerError { unavailable: false } => Some(
+            ApiError::new(
+                "InternalError",
+                "The request processing has failed due to some unknown error.",
+            )
+            .with_status(500),
+        ),
+        Fault::Throttle => {
+            {
+                let mut stats = lock(&shared.stats);
+                stats.throttled(&key);
+                stats.error(&throttle_error(service.is_tencent(), config.rate_limit).code);
+            }
+            return Ok(throttle_answer(
+                service.is_tencent(),
+                config.rate_limit,
+                host,
+                product,
+            ));
+        }
+        Fault::Busy => cloud::busy_error(service, &call.action),
+        Fault::None | Fault::Lost => None,
+    };
+    if let Some(error) = injected {
+        lock(&shared.stats).error(&error.code);
+        return Ok(error_answer(service.is_tencent(), &error, host, product));
+    }
+    let request_id = api::request_id(service.is_tencent());
+    let ready_after_ms = i64::try_from(config.ready_after.as_millis()).unwrap_or(i64::MAX);
+    let outcome = shared.with_cloud(mutating, |state| {
+        let now_ms = state.action_time(shared.now_ms());
+        let mut ctx = Ctx {
+            now_ms,
+            ready_after_ms,
+            rng: &mut state.rng,
+            request_id: &request_id,
+        };
+        let result = cloud::dispatch(&mut state.cloud, &call, &mut ctx);
+        let changed = mutating && result.is_ok();
+        (result, changed)
+    });
+    let result = match outcome {
+        Ok(result) => result,
+        Err(error) => Err(ApiError::new(
+            "InternalError",
+            format!("The emulator could not persist its state: {error}"),
+        )
+        .with_status(500)),
+    };
+    if fault == Fault::Lost {
+        return Err(DropConnection);
+    }
+    Ok(match result {
+        Ok(fields) => {
+            if service.is_tencent() {
+                json_response(StatusCode::OK, api::tencent_success(fields, &request_id))
+            } else {
+                alibaba_response(StatusCode::OK, api::alibaba_success(fields, &request_id))
+            }
+        }
+        Err(error) => {
+            lock(&shared.stats).error(&error.code);
+            error_answer(service.is_tencent(), &error, host, product)
+        }
+    })
+}
+
+/// The product named by an Alibaba request's version, for the `Recommend` link.
+fn product_of(parts: &Parts) -> &'static str {
+    let version = parts
+        .headers
+        .get("x-acs-version")
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_owned)
+        .or_else(|| {
+            crate::signature::decode_form(parts.uri.query().unwrap_or(""))
+                .into_iter()
+                .find(|(name, _)| name == "Version")
+                .map(|(_, value)| value)
+        })
+        .unwrap_or_default();
+    [Service::Ecd, Service::Ens]
+        .into_iter()
+        .find(|service| service.version() == version)
+        .map_or("", Service::name)
+}

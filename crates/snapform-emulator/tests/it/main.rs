@@ -1,0 +1,12 @@
+//! Integration tests of snapform-emulator: every behaviour driven over real HTTP on loopback.
+
+mod behaviour;
+mod cbs;
+mod client;
+mod control;
+mod ecd;
+mod ens;
+mod lighthouse;
+mod persistence;
+mod signing;
+mod support;
