@@ -21,8 +21,9 @@ pub use duration::parse_duration;
 pub use load::{LoadOptions, Loaded, SourceFile, VarArg, is_vars_file, load_dir, load_sources};
 pub use model::{
     Backend, Config, Expansion, Lifecycle, Output, ProviderConfig, Resource, ResourceInstance,
-    Secret, Timeouts, ValueSource, VarType, Variable,
+    Timeouts, ValueSource, VarType, Variable,
 };
+pub use snapform_core::Secret;
 
 /// Checks a file's syntax only, for `fmt`, which refuses to rewrite invalid files.
 pub fn check_syntax(

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use serde::Serialize;
-use snapform_core::{ProviderAddr, ResourceAddr, ResourceInstanceAddr, Span, Value};
+use snapform_core::{ProviderAddr, ResourceAddr, ResourceInstanceAddr, Secret, Span, Value};
 
 /// A whole configuration: every `*.hcl` file of one directory.
 #[derive(Debug, Default, Serialize)]
@@ -46,28 +46,6 @@ impl Config {
         self.providers
             .iter()
             .find(|provider| &provider.addr == addr)
-    }
-}
-
-/// A secret such as an API key: it never appears in `Debug` output, state, plans or logs.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    /// Wraps a secret value.
-    pub fn new(value: impl Into<String>) -> Secret {
-        Secret(value.into())
-    }
-
-    /// The secret itself, for the one place that must send it (request signing).
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Debug for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Secret(<redacted>)")
     }
 }
 
@@ -353,11 +331,5 @@ fn duration_text<S: serde::Serializer>(
     match duration {
         Some(duration) => ser.collect_str(&format_args!("{}s", duration.as_secs())),
         None => ser.serialize_none(),
-    }
-}
-
-impl Serialize for Secret {
-    fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
-        ser.serialize_str("<redacted>")
     }
 }

@@ -8,11 +8,13 @@
 pub mod addr;
 pub mod diagnostic;
 pub mod schema;
+pub mod secret;
 pub mod source;
 pub mod value;
 
 pub use addr::{InstanceKey, ProviderAddr, ResourceAddr, ResourceInstanceAddr};
 pub use diagnostic::{Diagnostic, Label, Severity};
 pub use schema::{ArgumentSchema, AttrType, Constraint, Mutability, ResourceSchema};
+pub use secret::Secret;
 pub use source::{FileId, Location, SourceMap, Span};
 pub use value::Value;

@@ -14,14 +14,14 @@ use snapform_core::schema::{
 };
 use snapform_core::value::is_identifier;
 use snapform_core::{
-    Diagnostic, FileId, InstanceKey, ProviderAddr, ResourceAddr, SourceMap, Span, Value,
+    Diagnostic, FileId, InstanceKey, ProviderAddr, ResourceAddr, Secret, SourceMap, Span, Value,
 };
 
 use crate::duration::parse_duration;
 use crate::eval::{self, RefShape, Reference, ResourceTable, Scope, span_of};
 use crate::model::{
     Backend, Config, Expansion, Lifecycle, Output, ProviderConfig, Resource, ResourceInstance,
-    Secret, Timeouts, ValueSource, VarType, Variable,
+    Timeouts, ValueSource, VarType, Variable,
 };
 use crate::suggest::did_you_mean;
 use crate::syntax::{self, ParsedFile};

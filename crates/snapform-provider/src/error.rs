@@ -1,0 +1,96 @@
+//! Errors from the clouds, classified the way retries need them.
+
+use std::time::Duration;
+
+/// How an error should be handled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// The cloud's rate limit (`RequestLimitExceeded`, `Throttling.User`): back off and retry.
+    Throttled,
+    /// A 5xx, a transport failure or a timeout: back off and retry (creates only if the request
+    /// surely did not reach the cloud).
+    Transient,
+    /// The resource is busy (a snapshot being made, a rollback, an unfinished operation):
+    /// wait and retry within the operation's timeout.
+    Busy,
+    /// What the call was about does not exist.
+    NotFound,
+    /// Parameter, auth, quota and every other error: fail at once.
+    Permanent,
+}
+
+/// An error from a cloud API call, with what the cloud said.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{action}: {code}: {message}{}", request_id.as_ref().map(|id| format!(" (request id {id})")).unwrap_or_default())]
+pub struct Error {
+    /// How to handle it.
+    pub kind: ErrorKind,
+    /// The API action, such as `CreateDiskBackup`.
+    pub action: String,
+    /// The cloud's error code, or a snapform code for transport failures (`Transport`,
+    /// `Timeout`, `HttpStatus500`).
+    pub code: String,
+    /// The cloud's message, or what went wrong on the way.
+    pub message: String,
+    /// The cloud's request id, when it answered.
+    pub request_id: Option<String>,
+    /// A delay the cloud asked for (`x-acs-retry-after`).
+    pub retry_after: Option<Duration>,
+    /// Whether the request may have reached the cloud (a timeout or reset after sending).
+    pub maybe_applied: bool,
+}
+
+impl Error {
+    /// An error of `kind` with the cloud's code and message.
+    pub fn new(
+        kind: ErrorKind,
+        action: impl Into<String>,
+        code: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Error {
+        Error {
+            kind,
+            action: action.into(),
+            code: code.into(),
+            message: message.into(),
+            request_id: None,
+            retry_after: None,
+            maybe_applied: false,
+        }
+    }
+
+    /// Adds the cloud's request id.
+    pub fn with_request_id(mut self, request_id: Option<String>) -> Error {
+        self.request_id = request_id;
+        self
+    }
+
+    /// Whether a retry after backing off may succeed.
+    pub fn is_retryable(&self) -> bool {
+        matches!(
+            self.kind,
+            ErrorKind::Throttled | ErrorKind::Transient | ErrorKind::Busy
+        )
+    }
+}
+
+/// Why a create did not return an ID.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum CreateError {
+    /// The cloud refused the create; nothing was made.
+    #[error(transparent)]
+    Rejected(Error),
+    /// The request may have been carried out (a timeout, a reset connection or a 5xx after it
+    /// was sent). Never resend it blindly: look the resource up first.
+    #[error("outcome unknown: {0}")]
+    OutcomeUnknown(Error),
+}
+
+impl CreateError {
+    /// The underlying cloud error.
+    pub fn error(&self) -> &Error {
+        match self {
+            CreateError::Rejected(error) | CreateError::OutcomeUnknown(error) => error,
+        }
+    }
+}

@@ -1,0 +1,182 @@
+//! The provider trait: everything the planner and the apply engine ask of a cloud, plus the
+//! pieces every provider shares — error classes, a per-action rate limiter and a retry loop.
+//!
+//! This crate does no HTTP and knows no cloud. The planner and apply engine depend on it alone;
+//! the command line picks the concrete providers (snapform-tencentcloud, snapform-alicloud).
+
+mod error;
+mod ratelimit;
+mod retry;
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::pin::Pin;
+
+use snapform_core::Value;
+use snapform_core::schema::ResourceSchema;
+
+pub use error::{CreateError, Error, ErrorKind};
+pub use ratelimit::{RateLimiter, TokenBucket};
+pub use retry::{Backoff, RetryPolicy};
+
+/// A boxed future, so that providers can be used as `dyn Provider`.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// Argument or attribute values by name.
+pub type Attributes = BTreeMap<String, Value>;
+
+/// Where a resource is in its life, as read from the cloud.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Readiness {
+    /// Still being created; `percent` when the cloud reports progress.
+    Creating {
+        /// Progress from 0 to 100, if known.
+        percent: Option<u8>,
+    },
+    /// Ready to use (`NORMAL`, `ACCOMPLISHED`, `available`).
+    Ready,
+    /// Being deleted.
+    Deleting,
+    /// Failed (`FAILED`, `error`): it will never become ready.
+    Failed {
+        /// The cloud's state and reason.
+        reason: String,
+    },
+}
+
+/// One resource as the cloud reports it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ResourceState {
+    /// The cloud's ID.
+    pub id: String,
+    /// Arguments and computed attributes, in the schema's names. Values the cloud does not
+    /// report (a Lighthouse snapshot's instance, a snapshot group's disks) come from the
+    /// recorded attributes given to the read.
+    pub attributes: Attributes,
+    /// Creating, ready, deleting or failed.
+    pub readiness: Readiness,
+}
+
+/// A resource to read: its ID and what snapform recorded about it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReadRequest {
+    /// The cloud's ID.
+    pub id: String,
+    /// The recorded attributes, used to batch reads (ECD lists per desktop) and to fill what
+    /// the cloud does not return.
+    pub recorded: Attributes,
+}
+
+/// A problem found before any change is made, such as a missing disk.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PreflightProblem {
+    /// Stable code, for example `parent-not-found`.
+    pub code: &'static str,
+    /// What is wrong, naming the cloud object.
+    pub message: String,
+    /// The argument the problem is about, so the plan can point at it.
+    pub argument: &'static str,
+}
+
+/// Something two operations must not touch at the same time: the clouds refuse a second
+/// snapshot of a disk while one is being made.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ConflictKey(pub String);
+
+/// What the planner and the apply engine need from a cloud.
+///
+/// One value serves one provider configuration (one region and one set of credentials).
+/// Every method is batched where the cloud allows it: callers pass all the resources of a type
+/// at once and the provider chooses the largest requests the API accepts.
+pub trait Provider: Send + Sync {
+    /// `tencentcloud` or `alicloud`.
+    fn name(&self) -> &'static str;
+
+    /// The schemas of the resource types this provider manages.
+    fn schemas(&self) -> Vec<&'static ResourceSchema>;
+
+    /// Reads resources of one type. Resources the cloud no longer has are missing from the
+    /// result; an error means the read itself failed.
+    fn read_many<'a>(
+        &'a self,
+        type_name: &'a str,
+        requests: &'a [ReadRequest],
+    ) -> BoxFuture<'a, Result<Vec<ResourceState>, Error>>;
+
+    /// Creates one resource and returns its ID. The cloud goes on creating it asynchronously:
+    /// poll with [`Provider::read_many`] until it is ready.
+    fn create<'a>(
+        &'a self,
+        type_name: &'a str,
+        arguments: &'a Attributes,
+    ) -> BoxFuture<'a, Result<String, CreateError>>;
+
+    /// Changes updatable arguments in place; `arguments` holds the new values of all of them.
+    fn update<'a>(
+        &'a self,
+        type_name: &'a str,
+        id: &'a str,
+        arguments: &'a Attributes,
+    ) -> BoxFuture<'a, Result<(), Error>>;
+
+    /// Deletes resources of one type, batched where the API allows; returns the outcome per
+    /// ID. A resource that is already gone counts as deleted.
+    fn delete_many<'a>(
+        &'a self,
+        type_name: &'a str,
+        ids: &'a [String],
+    ) -> BoxFuture<'a, Vec<(String, Result<(), Error>)>>;
+
+    /// Finds resources that match a create's arguments (same parent and name), to adopt one
+    /// after a create whose outcome was unknown instead of creating a duplicate.
+    fn lookup<'a>(
+        &'a self,
+        type_name: &'a str,
+        arguments: &'a Attributes,
+    ) -> BoxFuture<'a, Result<Vec<ResourceState>, Error>>;
+
+    /// Checks, before any change, that planned creates can succeed: the parent exists, a
+    /// snapshot group's disks share an instance, backup quota is left, a desktop is in a state
+    /// that allows snapshots. Returns the problems of each instance, in the input's order.
+    fn preflight<'a>(
+        &'a self,
+        type_name: &'a str,
+        creates: &'a [Attributes],
+    ) -> BoxFuture<'a, Result<Vec<Vec<PreflightProblem>>, Error>>;
+
+    /// The disks, instance or desktop an operation on this resource touches.
+    fn conflict_keys(&self, type_name: &str, arguments: &Attributes) -> Vec<ConflictKey>;
+
+    /// The API actions a create, read, update and delete of this type send, for rate limits
+    /// and for reporting.
+    fn actions(&self, type_name: &str) -> Actions;
+}
+
+/// The API actions behind the operations on one resource type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Actions {
+    /// For example `CreateDiskBackup`.
+    pub create: &'static str,
+    /// For example `DescribeDiskBackups`.
+    pub read: &'static str,
+    /// `None` when nothing can be updated in place.
+    pub update: Option<&'static str>,
+    /// For example `DeleteDiskBackups`.
+    pub delete: &'static str,
+}
+
+/// Reads a string argument.
+pub fn string_arg<'a>(arguments: &'a Attributes, name: &str) -> Option<&'a str> {
+    arguments.get(name).and_then(Value::as_str)
+}
+
+/// Reads a list or set of strings.
+pub fn strings_arg(arguments: &Attributes, name: &str) -> Vec<String> {
+    match arguments.get(name) {
+        Some(Value::List(items) | Value::Set(items)) => items
+            .iter()
+            .filter_map(|item| item.as_str().map(str::to_owned))
+            .collect(),
+        _ => Vec::new(),
+    }
+}

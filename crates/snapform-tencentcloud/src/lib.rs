@@ -1,0 +1,295 @@
+//! The Tencent Cloud provider: TC3-HMAC-SHA256 request signing and the three Tencent resource
+//! types (CBS disk backups, CBS snapshot groups, Lighthouse snapshots) behind the
+//! [`snapform_provider::Provider`] trait.
+//!
+//! Requests are rate-limited per (region, action), retried per the error's class, and a
+//! create whose outcome is unknown is reported as such, never resent.
+
+mod client;
+pub mod credentials;
+mod errors;
+mod json;
+mod resources;
+pub mod signer;
+
+use std::time::Duration;
+
+use snapform_core::schema::{
+    CBS_DISK_BACKUP, CBS_SNAPSHOT_GROUP, LIGHTHOUSE_SNAPSHOT, ResourceSchema,
+};
+use snapform_provider::{
+    Actions, Attributes, BoxFuture, ConflictKey, CreateError, Error, PreflightProblem, Provider,
+    RateLimiter, ReadRequest, ResourceState, RetryPolicy, string_arg, strings_arg,
+};
+
+pub use client::{Clock, system_clock};
+pub use credentials::{Credentials, PartialCredentials};
+use resources::{cbs_disk_backup, cbs_snapshot_group, lighthouse_snapshot, unsupported};
+
+/// Settings of one `provider "tencentcloud"` configuration.
+#[derive(Clone, Debug)]
+pub struct TencentCloudConfig {
+    /// The region every call goes to, such as `ap-guangzhou`.
+    pub region: String,
+    /// Sends every service's calls to this URL (an emulator, a proxy) instead of
+    /// `https://<service>.tencentcloudapi.com`.
+    pub endpoint: Option<String>,
+    /// `tencentcloudapi.com`, or `intl.tencentcloudapi.com` for the international site.
+    pub root_domain: String,
+    /// The API key.
+    pub credentials: Credentials,
+    /// Requests per second per API action (the clouds allow 20).
+    pub rate_limit: f64,
+    /// Retries of throttled, transient and busy errors.
+    pub retry: RetryPolicy,
+    /// Longest wait for a connection.
+    pub connect_timeout: Duration,
+    /// Longest wait for a whole request.
+    pub request_timeout: Duration,
+}
+
+impl TencentCloudConfig {
+    /// A configuration with the defaults: real endpoints, 20 requests/s, 10 s to connect and
+    /// 30 s per request.
+    pub fn new(region: impl Into<String>, credentials: Credentials) -> TencentCloudConfig {
+        TencentCloudConfig {
+            region: region.into(),
+            endpoint: None,
+            root_domain: "tencentcloudapi.com".to_owned(),
+            credentials,
+            rate_limit: 20.0,
+            retry: RetryPolicy::default(),
+            connect_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// The Tencent Cloud provider for one configuration.
+pub struct TencentCloud {
+    client: client::Client,
+}
+
+impl TencentCloud {
+    /// A provider for `config`, with the system clock.
+    pub fn new(config: TencentCloudConfig) -> Result<TencentCloud, Error> {
+        TencentCloud::with_clock(config, system_clock())
+    }
+
+    /// A provider for `config` reading time from `clock` (for signature tests).
+    pub fn with_clock(config: TencentCloudConfig, clock: Clock) -> Result<TencentCloud, Error> {
+        let endpoint = match &config.endpoint {
+            Some(text) => Some(reqwest::Url::parse(text).map_err(|error| {
+                Error::new(
+                    snapform_provider::ErrorKind::Permanent,
+                    "",
+                    "InvalidEndpoint",
+                    format!("endpoint {text:?}: {error}"),
+                )
+            })?),
+            None => None,
+        };
+        Ok(TencentCloud {
+            client: client::Client {
+                http: client::http_client(config.connect_timeout, config.request_timeout),
+                credentials: config.credentials,
+                region: config.region,
+                endpoint,
+                root_domain: config.root_domain,
+                limiter: RateLimiter::new(config.rate_limit),
+                retry: config.retry,
+                clock,
+            },
+        })
+    }
+
+    /// The rate limiter, to report its rate.
+    pub fn limiter(&self) -> &RateLimiter {
+        &self.client.limiter
+    }
+}
+
+fn unknown_type(type_name: &str) -> Error {
+    unsupported(
+        "",
+        &format!("the tencentcloud provider does not manage {type_name}"),
+    )
+}
+
+impl Provider for TencentCloud {
+    fn name(&self) -> &'static str {
+        "tencentcloud"
+    }
+
+    fn schemas(&self) -> Vec<&'static ResourceSchema> {
+        vec![&CBS_DISK_BACKUP, &CBS_SNAPSHOT_GROUP, &LIGHTHOUSE_SNAPSHOT]
+    }
+
+    fn read_many<'a>(
+        &'a self,
+        type_name: &'a str,
+        requests: &'a [ReadRequest],
+    ) -> BoxFuture<'a, Result<Vec<ResourceState>, Error>> {
+        Box::pin(async move {
+            match type_name {
+                "tencentcloud_cbs_disk_backup" => {
+                    cbs_disk_backup::read_many(&self.client, requests).await
+                }
+                "tencentcloud_cbs_snapshot_group" => {
+                    cbs_snapshot_group::read_many(&self.client, requests).await
+                }
+                "tencentcloud_lighthouse_snapshot" => {
+                    lighthouse_snapshot::read_many(&self.client, requests).await
+                }
+                other => Err(unknown_type(other)),
+            }
+        })
+    }
+
+    fn create<'a>(
+        &'a self,
+        type_name: &'a str,
+        arguments: &'a Attributes,
+    ) -> BoxFuture<'a, Result<String, CreateError>> {
+        Box::pin(async move {
+            match type_name {
+                "tencentcloud_cbs_disk_backup" => {
+                    cbs_disk_backup::create(&self.client, arguments).await
+                }
+                "tencentcloud_cbs_snapshot_group" => {
+                    cbs_snapshot_group::create(&self.client, arguments).await
+                }
+                "tencentcloud_lighthouse_snapshot" => {
+                    lighthouse_snapshot::create(&self.client, arguments).await
+                }
+                other => Err(CreateError::Rejected(unknown_type(other))),
+            }
+        })
+    }
+
+    fn update<'a>(
+        &'a self,
+        type_name: &'a str,
+        id: &'a str,
+        arguments: &'a Attributes,
+    ) -> BoxFuture<'a, Result<(), Error>> {
+        Box::pin(async move {
+            match type_name {
+                "tencentcloud_lighthouse_snapshot" => {
+                    lighthouse_snapshot::update(&self.client, id, arguments).await
+                }
+                other => Err(unsupported(
+                    "",
+                    &format!("{other} cannot be changed in place"),
+                )),
+            }
+        })
+    }
+
+    fn delete_many<'a>(
+        &'a self,
+        type_name: &'a str,
+        ids: &'a [String],
+    ) -> BoxFuture<'a, Vec<(String, Result<(), Error>)>> {
+        Box::pin(async move {
+            match type_name {
+                "tencentcloud_cbs_disk_backup" => {
+                    cbs_disk_backup::delete_many(&self.client, ids).await
+                }
+                "tencentcloud_cbs_snapshot_group" => {
+                    cbs_snapshot_group::delete_many(&self.client, ids).await
+                }
+                "tencentcloud_lighthouse_snapshot" => {
+                    lighthouse_snapshot::delete_many(&self.client, ids).await
+                }
+                other => ids
+                    .iter()
+                    .map(|id| (id.clone(), Err(unknown_type(other))))
+                    .collect(),
+            }
+        })
+    }
+
+    fn lookup<'a>(
+        &'a self,
+        type_name: &'a str,
+        arguments: &'a Attributes,
+    ) -> BoxFuture<'a, Result<Vec<ResourceState>, Error>> {
+        Box::pin(async move {
+            match type_name {
+                "tencentcloud_cbs_disk_backup" => {
+                    cbs_disk_backup::lookup(&self.client, arguments).await
+                }
+                "tencentcloud_cbs_snapshot_group" => {
+                    cbs_snapshot_group::lookup(&self.client, arguments).await
+                }
+                "tencentcloud_lighthouse_snapshot" => {
+                    lighthouse_snapshot::lookup(&self.client, arguments).await
+                }
+                other => Err(unknown_type(other)),
+            }
+        })
+    }
+
+    fn preflight<'a>(
+        &'a self,
+        type_name: &'a str,
+        creates: &'a [Attributes],
+    ) -> BoxFuture<'a, Result<Vec<Vec<PreflightProblem>>, Error>> {
+        Box::pin(async move {
+            match type_name {
+                "tencentcloud_cbs_disk_backup" => {
+                    cbs_disk_backup::preflight(&self.client, creates).await
+                }
+                "tencentcloud_cbs_snapshot_group" => {
+                    cbs_snapshot_group::preflight(&self.client, creates).await
+                }
+                "tencentcloud_lighthouse_snapshot" => {
+                    lighthouse_snapshot::preflight(&self.client, creates).await
+                }
+                other => Err(unknown_type(other)),
+            }
+        })
+    }
+
+    fn conflict_keys(&self, type_name: &str, arguments: &Attributes) -> Vec<ConflictKey> {
+        match type_name {
+            "tencentcloud_cbs_disk_backup" => string_arg(arguments, "disk_id")
+                .map(|id| ConflictKey(format!("disk:{id}")))
+                .into_iter()
+                .collect(),
+            "tencentcloud_cbs_snapshot_group" => strings_arg(arguments, "disk_ids")
+                .into_iter()
+                .map(|id| ConflictKey(format!("disk:{id}")))
+                .collect(),
+            "tencentcloud_lighthouse_snapshot" => string_arg(arguments, "instance_id")
+                .map(|id| ConflictKey(format!("lighthouse:{id}")))
+                .into_iter()
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    fn actions(&self, type_name: &str) -> Actions {
+        match type_name {
+            "tencentcloud_cbs_snapshot_group" => Actions {
+                create: "CreateSnapshotGroup",
+                read: "DescribeSnapshotGroups",
+                update: None,
+                delete: "DeleteSnapshotGroup",
+            },
+            "tencentcloud_lighthouse_snapshot" => Actions {
+                create: "CreateInstanceSnapshot",
+                read: "DescribeSnapshots",
+                update: Some("ModifySnapshotAttribute"),
+                delete: "DeleteSnapshots",
+            },
+            _ => Actions {
+                create: "CreateDiskBackup",
+                read: "DescribeDiskBackups",
+                update: None,
+                delete: "DeleteDiskBackups",
+            },
+        }
+    }
+}

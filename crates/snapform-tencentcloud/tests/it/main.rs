@@ -1,0 +1,491 @@
+//! The Tencent Cloud provider against the in-process emulator: every resource's lifecycle,
+//! preflight checks, errors, retries under faults, and rate limits.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use snapform_core::{Secret, Value};
+use snapform_emulator::{EmulatorConfig, FaultConfig, RunningEmulator};
+use snapform_provider::{Attributes, CreateError, ErrorKind, Provider, ReadRequest, Readiness};
+use snapform_tencentcloud::{Credentials, TencentCloud, TencentCloudConfig};
+
+async fn emulator(config: EmulatorConfig) -> RunningEmulator {
+    snapform_emulator::spawn(EmulatorConfig {
+        ready_after: Duration::from_millis(300),
+        ..config
+    })
+    .await
+    .expect("the emulator starts")
+}
+
+fn provider_for(emulator: &RunningEmulator, rate_limit: f64) -> TencentCloud {
+    let mut config = TencentCloudConfig::new(
+        "ap-guangzhou",
+        Credentials {
+            secret_id: snapform_emulator::DEFAULT_TENCENTCLOUD_SECRET_ID.to_owned(),
+            secret_key: Secret::new(snapform_emulator::DEFAULT_TENCENTCLOUD_SECRET_KEY),
+            token: None,
+        },
+    );
+    config.endpoint = Some(emulator.endpoint());
+    config.rate_limit = rate_limit;
+    config.retry.min_delay = Duration::from_millis(20);
+    config.retry.max_delay = Duration::from_millis(200);
+    config.retry.busy_timeout = Duration::from_secs(5);
+    TencentCloud::new(config).expect("valid configuration")
+}
+
+fn args(pairs: &[(&str, Value)]) -> Attributes {
+    pairs
+        .iter()
+        .map(|(name, value)| ((*name).to_owned(), value.clone()))
+        .collect()
+}
+
+fn s(text: &str) -> Value {
+    Value::string(text)
+}
+
+fn read(id: &str) -> ReadRequest {
+    ReadRequest {
+        id: id.to_owned(),
+        recorded: BTreeMap::new(),
+    }
+}
+
+/// Polls until the resource is ready, as apply will.
+async fn wait_ready(
+    provider: &TencentCloud,
+    type_name: &str,
+    request: ReadRequest,
+) -> snapform_provider::ResourceState {
+    for _ in 0..100 {
+        let states = provider
+            .read_many(type_name, std::slice::from_ref(&request))
+            .await
+            .expect("read");
+        if let Some(state) = states.into_iter().next() {
+            match state.readiness {
+                Readiness::Ready => return state,
+                Readiness::Failed { reason } => {
+                    panic!("{type_name} {} failed: {reason}", request.id)
+                }
+                _ => {}
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{type_name} {} never became ready", request.id);
+}
+
+async fn stats(emulator: &RunningEmulator) -> serde_json::Value {
+    reqwest::get(format!("{}/_emulator/stats", emulator.endpoint()))
+        .await
+        .expect("stats")
+        .json()
+        .await
+        .expect("stats JSON")
+}
+
+#[tokio::test]
+async fn disk_backup_lifecycle() {
+    let emulator = emulator(EmulatorConfig::default()).await;
+    let provider = provider_for(&emulator, 20.0);
+    let type_name = "tencentcloud_cbs_disk_backup";
+    let arguments = args(&[
+        ("disk_id", s("disk-qs100001")),
+        ("disk_backup_name", s("nightly")),
+    ]);
+    let id = provider
+        .create(type_name, &arguments)
+        .await
+        .expect("created");
+    assert!(id.starts_with("dbp-"), "{id}");
+
+    let first = provider
+        .read_many(type_name, &[read(&id)])
+        .await
+        .expect("read");
+    assert!(matches!(
+        first[0].readiness,
+        Readiness::Creating { .. } | Readiness::Ready
+    ));
+    let state = wait_ready(&provider, type_name, read(&id)).await;
+    assert_eq!(state.attributes["disk_id"], s("disk-qs100001"));
+    assert_eq!(state.attributes["disk_backup_name"], s("nightly"));
+    assert_eq!(state.attributes["disk_backup_state"], s("NORMAL"));
+
+    let found = provider
+        .lookup(type_name, &arguments)
+        .await
+        .expect("lookup");
+    assert_eq!(
+        found
+            .iter()
+            .map(|state| state.id.as_str())
+            .collect::<Vec<_>>(),
+        [id.as_str()]
+    );
+
+    let outcomes = provider
+        .delete_many(type_name, std::slice::from_ref(&id))
+        .await;
+    assert!(outcomes[0].1.is_ok(), "{outcomes:?}");
+    for _ in 0..100 {
+        if provider
+            .read_many(type_name, &[read(&id)])
+            .await
+            .expect("read")
+            .is_empty()
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(
+        provider
+            .read_many(type_name, &[read(&id)])
+            .await
+            .expect("read")
+            .is_empty(),
+        "deleted"
+    );
+    // Deleting what is gone counts as done.
+    let again = provider.delete_many(type_name, &[id]).await;
+    assert!(again[0].1.is_ok(), "{again:?}");
+    emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn snapshot_group_lifecycle_keeps_disks_and_tags_from_the_record() {
+    let emulator = emulator(EmulatorConfig::default()).await;
+    let provider = provider_for(&emulator, 20.0);
+    let type_name = "tencentcloud_cbs_snapshot_group";
+    let mut tags = BTreeMap::new();
+    tags.insert("team".to_owned(), s("platform"));
+    let arguments = args(&[
+        (
+            "disk_ids",
+            Value::set([s("disk-qs100003"), s("disk-qs100004")]),
+        ),
+        ("snapshot_group_name", s("app")),
+        ("tags", Value::Map(tags)),
+    ]);
+    let id = provider
+        .create(type_name, &arguments)
+        .await
+        .expect("created");
+    assert!(id.starts_with("csnap-"), "{id}");
+    let state = wait_ready(
+        &provider,
+        type_name,
+        ReadRequest {
+            id: id.clone(),
+            recorded: arguments.clone(),
+        },
+    )
+    .await;
+    assert_eq!(state.attributes["disk_ids"], arguments["disk_ids"]);
+    assert_eq!(state.attributes["tags"], arguments["tags"]);
+    assert_eq!(state.attributes["snapshot_group_name"], s("app"));
+    match &state.attributes["snapshot_ids"] {
+        Value::List(ids) => assert_eq!(ids.len(), 2),
+        other => panic!("snapshot_ids: {other}"),
+    }
+    assert_eq!(
+        provider
+            .lookup(type_name, &arguments)
+            .await
+            .expect("lookup")
+            .len(),
+        1
+    );
+    assert!(provider.delete_many(type_name, &[id]).await[0].1.is_ok());
+    emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn lighthouse_snapshot_lifecycle_with_rename() {
+    let emulator = emulator(EmulatorConfig::default()).await;
+    let provider = provider_for(&emulator, 20.0);
+    let type_name = "tencentcloud_lighthouse_snapshot";
+    let arguments = args(&[
+        ("instance_id", s("lhins-qs100001")),
+        ("snapshot_name", s("blog")),
+    ]);
+    let id = provider
+        .create(type_name, &arguments)
+        .await
+        .expect("created");
+    assert!(id.starts_with("lhsnap-"), "{id}");
+    let request = ReadRequest {
+        id: id.clone(),
+        recorded: arguments.clone(),
+    };
+    let state = wait_ready(&provider, type_name, request.clone()).await;
+    assert_eq!(
+        state.attributes["instance_id"],
+        s("lhins-qs100001"),
+        "kept from the record"
+    );
+
+    let renamed = args(&[
+        ("instance_id", s("lhins-qs100001")),
+        ("snapshot_name", s("blog-v2")),
+    ]);
+    provider
+        .update(type_name, &id, &renamed)
+        .await
+        .expect("renamed in place");
+    let state = wait_ready(&provider, type_name, request).await;
+    assert_eq!(state.attributes["snapshot_name"], s("blog-v2"));
+    assert_eq!(
+        provider
+            .lookup(type_name, &renamed)
+            .await
+            .expect("lookup")
+            .len(),
+        1
+    );
+    assert!(provider.delete_many(type_name, &[id]).await[0].1.is_ok());
+    emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn preflight_finds_missing_parents_split_groups_and_exhausted_quota() {
+    let emulator = emulator(EmulatorConfig::default()).await;
+    let provider = provider_for(&emulator, 20.0);
+    let backups = [
+        args(&[("disk_id", s("disk-qs100001"))]),
+        args(&[("disk_id", s("disk-zz999999"))]),
+        args(&[("disk_id", s("disk-qs100007"))]),
+    ];
+    let problems = provider
+        .preflight("tencentcloud_cbs_disk_backup", &backups)
+        .await
+        .expect("preflight");
+    let codes: Vec<Vec<&str>> = problems
+        .iter()
+        .map(|found| found.iter().map(|p| p.code).collect())
+        .collect();
+    assert_eq!(
+        codes,
+        [vec![], vec!["parent-not-found"], vec!["no-backup-quota"]]
+    );
+
+    let groups = [
+        args(&[(
+            "disk_ids",
+            Value::set([s("disk-qs100001"), s("disk-qs100002")]),
+        )]),
+        args(&[(
+            "disk_ids",
+            Value::set([s("disk-qs100001"), s("disk-qs100003")]),
+        )]),
+        args(&[("disk_ids", Value::set([s("disk-qs100006")]))]),
+    ];
+    let problems = provider
+        .preflight("tencentcloud_cbs_snapshot_group", &groups)
+        .await
+        .expect("preflight");
+    let codes: Vec<Vec<&str>> = problems
+        .iter()
+        .map(|found| found.iter().map(|p| p.code).collect())
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            vec![],
+            vec!["disks-not-on-one-instance"],
+            vec!["disks-not-on-one-instance"]
+        ]
+    );
+    assert!(
+        problems[1][0]
+            .message
+            .contains("disk-qs100003 on ins-qs100002"),
+        "{}",
+        problems[1][0].message
+    );
+
+    let snapshots = [
+        args(&[("instance_id", s("lhins-qs100002"))]),
+        args(&[("instance_id", s("lhins-nosuch01"))]),
+    ];
+    let problems = provider
+        .preflight("tencentcloud_lighthouse_snapshot", &snapshots)
+        .await
+        .expect("preflight");
+    assert_eq!(problems[0].len(), 0);
+    assert_eq!(problems[1][0].code, "parent-not-found");
+    emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn errors_keep_the_clouds_code_message_and_request_id() {
+    let emulator = emulator(EmulatorConfig::default()).await;
+    let provider = provider_for(&emulator, 20.0);
+    let error = provider
+        .create(
+            "tencentcloud_cbs_disk_backup",
+            &args(&[("disk_id", s("disk-zz999999"))]),
+        )
+        .await
+        .expect_err("unknown disk");
+    let CreateError::Rejected(error) = error else {
+        panic!("a refused create is not an unknown outcome: {error}")
+    };
+    assert_eq!(error.kind, ErrorKind::Permanent);
+    assert_eq!(error.code, "InvalidDiskId.NotFound");
+    assert!(error.request_id.is_some());
+    assert!(!error.message.is_empty());
+
+    // A wrong key is an auth failure, never retried.
+    let mut config = TencentCloudConfig::new(
+        "ap-guangzhou",
+        Credentials {
+            secret_id: "AKIDnotakey".to_owned(),
+            secret_key: Secret::new("x"),
+            token: None,
+        },
+    );
+    config.endpoint = Some(emulator.endpoint());
+    let stranger = TencentCloud::new(config).expect("valid");
+    let error = stranger
+        .read_many("tencentcloud_cbs_disk_backup", &[read("dbp-00000000")])
+        .await
+        .expect_err("refused");
+    assert_eq!(
+        (error.kind, error.code.as_str()),
+        (ErrorKind::Permanent, "AuthFailure.SecretIdNotFound")
+    );
+    emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn reads_are_batched_100_ids_per_call() {
+    let emulator = emulator(EmulatorConfig::default()).await;
+    let provider = provider_for(&emulator, 1000.0);
+    let requests: Vec<ReadRequest> = (0..250).map(|n| read(&format!("dbp-{n:08}"))).collect();
+    let states = provider
+        .read_many("tencentcloud_cbs_disk_backup", &requests)
+        .await
+        .expect("read");
+    assert!(states.is_empty(), "none of them exist");
+    let counts = stats(&emulator).await;
+    assert_eq!(counts["requests"]["cbs.DescribeDiskBackups"], 3, "{counts}");
+    emulator.shutdown().await;
+}
+
+/// Sends 50 single-ID reads at once from `provider`, as apply's parallel waiters do.
+async fn fifty_reads_at_once(provider: std::sync::Arc<TencentCloud>) {
+    let mut tasks = tokio::task::JoinSet::new();
+    for n in 0..50 {
+        let provider = provider.clone();
+        tasks.spawn(async move {
+            provider
+                .read_many(
+                    "tencentcloud_lighthouse_snapshot",
+                    &[read(&format!("lhsnap-{n:08}"))],
+                )
+                .await
+        });
+    }
+    while let Some(result) = tasks.join_next().await {
+        result
+            .expect("the task ran")
+            .expect("every read succeeds, retried if throttled");
+    }
+}
+
+#[tokio::test]
+async fn the_client_stays_under_the_rate_limit_and_survives_throttling() {
+    let cloud = emulator(EmulatorConfig {
+        rate_limit: 20,
+        ..EmulatorConfig::default()
+    })
+    .await;
+    fifty_reads_at_once(std::sync::Arc::new(provider_for(&cloud, 20.0))).await;
+    assert_eq!(
+        stats(&cloud).await["total_throttled"],
+        0,
+        "the client's bucket keeps it under the limit"
+    );
+
+    // A client that asks for more than the cloud allows gets throttled, and retries until done.
+    fifty_reads_at_once(std::sync::Arc::new(provider_for(&cloud, 200.0))).await;
+    assert!(stats(&cloud).await["total_throttled"].as_u64().unwrap_or(0) > 0);
+    cloud.shutdown().await;
+}
+
+#[tokio::test]
+async fn transient_faults_are_retried_and_lost_creates_are_reported_as_unknown() {
+    let faults = FaultConfig {
+        server_error: 0.3,
+        throttle: 0.3,
+        ..FaultConfig::default()
+    };
+    let cloud = emulator(EmulatorConfig {
+        faults,
+        seed: 7,
+        ..EmulatorConfig::default()
+    })
+    .await;
+    let provider = provider_for(&cloud, 100.0);
+    // Reads go through 5xx and throttling by retrying.
+    for n in 0..20 {
+        provider
+            .read_many(
+                "tencentcloud_cbs_disk_backup",
+                &[read(&format!("dbp-{n:08}"))],
+            )
+            .await
+            .expect("reads are retried until they pass");
+    }
+    cloud.shutdown().await;
+
+    // Every create whose response is lost is reported as an unknown outcome, and the lookup
+    // then finds what it made.
+    let faults = FaultConfig {
+        lost: 1.0,
+        ..FaultConfig::default()
+    };
+    let cloud = emulator(EmulatorConfig {
+        faults,
+        ..EmulatorConfig::default()
+    })
+    .await;
+    let provider = provider_for(&cloud, 100.0);
+    let arguments = args(&[
+        ("instance_id", s("lhins-qs100002")),
+        ("snapshot_name", s("lost-once")),
+    ]);
+    match provider
+        .create("tencentcloud_lighthouse_snapshot", &arguments)
+        .await
+    {
+        Err(CreateError::OutcomeUnknown(error)) => assert_eq!(error.kind, ErrorKind::Transient),
+        other => panic!("expected an unknown outcome, got {other:?}"),
+    }
+    let counts = stats(&cloud).await;
+    assert_eq!(
+        counts["requests"]["lighthouse.CreateInstanceSnapshot"], 1,
+        "never resent: {counts}"
+    );
+    reqwest::Client::new()
+        .post(format!("{}/_emulator/faults", cloud.endpoint()))
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .expect("faults off");
+    let found = provider
+        .lookup("tencentcloud_lighthouse_snapshot", &arguments)
+        .await
+        .expect("lookup");
+    assert_eq!(
+        found.len(),
+        1,
+        "the lost create took effect and is found by instance and name"
+    );
+    cloud.shutdown().await;
+}
