@@ -1,0 +1,129 @@
+//! Lenient reading of response fields. Alibaba's documentation and its answers disagree on
+//! types: numbers come as strings (`"150"`), ENS `SnapShotId` is a string or an array, lists
+//! are flat or wrapped (`{"Disks": {"Disks": [...]}}`), and times come as
+//! `2020-08-20T14:52:28Z` or `2020-08-20 14:52:28`. Unknown fields are ignored, null is absent.
+
+use serde_json::Value as Json;
+
+/// A string field; numbers and bools are turned into text; null and absent give `None`.
+pub fn string(object: &Json, key: &str) -> Option<String> {
+    match object.get(key)? {
+        Json::String(text) => Some(text.clone()),
+        Json::Number(number) => Some(number.to_string()),
+        Json::Bool(flag) => Some(flag.to_string()),
+        _ => None,
+    }
+}
+
+/// A string field that is present and not empty.
+pub fn non_empty(object: &Json, key: &str) -> Option<String> {
+    string(object, key).filter(|text| !text.is_empty())
+}
+
+/// A number field, also when sent as a string (`"40"`, `"40%"`).
+pub fn number(object: &Json, key: &str) -> Option<f64> {
+    match object.get(key)? {
+        Json::Number(number) => number.as_f64(),
+        Json::String(text) => text.trim().trim_end_matches('%').trim().parse().ok(),
+        _ => None,
+    }
+}
+
+/// A list of strings, also when sent as one string.
+pub fn strings(object: &Json, key: &str) -> Vec<String> {
+    match object.get(key) {
+        Some(Json::Array(items)) => items
+            .iter()
+            .filter_map(|item| match item {
+                Json::String(text) => Some(text.clone()),
+                Json::Number(number) => Some(number.to_string()),
+                _ => None,
+            })
+            .collect(),
+        Some(Json::String(text)) if !text.is_empty() => vec![text.clone()],
+        _ => Vec::new(),
+    }
+}
+
+/// A list field's items, flat (`"Snapshots": [...]`) or wrapped in an object holding one list
+/// (`"Disks": {"Disks": [...]}`, the XML-derived shape some RPC APIs answer); absent or null
+/// gives none.
+pub fn items<'a>(object: &'a Json, key: &str) -> &'a [Json] {
+    match object.get(key) {
+        Some(Json::Array(items)) => items,
+        Some(Json::Object(wrapper)) => wrapper
+            .values()
+            .find_map(Json::as_array)
+            .map_or(&[], Vec::as_slice),
+        _ => &[],
+    }
+}
+
+/// A time in the `2020-08-20T14:52:28Z` form. ENS also answers `2020-08-20 14:52:28` (UTC
+/// too), and some answers drop the seconds (`2024-01-01T00:00Z`); anything else is kept as
+/// sent.
+pub fn normalise_time(text: &str) -> String {
+    let text = text.trim();
+    let bytes = text.as_bytes();
+    let is_date = bytes.len() >= 10
+        && bytes[..10]
+            .iter()
+            .enumerate()
+            .all(|(index, byte)| match index {
+                4 | 7 => *byte == b'-',
+                _ => byte.is_ascii_digit(),
+            });
+    if !is_date || bytes.len() < 16 || !matches!(bytes[10], b' ' | b'T') {
+        return text.to_owned();
+    }
+    let (date, clock) = (&text[..10], text[11..].trim_end_matches('Z'));
+    let well_formed = |part: &str| part.len() == 2 && part.bytes().all(|b| b.is_ascii_digit());
+    let parts: Vec<&str> = clock.split(':').collect();
+    match parts.as_slice() {
+        [hours, minutes] if well_formed(hours) && well_formed(minutes) => {
+            format!("{date}T{hours}:{minutes}:00Z")
+        }
+        [hours, minutes, seconds] if [hours, minutes, seconds].iter().all(|p| well_formed(p)) => {
+            format!("{date}T{hours}:{minutes}:{seconds}Z")
+        }
+        _ => text.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_are_read_leniently() {
+        let object = serde_json::json!({
+            "a": "40", "b": 40, "c": "40%", "d": null, "e": "one", "f": ["x", 1],
+            "flat": [{"id": 1}], "wrapped": {"Disk": [{"id": 2}]}, "empty": "", "unknown": {}
+        });
+        assert_eq!(number(&object, "a"), Some(40.0));
+        assert_eq!(number(&object, "b"), Some(40.0));
+        assert_eq!(number(&object, "c"), Some(40.0));
+        assert_eq!(number(&object, "d"), None);
+        assert_eq!(string(&object, "b").as_deref(), Some("40"));
+        assert_eq!(string(&object, "d"), None);
+        assert_eq!(non_empty(&object, "empty"), None);
+        assert_eq!(strings(&object, "e"), ["one"]);
+        assert_eq!(strings(&object, "f"), ["x", "1"]);
+        assert!(strings(&object, "d").is_empty());
+        assert_eq!(items(&object, "flat").len(), 1);
+        assert_eq!(items(&object, "wrapped")[0]["id"], 2);
+        assert!(items(&object, "missing").is_empty());
+        assert!(items(&object, "unknown").is_empty());
+    }
+
+    #[test]
+    fn both_time_formats_become_iso_8601() {
+        let check = |text: &str, expected: &str| assert_eq!(normalise_time(text), expected);
+        check("2020-08-20T14:52:28Z", "2020-08-20T14:52:28Z");
+        check("2020-08-20 14:52:28", "2020-08-20T14:52:28Z");
+        check("2024-01-01T00:00Z", "2024-01-01T00:00:00Z");
+        check("2020-08-20T14:52:28+08:00", "2020-08-20T14:52:28+08:00");
+        check("yesterday", "yesterday");
+        check("", "");
+    }
+}

@@ -1,0 +1,309 @@
+//! The Alibaba Cloud provider: ACS3-HMAC-SHA256 request signing, RPC parameter flattening and
+//! the two Alibaba resource types (Elastic Desktop snapshots, ENS edge snapshots) behind the
+//! [`snapform_provider::Provider`] trait.
+//!
+//! Requests are sent as the official SDK sends them (POST, parameters in the query, empty
+//! body), rate-limited per (region, action), retried per the error's class, and a create
+//! whose outcome is unknown is reported as such, never resent. The command line builds an
+//! [`AliCloud`] from an [`AliCloudConfig`]; this crate reads no environment variable.
+
+mod client;
+pub mod credentials;
+mod errors;
+mod json;
+pub mod params;
+mod resources;
+pub mod signer;
+
+use std::time::Duration;
+
+use snapform_core::schema::{ECD_SNAPSHOT, ENS_SNAPSHOT, ResourceSchema};
+use snapform_provider::{
+    Actions, Attributes, BoxFuture, ConflictKey, CreateError, Error, ErrorKind, PreflightProblem,
+    Provider, RateLimiter, ReadRequest, ResourceState, RetryPolicy, string_arg,
+};
+
+pub use client::{Clock, system_clock};
+pub use credentials::{Credentials, PartialCredentials};
+use resources::{ecd_snapshot, ens_snapshot, unsupported};
+
+const ECD_SNAPSHOT_TYPE: &str = "alicloud_ecd_snapshot";
+const ENS_SNAPSHOT_TYPE: &str = "alicloud_ens_snapshot";
+
+/// Settings of one `provider "alicloud"` configuration.
+#[derive(Clone, Debug)]
+pub struct AliCloudConfig {
+    /// The region ECD calls go to, such as `cn-hangzhou`. ENS calls go to the central
+    /// endpoint and name their edge region per resource.
+    pub region: String,
+    /// Sends every product's calls to this URL (an emulator, a proxy) instead of
+    /// `https://ecd.<region>.aliyuncs.com` and `https://ens.aliyuncs.com`.
+    pub endpoint: Option<String>,
+    /// The AccessKey.
+    pub credentials: Credentials,
+    /// Requests per second per API action (20 unless the provider block says otherwise).
+    pub rate_limit: f64,
+    /// Retries of throttled, transient and busy errors.
+    pub retry: RetryPolicy,
+    /// Longest wait for a connection.
+    pub connect_timeout: Duration,
+    /// Longest wait for a whole request.
+    pub request_timeout: Duration,
+}
+
+impl AliCloudConfig {
+    /// A configuration with the defaults: real endpoints, 20 requests/s, 10 s to connect and
+    /// 30 s per request.
+    pub fn new(region: impl Into<String>, credentials: Credentials) -> AliCloudConfig {
+        AliCloudConfig {
+            region: region.into(),
+            endpoint: None,
+            credentials,
+            rate_limit: 20.0,
+            retry: RetryPolicy::default(),
+            connect_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// The Alibaba Cloud provider for one configuration.
+pub struct AliCloud {
+    client: client::Client,
+}
+
+impl AliCloud {
+    /// A provider for `config`, with the system clock.
+    pub fn new(config: AliCloudConfig) -> Result<AliCloud, Error> {
+        AliCloud::with_clock(config, system_clock())
+    }
+
+    /// A provider for `config` reading time from `clock` (for signature tests).
+    pub fn with_clock(config: AliCloudConfig, clock: Clock) -> Result<AliCloud, Error> {
+        let endpoint = match &config.endpoint {
+            Some(text) => Some(reqwest::Url::parse(text).map_err(|error| {
+                Error::new(
+                    ErrorKind::Permanent,
+                    "",
+                    "InvalidEndpoint",
+                    format!("endpoint {text:?}: {error}"),
+                )
+            })?),
+            None => None,
+        };
+        Ok(AliCloud {
+            client: client::Client {
+                http: client::http_client(config.connect_timeout, config.request_timeout),
+                credentials: config.credentials,
+                region: config.region,
+                endpoint,
+                limiter: RateLimiter::new(config.rate_limit),
+                retry: config.retry,
+                clock,
+            },
+        })
+    }
+
+    /// The rate limiter, to report its rate.
+    pub fn limiter(&self) -> &RateLimiter {
+        &self.client.limiter
+    }
+}
+
+fn unknown_type(type_name: &str) -> Error {
+    unsupported(
+        "",
+        &format!("the alicloud provider does not manage {type_name}"),
+    )
+}
+
+impl Provider for AliCloud {
+    fn name(&self) -> &'static str {
+        "alicloud"
+    }
+
+    fn schemas(&self) -> Vec<&'static ResourceSchema> {
+        vec![&ECD_SNAPSHOT, &ENS_SNAPSHOT]
+    }
+
+    fn read_many<'a>(
+        &'a self,
+        type_name: &'a str,
+        requests: &'a [ReadRequest],
+    ) -> BoxFuture<'a, Result<Vec<ResourceState>, Error>> {
+        Box::pin(async move {
+            match type_name {
+                ECD_SNAPSHOT_TYPE => ecd_snapshot::read_many(&self.client, requests).await,
+                ENS_SNAPSHOT_TYPE => ens_snapshot::read_many(&self.client, requests).await,
+                other => Err(unknown_type(other)),
+            }
+        })
+    }
+
+    fn create<'a>(
+        &'a self,
+        type_name: &'a str,
+        arguments: &'a Attributes,
+    ) -> BoxFuture<'a, Result<String, CreateError>> {
+        Box::pin(async move {
+            match type_name {
+                ECD_SNAPSHOT_TYPE => ecd_snapshot::create(&self.client, arguments).await,
+                ENS_SNAPSHOT_TYPE => ens_snapshot::create(&self.client, arguments).await,
+                other => Err(CreateError::Rejected(unknown_type(other))),
+            }
+        })
+    }
+
+    fn update<'a>(
+        &'a self,
+        type_name: &'a str,
+        id: &'a str,
+        arguments: &'a Attributes,
+    ) -> BoxFuture<'a, Result<(), Error>> {
+        Box::pin(async move {
+            match type_name {
+                ENS_SNAPSHOT_TYPE => ens_snapshot::update(&self.client, id, arguments).await,
+                other => Err(unsupported(
+                    "",
+                    &format!("{other} cannot be changed in place"),
+                )),
+            }
+        })
+    }
+
+    fn delete_many<'a>(
+        &'a self,
+        type_name: &'a str,
+        ids: &'a [String],
+    ) -> BoxFuture<'a, Vec<(String, Result<(), Error>)>> {
+        Box::pin(async move {
+            match type_name {
+                ECD_SNAPSHOT_TYPE => ecd_snapshot::delete_many(&self.client, ids).await,
+                ENS_SNAPSHOT_TYPE => ens_snapshot::delete_many(&self.client, ids).await,
+                other => ids
+                    .iter()
+                    .map(|id| (id.clone(), Err(unknown_type(other))))
+                    .collect(),
+            }
+        })
+    }
+
+    fn lookup<'a>(
+        &'a self,
+        type_name: &'a str,
+        arguments: &'a Attributes,
+    ) -> BoxFuture<'a, Result<Vec<ResourceState>, Error>> {
+        Box::pin(async move {
+            match type_name {
+                ECD_SNAPSHOT_TYPE => ecd_snapshot::lookup(&self.client, arguments).await,
+                ENS_SNAPSHOT_TYPE => ens_snapshot::lookup(&self.client, arguments).await,
+                other => Err(unknown_type(other)),
+            }
+        })
+    }
+
+    fn preflight<'a>(
+        &'a self,
+        type_name: &'a str,
+        creates: &'a [Attributes],
+    ) -> BoxFuture<'a, Result<Vec<Vec<PreflightProblem>>, Error>> {
+        Box::pin(async move {
+            match type_name {
+                ECD_SNAPSHOT_TYPE => ecd_snapshot::preflight(&self.client, creates).await,
+                ENS_SNAPSHOT_TYPE => ens_snapshot::preflight(&self.client, creates).await,
+                other => Err(unknown_type(other)),
+            }
+        })
+    }
+
+    fn conflict_keys(&self, type_name: &str, arguments: &Attributes) -> Vec<ConflictKey> {
+        let (argument, prefix) = match type_name {
+            // ECD refuses a second snapshot of a desktop's disk while one is being made.
+            ECD_SNAPSHOT_TYPE => ("desktop_id", "desktop"),
+            ENS_SNAPSHOT_TYPE => ("disk_id", "ens-disk"),
+            _ => return Vec::new(),
+        };
+        string_arg(arguments, argument)
+            .map(|id| ConflictKey(format!("{prefix}:{id}")))
+            .into_iter()
+            .collect()
+    }
+
+    fn actions(&self, type_name: &str) -> Actions {
+        match type_name {
+            ENS_SNAPSHOT_TYPE => Actions {
+                create: "CreateSnapshot",
+                read: "DescribeSnapshots",
+                update: Some("ModifySnapshotAttribute"),
+                delete: "DeleteSnapshot",
+            },
+            _ => Actions {
+                create: "CreateSnapshot",
+                read: "DescribeSnapshots",
+                update: None,
+                delete: "DeleteSnapshot",
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use snapform_core::{Secret, Value};
+
+    use super::*;
+
+    fn provider() -> AliCloud {
+        AliCloud::new(AliCloudConfig::new(
+            "cn-hangzhou",
+            Credentials {
+                access_key_id: "LTAIexample".to_owned(),
+                access_key_secret: Secret::new("example-secret"),
+                security_token: None,
+            },
+        ))
+        .expect("valid configuration")
+    }
+
+    #[test]
+    fn conflict_keys_name_the_desktop_or_the_disk() {
+        let provider = provider();
+        let arguments: Attributes = [
+            ("desktop_id".to_owned(), Value::string("ecd-1")),
+            ("disk_id".to_owned(), Value::string("d-1")),
+        ]
+        .into();
+        assert_eq!(
+            provider.conflict_keys(ECD_SNAPSHOT_TYPE, &arguments),
+            [ConflictKey("desktop:ecd-1".to_owned())]
+        );
+        assert_eq!(
+            provider.conflict_keys(ENS_SNAPSHOT_TYPE, &arguments),
+            [ConflictKey("ens-disk:d-1".to_owned())]
+        );
+        assert!(provider.conflict_keys("other", &arguments).is_empty());
+    }
+
+    #[test]
+    fn schemas_and_actions_name_the_real_apis() {
+        let provider = provider();
+        let names: Vec<&str> = provider
+            .schemas()
+            .iter()
+            .map(|schema| schema.type_name)
+            .collect();
+        assert_eq!(names, [ECD_SNAPSHOT_TYPE, ENS_SNAPSHOT_TYPE]);
+        assert_eq!(provider.actions(ECD_SNAPSHOT_TYPE).update, None);
+        assert_eq!(
+            provider.actions(ENS_SNAPSHOT_TYPE).update,
+            Some("ModifySnapshotAttribute")
+        );
+        assert!(
+            AliCloud::new(AliCloudConfig {
+                endpoint: Some("not a url".to_owned()),
+                ..AliCloudConfig::new("cn-hangzhou", provider.client.credentials.clone())
+            })
+            .is_err()
+        );
+    }
+}

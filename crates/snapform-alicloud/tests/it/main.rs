@@ -1,0 +1,792 @@
+//! The Alibaba Cloud provider against the in-process emulator: both resources' lifecycles,
+//! preflight checks, batched reads, errors, retries under faults, rate limits, and signatures
+//! the emulator verifies.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use snapform_alicloud::{AliCloud, AliCloudConfig, Credentials};
+use snapform_core::{Secret, Value};
+use snapform_emulator::{EmulatorConfig, FaultConfig, RunningEmulator};
+use snapform_provider::{
+    Attributes, CreateError, ErrorKind, Provider, ReadRequest, Readiness, ResourceState,
+};
+
+const ECD: &str = "alicloud_ecd_snapshot";
+const ENS: &str = "alicloud_ens_snapshot";
+
+async fn emulator(config: EmulatorConfig) -> RunningEmulator {
+    snapform_emulator::spawn(EmulatorConfig {
+        ready_after: Duration::from_millis(300),
+        ..config
+    })
+    .await
+    .expect("the emulator starts")
+}
+
+fn emulator_key() -> Credentials {
+    Credentials {
+        access_key_id: snapform_emulator::DEFAULT_ALICLOUD_ACCESS_KEY_ID.to_owned(),
+        access_key_secret: Secret::new(snapform_emulator::DEFAULT_ALICLOUD_ACCESS_KEY_SECRET),
+        security_token: None,
+    }
+}
+
+fn config_for(emulator: &RunningEmulator, credentials: Credentials) -> AliCloudConfig {
+    let mut config = AliCloudConfig::new("cn-hangzhou", credentials);
+    config.endpoint = Some(emulator.endpoint());
+    config.retry.min_delay = Duration::from_millis(20);
+    config.retry.max_delay = Duration::from_millis(200);
+    config.retry.busy_timeout = Duration::from_secs(5);
+    config
+}
+
+fn provider_for(emulator: &RunningEmulator, rate_limit: f64) -> AliCloud {
+    let mut config = config_for(emulator, emulator_key());
+    config.rate_limit = rate_limit;
+    AliCloud::new(config).expect("valid configuration")
+}
+
+fn args(pairs: &[(&str, &str)]) -> Attributes {
+    pairs
+        .iter()
+        .map(|(name, value)| ((*name).to_owned(), Value::string(*value)))
+        .collect()
+}
+
+fn s(text: &str) -> Value {
+    Value::string(text)
+}
+
+fn read(id: &str, recorded: &Attributes) -> ReadRequest {
+    ReadRequest {
+        id: id.to_owned(),
+        recorded: recorded.clone(),
+    }
+}
+
+fn ids_of(states: &[ResourceState]) -> Vec<&str> {
+    states.iter().map(|state| state.id.as_str()).collect()
+}
+
+/// Polls until the resource is ready, as apply will.
+async fn wait_ready(provider: &AliCloud, type_name: &str, request: ReadRequest) -> ResourceState {
+    for _ in 0..100 {
+        let states = provider
+            .read_many(type_name, std::slice::from_ref(&request))
+            .await
+            .expect("read");
+        if let Some(state) = states.into_iter().next() {
+            match state.readiness {
+                Readiness::Ready => return state,
+                Readiness::Failed { reason } => {
+                    panic!("{type_name} {} failed: {reason}", request.id)
+                }
+                _ => {}
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{type_name} {} never became ready", request.id);
+}
+
+/// Polls until the resource is gone from the cloud.
+async fn wait_gone(provider: &AliCloud, type_name: &str, request: ReadRequest) {
+    for _ in 0..100 {
+        let states = provider
+            .read_many(type_name, std::slice::from_ref(&request))
+            .await
+            .expect("read");
+        if states.is_empty() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{type_name} {} was never deleted", request.id);
+}
+
+async fn stats(emulator: &RunningEmulator) -> serde_json::Value {
+    reqwest::get(format!("{}/_emulator/stats", emulator.endpoint()))
+        .await
+        .expect("stats")
+        .json()
+        .await
+        .expect("stats JSON")
+}
+
+async fn clear_stats(emulator: &RunningEmulator) {
+    reqwest::Client::new()
+        .delete(format!("{}/_emulator/stats", emulator.endpoint()))
+        .send()
+        .await
+        .expect("stats cleared");
+}
+
+async fn set_faults(emulator: &RunningEmulator, faults: serde_json::Value) {
+    reqwest::Client::new()
+        .post(format!("{}/_emulator/faults", emulator.endpoint()))
+        .json(&faults)
+        .send()
+        .await
+        .expect("faults set");
+}
+
+fn calls(counts: &serde_json::Value, key: &str) -> u64 {
+    counts["requests"][key].as_u64().unwrap_or(0)
+}
+
+#[tokio::test]
+async fn ecd_snapshot_lifecycle() {
+    let emulator = emulator(EmulatorConfig::default()).await;
+    let provider = provider_for(&emulator, 20.0);
+    // The description carries every character that encodes differently in the signature and
+    // on the wire; the emulator verifies each request's signature.
+    let arguments = args(&[
+        ("desktop_id", "ecd-qs1000000000001"),
+        ("snapshot_name", "nightly"),
+        ("source_disk_type", "system"),
+        (
+            "description",
+            "nightly + weekly * ~ 每日 (v2) a&b=c/d%e'f! 📸",
+        ),
+    ]);
+    let id = provider.create(ECD, &arguments).await.expect("created");
+    assert!(id.starts_with("s-"), "{id}");
+
+    let first = provider
+        .read_many(ECD, &[read(&id, &arguments)])
+        .await
+        .expect("read");
+    assert!(matches!(
+        first[0].readiness,
+        Readiness::Creating { .. } | Readiness::Ready
+    ));
+    let state = wait_ready(&provider, ECD, read(&id, &arguments)).await;
+    assert_eq!(state.attributes["desktop_id"], s("ecd-qs1000000000001"));
+    assert_eq!(state.attributes["snapshot_name"], s("nightly"));
+    assert_eq!(
+        state.attributes["source_disk_type"],
+        s("SYSTEM"),
+        "the cloud's spelling"
+    );
+    assert_eq!(state.attributes["description"], arguments["description"]);
+    assert_eq!(state.attributes["status"], s("ACCOMPLISHED"));
+    assert_eq!(state.attributes["progress"], s("100%"));
+    assert!(
+        state.attributes["create_time"]
+            .as_str()
+            .is_some_and(|time| time.ends_with('Z') && time.contains('T'))
+    );
+
+    // Read without a recorded desktop: a single-ID call.
+    let unrecorded = provider
+        .read_many(ECD, &[read(&id, &Attributes::new())])
+        .await
+        .expect("read");
+    assert_eq!(ids_of(&unrecorded), [id.as_str()]);
+
+    let found = provider.lookup(ECD, &arguments).await.expect("lookup");
+    assert_eq!(ids_of(&found), [id.as_str()]);
+    let other_disk = args(&[
+        ("desktop_id", "ecd-qs1000000000001"),
+        ("snapshot_name", "nightly"),
+        ("source_disk_type", "DATA"),
+    ]);
+    assert!(
+        provider
+            .lookup(ECD, &other_disk)
+            .await
+            .expect("lookup")
+            .is_empty()
+    );
+
+    let error = provider
+        .update(ECD, &id, &arguments)
+        .await
+        .expect_err("no update in place");
+    assert_eq!(error.kind, ErrorKind::Permanent);
+
+    let outcomes = provider.delete_many(ECD, std::slice::from_ref(&id)).await;
+    assert!(outcomes[0].1.is_ok(), "{outcomes:?}");
+    wait_gone(&provider, ECD, read(&id, &arguments)).await;
+    // Deleting what is gone counts as done.
+    let again = provider.delete_many(ECD, std::slice::from_ref(&id)).await;
+    assert!(again[0].1.is_ok(), "{again:?}");
+    emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn ens_snapshot_lifecycle_with_rename() {
+    let emulator = emulator(EmulatorConfig::default()).await;
+    let provider = provider_for(&emulator, 20.0);
+    let arguments = args(&[
+        ("ens_region_id", "cn-shenzhen-3"),
+        ("disk_id", "d-qs10000000000000001"),
+        ("snapshot_name", "edge:nightly"),
+        ("description", "edge + weekly * ~ 边缘 (v2) a&b=c/d%e'f!"),
+    ]);
+    let id = provider.create(ENS, &arguments).await.expect("created");
+    assert!(id.starts_with("sp-"), "{id}");
+    let state = wait_ready(&provider, ENS, read(&id, &arguments)).await;
+    assert_eq!(state.attributes["ens_region_id"], s("cn-shenzhen-3"));
+    assert_eq!(state.attributes["disk_id"], s("d-qs10000000000000001"));
+    assert_eq!(state.attributes["snapshot_name"], s("edge:nightly"));
+    assert_eq!(state.attributes["description"], arguments["description"]);
+    assert_eq!(state.attributes["status"], s("available"));
+    assert!(state.attributes.contains_key("creation_time"));
+
+    let renamed = args(&[
+        ("ens_region_id", "cn-shenzhen-3"),
+        ("disk_id", "d-qs10000000000000001"),
+        ("snapshot_name", "edge-weekly"),
+        ("description", "renamed in place"),
+    ]);
+    provider
+        .update(ENS, &id, &renamed)
+        .await
+        .expect("renamed in place");
+    let state = wait_ready(&provider, ENS, read(&id, &renamed)).await;
+    assert_eq!(state.attributes["snapshot_name"], s("edge-weekly"));
+    assert_eq!(state.attributes["description"], s("renamed in place"));
+    let found = provider.lookup(ENS, &renamed).await.expect("lookup");
+    assert_eq!(ids_of(&found), [id.as_str()]);
+    assert!(
+        provider
+            .lookup(ENS, &arguments)
+            .await
+            .expect("lookup")
+            .is_empty(),
+        "the old name is gone"
+    );
+
+    let outcomes = provider.delete_many(ENS, std::slice::from_ref(&id)).await;
+    assert!(outcomes[0].1.is_ok(), "{outcomes:?}");
+    // ENS deletes asynchronously: the snapshot shows as deleting first.
+    let states = provider
+        .read_many(ENS, &[read(&id, &renamed)])
+        .await
+        .expect("read");
+    if let Some(state) = states.first() {
+        assert_eq!(state.readiness, Readiness::Deleting);
+    }
+    wait_gone(&provider, ENS, read(&id, &renamed)).await;
+    let again = provider.delete_many(ENS, std::slice::from_ref(&id)).await;
+    assert!(again[0].1.is_ok(), "{again:?}");
+    let error = provider.update(ENS, &id, &renamed).await.expect_err("gone");
+    assert_eq!(
+        (error.kind, error.code.as_str()),
+        (ErrorKind::NotFound, "SnapshotIdNotFound")
+    );
+    emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn preflight_finds_unknown_desktops_desktops_in_a_wrong_state_and_unknown_disks() {
+    let emulator = emulator(EmulatorConfig::default()).await;
+    let provider = provider_for(&emulator, 20.0);
+    let snapshots = [
+        args(&[("desktop_id", "ecd-qs1000000000001")]),
+        args(&[("desktop_id", "ecd-qs1000000000002")]),
+        args(&[("desktop_id", "ecd-qs1000000000003")]),
+        args(&[("desktop_id", "ecd-nosuch000000001")]),
+        // A desktop of another region does not exist in this one.
+        args(&[("desktop_id", "ecd-qs2000000000001")]),
+    ];
+    let problems = provider
+        .preflight(ECD, &snapshots)
+        .await
+        .expect("preflight");
+    let codes: Vec<Vec<&str>> = problems
+        .iter()
+        .map(|found| found.iter().map(|problem| problem.code).collect())
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            vec![],
+            vec![],
+            vec!["desktop-state"],
+            vec!["parent-not-found"],
+            vec!["parent-not-found"]
+        ]
+    );
+    assert_eq!(problems[2][0].argument, "desktop_id");
+    assert!(
+        problems[2][0].message.contains("Starting"),
+        "{}",
+        problems[2][0].message
+    );
+    assert_eq!(
+        calls(&stats(&emulator).await, "ecd.DescribeDesktops"),
+        1,
+        "one call for all desktops"
+    );
+
+    let edge = [
+        args(&[
+            ("ens_region_id", "cn-shenzhen-3"),
+            ("disk_id", "d-qs10000000000000001"),
+        ]),
+        args(&[
+            ("ens_region_id", "cn-shenzhen-3"),
+            ("disk_id", "d-nosuch0000000000001"),
+        ]),
+        // The disk exists, but in another edge region.
+        args(&[
+            ("ens_region_id", "cn-shenzhen-3"),
+            ("disk_id", "d-qs20000000000000001"),
+        ]),
+        args(&[
+            ("ens_region_id", "cn-beijing-15"),
+            ("disk_id", "d-qs20000000000000001"),
+        ]),
+    ];
+    let problems = provider.preflight(ENS, &edge).await.expect("preflight");
+    let codes: Vec<Vec<&str>> = problems
+        .iter()
+        .map(|found| found.iter().map(|problem| problem.code).collect())
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            vec![],
+            vec!["parent-not-found"],
+            vec!["parent-not-found"],
+            vec![]
+        ]
+    );
+    assert_eq!(problems[1][0].argument, "disk_id");
+    emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn ecd_reads_list_per_desktop_and_deletes_100_per_call() {
+    // Ready at once and no cloud rate limit, so 30 creates take no time.
+    let cloud = snapform_emulator::spawn(EmulatorConfig {
+        ready_after: Duration::ZERO,
+        rate_limit: 0,
+        ..EmulatorConfig::default()
+    })
+    .await
+    .expect("the emulator starts");
+    let provider = provider_for(&cloud, 1000.0);
+    let mut requests = Vec::new();
+    for n in 0..30 {
+        let desktop = if n % 2 == 0 {
+            "ecd-qs1000000000001"
+        } else {
+            "ecd-qs1000000000002"
+        };
+        let arguments = args(&[
+            ("desktop_id", desktop),
+            ("snapshot_name", &format!("batch-{n:02}")),
+            (
+                "source_disk_type",
+                if n % 4 < 2 { "system" } else { "data" },
+            ),
+        ]);
+        let id = provider.create(ECD, &arguments).await.expect("created");
+        requests.push(read(&id, &arguments));
+    }
+    clear_stats(&cloud).await;
+    let states = provider.read_many(ECD, &requests).await.expect("read");
+    assert_eq!(states.len(), 30);
+    assert!(
+        states
+            .iter()
+            .all(|state| state.readiness == Readiness::Ready)
+    );
+    let counts = stats(&cloud).await;
+    assert_eq!(
+        calls(&counts, "ecd.DescribeSnapshots"),
+        2,
+        "one listing per desktop: {counts}"
+    );
+
+    // IDs that are gone are left out, and cost nothing more.
+    clear_stats(&cloud).await;
+    let mut with_gone = requests.clone();
+    with_gone.push(read("s-gone0000000000000001", &requests[0].recorded));
+    let states = provider.read_many(ECD, &with_gone).await.expect("read");
+    assert_eq!(states.len(), 30);
+    assert_eq!(calls(&stats(&cloud).await, "ecd.DescribeSnapshots"), 2);
+
+    clear_stats(&cloud).await;
+    let mut ids: Vec<String> = requests.iter().map(|request| request.id.clone()).collect();
+    ids.push("s-gone0000000000000001".to_owned());
+    let outcomes = provider.delete_many(ECD, &ids).await;
+    assert!(
+        outcomes.iter().all(|(_, outcome)| outcome.is_ok()),
+        "{outcomes:?}"
+    );
+    assert_eq!(outcomes.len(), 31);
+    let counts = stats(&cloud).await;
+    assert!(
+        calls(&counts, "ecd.DeleteSnapshot") <= 2,
+        "the gone ID is dropped from the batch, not deleted one by one: {counts}"
+    );
+    assert!(
+        provider
+            .read_many(ECD, &requests)
+            .await
+            .expect("read")
+            .is_empty()
+    );
+    cloud.shutdown().await;
+}
+
+#[tokio::test]
+async fn ens_reads_are_batched_100_ids_per_call() {
+    let emulator = emulator(EmulatorConfig::default()).await;
+    let provider = provider_for(&emulator, 1000.0);
+    let arguments = args(&[
+        ("ens_region_id", "cn-beijing-15"),
+        ("disk_id", "d-qs20000000000000001"),
+        ("snapshot_name", "among-many"),
+    ]);
+    let real = provider.create(ENS, &arguments).await.expect("created");
+    let mut requests: Vec<ReadRequest> = (0..249)
+        .map(|n| read(&format!("sp-{n:024}"), &Attributes::new()))
+        .collect();
+    requests.insert(150, read(&real, &arguments));
+    clear_stats(&emulator).await;
+    let states = provider.read_many(ENS, &requests).await.expect("read");
+    assert_eq!(ids_of(&states), [real.as_str()]);
+    let counts = stats(&emulator).await;
+    assert_eq!(calls(&counts, "ens.DescribeSnapshots"), 3, "{counts}");
+    emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn errors_keep_the_clouds_code_message_and_request_id() {
+    let emulator = emulator(EmulatorConfig::default()).await;
+    let provider = provider_for(&emulator, 20.0);
+    let error = provider
+        .create(
+            ECD,
+            &args(&[
+                ("desktop_id", "ecd-nosuch000000001"),
+                ("snapshot_name", "nightly"),
+                ("source_disk_type", "data"),
+            ]),
+        )
+        .await
+        .expect_err("unknown desktop");
+    let CreateError::Rejected(error) = error else {
+        panic!("a refused create is not an unknown outcome: {error}")
+    };
+    assert_eq!(error.kind, ErrorKind::Permanent);
+    assert_eq!(error.action, "CreateSnapshot");
+    assert_eq!(error.code, "InvalidDesktopId.NotFound");
+    assert!(error.request_id.is_some());
+    assert!(error.message.contains("ecd-nosuch000000001"), "{error}");
+
+    let error = provider
+        .create(
+            ENS,
+            &args(&[
+                ("ens_region_id", "cn-shenzhen-3"),
+                ("disk_id", "d-nosuch0000000000001"),
+            ]),
+        )
+        .await
+        .expect_err("unknown disk");
+    assert!(matches!(error, CreateError::Rejected(_)), "{error}");
+    assert_eq!(error.error().code, "InvalidDiskId.NotFound");
+    assert_eq!(error.error().kind, ErrorKind::Permanent);
+
+    // A wrong key or secret is an auth failure, never retried.
+    for credentials in [
+        Credentials {
+            access_key_id: "LTAInotakey".to_owned(),
+            ..emulator_key()
+        },
+        Credentials {
+            access_key_secret: Secret::new("wrong"),
+            ..emulator_key()
+        },
+    ] {
+        clear_stats(&emulator).await;
+        let stranger =
+            AliCloud::new(config_for(&emulator, credentials)).expect("valid configuration");
+        let error = stranger
+            .read_many(
+                ENS,
+                &[read("sp-000000000000000000000000", &Attributes::new())],
+            )
+            .await
+            .expect_err("refused");
+        assert_eq!(error.kind, ErrorKind::Permanent, "{error}");
+        assert!(
+            ["InvalidAccessKeyId.NotFound", "SignatureDoesNotMatch"].contains(&error.code.as_str()),
+            "{error}"
+        );
+        assert!(error.request_id.is_some());
+        assert_eq!(stats(&emulator).await["total_requests"], 1, "not retried");
+    }
+    emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn temporary_credentials_are_signed_and_accepted() {
+    let emulator = emulator(EmulatorConfig::default()).await;
+    let credentials = Credentials {
+        security_token: Some(Secret::new("CAIS+sts/token==")),
+        ..emulator_key()
+    };
+    let provider = AliCloud::new(config_for(&emulator, credentials)).expect("valid");
+    let arguments = args(&[
+        ("desktop_id", "ecd-qs1000000000002"),
+        ("snapshot_name", "sts-snapshot"),
+        ("source_disk_type", "Data"),
+    ]);
+    let id = provider.create(ECD, &arguments).await.expect("created");
+    let found = provider.lookup(ECD, &arguments).await.expect("lookup");
+    assert_eq!(ids_of(&found), [id.as_str()]);
+    emulator.shutdown().await;
+}
+
+/// Sends 50 single-ID reads at once from `provider`, as apply's parallel waiters do.
+async fn fifty_reads_at_once(provider: Arc<AliCloud>) {
+    let mut tasks = tokio::task::JoinSet::new();
+    for n in 0..50 {
+        let provider = provider.clone();
+        tasks.spawn(async move {
+            provider
+                .read_many(ENS, &[read(&format!("sp-{n:024}"), &Attributes::new())])
+                .await
+        });
+    }
+    while let Some(result) = tasks.join_next().await {
+        result
+            .expect("the task ran")
+            .expect("every read succeeds, retried if throttled");
+    }
+}
+
+#[tokio::test]
+async fn the_client_stays_under_the_rate_limit_and_survives_throttling() {
+    let cloud = emulator(EmulatorConfig {
+        rate_limit: 20,
+        ..EmulatorConfig::default()
+    })
+    .await;
+    fifty_reads_at_once(Arc::new(provider_for(&cloud, 20.0))).await;
+    assert_eq!(
+        stats(&cloud).await["total_throttled"],
+        0,
+        "the client's bucket keeps it under the limit"
+    );
+
+    // A client that asks for more than the cloud allows gets throttled, and retries until done.
+    fifty_reads_at_once(Arc::new(provider_for(&cloud, 200.0))).await;
+    assert!(stats(&cloud).await["total_throttled"].as_u64().unwrap_or(0) > 0);
+    cloud.shutdown().await;
+}
+
+#[tokio::test]
+async fn throttling_and_server_errors_are_retried_and_retry_after_is_kept() {
+    let faults = FaultConfig {
+        server_error: 0.2,
+        throttle: 0.3,
+        reset: 0.1,
+        ..FaultConfig::default()
+    };
+    let cloud = emulator(EmulatorConfig {
+        faults,
+        seed: 7,
+        ..EmulatorConfig::default()
+    })
+    .await;
+    let provider = provider_for(&cloud, 100.0);
+    for n in 0..20 {
+        provider
+            .read_many(ENS, &[read(&format!("sp-{n:024}"), &Attributes::new())])
+            .await
+            .expect("reads are retried until they pass");
+    }
+    let counts = stats(&cloud).await;
+    assert!(
+        counts["total_requests"].as_u64().unwrap_or(0) > 20,
+        "{counts}"
+    );
+
+    // With no retries left, the throttling error carries the delay the cloud asked for
+    // (`x-acs-retry-after`, in milliseconds).
+    set_faults(&cloud, serde_json::json!({"throttle": 1.0})).await;
+    let mut config = config_for(&cloud, emulator_key());
+    config.retry.max_attempts = 0;
+    config.retry.max_delay = Duration::from_secs(10);
+    let impatient = AliCloud::new(config).expect("valid");
+    let error = impatient
+        .read_many(
+            ENS,
+            &[read("sp-000000000000000000000000", &Attributes::new())],
+        )
+        .await
+        .expect_err("throttled");
+    assert_eq!(
+        (error.kind, error.code.as_str()),
+        (ErrorKind::Throttled, "Throttling.User")
+    );
+    assert_eq!(error.retry_after, Some(Duration::from_secs(1)));
+    assert!(error.request_id.is_some());
+
+    // A 5xx is transient, and may have been applied.
+    set_faults(&cloud, serde_json::json!({"5xx": 1.0})).await;
+    let error = impatient
+        .create(
+            ENS,
+            &args(&[
+                ("ens_region_id", "cn-shenzhen-3"),
+                ("disk_id", "d-qs10000000000000002"),
+            ]),
+        )
+        .await
+        .expect_err("server error");
+    let CreateError::OutcomeUnknown(error) = error else {
+        panic!("a 5xx after sending is an unknown outcome: {error}")
+    };
+    assert_eq!(error.kind, ErrorKind::Transient);
+    assert!(error.maybe_applied);
+    cloud.shutdown().await;
+}
+
+#[tokio::test]
+async fn lost_creates_are_reported_as_unknown_and_found_by_lookup() {
+    let faults = FaultConfig {
+        lost: 1.0,
+        ..FaultConfig::default()
+    };
+    let cloud = emulator(EmulatorConfig {
+        faults,
+        ..EmulatorConfig::default()
+    })
+    .await;
+    let provider = provider_for(&cloud, 100.0);
+    let desktop_snapshot = args(&[
+        ("desktop_id", "ecd-qs1000000000001"),
+        ("snapshot_name", "lost-once"),
+        ("source_disk_type", "DATA"),
+    ]);
+    let edge_snapshot = args(&[
+        ("ens_region_id", "cn-shenzhen-3"),
+        ("disk_id", "d-qs10000000000000002"),
+        ("snapshot_name", "lost-once"),
+    ]);
+    for (type_name, arguments) in [(ECD, &desktop_snapshot), (ENS, &edge_snapshot)] {
+        match provider.create(type_name, arguments).await {
+            Err(CreateError::OutcomeUnknown(error)) => {
+                assert_eq!(error.kind, ErrorKind::Transient);
+                assert!(error.maybe_applied);
+            }
+            other => panic!("expected an unknown outcome, got {other:?}"),
+        }
+    }
+    let counts = stats(&cloud).await;
+    assert_eq!(
+        calls(&counts, "ecd.CreateSnapshot"),
+        1,
+        "never resent: {counts}"
+    );
+    assert_eq!(
+        calls(&counts, "ens.CreateSnapshot"),
+        1,
+        "never resent: {counts}"
+    );
+    set_faults(&cloud, serde_json::json!({})).await;
+    for (type_name, arguments) in [(ECD, &desktop_snapshot), (ENS, &edge_snapshot)] {
+        let found = provider.lookup(type_name, arguments).await.expect("lookup");
+        assert_eq!(
+            found.len(),
+            1,
+            "the lost {type_name} create took effect and is found by parent and name"
+        );
+    }
+    cloud.shutdown().await;
+}
+
+#[tokio::test]
+async fn busy_parents_are_waited_for() {
+    let emulator = emulator(EmulatorConfig::default()).await;
+    let provider = provider_for(&emulator, 20.0);
+    let first = args(&[
+        ("desktop_id", "ecd-qs1000000000002"),
+        ("snapshot_name", "first"),
+        ("source_disk_type", "system"),
+    ]);
+    let second = args(&[
+        ("desktop_id", "ecd-qs1000000000002"),
+        ("snapshot_name", "second"),
+        ("source_disk_type", "system"),
+    ]);
+    provider.create(ECD, &first).await.expect("created");
+    // The disk is busy until the first snapshot is ready; the create waits it out.
+    provider
+        .create(ECD, &second)
+        .await
+        .expect("created after waiting");
+    let counts = stats(&emulator).await;
+    assert!(
+        counts["errors"]["IncorrectDiskStatus.CreatingSnapshot"]
+            .as_u64()
+            .unwrap_or(0)
+            > 0,
+        "{counts}"
+    );
+    for arguments in [&first, &second] {
+        assert_eq!(
+            provider.lookup(ECD, arguments).await.expect("lookup").len(),
+            1
+        );
+    }
+    emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn timeouts_may_have_applied_but_refused_connections_did_not() {
+    let slow = emulator(EmulatorConfig {
+        latency: Duration::from_secs(2),
+        ..EmulatorConfig::default()
+    })
+    .await;
+    let mut config = config_for(&slow, emulator_key());
+    config.request_timeout = Duration::from_millis(200);
+    let impatient = AliCloud::new(config).expect("valid");
+    let arguments = args(&[
+        ("desktop_id", "ecd-qs1000000000001"),
+        ("snapshot_name", "slow"),
+        ("source_disk_type", "system"),
+    ]);
+    match impatient.create(ECD, &arguments).await {
+        Err(CreateError::OutcomeUnknown(error)) => {
+            assert_eq!(
+                (error.kind, error.code.as_str()),
+                (ErrorKind::Transient, "Timeout")
+            );
+        }
+        other => panic!("a timed-out create has an unknown outcome, got {other:?}"),
+    }
+    slow.shutdown().await;
+
+    // Nothing listens on a port just released: the connection is refused, so the create
+    // surely never arrived and is retried, then reported as refused.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port")
+        .port();
+    let mut config = AliCloudConfig::new("cn-hangzhou", emulator_key());
+    config.endpoint = Some(format!("http://127.0.0.1:{port}"));
+    config.retry.min_delay = Duration::from_millis(1);
+    config.retry.max_delay = Duration::from_millis(4);
+    let nowhere = AliCloud::new(config).expect("valid");
+    match nowhere.create(ECD, &arguments).await {
+        Err(CreateError::Rejected(error)) => {
+            assert_eq!(
+                (error.kind, error.code.as_str(), error.maybe_applied),
+                (ErrorKind::Transient, "ConnectionFailed", false)
+            );
+        }
+        other => panic!("a refused connection made nothing, got {other:?}"),
+    }
+}
