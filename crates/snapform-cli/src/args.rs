@@ -18,6 +18,11 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub no_color: bool,
 
+    /// Run against the embedded emulator instead of the real clouds: it starts in-process,
+    /// keeps its cloud in .snapform/emulator.json, and accepts the documented test keys.
+    #[arg(long, global = true)]
+    pub emulator: bool,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -29,6 +34,18 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Rewrite .hcl files in the canonical style.
     Fmt(FmtArgs),
+    /// Show what apply would change.
+    Plan(PlanArgs),
+    /// Show a plan file, or the state.
+    Show(ShowArgs),
+    /// Print the plan's graph in Graphviz DOT.
+    Graph(GraphArgs),
+    /// Remove a stale state lock left by a process that is gone.
+    #[command(name = "force-unlock")]
+    ForceUnlock {
+        /// The lock's ID, as the refused command printed it.
+        lock_id: String,
+    },
     /// Serve the local emulator of both clouds' snapshot APIs until Ctrl-C.
     Emulator(snapform_emulator::EmulatorArgs),
     /// Print snapform's version.
@@ -49,6 +66,87 @@ pub struct VarArgs {
     /// Read variable values from a file. May be repeated.
     #[arg(long = "var-file", value_name = "FILE")]
     pub var_files: Vec<PathBuf>,
+}
+
+/// `-lock` and `-lock-timeout`.
+#[derive(Debug, Args)]
+pub struct LockArgs {
+    /// Lock the state while the command runs (-lock=false to skip; dangerous with others).
+    #[arg(long, num_args = 0..=1, default_value_t = true, default_missing_value = "true", action = clap::ArgAction::Set)]
+    pub lock: bool,
+    /// How long to wait for a lock held by someone else (0s fails at once).
+    #[arg(long, value_name = "DURATION", default_value = "0s")]
+    pub lock_timeout: String,
+}
+
+/// The options shared by `plan` and `apply`.
+#[derive(Debug, Args)]
+pub struct PlanOptions {
+    /// Read the clouds first (-refresh=false plans from the state as recorded).
+    #[arg(long, num_args = 0..=1, default_value_t = true, default_missing_value = "true", action = clap::ArgAction::Set)]
+    pub refresh: bool,
+    /// Only record changes made outside snapform; change nothing.
+    #[arg(long)]
+    pub refresh_only: bool,
+    /// Plan to destroy everything in the state.
+    #[arg(long)]
+    pub destroy: bool,
+    /// Limit the plan to these resources and what they depend on. May be repeated.
+    #[arg(long = "target", value_name = "ADDR")]
+    pub targets: Vec<String>,
+    /// Replace this resource even if nothing changed. May be repeated.
+    #[arg(long = "replace", value_name = "ADDR")]
+    pub replace: Vec<String>,
+    /// How many operations run at once during apply.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub parallelism: usize,
+    #[command(flatten)]
+    pub vars: VarArgs,
+    #[command(flatten)]
+    pub lock: LockArgs,
+}
+
+/// `snapform plan`.
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// Write the plan to FILE, for `apply FILE` and `show FILE`.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<std::path::PathBuf>,
+    /// Exit 2 when there are changes, 0 when there are none, 1 on error.
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+    /// Stream machine-readable JSON messages, one per line.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub options: PlanOptions,
+}
+
+/// `snapform show`.
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// A plan file written by `plan -out`; without it, the state.
+    #[arg(value_name = "PLANFILE")]
+    pub plan_file: Option<std::path::PathBuf>,
+    /// Terraform's JSON plan format.
+    #[arg(long, conflicts_with = "markdown")]
+    pub json: bool,
+    /// A pull-request comment in Markdown.
+    #[arg(long)]
+    pub markdown: bool,
+}
+
+/// `snapform graph`.
+#[derive(Debug, Args)]
+pub struct GraphArgs {
+    /// plan (every resource), apply (only what changes) or destroy.
+    #[arg(long = "type", value_enum, default_value = "plan")]
+    pub graph_type: crate::view::graph::GraphType,
+    /// A plan file to draw instead of planning now.
+    #[arg(long, value_name = "FILE")]
+    pub plan: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    pub vars: VarArgs,
 }
 
 /// `snapform validate`.

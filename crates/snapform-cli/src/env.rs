@@ -6,6 +6,33 @@ pub const VAR_PREFIX: &str = "SNAPFORM_VAR_";
 /// Any value turns colours off (https://no-color.org); an empty value is ignored.
 pub const NO_COLOR: &str = "NO_COLOR";
 
+/// Tencent Cloud credentials and region, as the official SDKs and tccli read them.
+pub const TENCENTCLOUD_SECRET_ID: &str = "TENCENTCLOUD_SECRET_ID";
+/// See [`TENCENTCLOUD_SECRET_ID`].
+pub const TENCENTCLOUD_SECRET_KEY: &str = "TENCENTCLOUD_SECRET_KEY";
+/// See [`TENCENTCLOUD_SECRET_ID`].
+pub const TENCENTCLOUD_SECURITY_TOKEN: &str = "TENCENTCLOUD_SECURITY_TOKEN";
+/// See [`TENCENTCLOUD_SECRET_ID`].
+pub const TENCENTCLOUD_REGION: &str = "TENCENTCLOUD_REGION";
+
+/// Alibaba Cloud credentials and region, as the official SDKs read them.
+pub const ALIBABA_CLOUD_ACCESS_KEY_ID: &str = "ALIBABA_CLOUD_ACCESS_KEY_ID";
+/// See [`ALIBABA_CLOUD_ACCESS_KEY_ID`].
+pub const ALIBABA_CLOUD_ACCESS_KEY_SECRET: &str = "ALIBABA_CLOUD_ACCESS_KEY_SECRET";
+/// See [`ALIBABA_CLOUD_ACCESS_KEY_ID`].
+pub const ALIBABA_CLOUD_SECURITY_TOKEN: &str = "ALIBABA_CLOUD_SECURITY_TOKEN";
+/// See [`ALIBABA_CLOUD_ACCESS_KEY_ID`].
+pub const ALIBABA_CLOUD_REGION_ID: &str = "ALIBABA_CLOUD_REGION_ID";
+/// The names the alicloud Terraform provider reads, accepted too.
+pub const ALICLOUD_ACCESS_KEY: &str = "ALICLOUD_ACCESS_KEY";
+/// See [`ALICLOUD_ACCESS_KEY`].
+pub const ALICLOUD_SECRET_KEY: &str = "ALICLOUD_SECRET_KEY";
+/// See [`ALICLOUD_ACCESS_KEY`].
+pub const ALICLOUD_REGION: &str = "ALICLOUD_REGION";
+
+/// The home directory, where `~/.tccli` and `~/.aliyun/config.json` live.
+pub const HOME: &str = "HOME";
+
 /// `SNAPFORM_VAR_*` variables as (name, value) pairs, sorted by name.
 pub fn config_variables() -> Vec<(String, String)> {
     let mut vars: Vec<(String, String)> = std::env::vars()
@@ -18,4 +45,9 @@ pub fn config_variables() -> Vec<(String, String)> {
 /// Whether `NO_COLOR` is set to a non-empty value.
 pub fn no_color() -> bool {
     std::env::var_os(NO_COLOR).is_some_and(|value| !value.is_empty())
+}
+
+/// A variable's value, `None` when unset or empty.
+pub fn get(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|value| !value.is_empty())
 }

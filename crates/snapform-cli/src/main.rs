@@ -5,8 +5,10 @@
 //! | head`) exits 0 quietly.
 
 mod args;
+mod clock;
 mod commands;
 mod env;
+mod providers;
 mod view;
 
 use std::io::Write;
@@ -58,6 +60,10 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Validate(args) => commands::validate::run(args),
         Command::Fmt(args) => commands::fmt::run(args),
         Command::Emulator(args) => commands::emulator::run(args),
+        Command::Plan(args) => commands::plan::run(args, cli.emulator),
+        Command::Show(args) => commands::show::run(args),
+        Command::Graph(args) => commands::graph::run(args, cli.emulator),
+        Command::ForceUnlock { lock_id } => commands::force_unlock::run(lock_id),
         Command::Version => {
             writeln!(std::io::stdout(), "snapform v{}", env!("CARGO_PKG_VERSION"))?;
             Ok(0)

@@ -12,7 +12,9 @@ use hcl::edit::expr::{
 };
 use hcl::edit::template::{Directive, Element, Template};
 use snapform_core::schema::{ResourceSchema, resource_schema};
-use snapform_core::{Diagnostic, FileId, ResourceAddr, Span, Value};
+use snapform_core::{
+    Diagnostic, FileId, InstanceKey, ResourceAddr, ResourceInstanceAddr, Span, Value,
+};
 
 use crate::functions;
 use crate::suggest::did_you_mean;
@@ -48,6 +50,19 @@ pub(crate) struct Scope<'a> {
     pub allow_resources: bool,
     /// What `var.*` and `local.*` may not be used in, if anything (for messages).
     pub forbid_named_values: Option<&'static str>,
+    /// Known attributes of other resources (from state, as the planner walks the graph);
+    /// without them every resource attribute is unknown.
+    pub values: Option<&'a dyn ResourceValues>,
+}
+
+/// Attributes of resource instances that are already known, so references to them resolve
+/// instead of being unknown until apply.
+pub trait ResourceValues {
+    /// The object of one instance's attributes, if known. Attributes inside it may still be
+    /// unknown (the ID of an instance about to be created).
+    fn instance(&self, addr: &ResourceInstanceAddr) -> Option<Value>;
+    /// Every instance of a resource with its key, when all of them are known.
+    fn instances(&self, addr: &ResourceAddr) -> Option<Vec<(InstanceKey, Value)>>;
 }
 
 static NO_VALUES: BTreeMap<String, Value> = BTreeMap::new();
@@ -68,6 +83,7 @@ impl Scope<'static> {
             count_index: None,
             allow_resources: false,
             forbid_named_values: Some(what),
+            values: None,
         }
     }
 
@@ -83,6 +99,7 @@ impl Scope<'static> {
             count_index: None,
             allow_resources: false,
             forbid_named_values: None,
+            values: None,
         }
     }
 }
@@ -447,8 +464,8 @@ impl Evaluator<'_, '_> {
         };
         let mut rest = &operators[1..];
         // An instance key or splat comes first for expanded resources.
-        match (shape, rest.first().map(|op| op.value())) {
-            (RefShape::Single, _) => {}
+        let instance_key = match (shape, rest.first().map(|op| op.value())) {
+            (RefShape::Single, _) => Some(InstanceKey::None),
             (_, Some(TraversalOperator::Index(index_expr))) => {
                 let key = self.eval(index_expr)?;
                 let key_ok = match (shape, &key) {
@@ -472,16 +489,47 @@ impl Evaluator<'_, '_> {
                     ));
                 }
                 rest = &rest[1..];
+                match key {
+                    Value::Number(number) => Some(InstanceKey::Int(number as u64)),
+                    Value::String(text) => Some(InstanceKey::Str(text)),
+                    _ => None,
+                }
             }
-            (_, Some(TraversalOperator::LegacyIndex(_))) if *shape == RefShape::Counted => {
+            (_, Some(TraversalOperator::LegacyIndex(index))) if *shape == RefShape::Counted => {
                 rest = &rest[1..];
+                Some(InstanceKey::Int(*index.value()))
             }
             // The whole collection of instances, for example to iterate with `for`.
-            (_, None) => return Ok(Value::Unknown),
+            (_, None) => {
+                let Some(instances) = self.scope.values.and_then(|values| values.instances(&addr))
+                else {
+                    return Ok(Value::Unknown);
+                };
+                return Ok(match shape {
+                    RefShape::Keyed => Value::Map(
+                        instances
+                            .into_iter()
+                            .filter_map(|(key, value)| match key {
+                                InstanceKey::Str(key) => Some((key, value)),
+                                _ => None,
+                            })
+                            .collect(),
+                    ),
+                    _ => Value::List(instances.into_iter().map(|(_, value)| value).collect()),
+                });
+            }
             (_, Some(TraversalOperator::FullSplat(_) | TraversalOperator::AttrSplat(_))) => {
                 rest = &rest[1..];
                 self.check_attribute(schema, &addr, rest, span)?;
-                return Ok(Value::Unknown);
+                let Some(instances) = self.scope.values.and_then(|values| values.instances(&addr))
+                else {
+                    return Ok(Value::Unknown);
+                };
+                let mut res = Vec::with_capacity(instances.len());
+                for (_, value) in instances {
+                    res.push(self.apply_operators(value, rest)?);
+                }
+                return Ok(Value::List(res));
             }
             _ => {
                 let (meta, one) = if *shape == RefShape::Counted {
@@ -498,9 +546,17 @@ impl Evaluator<'_, '_> {
                     "read one instance as `{addr}{one}.ATTRIBUTE`, or all of them as `{addr}[*].ATTRIBUTE`"
                 )));
             }
-        }
+        };
         self.check_attribute(schema, &addr, rest, span)?;
-        Ok(Value::Unknown)
+        let known = instance_key.and_then(|key| {
+            self.scope
+                .values
+                .and_then(|values| values.instance(&addr.instance(key)))
+        });
+        match known {
+            Some(object) => self.apply_operators(object, rest),
+            None => Ok(Value::Unknown),
+        }
     }
 
     /// Checks that the attribute read from a resource exists.

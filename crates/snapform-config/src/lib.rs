@@ -18,6 +18,7 @@ mod syntax;
 mod types;
 
 pub use duration::parse_duration;
+pub use eval::ResourceValues;
 pub use load::{LoadOptions, Loaded, SourceFile, VarArg, is_vars_file, load_dir, load_sources};
 pub use model::{
     Backend, Config, Expansion, Lifecycle, Output, ProviderConfig, Resource, ResourceInstance,

@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use serde::Serialize;
-use snapform_core::{ProviderAddr, ResourceAddr, ResourceInstanceAddr, Secret, Span, Value};
+use snapform_core::{
+    FileId, ProviderAddr, ResourceAddr, ResourceInstanceAddr, Secret, Span, Value,
+};
 
 /// A whole configuration: every `*.hcl` file of one directory.
 #[derive(Debug, Default, Serialize)]
@@ -23,6 +25,38 @@ pub struct Config {
     pub outputs: Vec<Output>,
     /// Where state is kept.
     pub backend: Backend,
+    /// What re-evaluating resources and outputs with known values needs.
+    #[serde(skip)]
+    pub(crate) context: EvalContext,
+}
+
+/// The evaluated variables and locals, and the expressions that read other resources, kept so
+/// the planner can evaluate each resource again once the resources it reads are planned.
+#[derive(Debug, Default)]
+pub(crate) struct EvalContext {
+    pub(crate) variables: BTreeMap<String, Value>,
+    pub(crate) locals: BTreeMap<String, Value>,
+    pub(crate) declared_locals: std::collections::BTreeSet<String>,
+    /// Locals that read resources, in dependency order.
+    pub(crate) resource_locals: Vec<(String, FileId, hcl::edit::expr::Expression)>,
+    pub(crate) resources: crate::eval::ResourceTable,
+    /// The `value` expression of every output.
+    pub(crate) outputs: Vec<(String, FileId, hcl::edit::expr::Expression)>,
+}
+
+/// An instance to evaluate: its key, and `each.key`/`each.value` under `for_each`.
+pub(crate) type InstanceSeed = (snapform_core::InstanceKey, Option<(Value, Value)>);
+
+/// A resource's argument expressions and instance keys, to evaluate its instances again.
+#[derive(Debug, Default)]
+pub(crate) struct ArgumentSource {
+    pub(crate) exprs: Vec<(
+        &'static snapform_core::ArgumentSchema,
+        FileId,
+        hcl::edit::expr::Expression,
+    )>,
+    pub(crate) seeds: Vec<InstanceSeed>,
+    pub(crate) counted: bool,
 }
 
 impl Config {
@@ -215,6 +249,8 @@ pub struct Resource {
     /// The provider configuration it uses.
     #[serde(serialize_with = "display")]
     pub provider: ProviderAddr,
+    #[serde(skip)]
+    pub(crate) source: ArgumentSource,
     /// `count` / `for_each`.
     pub expansion: Expansion,
     /// What it depends on: `depends_on` plus every resource its expressions refer to, directly

@@ -166,6 +166,45 @@ impl fmt::Display for ProviderAddr {
     }
 }
 
+impl std::str::FromStr for ResourceAddr {
+    type Err = AddrParseError;
+
+    /// Parses `type.name`.
+    fn from_str(input: &str) -> Result<ResourceAddr, AddrParseError> {
+        let instance: ResourceInstanceAddr = input.parse()?;
+        if instance.key != InstanceKey::None {
+            return Err(AddrParseError {
+                input: input.to_owned(),
+                reason: "expected TYPE.NAME without an index",
+            });
+        }
+        Ok(instance.resource)
+    }
+}
+
+impl std::str::FromStr for ProviderAddr {
+    type Err = AddrParseError;
+
+    /// Parses `tencentcloud` and `tencentcloud.alias`.
+    fn from_str(input: &str) -> Result<ProviderAddr, AddrParseError> {
+        let (name, alias) = match input.split_once('.') {
+            Some((name, alias)) => (name, Some(alias)),
+            None => (input, None),
+        };
+        let valid = |part: &str| crate::value::is_identifier(part);
+        if !valid(name) || alias.is_some_and(|alias| !valid(alias)) {
+            return Err(AddrParseError {
+                input: input.to_owned(),
+                reason: "expected PROVIDER or PROVIDER.ALIAS",
+            });
+        }
+        Ok(ProviderAddr {
+            name: name.to_owned(),
+            alias: alias.map(str::to_owned),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

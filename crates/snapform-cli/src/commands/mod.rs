@@ -2,6 +2,11 @@
 
 pub mod emulator;
 pub mod fmt;
+pub mod force_unlock;
+pub mod graph;
+pub mod plan;
+pub mod session;
+pub mod show;
 pub mod validate;
 
 use std::path::Path;

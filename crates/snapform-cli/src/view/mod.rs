@@ -1,3 +1,7 @@
 //! Everything the user sees: diagnostics, plans and progress are rendered here and only here.
 
 pub mod diagnostics;
+pub mod graph;
+pub mod markdown;
+pub mod plan;
+pub mod plan_json;

@@ -3,8 +3,16 @@
 
 use super::*;
 
-/// An instance to evaluate: its key, and `each.key`/`each.value` under `for_each`.
-type InstanceSeed = (InstanceKey, Option<(Value, Value)>);
+use crate::model::{ArgumentSource, EvalContext, InstanceSeed};
+
+/// Locals evaluated in dependency order.
+struct LocalsOutcome {
+    values: BTreeMap<String, Value>,
+    /// The resources each local reads, directly or through other locals.
+    resource_refs: BTreeMap<String, BTreeSet<ResourceAddr>>,
+    /// Locals that read resources, in dependency order, to evaluate again with known values.
+    resource_locals: Vec<(String, FileId, hcl::edit::expr::Expression)>,
+}
 
 /// Resources whose per-instance diagnostics repeat are reported once, with the count.
 struct InstanceDiagnostics {
@@ -54,8 +62,11 @@ impl Loader {
             resource_decls.push(decl);
         }
 
-        let (locals, local_resource_refs) =
-            self.evaluate_locals(decls, &variable_values, &resource_table);
+        let LocalsOutcome {
+            values: locals,
+            resource_refs: local_resource_refs,
+            resource_locals,
+        } = self.evaluate_locals(decls, &variable_values, &resource_table);
         let declared_locals: BTreeSet<String> = decls
             .locals
             .iter()
@@ -72,6 +83,7 @@ impl Loader {
             count_index: None,
             allow_resources: true,
             forbid_named_values: None,
+            values: None,
         };
 
         let mut providers = self.evaluate_providers(decls, &scope_for);
@@ -97,6 +109,21 @@ impl Loader {
         let backend = self.evaluate_backend(decls);
 
         providers.sort_by(|a, b| a.addr.cmp(&b.addr));
+        let context = EvalContext {
+            variables: variable_values.clone(),
+            locals: locals.clone(),
+            declared_locals,
+            resource_locals,
+            resources: resource_table.clone(),
+            outputs: decls
+                .outputs
+                .iter()
+                .filter_map(|decl| {
+                    let value = decl.attrs.iter().find(|attr| attr.name() == "value")?;
+                    Some((decl.name.clone(), value.file, value.expr().clone()))
+                })
+                .collect(),
+        };
         Config {
             providers,
             variables,
@@ -104,6 +131,7 @@ impl Loader {
             resources,
             outputs,
             backend,
+            context,
         }
     }
 
@@ -429,10 +457,7 @@ impl Loader {
         decls: &Decls<'_>,
         variables: &BTreeMap<String, Value>,
         resources: &ResourceTable,
-    ) -> (
-        BTreeMap<String, Value>,
-        BTreeMap<String, BTreeSet<ResourceAddr>>,
-    ) {
+    ) -> LocalsOutcome {
         let mut by_name: BTreeMap<&str, Attr<'_>> = BTreeMap::new();
         for attr in &decls.locals {
             if let Some(first) = by_name.get(attr.name()) {
@@ -514,6 +539,7 @@ impl Loader {
         }
 
         let mut values = BTreeMap::new();
+        let mut resource_locals = Vec::new();
         let declared: BTreeSet<String> = names.iter().map(|name| (*name).to_owned()).collect();
         let mut resource_refs: BTreeMap<String, BTreeSet<ResourceAddr>> = BTreeMap::new();
         for idx in order {
@@ -536,7 +562,14 @@ impl Loader {
                 count_index: None,
                 allow_resources: true,
                 forbid_named_values: None,
+                values: None,
             };
+            if resource_refs
+                .get(names[idx])
+                .is_some_and(|refs| !refs.is_empty())
+            {
+                resource_locals.push((names[idx].to_owned(), attr.file, attr.expr().clone()));
+            }
             match eval::evaluate(attr.expr(), &scope) {
                 Ok(value) => {
                     values.insert(names[idx].to_owned(), value);
@@ -544,7 +577,11 @@ impl Loader {
                 Err(diagnostic) => self.push(*diagnostic),
             }
         }
-        (values, resource_refs)
+        LocalsOutcome {
+            values,
+            resource_refs,
+            resource_locals,
+        }
     }
 
     fn evaluate_providers<'s>(
@@ -995,31 +1032,67 @@ impl Loader {
             scope,
             self.allow_unset_variables && reads_no_resource(decl, local_resource_refs),
         );
-        let mut instances = Vec::with_capacity(keys.len());
+        let source = ArgumentSource {
+            exprs: decl
+                .arguments
+                .iter()
+                .filter_map(|attr| {
+                    let arg = schema.argument(attr.name())?;
+                    Some((arg, attr.file, attr.expr().clone()))
+                })
+                .collect(),
+            seeds: keys,
+            counted: decl.count.is_some(),
+        };
+        let instances = self.instances(&decl.addr, &source, scope);
+
+        Resource {
+            addr: decl.addr.clone(),
+            span: decl.span,
+            provider,
+            source,
+            expansion,
+            depends_on: depends_on.into_iter().collect(),
+            explicit_depends_on,
+            lifecycle,
+            timeouts,
+            instances,
+        }
+    }
+
+    /// Evaluates the arguments of every instance of a resource and checks them against its
+    /// schema; used when loading and again by the planner with known values of other resources.
+    pub(crate) fn instances(
+        &mut self,
+        addr: &ResourceAddr,
+        source: &ArgumentSource,
+        scope: &Scope<'_>,
+    ) -> Vec<ResourceInstance> {
+        let mut instances = Vec::with_capacity(source.seeds.len());
         let mut repeats = InstanceDiagnostics {
             seen: BTreeMap::new(),
         };
-        for (key, each) in keys {
-            let addr = decl.addr.instance(key.clone());
-            let instance_scope = Scope {
-                each,
-                count_index: match (&key, decl.count.is_some()) {
+        for (key, each) in &source.seeds {
+            let instance_addr = addr.instance(key.clone());
+            let mut instance_scope = Scope {
+                each: each.clone(),
+                count_index: match (key, source.counted) {
                     (InstanceKey::Int(index), _) => Some(Value::Number(*index as f64)),
                     (_, true) => Some(Value::Unknown),
                     _ => None,
                 },
+                file: scope.file,
                 ..*scope
             };
-            let instance_name = (key != InstanceKey::None).then(|| addr.to_string());
+            let instance_name = (*key != InstanceKey::None).then(|| instance_addr.to_string());
             let mut arguments = BTreeMap::new();
             let mut argument_spans = BTreeMap::new();
             let before = self.diagnostics.len();
-            for attr in &decl.arguments {
-                let Some(arg) = schema.argument(attr.name()) else {
-                    continue;
-                };
-                argument_spans.insert(arg.name.to_owned(), attr.value_span());
-                let value = match eval::evaluate(attr.expr(), &instance_scope) {
+            for (arg, file, expr) in &source.exprs {
+                let value_span = span_of(*file, expr);
+                argument_spans.insert(arg.name.to_owned(), value_span);
+                instance_scope.file = *file;
+                let value = match eval::evaluate(expr, &instance_scope) {
                     Ok(value) => value,
                     Err(diagnostic) => {
                         self.push(*diagnostic);
@@ -1032,24 +1105,21 @@ impl Loader {
                     arg.constraints,
                     arg.item_constraints,
                     value,
-                    attr.value_span(),
+                    value_span,
                     instance_name.as_deref(),
                 ) else {
                     continue;
                 };
                 if value == Value::Null {
                     if arg.required {
+                        let suffix = instance_name
+                            .as_ref()
+                            .map(|n| format!(" in {n}"))
+                            .unwrap_or_default();
                         self.error(
                             "missing-argument",
-                            format!("the required argument `{}` is null", arg.name),
-                            attr.value_span(),
-                        )
-                        .message
-                        .push_str(
-                            &instance_name
-                                .as_ref()
-                                .map(|n| format!(" in {n}"))
-                                .unwrap_or_default(),
+                            format!("the required argument `{}` is null{suffix}", arg.name),
+                            value_span,
                         );
                     }
                     continue;
@@ -1058,24 +1128,13 @@ impl Loader {
             }
             self.fold_repeats(before, &mut repeats);
             instances.push(ResourceInstance {
-                addr,
+                addr: instance_addr,
                 arguments,
                 argument_spans,
             });
         }
         self.finish_repeats(repeats);
-
-        Resource {
-            addr: decl.addr.clone(),
-            span: decl.span,
-            provider,
-            expansion,
-            depends_on: depends_on.into_iter().collect(),
-            explicit_depends_on,
-            lifecycle,
-            timeouts,
-            instances,
-        }
+        instances
     }
 
     /// Drops diagnostics pushed since `before` that repeat one already reported for another

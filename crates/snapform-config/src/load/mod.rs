@@ -719,3 +719,4 @@ fn quote_list(names: &[&str]) -> String {
 }
 
 mod evaluate;
+mod resolve;

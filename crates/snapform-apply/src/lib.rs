@@ -1,0 +1,21 @@
+//! Everything that talks to providers during a run: refresh (batched reads of every recorded
+//! resource, and lookups of interrupted creates), preflight checks of planned creates, and the
+//! execution of plans.
+//!
+//! It sees providers only through the `snapform_provider::Provider` trait; the command line
+//! chooses the concrete ones.
+
+mod preflight;
+mod refresh;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use snapform_core::ProviderAddr;
+use snapform_provider::Provider;
+
+pub use preflight::{Problem, preflight};
+pub use refresh::{RefreshError, refresh};
+
+/// The provider of each provider configuration.
+pub type Providers = BTreeMap<ProviderAddr, Arc<dyn Provider>>;

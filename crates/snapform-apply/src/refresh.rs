@@ -1,0 +1,132 @@
+//! Refresh: reads every recorded resource with one batched `read_many` per (provider
+//! configuration, resource type), never one call per resource, and looks up the resources of
+//! interrupted creates by their parent and name.
+
+use std::collections::BTreeMap;
+
+use snapform_core::{ProviderAddr, ResourceInstanceAddr};
+use snapform_planner::RefreshResult;
+use snapform_provider::{ReadRequest, ResourceState};
+use snapform_state::State;
+use tokio::task::JoinSet;
+
+use crate::Providers;
+
+/// A read that failed, with what it was about.
+#[derive(Debug)]
+pub struct RefreshError {
+    /// The provider configuration.
+    pub provider: ProviderAddr,
+    /// The resource type.
+    pub type_name: String,
+    /// What the cloud said.
+    pub error: snapform_provider::Error,
+}
+
+impl std::fmt::Display for RefreshError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "cannot read {} resources through provider {}: {}",
+            self.type_name, self.provider, self.error
+        )
+    }
+}
+
+impl std::error::Error for RefreshError {}
+
+/// Reads every resource of `state` (only `only` when given) and looks up its pending
+/// creates.
+pub async fn refresh(
+    state: &State,
+    providers: &Providers,
+    only: Option<&dyn Fn(&ResourceInstanceAddr) -> bool>,
+) -> Result<RefreshResult, RefreshError> {
+    let mut groups: BTreeMap<(ProviderAddr, String), Vec<(ResourceInstanceAddr, ReadRequest)>> =
+        BTreeMap::new();
+    for record in &state.resources {
+        if only.is_some_and(|only| !only(&record.addr)) {
+            continue;
+        }
+        groups
+            .entry((
+                record.provider.clone(),
+                record.addr.resource.type_name.clone(),
+            ))
+            .or_default()
+            .push((
+                record.addr.clone(),
+                ReadRequest {
+                    id: record.id.clone(),
+                    recorded: record.attributes.clone(),
+                },
+            ));
+    }
+    let mut tasks = JoinSet::new();
+    for ((provider_addr, type_name), members) in groups {
+        let Some(provider) = providers.get(&provider_addr).cloned() else {
+            return Err(RefreshError {
+                provider: provider_addr,
+                type_name,
+                error: snapform_provider::Error::new(
+                    snapform_provider::ErrorKind::Permanent,
+                    "",
+                    "ProviderNotConfigured",
+                    "the state names a provider configuration that the configuration no longer declares",
+                ),
+            });
+        };
+        tasks.spawn(async move {
+            let requests: Vec<ReadRequest> =
+                members.iter().map(|(_, request)| request.clone()).collect();
+            let result = provider.read_many(&type_name, &requests).await;
+            (provider_addr, type_name, members, result)
+        });
+    }
+    let mut res = RefreshResult::default();
+    while let Some(joined) = tasks.join_next().await {
+        let (provider, type_name, members, result) = joined.expect("refresh tasks do not panic");
+        let found = result.map_err(|error| RefreshError {
+            provider: provider.clone(),
+            type_name: type_name.clone(),
+            error,
+        })?;
+        let mut by_id: BTreeMap<String, ResourceState> = found
+            .into_iter()
+            .map(|state| (state.id.clone(), state))
+            .collect();
+        for (addr, request) in members {
+            res.read.insert(addr, by_id.remove(&request.id));
+        }
+    }
+
+    // Interrupted creates: find what they made, to adopt it instead of creating a duplicate.
+    let mut lookups = JoinSet::new();
+    for intent in &state.pending {
+        if only.is_some_and(|only| !only(&intent.addr)) {
+            continue;
+        }
+        let Some(provider) = providers.get(&intent.provider).cloned() else {
+            continue;
+        };
+        let intent = intent.clone();
+        lookups.spawn(async move {
+            let result = provider
+                .lookup(&intent.addr.resource.type_name, &intent.arguments)
+                .await;
+            (intent, result)
+        });
+    }
+    while let Some(joined) = lookups.join_next().await {
+        let (intent, result) = joined.expect("lookup tasks do not panic");
+        let candidates = result.map_err(|error| RefreshError {
+            provider: intent.provider.clone(),
+            type_name: intent.addr.resource.type_name.clone(),
+            error,
+        })?;
+        // The clouds list oldest first; the newest match is the one the interrupted run made.
+        res.adoptions
+            .insert(intent.addr.clone(), candidates.into_iter().last());
+    }
+    Ok(res)
+}

@@ -1,0 +1,237 @@
+//! `snapform plan`: refresh, plan, preflight, and show the plan (or write it to a file).
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::Context;
+use snapform_core::{Diagnostic, ResourceInstanceAddr};
+use snapform_planner::{Plan, PlanInputs, PlanMode};
+
+use crate::args::{PlanArgs, PlanOptions};
+use crate::commands::session::{Session, SessionOptions, report};
+use crate::providers::{self, ConflictKeys};
+use crate::view;
+
+/// The plan file's first line marks it, so `show` and `apply` refuse other files clearly.
+const PLAN_FILE_KIND: &str = "snapform-plan";
+
+/// Runs `plan`.
+pub fn run(args: &PlanArgs, emulator: bool) -> anyhow::Result<i32> {
+    let Some(mut session) = Session::open(&SessionOptions {
+        vars: &args.options.vars,
+        lock: &args.options.lock,
+        operation: "plan",
+        emulator,
+    })?
+    else {
+        return Ok(1);
+    };
+    let Some(plan) = make_plan(&mut session, &args.options)? else {
+        return Ok(1);
+    };
+    if args.json {
+        print_json_stream(&plan)?;
+    } else {
+        write!(std::io::stdout(), "{}", view::plan::render(&plan))?;
+    }
+    if let Some(out) = &args.out {
+        write_plan_file(out, &plan)?;
+        if !args.json {
+            writeln!(
+                std::io::stdout(),
+                "\nSaved the plan to: {}\n\nTo perform exactly these actions, run the following command to apply:\n    snapform apply {:?}",
+                out.display(),
+                out.display().to_string()
+            )?;
+        }
+    }
+    Ok(if args.detailed_exitcode && plan.has_changes() {
+        2
+    } else {
+        0
+    })
+}
+
+/// Parses `-target`/`-replace` addresses.
+pub fn parse_addrs(texts: &[String], flag: &str) -> anyhow::Result<Vec<ResourceInstanceAddr>> {
+    texts
+        .iter()
+        .map(|text| {
+            text.parse()
+                .with_context(|| format!("invalid -{flag} address"))
+        })
+        .collect()
+}
+
+/// Refreshes, plans and runs the preflight checks; prints diagnostics and returns `None` when
+/// the plan cannot be used.
+pub fn make_plan(session: &mut Session, options: &PlanOptions) -> anyhow::Result<Option<Plan>> {
+    let targets = parse_addrs(&options.targets, "target")?;
+    let replace = parse_addrs(&options.replace, "replace")?;
+    let mode = match (options.destroy, options.refresh_only) {
+        (true, true) => anyhow::bail!("-destroy and -refresh-only cannot be used together"),
+        (true, false) => PlanMode::Destroy,
+        (false, true) => PlanMode::RefreshOnly,
+        (false, false) => PlanMode::Normal,
+    };
+    let needed = session.needed_providers();
+    let (providers, regions) =
+        providers::build(&session.config, &needed, session.emulator_target().as_ref())?;
+    let refresh = if options.refresh && !session.state.is_empty() {
+        let result = session
+            .runtime
+            .block_on(snapform_apply::refresh(&session.state, &providers, None))
+            .context("refresh failed")?;
+        Some(result)
+    } else {
+        None
+    };
+    let conflict_keys = ConflictKeys::new()?;
+    let keys = |type_name: &str, arguments: &snapform_provider::Attributes| {
+        conflict_keys.keys(type_name, arguments)
+    };
+    let (plan, mut diagnostics) = snapform_planner::plan(&PlanInputs {
+        config: &session.config,
+        prior_state: &session.state,
+        state_exists: session.state_exists,
+        refresh: refresh.as_ref(),
+        mode,
+        targets: &targets,
+        replace: &replace,
+        regions: &regions,
+        conflict_keys: &keys,
+        config_hash: session.config_hash.clone(),
+    });
+    if mode == PlanMode::Normal && !snapform_core::diagnostic::has_errors(&diagnostics) {
+        let problems = session
+            .runtime
+            .block_on(snapform_apply::preflight(&plan, &providers))
+            .context("the preflight checks failed")?;
+        diagnostics.extend(
+            problems
+                .iter()
+                .map(|problem| preflight_diagnostic(session, problem)),
+        );
+    }
+    if report(&diagnostics, &session.sources)? {
+        return Ok(None);
+    }
+    Ok(Some(plan))
+}
+
+/// A preflight problem as a diagnostic at the argument it is about.
+fn preflight_diagnostic(session: &Session, problem: &snapform_apply::Problem) -> Diagnostic {
+    let message = format!("{}: {}", problem.addr, problem.problem.message);
+    let span = session
+        .config
+        .resource(&problem.addr.resource)
+        .and_then(|resource| {
+            let instance = resource
+                .instances
+                .iter()
+                .find(|instance| instance.addr == problem.addr)?;
+            instance
+                .argument_spans
+                .get(problem.problem.argument)
+                .copied()
+                .or(Some(resource.span))
+        });
+    let help = "snapform checked this before changing anything; fix the configuration or the cloud and plan again";
+    match span {
+        Some(span) => Diagnostic::error(problem.problem.code, message, span).with_help(help),
+        None => Diagnostic::global_error(problem.problem.code, message).with_help(help),
+    }
+}
+
+/// Writes the plan file atomically.
+pub fn write_plan_file(path: &Path, plan: &Plan) -> anyhow::Result<()> {
+    let document = serde_json::json!({ "kind": PLAN_FILE_KIND, "plan": plan });
+    let text = serde_json::to_string_pretty(&document).expect("plans serialize");
+    let dir = path
+        .parent()
+        .filter(|dir| !dir.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut temp = tempfile::NamedTempFile::new_in(dir)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    temp.write_all(text.as_bytes())?;
+    temp.as_file().sync_all()?;
+    temp.persist(path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}
+
+/// Reads a plan file written by `plan -out`.
+pub fn read_plan_file(path: &Path) -> anyhow::Result<Plan> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the plan file {}", path.display()))?;
+    let document: serde_json::Value = serde_json::from_str(&text)
+        .with_context(|| format!("{} is not a snapform plan file", path.display()))?;
+    if document.get("kind").and_then(|kind| kind.as_str()) != Some(PLAN_FILE_KIND) {
+        anyhow::bail!("{} is not a snapform plan file", path.display());
+    }
+    let plan: Plan = serde_json::from_value(document["plan"].clone())
+        .with_context(|| format!("{} is a damaged plan file", path.display()))?;
+    if plan.format_version > snapform_planner::PLAN_FORMAT_VERSION {
+        anyhow::bail!(
+            "{} was written by a newer snapform (plan format {})",
+            path.display(),
+            plan.format_version
+        );
+    }
+    Ok(plan)
+}
+
+/// `plan -json`: one JSON object per line, as Terraform's machine UI.
+fn print_json_stream(plan: &Plan) -> anyhow::Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    let mut emit = |value: serde_json::Value| writeln!(stdout, "{value}");
+    emit(
+        serde_json::json!({"@level": "info", "@message": format!("snapform {}", env!("CARGO_PKG_VERSION")), "type": "version", "snapform": env!("CARGO_PKG_VERSION"), "ui": "1.2"}),
+    )?;
+    let resource = |addr: &ResourceInstanceAddr| {
+        let key = match &addr.key {
+            snapform_core::InstanceKey::None => serde_json::Value::Null,
+            snapform_core::InstanceKey::Int(i) => serde_json::json!(i),
+            snapform_core::InstanceKey::Str(s) => serde_json::json!(s),
+        };
+        serde_json::json!({"addr": addr.to_string(), "resource": addr.to_string(), "resource_type": addr.resource.type_name, "resource_name": addr.resource.name, "resource_key": key, "implied_provider": addr.resource.type_name.split('_').next().unwrap_or_default()})
+    };
+    for drift in &plan.drift {
+        let action = if drift.after.is_none() {
+            "delete"
+        } else {
+            "update"
+        };
+        emit(
+            serde_json::json!({"@level": "info", "@message": format!("{}: Drift detected ({action})", drift.addr), "type": "resource_drift", "change": {"resource": resource(&drift.addr), "action": action}}),
+        )?;
+    }
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for change in plan
+        .changes
+        .iter()
+        .filter(|change| change.action != snapform_planner::Action::NoOp || change.adopting)
+    {
+        let action = match change.action {
+            snapform_planner::Action::Create => "create",
+            snapform_planner::Action::Update => "update",
+            snapform_planner::Action::Delete => "delete",
+            snapform_planner::Action::DeleteThenCreate
+            | snapform_planner::Action::CreateThenDelete => "replace",
+            snapform_planner::Action::NoOp => "import",
+        };
+        *counts.entry(action).or_default() += 1;
+        let mut message = serde_json::json!({"@level": "info", "@message": format!("{}: Plan to {action}", change.addr), "type": "planned_change", "change": {"resource": resource(&change.addr), "action": action}});
+        if let Some(reason) = change.reason {
+            message["change"]["reason"] = serde_json::to_value(reason)?;
+        }
+        emit(message)?;
+    }
+    let (n_add, n_change, n_destroy) = plan.counts();
+    let n_import = counts.get("import").copied().unwrap_or(0);
+    emit(
+        serde_json::json!({"@level": "info", "@message": format!("Plan: {n_import} to import, {n_add} to add, {n_change} to change, {n_destroy} to destroy."), "type": "change_summary", "changes": {"import": n_import, "add": n_add, "change": n_change, "remove": n_destroy, "operation": "plan"}}),
+    )?;
+    Ok(())
+}

@@ -1,0 +1,202 @@
+//! What every command that reads the configuration and the state shares: loading (with
+//! diagnostics printed), the backend and its lock, the state, the optional in-process emulator,
+//! and the async runtime.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use sha2::{Digest, Sha256};
+use snapform_config::{Backend as BackendConfig, Config};
+use snapform_core::diagnostic::has_errors;
+use snapform_core::{Diagnostic, ProviderAddr, SourceMap};
+use snapform_state::{Backend, LocalBackend, LockGuard, LockInfo, State};
+
+use crate::args::{LockArgs, VarArgs};
+use crate::providers::EmulatorTarget;
+use crate::view::diagnostics::render_human;
+
+/// Where the embedded emulator keeps its cloud, relative to the working directory.
+pub const EMULATOR_DATA: &str = ".snapform/emulator.json";
+
+/// A loaded configuration and its state, ready for a command.
+pub struct Session {
+    /// Every file read.
+    pub sources: SourceMap,
+    /// The configuration.
+    pub config: Config,
+    /// Where the state lives.
+    #[expect(dead_code, reason = "apply and the state commands write through it")]
+    pub backend: Box<dyn Backend>,
+    /// Held for the whole command when the command writes or plans; released when dropped.
+    #[expect(dead_code, reason = "held only for its Drop, which releases the lock")]
+    pub lock: Option<LockGuard>,
+    /// The recorded state (a new, empty one when none exists).
+    pub state: State,
+    /// Whether a state file existed.
+    pub state_exists: bool,
+    /// A hash of the configuration files and variable values.
+    pub config_hash: String,
+    /// The async runtime providers run on.
+    pub runtime: tokio::runtime::Runtime,
+    /// The in-process emulator, with `--emulator`.
+    pub emulator: Option<snapform_emulator::RunningEmulator>,
+}
+
+/// How to open a session.
+pub struct SessionOptions<'a> {
+    /// `-var`, `-var-file`.
+    pub vars: &'a VarArgs,
+    /// `-lock`, `-lock-timeout`.
+    pub lock: &'a LockArgs,
+    /// The command, for the lock info.
+    pub operation: &'static str,
+    /// Whether to start the embedded emulator.
+    pub emulator: bool,
+}
+
+/// Prints diagnostics; returns whether any is an error.
+pub fn report(diagnostics: &[Diagnostic], sources: &SourceMap) -> anyhow::Result<bool> {
+    write!(std::io::stderr(), "{}", render_human(diagnostics, sources))?;
+    Ok(has_errors(diagnostics))
+}
+
+impl Session {
+    /// Loads the configuration and the state. `Ok(None)` means the configuration has errors,
+    /// already printed.
+    pub fn open(options: &SessionOptions<'_>) -> anyhow::Result<Option<Session>> {
+        let load_options = super::load_options(options.vars)?;
+        let mut sources = SourceMap::new();
+        let loaded = snapform_config::load_dir(super::config_dir(), &load_options, &mut sources);
+        if report(&loaded.diagnostics, &sources)? {
+            return Ok(None);
+        }
+        let config = loaded.config;
+        let config_hash = config_hash(&sources, &config);
+        let backend: Box<dyn Backend> = match &config.backend {
+            BackendConfig::Local { path } => Box::new(LocalBackend::new(PathBuf::from(path))),
+            BackendConfig::Pg { .. } => {
+                bail!("the pg backend is not available in this build; use the local backend")
+            }
+        };
+        let lock = if options.lock.lock {
+            let timeout = snapform_config::parse_duration(&options.lock.lock_timeout)
+                .map_err(|why| anyhow::anyhow!("invalid -lock-timeout: {why}"))?;
+            let info = LockInfo {
+                id: uuid::Uuid::new_v4().to_string(),
+                operation: options.operation.to_owned(),
+                who: who(),
+                version: env!("CARGO_PKG_VERSION").to_owned(),
+                created: crate::clock::now(),
+                path: String::new(),
+                pid: std::process::id(),
+            };
+            Some(backend.lock(info, timeout).map_err(lock_error)?)
+        } else {
+            None
+        };
+        let existing = backend.read().context("cannot read the state")?;
+        let state_exists = existing.is_some();
+        let state = existing.unwrap_or_default();
+        let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+        let emulator = if options.emulator {
+            Some(runtime.block_on(start_emulator())?)
+        } else {
+            None
+        };
+        Ok(Some(Session {
+            sources,
+            config,
+            backend,
+            lock,
+            state,
+            state_exists,
+            config_hash,
+            runtime,
+            emulator,
+        }))
+    }
+
+    /// The emulator's endpoint, with `--emulator`.
+    pub fn emulator_target(&self) -> Option<EmulatorTarget> {
+        self.emulator.as_ref().map(|emulator| EmulatorTarget {
+            endpoint: emulator.endpoint(),
+        })
+    }
+
+    /// Every provider configuration the configuration and the state use.
+    pub fn needed_providers(&self) -> Vec<ProviderAddr> {
+        let mut needed: Vec<ProviderAddr> = self
+            .config
+            .resources
+            .iter()
+            .map(|resource| resource.provider.clone())
+            .chain(
+                self.state
+                    .resources
+                    .iter()
+                    .map(|record| record.provider.clone()),
+            )
+            .chain(
+                self.state
+                    .pending
+                    .iter()
+                    .map(|intent| intent.provider.clone()),
+            )
+            .collect();
+        needed.sort();
+        needed.dedup();
+        needed
+    }
+}
+
+async fn start_emulator() -> anyhow::Result<snapform_emulator::RunningEmulator> {
+    let data = PathBuf::from(EMULATOR_DATA);
+    if let Some(dir) = data.parent() {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    let config = snapform_emulator::EmulatorConfig {
+        data_file: Some(data),
+        ready_after: Duration::from_secs(2),
+        ..snapform_emulator::EmulatorConfig::default()
+    };
+    snapform_emulator::spawn(config)
+        .await
+        .context("cannot start the embedded emulator")
+}
+
+fn lock_error(error: snapform_state::Error) -> anyhow::Error {
+    match &error {
+        snapform_state::Error::Locked { holder } => anyhow::anyhow!(
+            "{error}\n  hint: wait for it to finish, retry with -lock-timeout=DURATION, or if that process is gone, run `snapform force-unlock {}`",
+            holder.id
+        ),
+        _ => anyhow::Error::new(error).context("cannot lock the state"),
+    }
+}
+
+fn who() -> String {
+    let user = std::env::var("USER").unwrap_or_else(|_| "unknown".to_owned());
+    let host = std::fs::read_to_string("/etc/hostname")
+        .map(|h| h.trim().to_owned())
+        .unwrap_or_else(|_| "localhost".to_owned());
+    format!("{user}@{host}")
+}
+
+/// A hash of every file read and every variable's value: a plan made from other inputs is
+/// refused by `apply`.
+fn config_hash(sources: &SourceMap, config: &Config) -> String {
+    let mut hasher = Sha256::new();
+    for file in sources.file_ids() {
+        hasher.update(sources.name(file).as_bytes());
+        hasher.update([0]);
+        hasher.update(sources.text(file).as_bytes());
+        hasher.update([0]);
+    }
+    for variable in &config.variables {
+        hasher.update(variable.name.as_bytes());
+        hasher.update(variable.value.to_json().to_string().as_bytes());
+    }
+    hex::encode(hasher.finalize())
+}

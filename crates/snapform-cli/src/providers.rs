@@ -1,0 +1,222 @@
+//! Builds the concrete providers, the only place that does: region and credentials from the
+//! provider block, then the environment, then the official CLIs' profiles (DESIGN §3).
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use snapform_apply::Providers;
+use snapform_config::{Config, ProviderConfig};
+use snapform_core::{ProviderAddr, Secret};
+use snapform_provider::Provider;
+
+use crate::env;
+
+/// Where every provider sends its calls when snapform runs against the emulator.
+#[derive(Clone, Debug)]
+pub struct EmulatorTarget {
+    /// `http://127.0.0.1:PORT`.
+    pub endpoint: String,
+}
+
+/// The providers a run needs (those of `needed`), and each configuration's region.
+pub fn build(
+    config: &Config,
+    needed: &[ProviderAddr],
+    emulator: Option<&EmulatorTarget>,
+) -> anyhow::Result<(Providers, BTreeMap<ProviderAddr, String>)> {
+    let mut providers = Providers::new();
+    let mut regions = BTreeMap::new();
+    for addr in needed {
+        let block = config.provider(addr);
+        let (provider, region): (Arc<dyn Provider>, String) = match addr.name.as_str() {
+            "tencentcloud" => tencentcloud(addr, block, emulator)?,
+            "alicloud" => alicloud(addr, block, emulator)?,
+            other => bail!("unknown provider {other:?}"),
+        };
+        providers.insert(addr.clone(), provider);
+        regions.insert(addr.clone(), region);
+    }
+    Ok((providers, regions))
+}
+
+fn home() -> Option<PathBuf> {
+    env::get(env::HOME).map(PathBuf::from)
+}
+
+fn secret(block: Option<&ProviderConfig>, name: &str) -> Option<Secret> {
+    block.and_then(|block| block.secrets.get(name).cloned())
+}
+
+fn tencentcloud(
+    addr: &ProviderAddr,
+    block: Option<&ProviderConfig>,
+    emulator: Option<&EmulatorTarget>,
+) -> anyhow::Result<(Arc<dyn Provider>, String)> {
+    use snapform_tencentcloud::credentials::{from_tccli_profile, resolve};
+    use snapform_tencentcloud::{PartialCredentials, TencentCloud, TencentCloudConfig};
+    let from_block = PartialCredentials {
+        secret_id: secret(block, "secret_id").map(|s| s.expose().to_owned()),
+        secret_key: secret(block, "secret_key"),
+        token: secret(block, "security_token"),
+        region: block.and_then(|block| block.region.clone()),
+    };
+    let from_env = PartialCredentials {
+        secret_id: env::get(env::TENCENTCLOUD_SECRET_ID),
+        secret_key: env::get(env::TENCENTCLOUD_SECRET_KEY).map(Secret::new),
+        token: env::get(env::TENCENTCLOUD_SECURITY_TOKEN).map(Secret::new),
+        region: env::get(env::TENCENTCLOUD_REGION),
+    };
+    let mut sources = vec![from_block, from_env];
+    if let Some(emulator) = emulator {
+        let _ = emulator;
+        sources.push(PartialCredentials {
+            secret_id: Some(snapform_emulator::DEFAULT_TENCENTCLOUD_SECRET_ID.to_owned()),
+            secret_key: Some(Secret::new(
+                snapform_emulator::DEFAULT_TENCENTCLOUD_SECRET_KEY,
+            )),
+            token: None,
+            region: None,
+        });
+    } else if let Some(home) = home() {
+        sources.push(from_tccli_profile(&home.join(".tccli"), "default"));
+    }
+    let (credentials, region) = resolve(&sources);
+    let region = region.with_context(|| {
+        format!(
+            "provider {addr} has no region: set `region` in its block, or {}",
+            env::TENCENTCLOUD_REGION
+        )
+    })?;
+    let credentials = credentials.with_context(|| {
+        format!(
+            "provider {addr} has no credentials: set secret_id and secret_key in its block, {} and {}, or run `tccli configure`",
+            env::TENCENTCLOUD_SECRET_ID,
+            env::TENCENTCLOUD_SECRET_KEY
+        )
+    })?;
+    let mut settings = TencentCloudConfig::new(region.clone(), credentials);
+    settings.endpoint = match emulator {
+        Some(emulator) => Some(emulator.endpoint.clone()),
+        None => block.and_then(|block| block.endpoint.clone()),
+    };
+    if let Some(rate_limit) = block.and_then(|block| block.rate_limit) {
+        settings.rate_limit = rate_limit;
+    }
+    let provider =
+        TencentCloud::new(settings).map_err(|error| anyhow::anyhow!("provider {addr}: {error}"))?;
+    Ok((Arc::new(provider), region))
+}
+
+fn alicloud(
+    addr: &ProviderAddr,
+    block: Option<&ProviderConfig>,
+    emulator: Option<&EmulatorTarget>,
+) -> anyhow::Result<(Arc<dyn Provider>, String)> {
+    use snapform_alicloud::credentials::{from_aliyun_profile, resolve};
+    use snapform_alicloud::{AliCloud, AliCloudConfig, PartialCredentials};
+    let from_block = PartialCredentials {
+        access_key_id: secret(block, "access_key").map(|s| s.expose().to_owned()),
+        access_key_secret: secret(block, "secret_key"),
+        security_token: secret(block, "security_token"),
+        region: block.and_then(|block| block.region.clone()),
+    };
+    let from_env = PartialCredentials {
+        access_key_id: env::get(env::ALIBABA_CLOUD_ACCESS_KEY_ID)
+            .or_else(|| env::get(env::ALICLOUD_ACCESS_KEY)),
+        access_key_secret: env::get(env::ALIBABA_CLOUD_ACCESS_KEY_SECRET)
+            .or_else(|| env::get(env::ALICLOUD_SECRET_KEY))
+            .map(Secret::new),
+        security_token: env::get(env::ALIBABA_CLOUD_SECURITY_TOKEN).map(Secret::new),
+        region: env::get(env::ALIBABA_CLOUD_REGION_ID).or_else(|| env::get(env::ALICLOUD_REGION)),
+    };
+    let mut sources = vec![from_block, from_env];
+    if emulator.is_some() {
+        sources.push(PartialCredentials {
+            access_key_id: Some(snapform_emulator::DEFAULT_ALICLOUD_ACCESS_KEY_ID.to_owned()),
+            access_key_secret: Some(Secret::new(
+                snapform_emulator::DEFAULT_ALICLOUD_ACCESS_KEY_SECRET,
+            )),
+            security_token: None,
+            region: None,
+        });
+    } else if let Some(home) = home() {
+        sources.push(from_aliyun_profile(&home.join(".aliyun/config.json"), None));
+    }
+    let (credentials, region) = resolve(&sources);
+    let region = region.with_context(|| {
+        format!(
+            "provider {addr} has no region: set `region` in its block, or {}",
+            env::ALIBABA_CLOUD_REGION_ID
+        )
+    })?;
+    let credentials = credentials.with_context(|| {
+        format!(
+            "provider {addr} has no credentials: set access_key and secret_key in its block, {} and {}, or run `aliyun configure`",
+            env::ALIBABA_CLOUD_ACCESS_KEY_ID,
+            env::ALIBABA_CLOUD_ACCESS_KEY_SECRET
+        )
+    })?;
+    let mut settings = AliCloudConfig::new(region.clone(), credentials);
+    settings.endpoint = match emulator {
+        Some(emulator) => Some(emulator.endpoint.clone()),
+        None => block.and_then(|block| block.endpoint.clone()),
+    };
+    if let Some(rate_limit) = block.and_then(|block| block.rate_limit) {
+        settings.rate_limit = rate_limit;
+    }
+    let provider =
+        AliCloud::new(settings).map_err(|error| anyhow::anyhow!("provider {addr}: {error}"))?;
+    Ok((Arc::new(provider), region))
+}
+
+/// Answers the provider trait's `conflict_keys` for every resource type. Conflict keys depend
+/// only on arguments, so providers without credentials, built once per run, answer them.
+pub struct ConflictKeys {
+    tencentcloud: snapform_tencentcloud::TencentCloud,
+    alicloud: snapform_alicloud::AliCloud,
+}
+
+impl ConflictKeys {
+    /// Builds the two providers once.
+    pub fn new() -> anyhow::Result<ConflictKeys> {
+        let tencentcloud = snapform_tencentcloud::TencentCloud::new(
+            snapform_tencentcloud::TencentCloudConfig::new(
+                "none",
+                snapform_tencentcloud::Credentials {
+                    secret_id: String::new(),
+                    secret_key: Secret::new(""),
+                    token: None,
+                },
+            ),
+        )
+        .map_err(|error| anyhow::anyhow!("{error}"))?;
+        let alicloud = snapform_alicloud::AliCloud::new(snapform_alicloud::AliCloudConfig::new(
+            "none",
+            snapform_alicloud::Credentials {
+                access_key_id: String::new(),
+                access_key_secret: Secret::new(""),
+                security_token: None,
+            },
+        ))
+        .map_err(|error| anyhow::anyhow!("{error}"))?;
+        Ok(ConflictKeys {
+            tencentcloud,
+            alicloud,
+        })
+    }
+
+    /// The disks, instance or desktop a resource with these arguments touches.
+    pub fn keys(
+        &self,
+        type_name: &str,
+        arguments: &snapform_provider::Attributes,
+    ) -> Vec<snapform_provider::ConflictKey> {
+        if type_name.starts_with("alicloud_") {
+            self.alicloud.conflict_keys(type_name, arguments)
+        } else {
+            self.tencentcloud.conflict_keys(type_name, arguments)
+        }
+    }
+}

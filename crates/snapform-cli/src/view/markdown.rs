@@ -1,0 +1,125 @@
+//! The plan as a pull-request comment: one summary line, destroys and replaces first,
+//! the full plan in a collapsible block, and always under GitHub's 65,536-character limit.
+
+use snapform_planner::{Action, Plan};
+
+/// GitHub refuses comments longer than this.
+const GITHUB_LIMIT: usize = 65_536;
+/// Room kept for the closing fence and the truncation note.
+const MARGIN: usize = 1_024;
+
+/// The comment.
+pub fn render(plan: &Plan, human_plan: &str) -> String {
+    let mut out = String::new();
+    let (n_add, n_change, n_destroy) = plan.counts();
+    if plan.has_changes() {
+        let n_adopt = plan.changes.iter().filter(|change| change.adopting).count();
+        let adopt = if n_adopt > 0 {
+            format!("{n_adopt} to adopt, ")
+        } else {
+            String::new()
+        };
+        out.push_str(&format!("**snapform plan:** {adopt}{n_add} to add, {n_change} to change, {n_destroy} to destroy.\n\n"));
+    } else {
+        out.push_str(
+            "**snapform plan:** no changes. Your infrastructure matches the configuration.\n\n",
+        );
+    }
+    let destructive: Vec<_> = plan
+        .changes
+        .iter()
+        .filter(|change| change.action.deletes())
+        .collect();
+    if !destructive.is_empty() {
+        out.push_str("> [!WARNING]\n");
+        out.push_str(&format!(
+            "> This plan destroys or replaces {} resource{}:\n",
+            destructive.len(),
+            if destructive.len() == 1 { "" } else { "s" }
+        ));
+        for change in destructive {
+            let verb = if change.action == Action::Delete {
+                "destroyed"
+            } else {
+                "replaced"
+            };
+            let why = if change.replace_paths.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " (`{}` cannot change in place)",
+                    change.replace_paths.join("`, `")
+                )
+            };
+            out.push_str(&format!("> - `{}` will be **{verb}**{why}\n", change.addr));
+        }
+        out.push('\n');
+    }
+    if !plan.drift.is_empty() {
+        out.push_str(&format!(
+            "{} resource{} changed outside of snapform.\n\n",
+            plan.drift.len(),
+            if plan.drift.len() == 1 { "" } else { "s" }
+        ));
+    }
+    let n_shown = plan
+        .changes
+        .iter()
+        .filter(|change| change.action != Action::NoOp || change.adopting)
+        .count();
+    out.push_str(&format!(
+        "<details><summary>Show the plan ({n_shown} change{})</summary>\n\n```diff\n",
+        if n_shown == 1 { "" } else { "s" }
+    ));
+    let budget = GITHUB_LIMIT - MARGIN - out.len();
+    let body = diff_friendly(human_plan);
+    if body.len() <= budget {
+        out.push_str(&body);
+    } else {
+        // Cut at a line boundary, never inside a character.
+        let mut cut = budget;
+        while !body.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        let cut = body[..cut].rfind('\n').map_or(cut, |newline| newline + 1);
+        out.push_str(&body[..cut]);
+        let n_lines_left = body[cut..].lines().count();
+        out.push_str(&format!("\n... plan truncated: {n_lines_left} more lines; run `snapform show` on the plan file for all of it\n"));
+    }
+    if !out.ends_with('\n') {
+        out.push('\n');
+    }
+    out.push_str("```\n\n</details>\n");
+    out
+}
+
+/// Moves the +, ~ and - markers to the start of each line so GitHub's `diff` colouring picks
+/// them up, as Terraform PR tools do.
+fn diff_friendly(plan: &str) -> String {
+    let mut out = String::with_capacity(plan.len());
+    for line in plan.lines() {
+        let trimmed = line.trim_start();
+        let indent = line.len() - trimmed.len();
+        // Only resource and attribute lines, not the legend or prose.
+        let is_plan_line = trimmed.contains(" = ") || trimmed.contains(" resource \"");
+        let marker = ["-/+", "+/-", "+", "~", "-"]
+            .into_iter()
+            .find(|marker| is_plan_line && trimmed.starts_with(&format!("{marker} ")));
+        match marker {
+            Some("~") => out.push_str(&format!(
+                "!{}{}",
+                " ".repeat(indent.saturating_sub(1)),
+                trimmed
+            )),
+            Some(marker) => out.push_str(&format!(
+                "{}{}{}",
+                &marker[..1],
+                " ".repeat(indent.saturating_sub(1)),
+                trimmed
+            )),
+            None => out.push_str(line),
+        }
+        out.push('\n');
+    }
+    out
+}

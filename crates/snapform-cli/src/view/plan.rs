@@ -1,0 +1,562 @@
+//! The human plan, in Terraform's shape: drift in its own section, the symbols used, destroys
+//! and replaces summarised first, one block per change, and `Plan: N to add, ...`.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use console::Style;
+use snapform_core::{InstanceKey, Value};
+use snapform_planner::{Action, ActionReason, Drift, DriftKind, Plan, PlanMode, ResourceChange};
+
+/// Colours for each kind of line.
+struct Palette {
+    create: Style,
+    update: Style,
+    delete: Style,
+    bold: Style,
+    dim: Style,
+    warning: Style,
+}
+
+impl Palette {
+    fn new() -> Palette {
+        Palette {
+            create: Style::new().green(),
+            update: Style::new().yellow(),
+            delete: Style::new().red(),
+            bold: Style::new().bold(),
+            dim: Style::new().dim(),
+            warning: Style::new().yellow().bold(),
+        }
+    }
+}
+
+/// The whole plan for people.
+pub fn render(plan: &Plan) -> String {
+    let palette = Palette::new();
+    let mut out = String::new();
+    if !plan.drift.is_empty() && plan.mode != PlanMode::Destroy {
+        render_drift(&mut out, &plan.drift, &palette);
+        if plan.mode == PlanMode::RefreshOnly {
+            out.push_str("This is a refresh-only plan, so snapform will not take any actions to undo these.\nIf you were expecting these changes then you can apply this plan to record the\nupdated values in the snapform state without changing any remote objects.\n");
+            return out;
+        }
+        out.push_str("Unless you have made equivalent changes to your configuration, or ignored the\nrelevant attributes using ignore_changes, the following plan may include actions\nto undo or respond to these changes.\n\n");
+        out.push_str(&palette.dim.apply_to("─".repeat(77)).to_string());
+        out.push_str("\n\n");
+    }
+    let shown: Vec<&ResourceChange> = plan
+        .changes
+        .iter()
+        .filter(|change| change.action != Action::NoOp || change.adopting)
+        .collect();
+    if shown.is_empty() {
+        if plan.mode == PlanMode::RefreshOnly {
+            out.push_str(&format!(
+                "{}\n\n",
+                palette
+                    .bold
+                    .apply_to("No changes. Your infrastructure still matches the configuration.")
+            ));
+            out.push_str("snapform has checked that the real remote objects still match the result of\nyour most recent changes, and found no differences.\n");
+        } else {
+            out.push_str(&format!(
+                "{}\n\n",
+                palette
+                    .bold
+                    .apply_to("No changes. Your infrastructure matches the configuration.")
+            ));
+            out.push_str("snapform has compared your real infrastructure against your configuration and\nfound no differences, so no changes are needed.\n");
+        }
+        render_output_changes(&mut out, plan, &palette);
+        render_warnings(&mut out, plan, &palette);
+        return out;
+    }
+    render_legend(&mut out, &shown, &palette);
+    render_destroy_summary(&mut out, &shown, &palette);
+    out.push_str("snapform will perform the following actions:\n\n");
+    for change in &shown {
+        render_change(&mut out, change, &palette);
+    }
+    let (n_add, n_change, n_destroy) = plan.counts();
+    let n_adopt = shown.iter().filter(|change| change.adopting).count();
+    let adopt = if n_adopt > 0 {
+        format!("{n_adopt} to adopt, ")
+    } else {
+        String::new()
+    };
+    out.push_str(&format!(
+        "{} {adopt}{n_add} to add, {n_change} to change, {n_destroy} to destroy.\n",
+        palette.bold.apply_to("Plan:")
+    ));
+    render_output_changes(&mut out, plan, &palette);
+    render_warnings(&mut out, plan, &palette);
+    out
+}
+
+fn render_warnings(out: &mut String, plan: &Plan, palette: &Palette) {
+    for warning in &plan.warnings {
+        out.push_str(&format!(
+            "\n{} {warning}\n",
+            palette.warning.apply_to("Warning:")
+        ));
+    }
+}
+
+fn render_legend(out: &mut String, shown: &[&ResourceChange], palette: &Palette) {
+    let actions: BTreeSet<Action> = shown.iter().map(|change| change.action).collect();
+    out.push_str("snapform used the selected providers to generate the following execution plan.\nResource actions are indicated with the following symbols:\n");
+    let legend = [
+        (
+            Action::Create,
+            palette.create.apply_to("  +").to_string(),
+            "create",
+        ),
+        (
+            Action::Update,
+            palette.update.apply_to("  ~").to_string(),
+            "update in-place",
+        ),
+        (
+            Action::Delete,
+            palette.delete.apply_to("  -").to_string(),
+            "destroy",
+        ),
+        (
+            Action::DeleteThenCreate,
+            format!(
+                "{}{}",
+                palette.delete.apply_to("-/"),
+                palette.create.apply_to("+")
+            ),
+            "destroy and then create replacement",
+        ),
+        (
+            Action::CreateThenDelete,
+            format!(
+                "{}{}",
+                palette.create.apply_to("+/"),
+                palette.delete.apply_to("-")
+            ),
+            "create replacement and then destroy",
+        ),
+    ];
+    for (action, symbol, text) in legend {
+        if actions.contains(&action) {
+            out.push_str(&format!("{symbol} {text}\n"));
+        }
+    }
+    if shown.iter().any(|change| change.adopting) {
+        out.push_str("  = adopt (found in the cloud after an interrupted apply)\n");
+    }
+    out.push('\n');
+}
+
+/// Destroys and replaces first, so a reviewer cannot miss them.
+fn render_destroy_summary(out: &mut String, shown: &[&ResourceChange], palette: &Palette) {
+    let destructive: Vec<&&ResourceChange> = shown
+        .iter()
+        .filter(|change| change.action.deletes())
+        .collect();
+    if destructive.is_empty() {
+        return;
+    }
+    let n_destroy = destructive
+        .iter()
+        .filter(|change| change.action == Action::Delete)
+        .count();
+    let n_replace = destructive.len() - n_destroy;
+    let mut parts = Vec::new();
+    if n_destroy > 0 {
+        parts.push(format!("destroys {n_destroy}"));
+    }
+    if n_replace > 0 {
+        parts.push(format!("replaces {n_replace}"));
+    }
+    out.push_str(&format!(
+        "{} this plan {} resource{}:\n",
+        palette.warning.apply_to("Warning:"),
+        parts.join(" and "),
+        if destructive.len() == 1 { "" } else { "s" }
+    ));
+    for change in destructive {
+        let (symbol, why) = match change.action {
+            Action::Delete => (
+                palette.delete.apply_to("  -").to_string(),
+                delete_reason(change).unwrap_or_default(),
+            ),
+            _ => (
+                replace_symbol(change.action, palette),
+                replace_reason(change),
+            ),
+        };
+        let why = if why.is_empty() {
+            String::new()
+        } else {
+            format!(" ({why})")
+        };
+        out.push_str(&format!("{symbol} {}{why}\n", change.addr));
+    }
+    out.push('\n');
+}
+
+fn replace_symbol(action: Action, palette: &Palette) -> String {
+    match action {
+        Action::CreateThenDelete => format!(
+            "{}{}",
+            palette.create.apply_to("+/"),
+            palette.delete.apply_to("-")
+        ),
+        _ => format!(
+            "{}{}",
+            palette.delete.apply_to("-/"),
+            palette.create.apply_to("+")
+        ),
+    }
+}
+
+fn replace_reason(change: &ResourceChange) -> String {
+    match change.reason {
+        Some(ActionReason::ReplaceBecauseCannotUpdate) if !change.replace_paths.is_empty() => {
+            let paths: Vec<String> = change
+                .replace_paths
+                .iter()
+                .map(|p| format!("`{p}`"))
+                .collect();
+            format!("{} cannot be changed in place", paths.join(", "))
+        }
+        Some(reason) => reason.explain().to_owned(),
+        None => String::new(),
+    }
+}
+
+fn delete_reason(change: &ResourceChange) -> Option<String> {
+    Some(match change.reason? {
+        ActionReason::DeleteBecauseNoResourceConfig => {
+            format!("{} is not in the configuration", change.addr)
+        }
+        ActionReason::DeleteBecauseCountIndex => format!(
+            "index {} is out of range for count",
+            key_text(&change.addr.key)
+        ),
+        ActionReason::DeleteBecauseEachKey => {
+            format!("key {} is not in for_each", key_text(&change.addr.key))
+        }
+        other => other.explain().to_owned(),
+    })
+}
+
+fn key_text(key: &InstanceKey) -> String {
+    key.to_string()
+}
+
+fn render_drift(out: &mut String, drift: &[Drift], palette: &Palette) {
+    out.push_str(&format!(
+        "{}\n\n",
+        palette
+            .bold
+            .apply_to("Note: Objects have changed outside of snapform")
+    ));
+    out.push_str("snapform detected the following changes made outside of snapform since the last\n\"snapform apply\" which may have affected this plan:\n\n");
+    for entry in drift {
+        match entry.kind {
+            DriftKind::Deleted => {
+                out.push_str(&format!(
+                    "  {} has been deleted\n",
+                    palette.bold.apply_to(format!("# {}", entry.addr))
+                ));
+                out.push_str(&format!(
+                    "  {} {}\n",
+                    palette.delete.apply_to("-"),
+                    resource_header(&entry.addr)
+                ));
+                render_attributes(
+                    out,
+                    entry.before.as_ref(),
+                    None,
+                    &[],
+                    AttrMode::Delete,
+                    palette,
+                );
+            }
+            DriftKind::Changed => {
+                out.push_str(&format!(
+                    "  {} has changed\n",
+                    palette.bold.apply_to(format!("# {}", entry.addr))
+                ));
+                out.push_str(&format!(
+                    "  {} {}\n",
+                    palette.update.apply_to("~"),
+                    resource_header(&entry.addr)
+                ));
+                render_attributes(
+                    out,
+                    entry.before.as_ref(),
+                    entry.after.as_ref(),
+                    &[],
+                    AttrMode::Diff,
+                    palette,
+                );
+            }
+        }
+        out.push_str("    }\n\n");
+    }
+}
+
+fn resource_header(addr: &snapform_core::ResourceInstanceAddr) -> String {
+    format!(
+        "resource {:?} {:?} {{",
+        addr.resource.type_name, addr.resource.name
+    )
+}
+
+fn render_change(out: &mut String, change: &ResourceChange, palette: &Palette) {
+    let addr = palette.bold.apply_to(format!("# {}", change.addr));
+    let (phrase, symbol, mode) = match change.action {
+        Action::Create => (
+            "will be created",
+            palette.create.apply_to("  +").to_string(),
+            AttrMode::Create,
+        ),
+        Action::Update => (
+            "will be updated in-place",
+            palette.update.apply_to("  ~").to_string(),
+            AttrMode::Diff,
+        ),
+        Action::Delete => (
+            "will be destroyed",
+            palette.delete.apply_to("  -").to_string(),
+            AttrMode::Delete,
+        ),
+        Action::DeleteThenCreate | Action::CreateThenDelete => (
+            "must be replaced",
+            replace_symbol(change.action, palette),
+            AttrMode::Diff,
+        ),
+        Action::NoOp => ("will be adopted", "   ".to_owned(), AttrMode::Same),
+    };
+    let phrase = match (change.action, change.reason) {
+        (
+            Action::DeleteThenCreate | Action::CreateThenDelete,
+            Some(ActionReason::ReplaceBecauseTainted),
+        ) => "is tainted, so it must be replaced",
+        (
+            Action::DeleteThenCreate | Action::CreateThenDelete,
+            Some(ActionReason::ReplaceByRequest),
+        ) => "will be replaced, as requested",
+        _ => phrase,
+    };
+    out.push_str(&format!("  {addr} {phrase}\n"));
+    if change.adopting {
+        out.push_str(&format!(
+            "  {}\n",
+            palette.dim.apply_to(format!(
+                "# (an interrupted apply created it; found by its parent and name: id={})",
+                change.id.as_deref().unwrap_or("?")
+            ))
+        ));
+    }
+    if change.action == Action::Delete
+        && let Some(why) = delete_reason(change)
+    {
+        out.push_str(&format!(
+            "  {}\n",
+            palette.dim.apply_to(format!("# (because {why})"))
+        ));
+    }
+    out.push_str(&format!("{symbol} {}\n", resource_header(&change.addr)));
+    render_attributes(
+        out,
+        change.before.as_ref(),
+        change.after.as_ref(),
+        &change.replace_paths,
+        mode,
+        palette,
+    );
+    out.push_str("    }\n\n");
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum AttrMode {
+    Create,
+    Delete,
+    Diff,
+    Same,
+}
+
+fn render_attributes(
+    out: &mut String,
+    before: Option<&BTreeMap<String, Value>>,
+    after: Option<&BTreeMap<String, Value>>,
+    replace_paths: &[String],
+    mode: AttrMode,
+    palette: &Palette,
+) {
+    let empty = BTreeMap::new();
+    let before = before.unwrap_or(&empty);
+    let after = after.unwrap_or(&empty);
+    let names: BTreeSet<&String> = match mode {
+        AttrMode::Create => after.keys().collect(),
+        AttrMode::Delete => before.keys().collect(),
+        AttrMode::Diff | AttrMode::Same => before.keys().chain(after.keys()).collect(),
+    };
+    let mut lines: Vec<(String, &str, String)> = Vec::new();
+    let mut n_hidden = 0;
+    for name in names {
+        let old = before.get(name).filter(|v| **v != Value::Null);
+        let new = after.get(name).filter(|v| **v != Value::Null);
+        match mode {
+            AttrMode::Create => {
+                if let Some(new) = new {
+                    lines.push((
+                        palette.create.apply_to("+").to_string(),
+                        name,
+                        new.to_string(),
+                    ));
+                }
+            }
+            AttrMode::Delete => {
+                if let Some(old) = old {
+                    lines.push((
+                        palette.delete.apply_to("-").to_string(),
+                        name,
+                        format!("{old} -> null"),
+                    ));
+                }
+            }
+            AttrMode::Same => {
+                if let Some(value) = new.or(old) {
+                    lines.push((" ".to_owned(), name, value.to_string()));
+                }
+            }
+            AttrMode::Diff => match (old, new) {
+                (Some(old), Some(new)) if old == new => {
+                    if name == "id" {
+                        lines.push((" ".to_owned(), name, old.to_string()));
+                    } else {
+                        n_hidden += 1;
+                    }
+                }
+                (Some(old), Some(new)) => {
+                    let forces = if replace_paths.iter().any(|p| p == name) {
+                        format!(" {}", palette.delete.apply_to("# forces replacement"))
+                    } else {
+                        String::new()
+                    };
+                    let text = match (old, new) {
+                        (Value::String(a), Value::String(b))
+                            if a.contains('\n') || b.contains('\n') =>
+                        {
+                            multiline_diff(a, b, palette)
+                        }
+                        _ => format!("{old} -> {new}"),
+                    };
+                    lines.push((
+                        palette.update.apply_to("~").to_string(),
+                        name,
+                        format!("{text}{forces}"),
+                    ));
+                }
+                (None, Some(new)) => lines.push((
+                    palette.create.apply_to("+").to_string(),
+                    name,
+                    new.to_string(),
+                )),
+                (Some(old), None) => lines.push((
+                    palette.delete.apply_to("-").to_string(),
+                    name,
+                    format!("{old} -> null"),
+                )),
+                (None, None) => {}
+            },
+        }
+    }
+    let width = lines
+        .iter()
+        .map(|(_, name, _)| name.chars().count())
+        .max()
+        .unwrap_or(0);
+    for (symbol, name, text) in lines {
+        let pad = " ".repeat(width - name.chars().count());
+        out.push_str(&format!("      {symbol} {name}{pad} = {text}\n"));
+    }
+    if n_hidden > 0 {
+        out.push_str(&format!(
+            "        {}\n",
+            palette.dim.apply_to(format!(
+                "# ({n_hidden} unchanged attribute{} hidden)",
+                if n_hidden == 1 { "" } else { "s" }
+            ))
+        ));
+    }
+}
+
+/// A multi-line string change as a line diff (heredoc style), computed with `similar`.
+fn multiline_diff(old: &str, new: &str, palette: &Palette) -> String {
+    let mut text = String::from("<<-EOT\n");
+    for change in similar::TextDiff::from_lines(old, new).iter_all_changes() {
+        let line = change.value().trim_end_matches('\n');
+        let rendered = match change.tag() {
+            similar::ChangeTag::Delete => palette
+                .delete
+                .apply_to(format!("          - {line}"))
+                .to_string(),
+            similar::ChangeTag::Insert => palette
+                .create
+                .apply_to(format!("          + {line}"))
+                .to_string(),
+            similar::ChangeTag::Equal => format!("            {line}"),
+        };
+        text.push_str(&rendered);
+        text.push('\n');
+    }
+    text.push_str("        EOT");
+    text
+}
+
+fn render_output_changes(out: &mut String, plan: &Plan, palette: &Palette) {
+    let before = &plan.prior_state.outputs;
+    let mut lines = Vec::new();
+    for (name, value) in &plan.outputs {
+        let sensitive = plan.sensitive_outputs.contains(name);
+        let shown = |value: &Value| {
+            if sensitive {
+                "(sensitive value)".to_owned()
+            } else {
+                value.to_string()
+            }
+        };
+        match before.get(name) {
+            None => lines.push(format!(
+                "  {} {name} = {}",
+                palette.create.apply_to("+"),
+                shown(value)
+            )),
+            Some(old) if old != value => lines.push(format!(
+                "  {} {name} = {} -> {}",
+                palette.update.apply_to("~"),
+                shown(old),
+                shown(value)
+            )),
+            Some(_) => {}
+        }
+    }
+    for name in before
+        .keys()
+        .filter(|name| !plan.outputs.contains_key(*name))
+    {
+        if plan.mode == PlanMode::Normal {
+            lines.push(format!(
+                "  {} {name} = {} -> null",
+                palette.delete.apply_to("-"),
+                before[name]
+            ));
+        }
+    }
+    if !lines.is_empty() {
+        out.push_str("\nChanges to Outputs:\n");
+        for line in lines {
+            out.push_str(&line);
+            out.push('\n');
+        }
+    }
+}

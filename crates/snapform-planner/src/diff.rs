@@ -1,0 +1,395 @@
+//! The plan itself: walks the configuration's resources in dependency order, evaluates each
+//! with what is known of the resources it reads, and decides every instance's action.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use snapform_config::{Config, Expansion, Resource};
+use snapform_core::schema::{Mutability, resource_schema};
+use snapform_core::{
+    Diagnostic, InstanceKey, ProviderAddr, ResourceAddr, ResourceInstanceAddr, Value,
+};
+use snapform_state::{RecordStatus, ResourceRecord, State};
+
+use crate::ConflictKeysFn;
+use crate::graph;
+use crate::model::{Action, ActionReason, PLAN_FORMAT_VERSION, Plan, PlanMode, ResourceChange};
+use crate::refresh::{RefreshResult, refreshed_state};
+use crate::values::{PlannedValues, normalize};
+
+/// Everything a plan is made from.
+pub struct PlanInputs<'a> {
+    /// The configuration.
+    pub config: &'a Config,
+    /// The state as recorded, before refresh.
+    pub prior_state: &'a State,
+    /// Whether a state existed (a plan on no state records no lineage).
+    pub state_exists: bool,
+    /// What refresh read; `None` with `-refresh=false`.
+    pub refresh: Option<&'a RefreshResult>,
+    /// Normal, destroy or refresh-only.
+    pub mode: PlanMode,
+    /// `-target` addresses; empty for everything.
+    pub targets: &'a [ResourceInstanceAddr],
+    /// `-replace` addresses.
+    pub replace: &'a [ResourceInstanceAddr],
+    /// The region of each provider configuration.
+    pub regions: &'a BTreeMap<ProviderAddr, String>,
+    /// The provider trait's conflict keys.
+    pub conflict_keys: &'a ConflictKeysFn<'a>,
+    /// A hash of the configuration and variables.
+    pub config_hash: String,
+}
+
+/// Makes a plan. Problems that make it unusable (`prevent_destroy`, configuration errors met
+/// while evaluating) come back as diagnostics.
+pub fn plan(inputs: &PlanInputs<'_>) -> (Plan, Vec<Diagnostic>) {
+    let mut diagnostics = Vec::new();
+    let (state, drift, adopted) = match inputs.refresh {
+        Some(refresh) => refreshed_state(inputs.prior_state, refresh),
+        None => (inputs.prior_state.clone(), Vec::new(), Vec::new()),
+    };
+    let adopted: BTreeSet<ResourceInstanceAddr> = adopted.into_iter().collect();
+    let mut planner = Planner {
+        inputs,
+        state: &state,
+        adopted: &adopted,
+        values: PlannedValues::default(),
+        changes: Vec::new(),
+    };
+    match inputs.mode {
+        PlanMode::RefreshOnly => {
+            for record in &state.resources {
+                planner.push_unchanged(record);
+            }
+        }
+        PlanMode::Destroy => {
+            for record in &state.resources {
+                planner.push_delete(record, None);
+            }
+        }
+        PlanMode::Normal => planner.plan_config(&mut diagnostics),
+    }
+    let mut changes = planner.changes;
+    changes.sort_by(|a, b| a.addr.cmp(&b.addr));
+    let mut warnings = Vec::new();
+    if !inputs.targets.is_empty() {
+        graph::apply_targets(inputs.config, &mut changes, inputs.targets);
+        warnings.push(
+            "resource targeting is in effect: the plan may not show every change the configuration needs; use -target only for exceptional cases"
+                .to_owned(),
+        );
+    }
+    check_prevent_destroy(inputs.config, &changes, &mut diagnostics);
+    graph::add_edges(inputs.config, &state, &mut changes, inputs.conflict_keys);
+
+    let (outputs, sensitive_outputs) = if inputs.mode == PlanMode::Normal {
+        let mut values = PlannedValues::default();
+        for change in &changes {
+            if let Some(after) = &change.after {
+                values.insert(change.addr.clone(), after);
+            }
+        }
+        let (outputs, output_diagnostics) = inputs.config.evaluate_outputs(&values);
+        diagnostics.extend(output_diagnostics);
+        let sensitive: Vec<String> = inputs
+            .config
+            .outputs
+            .iter()
+            .filter(|o| o.sensitive)
+            .map(|o| o.name.clone())
+            .collect();
+        (outputs.into_iter().collect(), sensitive)
+    } else {
+        (BTreeMap::new(), Vec::new())
+    };
+
+    let plan = Plan {
+        format_version: PLAN_FORMAT_VERSION,
+        mode: inputs.mode,
+        lineage: inputs
+            .state_exists
+            .then(|| inputs.prior_state.lineage.clone()),
+        serial: if inputs.state_exists {
+            inputs.prior_state.serial
+        } else {
+            0
+        },
+        config_hash: inputs.config_hash.clone(),
+        changes,
+        drift,
+        prior_state: state,
+        outputs,
+        sensitive_outputs,
+        warnings,
+    };
+    (plan, diagnostics)
+}
+
+struct Planner<'p, 'a> {
+    inputs: &'p PlanInputs<'a>,
+    state: &'p State,
+    adopted: &'p BTreeSet<ResourceInstanceAddr>,
+    values: PlannedValues,
+    changes: Vec<ResourceChange>,
+}
+
+impl Planner<'_, '_> {
+    fn region(&self, provider: &ProviderAddr) -> String {
+        self.inputs
+            .regions
+            .get(provider)
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    fn plan_config(&mut self, diagnostics: &mut Vec<Diagnostic>) {
+        let config = self.inputs.config;
+        for resource in graph::dependency_order(config) {
+            let (instances, instance_diagnostics) =
+                config.evaluate_resource(&resource.addr, &self.values);
+            diagnostics.extend(instance_diagnostics);
+            for instance in &instances {
+                let change = self.change_for(resource, &instance.addr, &instance.arguments);
+                if let Some(after) = &change.after {
+                    self.values.insert(change.addr.clone(), after);
+                }
+                self.changes.push(change);
+            }
+            let wanted: BTreeSet<&ResourceInstanceAddr> =
+                instances.iter().map(|instance| &instance.addr).collect();
+            let state = self.state;
+            for record in records_of(state, &resource.addr) {
+                if !wanted.contains(&record.addr) {
+                    self.push_delete(
+                        record,
+                        Some(missing_instance_reason(resource, &record.addr)),
+                    );
+                }
+            }
+        }
+        for record in &self.state.resources {
+            if config.resource(&record.addr.resource).is_none() {
+                self.push_delete(record, Some(ActionReason::DeleteBecauseNoResourceConfig));
+            }
+        }
+    }
+
+    fn push_unchanged(&mut self, record: &ResourceRecord) {
+        self.changes.push(ResourceChange {
+            addr: record.addr.clone(),
+            provider: record.provider.clone(),
+            region: record.region.clone(),
+            action: Action::NoOp,
+            reason: None,
+            replace_paths: Vec::new(),
+            id: Some(record.id.clone()),
+            before: Some(record.attributes.clone()),
+            after: Some(record.attributes.clone()),
+            adopting: self.adopted.contains(&record.addr),
+            waits_for: Vec::new(),
+            dependencies: record
+                .dependencies
+                .iter()
+                .map(ToString::to_string)
+                .collect(),
+            timeouts: [None; 3],
+        });
+    }
+
+    fn push_delete(&mut self, record: &ResourceRecord, reason: Option<ActionReason>) {
+        let timeouts = self
+            .inputs
+            .config
+            .resource(&record.addr.resource)
+            .map_or([None; 3], timeouts_of);
+        self.changes.push(ResourceChange {
+            addr: record.addr.clone(),
+            provider: record.provider.clone(),
+            region: record.region.clone(),
+            action: Action::Delete,
+            reason,
+            replace_paths: Vec::new(),
+            id: Some(record.id.clone()),
+            before: Some(record.attributes.clone()),
+            after: None,
+            adopting: self.adopted.contains(&record.addr),
+            waits_for: Vec::new(),
+            dependencies: record
+                .dependencies
+                .iter()
+                .map(ToString::to_string)
+                .collect(),
+            timeouts,
+        });
+    }
+
+    fn change_for(
+        &self,
+        resource: &Resource,
+        addr: &ResourceInstanceAddr,
+        arguments: &BTreeMap<String, Value>,
+    ) -> ResourceChange {
+        let type_name = &addr.resource.type_name;
+        let schema =
+            resource_schema(type_name).expect("the configuration only has known resource types");
+        let record = self.state.resource(addr);
+        let mut change = ResourceChange {
+            addr: addr.clone(),
+            provider: resource.provider.clone(),
+            region: self.region(&resource.provider),
+            action: Action::NoOp,
+            reason: None,
+            replace_paths: Vec::new(),
+            id: record.map(|record| record.id.clone()),
+            before: record.map(|record| record.attributes.clone()),
+            after: None,
+            adopting: self.adopted.contains(addr),
+            waits_for: Vec::new(),
+            dependencies: resource
+                .depends_on
+                .iter()
+                .map(ToString::to_string)
+                .collect(),
+            timeouts: timeouts_of(resource),
+        };
+        // What a new resource will look like: the arguments, and computed attributes unknown.
+        let fresh = || {
+            let mut after: BTreeMap<String, Value> = arguments.clone();
+            after.insert("id".to_owned(), Value::Unknown);
+            for computed in schema.computed {
+                after.insert(computed.name.to_owned(), Value::Unknown);
+            }
+            after
+        };
+        let replace_action = if resource.lifecycle.create_before_destroy {
+            Action::CreateThenDelete
+        } else {
+            Action::DeleteThenCreate
+        };
+        let Some(record) = record else {
+            change.action = Action::Create;
+            change.after = Some(fresh());
+            return change;
+        };
+        if record.status == RecordStatus::Tainted {
+            change.action = replace_action;
+            change.reason = Some(ActionReason::ReplaceBecauseTainted);
+            change.after = Some(fresh());
+            return change;
+        }
+        if self.inputs.replace.contains(addr) {
+            change.action = replace_action;
+            change.reason = Some(ActionReason::ReplaceByRequest);
+            change.after = Some(fresh());
+            return change;
+        }
+        let lifecycle = &resource.lifecycle;
+        let mut after = record.attributes.clone();
+        let mut updates = false;
+        for arg in schema.arguments {
+            if lifecycle.ignore_all_changes
+                || lifecycle.ignore_changes.iter().any(|name| name == arg.name)
+            {
+                continue;
+            }
+            let wanted = arguments
+                .get(arg.name)
+                .map_or(Value::Null, |value| normalize(type_name, arg.name, value));
+            let recorded = record
+                .attributes
+                .get(arg.name)
+                .map_or(Value::Null, |value| normalize(type_name, arg.name, value));
+            if wanted == recorded {
+                continue;
+            }
+            match arg.mutability {
+                Mutability::ForceNew => change.replace_paths.push(arg.name.to_owned()),
+                Mutability::Updatable => updates = true,
+            }
+            match arguments.get(arg.name) {
+                Some(value) => {
+                    after.insert(arg.name.to_owned(), value.clone());
+                }
+                None => {
+                    after.remove(arg.name);
+                }
+            }
+        }
+        if !change.replace_paths.is_empty() {
+            change.action = replace_action;
+            change.reason = Some(ActionReason::ReplaceBecauseCannotUpdate);
+            let mut fresh = fresh();
+            // Ignored arguments keep their recorded values in the replacement.
+            for name in &lifecycle.ignore_changes {
+                if let Some(value) = record.attributes.get(name) {
+                    fresh.insert(name.clone(), value.clone());
+                }
+            }
+            change.after = Some(fresh);
+        } else {
+            change.action = if updates {
+                Action::Update
+            } else {
+                Action::NoOp
+            };
+            change.after = Some(after);
+        }
+        change
+    }
+}
+
+/// The recorded instances of one resource.
+fn records_of<'s>(state: &'s State, addr: &ResourceAddr) -> Vec<&'s ResourceRecord> {
+    let start = addr.instance(InstanceKey::None);
+    let first = state
+        .resources
+        .partition_point(|record| record.addr < start);
+    state.resources[first..]
+        .iter()
+        .take_while(|record| &record.addr.resource == addr)
+        .collect()
+}
+
+fn timeouts_of(resource: &Resource) -> [Option<u64>; 3] {
+    [
+        resource.timeouts.create.map(|d| d.as_secs()),
+        resource.timeouts.update.map(|d| d.as_secs()),
+        resource.timeouts.delete.map(|d| d.as_secs()),
+    ]
+}
+
+fn missing_instance_reason(resource: &Resource, addr: &ResourceInstanceAddr) -> ActionReason {
+    match (&resource.expansion, &addr.key) {
+        (Expansion::Count(_), InstanceKey::Int(_)) => ActionReason::DeleteBecauseCountIndex,
+        (Expansion::ForEach(_), InstanceKey::Str(_)) => ActionReason::DeleteBecauseEachKey,
+        _ => ActionReason::DeleteBecauseWrongRepetition,
+    }
+}
+
+/// `prevent_destroy` refuses any plan that deletes or replaces the resource.
+fn check_prevent_destroy(
+    config: &Config,
+    changes: &[ResourceChange],
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    for change in changes.iter().filter(|change| change.action.deletes()) {
+        let Some(resource) = config.resource(&change.addr.resource) else {
+            continue;
+        };
+        if resource.lifecycle.prevent_destroy {
+            let verb = if change.action == Action::Delete {
+                "destroy"
+            } else {
+                "replace"
+            };
+            diagnostics.push(
+                Diagnostic::error(
+                    "prevent-destroy",
+                    format!("the plan would {verb} {}, but it has lifecycle.prevent_destroy set", change.addr),
+                    resource.span,
+                )
+                .with_help("remove prevent_destroy to allow it, or change the configuration so the resource is kept"),
+            );
+        }
+    }
+}

@@ -1,0 +1,196 @@
+//! The plan's graph: dependency edges from references and `depends_on`, and explicit order
+//! between operations that touch the same disk, instance or desktop.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use petgraph::algo::toposort;
+use petgraph::graph::{DiGraph, NodeIndex};
+use snapform_config::{Config, Resource};
+use snapform_core::{ResourceAddr, ResourceInstanceAddr};
+use snapform_state::State;
+
+use crate::ConflictKeysFn;
+use crate::model::{Action, EdgeKind, ResourceChange};
+
+/// The configuration's resources, dependencies first; address order where there is no
+/// dependency (and where the configuration has a cycle, already reported).
+pub fn dependency_order(config: &Config) -> Vec<&Resource> {
+    let mut graph = DiGraph::<usize, ()>::new();
+    let nodes: Vec<NodeIndex> = (0..config.resources.len())
+        .map(|idx| graph.add_node(idx))
+        .collect();
+    let index: BTreeMap<&ResourceAddr, usize> = config
+        .resources
+        .iter()
+        .enumerate()
+        .map(|(idx, res)| (&res.addr, idx))
+        .collect();
+    for (idx, resource) in config.resources.iter().enumerate() {
+        for dependency in &resource.depends_on {
+            if let Some(&dep_idx) = index.get(dependency) {
+                graph.add_edge(nodes[dep_idx], nodes[idx], ());
+            }
+        }
+    }
+    match toposort(&graph, None) {
+        Ok(order) => order
+            .into_iter()
+            .map(|node| &config.resources[graph[node]])
+            .collect(),
+        Err(_) => config.resources.iter().collect(),
+    }
+}
+
+/// Keeps only the changes of `targets` and of everything they depend on; the rest become
+/// no-ops.
+pub fn apply_targets(
+    config: &Config,
+    changes: &mut [ResourceChange],
+    targets: &[ResourceInstanceAddr],
+) {
+    let mut wanted_resources: BTreeSet<ResourceAddr> = BTreeSet::new();
+    let mut wanted_instances: BTreeSet<&ResourceInstanceAddr> = BTreeSet::new();
+    let mut stack: Vec<ResourceAddr> = Vec::new();
+    for target in targets {
+        if target.key == snapform_core::InstanceKey::None {
+            stack.push(target.resource.clone());
+        } else {
+            wanted_instances.insert(target);
+            if let Some(resource) = config.resource(&target.resource) {
+                stack.extend(resource.depends_on.iter().cloned());
+            }
+        }
+    }
+    while let Some(addr) = stack.pop() {
+        if !wanted_resources.insert(addr.clone()) {
+            continue;
+        }
+        if let Some(resource) = config.resource(&addr) {
+            stack.extend(resource.depends_on.iter().cloned());
+        }
+    }
+    for change in changes.iter_mut() {
+        let targeted = wanted_resources.contains(&change.addr.resource)
+            || wanted_instances.contains(&change.addr);
+        if !targeted && change.action != Action::NoOp {
+            change.action = Action::NoOp;
+            change.reason = None;
+            change.replace_paths.clear();
+            change.adopting = false;
+            change.after = change.before.clone();
+        }
+    }
+}
+
+/// Fills every change's `waits_for`: dependencies first for creates and updates, dependants
+/// first for deletes, and a fixed order between creates that touch the same conflict key
+/// (snapshot groups first, then by address, unless a dependency already orders them).
+pub fn add_edges(
+    config: &Config,
+    state: &State,
+    changes: &mut [ResourceChange],
+    conflict_keys: &ConflictKeysFn<'_>,
+) {
+    let mut by_resource: BTreeMap<&ResourceAddr, Vec<usize>> = BTreeMap::new();
+    for (idx, change) in changes.iter().enumerate() {
+        by_resource
+            .entry(&change.addr.resource)
+            .or_default()
+            .push(idx);
+    }
+    let mut edges: BTreeSet<(usize, usize, EdgeKind)> = BTreeSet::new();
+    for (idx, change) in changes.iter().enumerate() {
+        if change.action == Action::NoOp {
+            continue;
+        }
+        if change.action != Action::Delete {
+            // Wait for the creates and updates of what this resource depends on.
+            let Some(resource) = config.resource(&change.addr.resource) else {
+                continue;
+            };
+            for dependency in &resource.depends_on {
+                for &dep_idx in by_resource.get(dependency).into_iter().flatten() {
+                    if !matches!(changes[dep_idx].action, Action::NoOp | Action::Delete) {
+                        edges.insert((idx, dep_idx, EdgeKind::Dependency));
+                    }
+                }
+            }
+        }
+        if change.action.deletes() {
+            // A resource is deleted only after everything that depended on it.
+            for (other_idx, other) in changes.iter().enumerate() {
+                if other_idx == idx || !other.action.deletes() {
+                    continue;
+                }
+                let depends = state
+                    .resource(&other.addr)
+                    .is_some_and(|record| record.dependencies.contains(&change.addr.resource))
+                    || other
+                        .dependencies
+                        .iter()
+                        .any(|dep| *dep == change.addr.resource.to_string());
+                if depends && change.action == Action::Delete && other.action == Action::Delete {
+                    edges.insert((idx, other_idx, EdgeKind::Dependency));
+                }
+            }
+        }
+    }
+
+    // Conflict order between creates on the same key.
+    let mut by_key: BTreeMap<snapform_provider::ConflictKey, Vec<usize>> = BTreeMap::new();
+    for (idx, change) in changes.iter().enumerate() {
+        if !change.action.creates() {
+            continue;
+        }
+        let Some(after) = &change.after else { continue };
+        for key in conflict_keys(&change.addr.resource.type_name, after) {
+            by_key.entry(key).or_default().push(idx);
+        }
+    }
+    let mut waits: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); changes.len()];
+    for (from, to, _) in &edges {
+        waits[*from].insert(*to);
+    }
+    for members in by_key.values_mut() {
+        if members.len() < 2 {
+            continue;
+        }
+        members.sort_by(|a, b| {
+            let group = |idx: &usize| {
+                changes[*idx].addr.resource.type_name != "tencentcloud_cbs_snapshot_group"
+            };
+            (group(a), &changes[*a].addr).cmp(&(group(b), &changes[*b].addr))
+        });
+        members.dedup();
+        for pair in members.windows(2) {
+            let (first, second) = (pair[0], pair[1]);
+            if reaches(&waits, first, second) || reaches(&waits, second, first) {
+                // Already ordered, one way or the other.
+                continue;
+            }
+            waits[second].insert(first);
+            edges.insert((second, first, EdgeKind::Conflict));
+        }
+    }
+    for change in changes.iter_mut() {
+        change.waits_for.clear();
+    }
+    for (from, to, kind) in edges {
+        changes[from].waits_for.push((to, kind));
+    }
+}
+
+/// Whether `from` already waits, directly or not, for `to`.
+fn reaches(waits: &[BTreeSet<usize>], from: usize, to: usize) -> bool {
+    let mut seen = BTreeSet::new();
+    let mut stack = vec![from];
+    while let Some(node) = stack.pop() {
+        if node == to {
+            return true;
+        }
+        if seen.insert(node) {
+            stack.extend(waits[node].iter().copied());
+        }
+    }
+    false
+}

@@ -1,0 +1,26 @@
+//! Plans: compares the configuration with the refreshed state and decides, for every resource
+//! instance, whether to create, update, replace, delete, adopt or leave it alone, and in which
+//! order.
+//!
+//! The planner is pure and synchronous: it does no I/O, reads no clock and calls no cloud.
+//! Refresh (reading the clouds) happens before, through providers; its result is one of the
+//! inputs. The plan it returns is fully resolved: the apply engine follows its edges and makes
+//! no choice the plan did not record.
+
+mod diff;
+mod graph;
+mod model;
+mod refresh;
+mod values;
+
+pub use diff::{PlanInputs, plan};
+pub use model::{
+    Action, ActionReason, Drift, DriftKind, EdgeKind, PLAN_FORMAT_VERSION, Plan, PlanMode,
+    ResourceChange,
+};
+pub use refresh::{RefreshResult, refreshed_state};
+
+/// A function giving the conflict keys of a resource's arguments (the provider trait's
+/// `conflict_keys`), so the planner orders operations on the same disk.
+pub type ConflictKeysFn<'a> =
+    dyn Fn(&str, &snapform_provider::Attributes) -> Vec<snapform_provider::ConflictKey> + 'a;

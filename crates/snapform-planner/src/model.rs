@@ -1,0 +1,380 @@
+//! The plan: a resolved list of changes with the edges apply must follow.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use snapform_core::{ProviderAddr, ResourceInstanceAddr, Value};
+use snapform_state::State;
+
+/// The plan format this build writes and reads.
+pub const PLAN_FORMAT_VERSION: u64 = 1;
+
+/// What a plan does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PlanMode {
+    /// Make the clouds match the configuration.
+    Normal,
+    /// Delete everything in the state (`plan -destroy`, `destroy`).
+    Destroy,
+    /// Only record what changed outside snapform (`-refresh-only`).
+    RefreshOnly,
+}
+
+/// What happens to one resource instance.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Action {
+    /// Nothing.
+    NoOp,
+    /// Create it.
+    Create,
+    /// Change it in place.
+    Update,
+    /// Delete it, then create a new one.
+    DeleteThenCreate,
+    /// Create the new one, then delete the old one (`create_before_destroy`).
+    CreateThenDelete,
+    /// Delete it.
+    Delete,
+}
+
+impl Action {
+    /// Terraform's JSON plan `actions` list.
+    pub fn terraform_actions(self) -> &'static [&'static str] {
+        match self {
+            Action::NoOp => &["no-op"],
+            Action::Create => &["create"],
+            Action::Update => &["update"],
+            Action::DeleteThenCreate => &["delete", "create"],
+            Action::CreateThenDelete => &["create", "delete"],
+            Action::Delete => &["delete"],
+        }
+    }
+
+    /// Whether it replaces the resource.
+    pub fn is_replace(self) -> bool {
+        matches!(self, Action::DeleteThenCreate | Action::CreateThenDelete)
+    }
+
+    /// Whether it creates a new resource.
+    pub fn creates(self) -> bool {
+        matches!(
+            self,
+            Action::Create | Action::DeleteThenCreate | Action::CreateThenDelete
+        )
+    }
+
+    /// Whether it deletes a resource.
+    pub fn deletes(self) -> bool {
+        matches!(
+            self,
+            Action::Delete | Action::DeleteThenCreate | Action::CreateThenDelete
+        )
+    }
+}
+
+/// Why, with Terraform's `action_reason` names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActionReason {
+    /// An argument that forces replacement changed.
+    ReplaceBecauseCannotUpdate,
+    /// The resource failed or timed out when it was created.
+    ReplaceBecauseTainted,
+    /// `-replace=ADDR`.
+    ReplaceByRequest,
+    /// Its resource block is gone from the configuration.
+    DeleteBecauseNoResourceConfig,
+    /// Its `count` index is gone.
+    DeleteBecauseCountIndex,
+    /// Its `for_each` key is gone.
+    DeleteBecauseEachKey,
+    /// The resource switched between count, for_each and neither.
+    DeleteBecauseWrongRepetition,
+}
+
+impl ActionReason {
+    /// The reason in a sentence, for the human plan.
+    pub fn explain(self) -> &'static str {
+        match self {
+            ActionReason::ReplaceBecauseCannotUpdate => {
+                "an argument that cannot be changed in place changed"
+            }
+            ActionReason::ReplaceBecauseTainted => "it failed or timed out when it was created",
+            ActionReason::ReplaceByRequest => "-replace asked for it",
+            ActionReason::DeleteBecauseNoResourceConfig => {
+                "its resource block is no longer in the configuration"
+            }
+            ActionReason::DeleteBecauseCountIndex => "its count index is out of range",
+            ActionReason::DeleteBecauseEachKey => "its for_each key is no longer in the map or set",
+            ActionReason::DeleteBecauseWrongRepetition => {
+                "the resource switched between count, for_each and a single instance"
+            }
+        }
+    }
+}
+
+/// One planned change.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ResourceChange {
+    /// The instance.
+    #[serde(with = "display_from_str")]
+    pub addr: ResourceInstanceAddr,
+    /// Its provider configuration.
+    #[serde(with = "display_from_str")]
+    pub provider: ProviderAddr,
+    /// The region of that provider configuration.
+    pub region: String,
+    /// What happens.
+    pub action: Action,
+    /// Why, for replacements and deletions.
+    pub reason: Option<ActionReason>,
+    /// The arguments that force the replacement.
+    pub replace_paths: Vec<String>,
+    /// The cloud's ID of the existing resource.
+    pub id: Option<String>,
+    /// The attributes before (from the refreshed state).
+    #[serde(with = "opt_value_map")]
+    pub before: Option<BTreeMap<String, Value>>,
+    /// The attributes after; unknown values are known only after apply.
+    #[serde(with = "opt_value_map_unknown")]
+    pub after: Option<BTreeMap<String, Value>>,
+    /// Found in the cloud after an interrupted create and taken into the state
+    /// (Terraform's `importing`).
+    pub adopting: bool,
+    /// The changes this one waits for (by index in [`Plan::changes`]), with why.
+    pub waits_for: Vec<(usize, EdgeKind)>,
+    /// The resources it depends on in the configuration (recorded in state).
+    pub dependencies: Vec<String>,
+    /// Longest waits, in seconds: create, update, delete.
+    pub timeouts: [Option<u64>; 3],
+}
+
+/// Why one change waits for another.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EdgeKind {
+    /// A reference or `depends_on` in the configuration.
+    Dependency,
+    /// Both touch the same disk, instance or desktop, which the clouds refuse to snapshot twice
+    /// at once; the planner chose this order.
+    Conflict,
+}
+
+/// A resource that changed outside snapform.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Drift {
+    /// The instance.
+    #[serde(with = "display_from_str")]
+    pub addr: ResourceInstanceAddr,
+    /// Deleted or changed.
+    pub kind: DriftKind,
+    /// The recorded attributes.
+    #[serde(with = "opt_value_map")]
+    pub before: Option<BTreeMap<String, Value>>,
+    /// What the cloud has now.
+    #[serde(with = "opt_value_map")]
+    pub after: Option<BTreeMap<String, Value>>,
+}
+
+/// How a resource changed outside snapform.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DriftKind {
+    /// It no longer exists.
+    Deleted,
+    /// Some attributes differ from the record.
+    Changed,
+}
+
+/// A resolved plan.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    /// The plan file format.
+    pub format_version: u64,
+    /// What the plan does.
+    pub mode: PlanMode,
+    /// The lineage of the state it was made on, `None` when there was no state.
+    pub lineage: Option<String>,
+    /// The serial of that state; 0 when there was none.
+    pub serial: u64,
+    /// A hash of the configuration and variable values it was made from.
+    pub config_hash: String,
+    /// Every instance in the configuration or the state, in address order.
+    pub changes: Vec<ResourceChange>,
+    /// Resources that changed outside snapform.
+    pub drift: Vec<Drift>,
+    /// The refreshed state the plan was made on (Terraform's `prior_state`).
+    pub prior_state: State,
+    /// Outputs after apply; unknown values are known only after apply.
+    #[serde(with = "value_map_unknown")]
+    pub outputs: BTreeMap<String, Value>,
+    /// Outputs marked sensitive.
+    pub sensitive_outputs: Vec<String>,
+    /// Warnings to show with the plan, such as targeting.
+    pub warnings: Vec<String>,
+}
+
+impl Plan {
+    /// The numbers of the summary line: to add, to change, to destroy.
+    pub fn counts(&self) -> (usize, usize, usize) {
+        let mut n_add = 0;
+        let mut n_change = 0;
+        let mut n_destroy = 0;
+        for change in &self.changes {
+            match change.action {
+                Action::Create => n_add += 1,
+                Action::Update => n_change += 1,
+                Action::Delete => n_destroy += 1,
+                Action::DeleteThenCreate | Action::CreateThenDelete => {
+                    n_add += 1;
+                    n_destroy += 1;
+                }
+                Action::NoOp => {}
+            }
+        }
+        (n_add, n_change, n_destroy)
+    }
+
+    /// Whether applying it changes anything (adoptions and refresh-only updates count).
+    pub fn has_changes(&self) -> bool {
+        self.changes
+            .iter()
+            .any(|change| change.action != Action::NoOp || change.adopting)
+            || (self.mode == PlanMode::RefreshOnly && !self.drift.is_empty())
+    }
+}
+
+/// Serializes through `Display` and `FromStr`.
+mod display_from_str {
+    use std::fmt::Display;
+    use std::str::FromStr;
+
+    pub fn serialize<T: Display, S: serde::Serializer>(
+        value: &T,
+        ser: S,
+    ) -> Result<S::Ok, S::Error> {
+        ser.collect_str(value)
+    }
+
+    pub fn deserialize<'de, T, D>(de: D) -> Result<T, D::Error>
+    where
+        T: FromStr,
+        T::Err: Display,
+        D: serde::Deserializer<'de>,
+    {
+        let text: String = serde::Deserialize::deserialize(de)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// Values as JSON, unknowns as a marker object, so the plan file keeps them.
+pub(crate) fn value_to_plan_json(value: &Value) -> serde_json::Value {
+    match value {
+        Value::Unknown => serde_json::json!({ "$unknown": true }),
+        Value::List(items) => {
+            serde_json::Value::Array(items.iter().map(value_to_plan_json).collect())
+        }
+        Value::Set(items) => {
+            serde_json::json!({ "$set": items.iter().map(value_to_plan_json).collect::<Vec<_>>() })
+        }
+        Value::Map(entries) => serde_json::Value::Object(
+            entries
+                .iter()
+                .map(|(k, v)| (k.clone(), value_to_plan_json(v)))
+                .collect(),
+        ),
+        other => other.to_json(),
+    }
+}
+
+pub(crate) fn value_from_plan_json(json: &serde_json::Value) -> Value {
+    match json {
+        serde_json::Value::Object(entries)
+            if entries.get("$unknown") == Some(&serde_json::Value::Bool(true))
+                && entries.len() == 1 =>
+        {
+            Value::Unknown
+        }
+        serde_json::Value::Object(entries)
+            if entries.len() == 1 && entries.contains_key("$set") =>
+        {
+            match &entries["$set"] {
+                serde_json::Value::Array(items) => {
+                    Value::set(items.iter().map(value_from_plan_json))
+                }
+                _ => Value::Null,
+            }
+        }
+        serde_json::Value::Object(entries) => Value::Map(
+            entries
+                .iter()
+                .map(|(k, v)| (k.clone(), value_from_plan_json(v)))
+                .collect(),
+        ),
+        serde_json::Value::Array(items) => {
+            Value::List(items.iter().map(value_from_plan_json).collect())
+        }
+        other => Value::from_json(other),
+    }
+}
+
+mod value_map_unknown {
+    use std::collections::BTreeMap;
+
+    use snapform_core::Value;
+
+    pub fn serialize<S: serde::Serializer>(
+        values: &BTreeMap<String, Value>,
+        ser: S,
+    ) -> Result<S::Ok, S::Error> {
+        ser.collect_map(
+            values
+                .iter()
+                .map(|(key, value)| (key, super::value_to_plan_json(value))),
+        )
+    }
+
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(
+        de: D,
+    ) -> Result<BTreeMap<String, Value>, D::Error> {
+        let json: BTreeMap<String, serde_json::Value> = serde::Deserialize::deserialize(de)?;
+        Ok(json
+            .iter()
+            .map(|(key, value)| (key.clone(), super::value_from_plan_json(value)))
+            .collect())
+    }
+}
+
+mod opt_value_map_unknown {
+    use std::collections::BTreeMap;
+
+    use snapform_core::Value;
+
+    pub fn serialize<S: serde::Serializer>(
+        values: &Option<BTreeMap<String, Value>>,
+        ser: S,
+    ) -> Result<S::Ok, S::Error> {
+        match values {
+            Some(values) => super::value_map_unknown::serialize(values, ser),
+            None => ser.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(
+        de: D,
+    ) -> Result<Option<BTreeMap<String, Value>>, D::Error> {
+        let json: Option<BTreeMap<String, serde_json::Value>> =
+            serde::Deserialize::deserialize(de)?;
+        Ok(json.map(|json| {
+            json.iter()
+                .map(|(key, value)| (key.clone(), super::value_from_plan_json(value)))
+                .collect()
+        }))
+    }
+}
+
+mod opt_value_map {
+    pub use super::opt_value_map_unknown::{deserialize, serialize};
+}

@@ -1,0 +1,106 @@
+//! Folding what refresh read from the clouds into the state, and noticing drift.
+
+use std::collections::BTreeMap;
+
+use snapform_core::schema::resource_schema;
+use snapform_core::{ResourceInstanceAddr, Value};
+use snapform_provider::{Readiness, ResourceState};
+use snapform_state::{RecordStatus, ResourceRecord, State};
+
+use crate::model::{Drift, DriftKind};
+use crate::values::normalize_arguments;
+
+/// What reading the clouds found.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RefreshResult {
+    /// Every recorded instance that was read, with what the cloud has (`None`: gone).
+    pub read: BTreeMap<ResourceInstanceAddr, Option<ResourceState>>,
+    /// Pending creates looked up by parent and name: what was found (`None`: nothing, so the
+    /// create never happened and will be planned again).
+    pub adoptions: BTreeMap<ResourceInstanceAddr, Option<ResourceState>>,
+}
+
+fn status_of(readiness: &Readiness) -> RecordStatus {
+    match readiness {
+        Readiness::Ready => RecordStatus::Ready,
+        Readiness::Creating { .. } | Readiness::Deleting => RecordStatus::Creating,
+        Readiness::Failed { .. } => RecordStatus::Tainted,
+    }
+}
+
+/// The state as the clouds have it now, the drift from the record, and the instances adopted
+/// from pending creates.
+pub fn refreshed_state(
+    prior: &State,
+    refresh: &RefreshResult,
+) -> (State, Vec<Drift>, Vec<ResourceInstanceAddr>) {
+    let mut state = prior.clone();
+    let mut drift = Vec::new();
+    for record in &prior.resources {
+        let Some(read) = refresh.read.get(&record.addr) else {
+            continue;
+        };
+        match read {
+            None => {
+                drift.push(Drift {
+                    addr: record.addr.clone(),
+                    kind: DriftKind::Deleted,
+                    before: Some(record.attributes.clone()),
+                    after: None,
+                });
+                state.remove(&record.addr);
+            }
+            Some(found) => {
+                let mut attributes = record.attributes.clone();
+                attributes.extend(found.attributes.iter().map(|(k, v)| (k.clone(), v.clone())));
+                let type_name = &record.addr.resource.type_name;
+                let changed = normalize_arguments(type_name, &record.attributes)
+                    != normalize_arguments(type_name, &attributes);
+                if changed {
+                    drift.push(Drift {
+                        addr: record.addr.clone(),
+                        kind: DriftKind::Changed,
+                        before: Some(record.attributes.clone()),
+                        after: Some(attributes.clone()),
+                    });
+                }
+                let status = match (record.status, status_of(&found.readiness)) {
+                    // A tainted record stays tainted until it is replaced.
+                    (RecordStatus::Tainted, _) => RecordStatus::Tainted,
+                    (_, status) => status,
+                };
+                state.upsert(ResourceRecord {
+                    attributes,
+                    status,
+                    id: found.id.clone(),
+                    ..record.clone()
+                });
+            }
+        }
+    }
+    let mut adopted = Vec::new();
+    for intent in &prior.pending {
+        let Some(found) = refresh.adoptions.get(&intent.addr) else {
+            continue;
+        };
+        if let Some(found) = found
+            && resource_schema(&intent.addr.resource.type_name).is_some()
+            && state.resource(&intent.addr).is_none()
+        {
+            let mut attributes: BTreeMap<String, Value> = intent.arguments.clone();
+            attributes.extend(found.attributes.iter().map(|(k, v)| (k.clone(), v.clone())));
+            state.upsert(ResourceRecord {
+                addr: intent.addr.clone(),
+                provider: intent.provider.clone(),
+                region: intent.region.clone(),
+                id: found.id.clone(),
+                attributes,
+                dependencies: Vec::new(),
+                status: status_of(&found.readiness),
+            });
+            adopted.push(intent.addr.clone());
+        }
+        state.pending.retain(|pending| pending.addr != intent.addr);
+    }
+    (state, drift, adopted)
+}

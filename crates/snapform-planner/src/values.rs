@@ -1,0 +1,128 @@
+//! Values as the planner compares them, and the known attributes it hands back to the
+//! configuration as it walks the graph.
+
+use std::collections::BTreeMap;
+
+use snapform_config::ResourceValues;
+use snapform_core::schema::{AttrType, Constraint, resource_schema};
+use snapform_core::{InstanceKey, ResourceAddr, ResourceInstanceAddr, Value};
+
+/// Brings a value to the form in which equal values are equal: sets sorted, lists of a set
+/// argument made sets, enumerations that ignore case lowercased.
+pub fn normalize(type_name: &str, name: &str, value: &Value) -> Value {
+    let Some(arg) = resource_schema(type_name).and_then(|schema| schema.argument(name)) else {
+        return value.clone();
+    };
+    match (arg.ty, value) {
+        (AttrType::SetOfString, Value::List(items) | Value::Set(items)) => {
+            Value::set(items.iter().cloned())
+        }
+        (AttrType::String, Value::String(text))
+            if arg.constraints.iter().any(|c| {
+                matches!(
+                    c,
+                    Constraint::OneOf {
+                        ignore_case: true,
+                        ..
+                    }
+                )
+            }) =>
+        {
+            Value::String(text.to_lowercase())
+        }
+        (AttrType::Number, Value::String(text)) => text
+            .parse()
+            .map(Value::Number)
+            .unwrap_or_else(|_| value.clone()),
+        _ => value.clone(),
+    }
+}
+
+/// The schema arguments of `attributes`, normalized; unset arguments are absent.
+pub fn normalize_arguments(
+    type_name: &str,
+    attributes: &BTreeMap<String, Value>,
+) -> BTreeMap<String, Value> {
+    let Some(schema) = resource_schema(type_name) else {
+        return BTreeMap::new();
+    };
+    schema
+        .arguments
+        .iter()
+        .filter_map(|arg| {
+            let value = attributes.get(arg.name)?;
+            (*value != Value::Null)
+                .then(|| (arg.name.to_owned(), normalize(type_name, arg.name, value)))
+        })
+        .collect()
+}
+
+/// The attributes of the instances planned so far, as the configuration reads them.
+#[derive(Default)]
+pub struct PlannedValues {
+    instances: BTreeMap<ResourceInstanceAddr, Value>,
+}
+
+impl PlannedValues {
+    /// Records an instance's attributes after the plan; every schema attribute is present
+    /// (null when unset), so reading an unset argument gives null rather than an error.
+    pub fn insert(&mut self, addr: ResourceInstanceAddr, attributes: &BTreeMap<String, Value>) {
+        let mut object: BTreeMap<String, Value> = BTreeMap::new();
+        if let Some(schema) = resource_schema(&addr.resource.type_name) {
+            for name in schema.attribute_names() {
+                object.insert(name.to_owned(), Value::Null);
+            }
+        }
+        object.extend(attributes.iter().map(|(k, v)| (k.clone(), v.clone())));
+        self.instances.insert(addr, Value::Map(object));
+    }
+}
+
+impl ResourceValues for PlannedValues {
+    fn instance(&self, addr: &ResourceInstanceAddr) -> Option<Value> {
+        self.instances.get(addr).cloned()
+    }
+
+    fn instances(&self, addr: &ResourceAddr) -> Option<Vec<(InstanceKey, Value)>> {
+        let start = addr.instance(InstanceKey::None);
+        let found: Vec<(InstanceKey, Value)> = self
+            .instances
+            .range(start..)
+            .take_while(|(instance, _)| &instance.resource == addr)
+            .map(|(instance, value)| (instance.key.clone(), value.clone()))
+            .collect();
+        Some(found)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn equal_values_normalize_equal() {
+        let list = Value::List(vec![Value::string("disk-b"), Value::string("disk-a")]);
+        let set = Value::set([Value::string("disk-a"), Value::string("disk-b")]);
+        assert_eq!(
+            normalize("tencentcloud_cbs_snapshot_group", "disk_ids", &list),
+            set
+        );
+        assert_eq!(
+            normalize(
+                "alicloud_ecd_snapshot",
+                "source_disk_type",
+                &Value::string("SYSTEM")
+            ),
+            Value::string("system")
+        );
+        assert_eq!(
+            normalize(
+                "alicloud_ecd_snapshot",
+                "snapshot_name",
+                &Value::string("Desk")
+            ),
+            Value::string("Desk"),
+            "case matters for names"
+        );
+    }
+}

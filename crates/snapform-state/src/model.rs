@@ -1,0 +1,228 @@
+//! The state model: what snapform knows about each resource it manages, and the intents of
+//! creates that have not finished.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use snapform_core::{ProviderAddr, ResourceAddr, ResourceInstanceAddr, Value};
+
+/// Whether a recorded resource can be used.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecordStatus {
+    /// Ready.
+    Ready,
+    /// Created, but not ready yet when the last run stopped; the next run waits for it.
+    Creating,
+    /// Created, then failed or timed out: the next plan replaces it.
+    Tainted,
+}
+
+/// One resource instance snapform manages.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ResourceRecord {
+    /// Its address in the configuration.
+    #[serde(with = "display_from_str")]
+    pub addr: ResourceInstanceAddr,
+    /// Its provider configuration.
+    #[serde(with = "display_from_str")]
+    pub provider: ProviderAddr,
+    /// The region it lives in.
+    pub region: String,
+    /// The cloud's ID.
+    pub id: String,
+    /// Arguments and computed attributes, as last read or written.
+    #[serde(with = "value_map")]
+    pub attributes: BTreeMap<String, Value>,
+    /// The resources it depended on when it was created or last changed.
+    #[serde(with = "display_from_str_list", default)]
+    pub dependencies: Vec<ResourceAddr>,
+    /// Ready, creating or tainted.
+    pub status: RecordStatus,
+}
+
+/// What an intent was about to do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Operation {
+    /// A create: no cloud API here takes an idempotency token, so the next run looks for the
+    /// resource by its parent and name before creating it again.
+    Create,
+}
+
+/// An operation recorded before it was sent, so that a crash, a lost response or a timeout
+/// never leaves an orphan or a duplicate.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Intent {
+    /// The instance being created.
+    #[serde(with = "display_from_str")]
+    pub addr: ResourceInstanceAddr,
+    /// Its provider configuration.
+    #[serde(with = "display_from_str")]
+    pub provider: ProviderAddr,
+    /// Its region.
+    pub region: String,
+    /// What was about to happen.
+    pub operation: Operation,
+    /// The arguments sent.
+    #[serde(with = "value_map")]
+    pub arguments: BTreeMap<String, Value>,
+    /// When the intent was recorded (RFC 3339, UTC).
+    pub started_at: String,
+}
+
+/// Everything snapform recorded.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct State {
+    /// The state file format; see [`crate::statefile::FORMAT_VERSION`].
+    pub format_version: u64,
+    /// Increased by every write.
+    pub serial: u64,
+    /// Fixed when the state is first created; plans made on another lineage are refused.
+    pub lineage: String,
+    /// The snapform version that wrote it.
+    pub snapform_version: String,
+    /// Managed resources. Invariant: sorted by address, no duplicates.
+    pub resources: Vec<ResourceRecord>,
+    /// Creates that were started but not confirmed.
+    #[serde(default)]
+    pub pending: Vec<Intent>,
+    /// The outputs of the last apply.
+    #[serde(default, with = "value_map")]
+    pub outputs: BTreeMap<String, Value>,
+}
+
+impl State {
+    /// A new, empty state with a fresh lineage.
+    pub fn new() -> State {
+        State {
+            format_version: crate::statefile::FORMAT_VERSION,
+            serial: 0,
+            lineage: uuid::Uuid::new_v4().to_string(),
+            snapform_version: env!("CARGO_PKG_VERSION").to_owned(),
+            resources: Vec::new(),
+            pending: Vec::new(),
+            outputs: BTreeMap::new(),
+        }
+    }
+
+    /// The record at `addr`.
+    pub fn resource(&self, addr: &ResourceInstanceAddr) -> Option<&ResourceRecord> {
+        self.resources
+            .binary_search_by(|record| record.addr.cmp(addr))
+            .ok()
+            .map(|idx| &self.resources[idx])
+    }
+
+    /// Adds or replaces the record at its address, keeping the order.
+    pub fn upsert(&mut self, record: ResourceRecord) {
+        match self
+            .resources
+            .binary_search_by(|existing| existing.addr.cmp(&record.addr))
+        {
+            Ok(idx) => self.resources[idx] = record,
+            Err(idx) => self.resources.insert(idx, record),
+        }
+    }
+
+    /// Removes and returns the record at `addr`.
+    pub fn remove(&mut self, addr: &ResourceInstanceAddr) -> Option<ResourceRecord> {
+        let idx = self
+            .resources
+            .binary_search_by(|record| record.addr.cmp(addr))
+            .ok()?;
+        Some(self.resources.remove(idx))
+    }
+
+    /// Restores the order invariant after records were pushed in any order; later duplicates
+    /// win.
+    pub fn sort(&mut self) {
+        self.resources.reverse();
+        self.resources.sort_by(|a, b| a.addr.cmp(&b.addr));
+        self.resources
+            .dedup_by(|later, earlier| later.addr == earlier.addr);
+    }
+
+    /// Whether nothing is recorded.
+    pub fn is_empty(&self) -> bool {
+        self.resources.is_empty() && self.pending.is_empty()
+    }
+}
+
+impl Default for State {
+    fn default() -> State {
+        State::new()
+    }
+}
+
+/// Serializes a type through its `Display` and `FromStr` (addresses as users write them).
+mod display_from_str {
+    use std::fmt::Display;
+    use std::str::FromStr;
+
+    pub fn serialize<T: Display, S: serde::Serializer>(
+        value: &T,
+        ser: S,
+    ) -> Result<S::Ok, S::Error> {
+        ser.collect_str(value)
+    }
+
+    pub fn deserialize<'de, T, D>(de: D) -> Result<T, D::Error>
+    where
+        T: FromStr,
+        T::Err: Display,
+        D: serde::Deserializer<'de>,
+    {
+        let text: String = serde::Deserialize::deserialize(de)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+mod display_from_str_list {
+    use std::fmt::Display;
+    use std::str::FromStr;
+
+    pub fn serialize<T: Display, S: serde::Serializer>(
+        values: &[T],
+        ser: S,
+    ) -> Result<S::Ok, S::Error> {
+        ser.collect_seq(values.iter().map(ToString::to_string))
+    }
+
+    pub fn deserialize<'de, T, D>(de: D) -> Result<Vec<T>, D::Error>
+    where
+        T: FromStr,
+        T::Err: Display,
+        D: serde::Deserializer<'de>,
+    {
+        let texts: Vec<String> = serde::Deserialize::deserialize(de)?;
+        texts
+            .iter()
+            .map(|text| text.parse().map_err(serde::de::Error::custom))
+            .collect()
+    }
+}
+
+/// Values as plain JSON: sets become arrays and are restored by the schema when compared.
+mod value_map {
+    use std::collections::BTreeMap;
+
+    use snapform_core::Value;
+
+    pub fn serialize<S: serde::Serializer>(
+        values: &BTreeMap<String, Value>,
+        ser: S,
+    ) -> Result<S::Ok, S::Error> {
+        ser.collect_map(values.iter().map(|(key, value)| (key, value.to_json())))
+    }
+
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(
+        de: D,
+    ) -> Result<BTreeMap<String, Value>, D::Error> {
+        let json: BTreeMap<String, serde_json::Value> = serde::Deserialize::deserialize(de)?;
+        Ok(json
+            .into_iter()
+            .map(|(key, value)| (key, Value::from_json(&value)))
+            .collect())
+    }
+}

@@ -1,0 +1,126 @@
+//! The on-disk format of `snapform.tfstate`: versioned JSON. A file of a newer format, or one
+//! that does not parse, is refused with a clear error and never overwritten.
+
+use std::path::Path;
+
+use crate::{Error, State};
+
+/// The format this build writes and the newest it reads.
+pub const FORMAT_VERSION: u64 = 1;
+
+/// Reads a state from the text of `path`.
+pub fn decode(path: &Path, text: &str) -> Result<State, Error> {
+    let corrupt = |reason: String| Error::Corrupt {
+        path: path.to_owned(),
+        reason,
+    };
+    let document: serde_json::Value =
+        serde_json::from_str(text).map_err(|error| corrupt(format!("not valid JSON ({error})")))?;
+    let version = document
+        .get("format_version")
+        .and_then(serde_json::Value::as_u64)
+        .ok_or_else(|| corrupt("it has no format_version".to_owned()))?;
+    if version > FORMAT_VERSION {
+        return Err(Error::NewerFormat {
+            path: path.to_owned(),
+            found: version,
+            supported: FORMAT_VERSION,
+        });
+    }
+    let mut state: State =
+        serde_json::from_value(document).map_err(|error| corrupt(error.to_string()))?;
+    state.sort();
+    Ok(state)
+}
+
+/// Writes a state as pretty JSON with a trailing newline.
+pub fn encode(state: &State) -> String {
+    let mut text = serde_json::to_string_pretty(state).expect("a state always serializes");
+    text.push('\n');
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decode_text(text: &str) -> Result<State, Error> {
+        decode(Path::new("snapform.tfstate"), text)
+    }
+
+    #[test]
+    fn states_round_trip() {
+        let text = r#"{
+  "format_version": 1,
+  "serial": 3,
+  "lineage": "0f8c7e6a-1111-4222-8333-444455556666",
+  "snapform_version": "0.0.0",
+  "resources": [
+    {
+      "addr": "tencentcloud_lighthouse_snapshot.blog",
+      "provider": "tencentcloud",
+      "region": "ap-guangzhou",
+      "id": "lhsnap-abcdefgh",
+      "attributes": {"instance_id": "lhins-qs100001", "percent": 100, "snapshot_name": "blog"},
+      "dependencies": [],
+      "status": "ready"
+    },
+    {
+      "addr": "tencentcloud_cbs_disk_backup.nightly[\"db\"]",
+      "provider": "tencentcloud.sh",
+      "region": "ap-shanghai",
+      "id": "dbp-abcdefgh",
+      "attributes": {"disk_id": "disk-qs200001"},
+      "dependencies": ["tencentcloud_lighthouse_snapshot.blog"],
+      "status": "creating"
+    }
+  ],
+  "pending": [
+    {
+      "addr": "alicloud_ecd_snapshot.desk[0]",
+      "provider": "alicloud",
+      "region": "cn-hangzhou",
+      "operation": "create",
+      "arguments": {"desktop_id": "ecd-qs1000000000001", "snapshot_name": "desk", "source_disk_type": "system"},
+      "started_at": "2026-11-22T03:00:00Z"
+    }
+  ],
+  "outputs": {}
+}"#;
+        let state = decode_text(text).expect("valid");
+        assert_eq!(
+            state.resources[0].addr.to_string(),
+            "tencentcloud_cbs_disk_backup.nightly[\"db\"]",
+            "sorted by address"
+        );
+        assert_eq!(state.resources[0].provider.alias.as_deref(), Some("sh"));
+        let again = decode_text(&encode(&state)).expect("round trip");
+        assert_eq!(again, state);
+    }
+
+    #[test]
+    fn bad_files_are_refused_with_a_reason() {
+        let cases = [
+            ("", "not valid JSON"),
+            ("{\"format_version\": 1, \"serial\": 1", "not valid JSON"),
+            ("{\"serial\": 1}", "no format_version"),
+            (
+                "{\"format_version\": 1, \"serial\": 1}",
+                "missing field `lineage`",
+            ),
+            (
+                "{\"format_version\": 1, \"serial\": 1, \"lineage\": \"x\", \"snapform_version\": \"0\", \"resources\": [{\"addr\": \"not an address\"}]}",
+                "invalid resource address",
+            ),
+        ];
+        for (text, reason) in cases {
+            let error = decode_text(text).expect_err(text);
+            assert!(error.to_string().contains(reason), "{text:?}: {error}");
+        }
+        let error = decode_text("{\"format_version\": 7}").expect_err("newer");
+        assert!(
+            matches!(error, Error::NewerFormat { found: 7, .. }),
+            "{error}"
+        );
+    }
+}
