@@ -183,8 +183,8 @@ impl Planner<'_, '_> {
             reason: None,
             replace_paths: Vec::new(),
             id: Some(record.id.clone()),
-            before: Some(record.attributes.clone()),
-            after: Some(record.attributes.clone()),
+            before: Some(with_id(record)),
+            after: Some(with_id(record)),
             adopting: self.adopted.contains(&record.addr),
             waits_for: Vec::new(),
             dependencies: record
@@ -210,7 +210,7 @@ impl Planner<'_, '_> {
             reason,
             replace_paths: Vec::new(),
             id: Some(record.id.clone()),
-            before: Some(record.attributes.clone()),
+            before: Some(with_id(record)),
             after: None,
             adopting: self.adopted.contains(&record.addr),
             waits_for: Vec::new(),
@@ -241,7 +241,7 @@ impl Planner<'_, '_> {
             reason: None,
             replace_paths: Vec::new(),
             id: record.map(|record| record.id.clone()),
-            before: record.map(|record| record.attributes.clone()),
+            before: record.map(with_id),
             after: None,
             adopting: self.adopted.contains(addr),
             waits_for: Vec::new(),
@@ -284,7 +284,7 @@ impl Planner<'_, '_> {
             return change;
         }
         let lifecycle = &resource.lifecycle;
-        let mut after = record.attributes.clone();
+        let mut after = with_id(record);
         let mut updates = false;
         for arg in schema.arguments {
             if lifecycle.ignore_all_changes
@@ -336,6 +336,13 @@ impl Planner<'_, '_> {
         }
         change
     }
+}
+
+/// A record's attributes with its `id`, as the configuration reads them and plans show them.
+fn with_id(record: &ResourceRecord) -> BTreeMap<String, Value> {
+    let mut attributes = record.attributes.clone();
+    attributes.insert("id".to_owned(), Value::String(record.id.clone()));
+    attributes
 }
 
 /// The recorded instances of one resource.

@@ -101,7 +101,10 @@ fn diff_friendly(plan: &str) -> String {
         let trimmed = line.trim_start();
         let indent = line.len() - trimmed.len();
         // Only resource and attribute lines, not the legend or prose.
-        let is_plan_line = trimmed.contains(" = ") || trimmed.contains(" resource \"");
+        // Only indented resource and attribute lines; a line that already starts with its
+        // marker is left as it is.
+        let is_plan_line =
+            indent > 0 && (trimmed.contains(" = ") || trimmed.contains(" resource \""));
         let marker = ["-/+", "+/-", "+", "~", "-"]
             .into_iter()
             .find(|marker| is_plan_line && trimmed.starts_with(&format!("{marker} ")));

@@ -5,3 +5,6 @@ pub mod graph;
 pub mod markdown;
 pub mod plan;
 pub mod plan_json;
+
+#[cfg(test)]
+mod golden_tests;

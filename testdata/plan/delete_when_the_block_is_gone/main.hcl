@@ -1,0 +1,4 @@
+resource "tencentcloud_lighthouse_snapshot" "blog" {
+  instance_id   = "lhins-qs100001"
+  snapshot_name = "blog"
+}

@@ -1,0 +1,8 @@
+resource "tencentcloud_cbs_disk_backup" "a" {
+  disk_id          = "disk-qs100001"
+  disk_backup_name = "nightly-a-v2"
+
+  lifecycle {
+    create_before_destroy = true
+  }
+}
