@@ -3,10 +3,13 @@
 //! execution of plans.
 //!
 //! It sees providers only through the `snapform_provider::Provider` trait; the command line
-//! chooses the concrete ones.
+//! chooses the concrete ones. Libraries never print: progress goes to a [`Hook`].
 
+mod execute;
+mod poller;
 mod preflight;
 mod refresh;
+mod saver;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -14,6 +17,7 @@ use std::sync::Arc;
 use snapform_core::ProviderAddr;
 use snapform_provider::Provider;
 
+pub use execute::{ApplyOptions, ApplyReport, Event, Finisher, Hook, Phase, Resolver, Stop, apply};
 pub use preflight::{Problem, preflight};
 pub use refresh::{RefreshError, refresh};
 

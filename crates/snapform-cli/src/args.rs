@@ -36,6 +36,10 @@ pub enum Command {
     Fmt(FmtArgs),
     /// Show what apply would change.
     Plan(PlanArgs),
+    /// Make the clouds match the configuration (or apply a saved plan).
+    Apply(ApplyArgs),
+    /// Delete everything snapform manages in this configuration.
+    Destroy(DestroyArgs),
     /// Show a plan file, or the state.
     Show(ShowArgs),
     /// Print the plan's graph in Graphviz DOT.
@@ -116,6 +120,35 @@ pub struct PlanArgs {
     #[arg(long)]
     pub detailed_exitcode: bool,
     /// Stream machine-readable JSON messages, one per line.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub options: PlanOptions,
+}
+
+/// `snapform apply`.
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    /// A plan file written by `plan -out`: apply exactly that plan, without asking.
+    #[arg(value_name = "PLANFILE")]
+    pub plan_file: Option<std::path::PathBuf>,
+    /// Do not ask for approval.
+    #[arg(long)]
+    pub auto_approve: bool,
+    /// Stream machine-readable JSON events, one per line (implies -auto-approve).
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub options: PlanOptions,
+}
+
+/// `snapform destroy`.
+#[derive(Debug, Args)]
+pub struct DestroyArgs {
+    /// Do not ask for approval.
+    #[arg(long)]
+    pub auto_approve: bool,
+    /// Stream machine-readable JSON events, one per line (implies -auto-approve).
     #[arg(long)]
     pub json: bool,
     #[command(flatten)]

@@ -61,6 +61,8 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Fmt(args) => commands::fmt::run(args),
         Command::Emulator(args) => commands::emulator::run(args),
         Command::Plan(args) => commands::plan::run(args, cli.emulator),
+        Command::Apply(args) => commands::apply::run(args, cli.emulator),
+        Command::Destroy(args) => commands::apply::run_destroy(args, cli.emulator),
         Command::Show(args) => commands::show::run(args),
         Command::Graph(args) => commands::graph::run(args, cli.emulator),
         Command::ForceUnlock { lock_id } => commands::force_unlock::run(lock_id),

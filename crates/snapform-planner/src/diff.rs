@@ -69,8 +69,16 @@ pub fn plan(inputs: &PlanInputs<'_>) -> (Plan, Vec<Diagnostic>) {
         }
         PlanMode::Normal => planner.plan_config(&mut diagnostics),
     }
+    if inputs.mode != PlanMode::RefreshOnly {
+        for record in &state.deposed {
+            planner.push_delete(record, None);
+            if let Some(change) = planner.changes.last_mut() {
+                change.deposed = true;
+            }
+        }
+    }
     let mut changes = planner.changes;
-    changes.sort_by(|a, b| a.addr.cmp(&b.addr));
+    changes.sort_by(|a, b| (&a.addr, a.deposed).cmp(&(&b.addr, b.deposed)));
     let mut warnings = Vec::new();
     if !inputs.targets.is_empty() {
         graph::apply_targets(inputs.config, &mut changes, inputs.targets);
@@ -186,6 +194,7 @@ impl Planner<'_, '_> {
             before: Some(with_id(record)),
             after: Some(with_id(record)),
             adopting: self.adopted.contains(&record.addr),
+            deposed: false,
             waits_for: Vec::new(),
             dependencies: record
                 .dependencies
@@ -213,6 +222,7 @@ impl Planner<'_, '_> {
             before: Some(with_id(record)),
             after: None,
             adopting: self.adopted.contains(&record.addr),
+            deposed: false,
             waits_for: Vec::new(),
             dependencies: record
                 .dependencies
@@ -244,6 +254,7 @@ impl Planner<'_, '_> {
             before: record.map(with_id),
             after: None,
             adopting: self.adopted.contains(addr),
+            deposed: false,
             waits_for: Vec::new(),
             dependencies: resource
                 .depends_on

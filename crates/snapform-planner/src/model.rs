@@ -143,6 +143,10 @@ pub struct ResourceChange {
     /// Found in the cloud after an interrupted create and taken into the state
     /// (Terraform's `importing`).
     pub adopting: bool,
+    /// An old object left by a `create_before_destroy` replacement that did not finish; it
+    /// is deleted, and the instance's current object is left alone.
+    #[serde(default)]
+    pub deposed: bool,
     /// The changes this one waits for (by index in [`Plan::changes`]), with why.
     pub waits_for: Vec<(usize, EdgeKind)>,
     /// The resources it depends on in the configuration (recorded in state).

@@ -57,6 +57,18 @@ pub fn normalize_arguments(
         .collect()
 }
 
+/// The recorded attributes (with `id`) of every resource in `state`, as the configuration
+/// reads them: for outputs after apply and for arguments that waited on earlier creates.
+pub fn values_of_state(state: &snapform_state::State) -> PlannedValues {
+    let mut values = PlannedValues::default();
+    for record in &state.resources {
+        let mut attributes = record.attributes.clone();
+        attributes.insert("id".to_owned(), Value::String(record.id.clone()));
+        values.insert(record.addr.clone(), &attributes);
+    }
+    values
+}
+
 /// The attributes of the instances planned so far, as the configuration reads them.
 #[derive(Default)]
 pub struct PlannedValues {

@@ -87,6 +87,10 @@ pub struct State {
     /// Creates that were started but not confirmed.
     #[serde(default)]
     pub pending: Vec<Intent>,
+    /// Old resources replaced with `create_before_destroy` whose deletion has not finished;
+    /// the next plan deletes them.
+    #[serde(default)]
+    pub deposed: Vec<ResourceRecord>,
     /// The outputs of the last apply.
     #[serde(default, with = "value_map")]
     pub outputs: BTreeMap<String, Value>,
@@ -102,6 +106,7 @@ impl State {
             snapform_version: env!("CARGO_PKG_VERSION").to_owned(),
             resources: Vec::new(),
             pending: Vec::new(),
+            deposed: Vec::new(),
             outputs: BTreeMap::new(),
         }
     }
@@ -145,7 +150,7 @@ impl State {
 
     /// Whether nothing is recorded.
     pub fn is_empty(&self) -> bool {
-        self.resources.is_empty() && self.pending.is_empty()
+        self.resources.is_empty() && self.pending.is_empty() && self.deposed.is_empty()
     }
 }
 

@@ -1,5 +1,6 @@
 //! One module per command; each returns the process exit code.
 
+pub mod apply;
 pub mod emulator;
 pub mod fmt;
 pub mod force_unlock;

@@ -24,11 +24,10 @@ pub const EMULATOR_DATA: &str = ".snapform/emulator.json";
 pub struct Session {
     /// Every file read.
     pub sources: SourceMap,
-    /// The configuration.
-    pub config: Config,
-    /// Where the state lives.
-    #[expect(dead_code, reason = "apply and the state commands write through it")]
-    pub backend: Box<dyn Backend>,
+    /// The configuration, shared with apply's resolver.
+    pub config: std::sync::Arc<Config>,
+    /// Where the state lives; apply takes it to save after every step.
+    pub backend: Option<Box<dyn Backend + Send>>,
     /// Held for the whole command when the command writes or plans; released when dropped.
     #[expect(dead_code, reason = "held only for its Drop, which releases the lock")]
     pub lock: Option<LockGuard>,
@@ -74,7 +73,7 @@ impl Session {
         }
         let config = loaded.config;
         let config_hash = config_hash(&sources, &config);
-        let backend: Box<dyn Backend> = match &config.backend {
+        let backend: Box<dyn Backend + Send> = match &config.backend {
             BackendConfig::Local { path } => Box::new(LocalBackend::new(PathBuf::from(path))),
             BackendConfig::Pg { .. } => {
                 bail!("the pg backend is not available in this build; use the local backend")
@@ -107,8 +106,8 @@ impl Session {
         };
         Ok(Some(Session {
             sources,
-            config,
-            backend,
+            config: std::sync::Arc::new(config),
+            backend: Some(backend),
             lock,
             state,
             state_exists,

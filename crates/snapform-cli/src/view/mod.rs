@@ -5,6 +5,7 @@ pub mod graph;
 pub mod markdown;
 pub mod plan;
 pub mod plan_json;
+pub mod progress;
 
 #[cfg(test)]
 mod golden_tests;

@@ -1,0 +1,949 @@
+//! Executing a plan: every ready change runs at once, bounded by the parallelism, the
+//! providers' per-action token buckets and the plan's edges (which already order changes that
+//! touch the same disk). The state is saved after every step, an intent before every create,
+//! and a create whose outcome is unknown is looked up before it is tried again.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::time::Duration;
+
+use snapform_core::schema::resource_schema;
+use snapform_core::{ProviderAddr, ResourceInstanceAddr};
+use snapform_planner::{Action, Plan, ResourceChange};
+use snapform_provider::{Attributes, CreateError, Provider, Readiness};
+use snapform_state::{Intent, Operation, RecordStatus, ResourceRecord, State};
+use tokio::sync::{Semaphore, watch};
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+
+use crate::Providers;
+use crate::poller::{Observation, Poller};
+use crate::saver::Saver;
+
+/// What a step is doing, for progress lines.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    /// Creating.
+    Create,
+    /// Changing in place.
+    Update,
+    /// Deleting.
+    Delete,
+    /// Taking an existing resource into the state.
+    Adopt,
+}
+
+/// Progress of an apply, for the command line's views.
+#[derive(Clone, Debug)]
+pub enum Event {
+    /// A step started.
+    Started {
+        /// The instance.
+        addr: ResourceInstanceAddr,
+        /// What it does.
+        phase: Phase,
+        /// The object's ID, for deletes.
+        id: Option<String>,
+    },
+    /// A step is still waiting for the cloud.
+    Progress {
+        /// The instance.
+        addr: ResourceInstanceAddr,
+        /// What it does.
+        phase: Phase,
+        /// Since the step started.
+        elapsed: Duration,
+        /// The cloud's progress, when it reports one.
+        percent: Option<u8>,
+    },
+    /// Something to know that is not a failure (an unknown outcome being looked into).
+    Note {
+        /// The instance.
+        addr: ResourceInstanceAddr,
+        /// What happened.
+        message: String,
+    },
+    /// A step finished.
+    Completed {
+        /// The instance.
+        addr: ResourceInstanceAddr,
+        /// What it did.
+        phase: Phase,
+        /// How long it took.
+        elapsed: Duration,
+        /// The resource's ID.
+        id: Option<String>,
+    },
+    /// A step failed.
+    Failed {
+        /// The instance.
+        addr: ResourceInstanceAddr,
+        /// What it was doing.
+        phase: Phase,
+        /// Why, with the cloud's code, message and request id.
+        error: String,
+    },
+}
+
+/// Receives progress; implemented by the command line's views.
+pub trait Hook: Send + Sync {
+    /// One event.
+    fn event(&self, event: Event);
+}
+
+/// Computes a change's arguments again once the values it was waiting for are known (a
+/// reference to a resource created earlier in the same apply).
+pub type Resolver = dyn Fn(&ResourceInstanceAddr, &State) -> Option<Attributes> + Send + Sync;
+
+/// How to apply.
+pub struct ApplyOptions {
+    /// Most API calls in flight at once (`-parallelism`). Waiting for readiness takes no slot.
+    pub parallelism: usize,
+    /// Time between two polls of waiting resources.
+    pub poll_interval: Duration,
+    /// How long a new ID may be missing from reads before it counts as gone.
+    pub grace: Duration,
+    /// Time between two "Still creating..." events.
+    pub progress_interval: Duration,
+    /// Default timeouts when the configuration sets none.
+    pub create_timeout: Duration,
+    /// See `create_timeout`.
+    pub update_timeout: Duration,
+    /// See `create_timeout`.
+    pub delete_timeout: Duration,
+    /// Arguments still unknown in the plan are computed with this.
+    pub resolver: Option<Box<Resolver>>,
+    /// Last changes to the state before the final save (the outputs, which need the
+    /// configuration); runs only when the apply finished without failures.
+    pub finish: Option<Box<Finisher>>,
+}
+
+/// Edits the final state (see [`ApplyOptions::finish`]).
+pub type Finisher = dyn Fn(&mut State) + Send + Sync;
+
+impl Default for ApplyOptions {
+    fn default() -> ApplyOptions {
+        ApplyOptions {
+            parallelism: 10,
+            poll_interval: Duration::from_secs(1),
+            grace: Duration::from_secs(30),
+            progress_interval: Duration::from_secs(10),
+            create_timeout: Duration::from_secs(30 * 60),
+            update_timeout: Duration::from_secs(10 * 60),
+            delete_timeout: Duration::from_secs(10 * 60),
+            resolver: None,
+            finish: None,
+        }
+    }
+}
+
+/// How Ctrl-C reached the apply: first a graceful stop, then an immediate one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Stop {
+    /// Keep going.
+    Run,
+    /// Start nothing new; let in-flight calls finish; stop waiting for readiness.
+    Graceful,
+    /// Leave at once, after saving.
+    Now,
+}
+
+/// What an apply did.
+#[derive(Debug)]
+pub struct ApplyReport {
+    /// The final state (also saved).
+    pub state: State,
+    /// Resources created.
+    pub added: usize,
+    /// Resources changed in place.
+    pub changed: usize,
+    /// Resources deleted.
+    pub destroyed: usize,
+    /// Resources adopted from interrupted creates.
+    pub adopted: usize,
+    /// Failed changes, with why.
+    pub failures: Vec<(ResourceInstanceAddr, String)>,
+    /// Changes not started because something they wait for failed.
+    pub skipped: Vec<ResourceInstanceAddr>,
+    /// Whether Ctrl-C stopped it.
+    pub interrupted: bool,
+}
+
+/// Why a step did not complete.
+#[derive(Debug)]
+enum StepError {
+    Failed(String),
+    Interrupted,
+}
+
+struct Engine {
+    plan: Arc<Plan>,
+    providers: Providers,
+    options: Arc<ApplyOptions>,
+    hook: Arc<dyn Hook>,
+    saver: Saver,
+    calls: Semaphore,
+    pollers: std::sync::Mutex<HashMap<(ProviderAddr, String), Arc<Poller>>>,
+    poll_tasks: std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>,
+    stop: watch::Receiver<Stop>,
+}
+
+/// Applies `plan`, starting from its refreshed state and saving through `backend`, whose
+/// current serial is `current_serial`.
+pub async fn apply(
+    plan: Arc<Plan>,
+    providers: Providers,
+    options: Arc<ApplyOptions>,
+    hook: Arc<dyn Hook>,
+    backend: Box<dyn snapform_state::Backend + Send>,
+    current_serial: u64,
+    stop: watch::Receiver<Stop>,
+) -> Result<ApplyReport, snapform_state::Error> {
+    let mut start = plan.prior_state.clone();
+    start.serial = current_serial;
+    let parallelism = options.parallelism.max(1);
+    let engine = Arc::new(Engine {
+        plan,
+        providers,
+        options,
+        hook,
+        saver: Saver::new(start, backend),
+        calls: Semaphore::new(parallelism),
+        pollers: std::sync::Mutex::new(HashMap::new()),
+        poll_tasks: std::sync::Mutex::new(Vec::new()),
+        stop,
+    });
+    // The refreshed state (adoptions, drift) is recorded before anything changes.
+    engine.saver.save(|_| {}).await?;
+    let mut report = engine.run().await;
+    for task in engine.poll_tasks.lock().expect("never poisoned").drain(..) {
+        task.abort();
+    }
+    if report.failures.is_empty()
+        && !report.interrupted
+        && let Some(finish) = &engine.options.finish
+    {
+        engine.saver.change(|state| finish(state));
+    }
+    engine.saver.flush_all().await?;
+    report.state = engine.saver.snapshot();
+    report.state.serial = engine.saver.serial().await;
+    Ok(report)
+}
+
+impl Engine {
+    fn stopping(&self) -> Stop {
+        *self.stop.borrow()
+    }
+
+    async fn run(self: &Arc<Self>) -> ApplyReport {
+        let plan = self.plan.clone();
+        let changes = &plan.changes;
+        let active: Vec<bool> = changes
+            .iter()
+            .map(|change| change.action != Action::NoOp || change.adopting)
+            .collect();
+        let mut n_waiting: Vec<usize> = vec![0; changes.len()];
+        let mut dependants: Vec<Vec<usize>> = vec![Vec::new(); changes.len()];
+        for (idx, change) in changes.iter().enumerate() {
+            if !active[idx] {
+                continue;
+            }
+            for (target, _) in &change.waits_for {
+                if active[*target] {
+                    n_waiting[idx] += 1;
+                    dependants[*target].push(idx);
+                }
+            }
+        }
+        let mut ready: Vec<usize> = (0..changes.len())
+            .filter(|idx| active[*idx] && n_waiting[*idx] == 0)
+            .collect();
+        let mut done = vec![false; changes.len()];
+        let mut report = ApplyReport {
+            state: State::new(),
+            added: 0,
+            changed: 0,
+            destroyed: 0,
+            adopted: 0,
+            failures: Vec::new(),
+            skipped: Vec::new(),
+            interrupted: false,
+        };
+        let mut running = JoinSet::new();
+        let mut stop = self.stop.clone();
+        loop {
+            if self.stopping() == Stop::Run {
+                for batch in batches(changes, std::mem::take(&mut ready)) {
+                    let engine = self.clone();
+                    running.spawn(async move { engine.run_batch(batch).await });
+                }
+            }
+            if running.is_empty() {
+                break;
+            }
+            let finished = tokio::select! {
+                finished = running.join_next() => finished,
+                _ = stop.changed() => {
+                    if *stop.borrow() == Stop::Now {
+                        running.abort_all();
+                        report.interrupted = true;
+                        break;
+                    }
+                    continue;
+                }
+            };
+            let Some(Ok(outcomes)) = finished else {
+                continue;
+            };
+            for (idx, outcome) in outcomes {
+                done[idx] = true;
+                let change = &changes[idx];
+                match outcome {
+                    Ok(()) => {
+                        count(&mut report, change);
+                        for &dependant in &dependants[idx] {
+                            n_waiting[dependant] -= 1;
+                            if n_waiting[dependant] == 0 {
+                                ready.push(dependant);
+                            }
+                        }
+                    }
+                    Err(StepError::Interrupted) => report.interrupted = true,
+                    Err(StepError::Failed(error)) => {
+                        report.failures.push((change.addr.clone(), error));
+                        // A failure stops its dependants only.
+                        let mut stack = dependants[idx].clone();
+                        while let Some(dependant) = stack.pop() {
+                            if !done[dependant] {
+                                done[dependant] = true;
+                                report.skipped.push(changes[dependant].addr.clone());
+                                stack.extend(dependants[dependant].iter().copied());
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        if self.stopping() != Stop::Run {
+            report.interrupted = true;
+        }
+        report.skipped.sort();
+        report.skipped.dedup();
+        report
+    }
+
+    fn poller(&self, provider_addr: &ProviderAddr, type_name: &str) -> Option<Arc<Poller>> {
+        let provider = self.providers.get(provider_addr)?.clone();
+        let mut pollers = self.pollers.lock().expect("never poisoned");
+        let key = (provider_addr.clone(), type_name.to_owned());
+        if let Some(poller) = pollers.get(&key) {
+            return Some(poller.clone());
+        }
+        let (poller, task) =
+            Poller::start(provider, type_name.to_owned(), self.options.poll_interval);
+        self.poll_tasks.lock().expect("never poisoned").push(task);
+        pollers.insert(key, poller.clone());
+        Some(poller)
+    }
+
+    fn provider(&self, change: &ResourceChange) -> Result<Arc<dyn Provider>, StepError> {
+        self.providers
+            .get(&change.provider)
+            .cloned()
+            .ok_or_else(|| {
+                StepError::Failed(format!("provider {} is not configured", change.provider))
+            })
+    }
+
+    async fn save(&self, edit: impl FnOnce(&mut State)) -> Result<(), StepError> {
+        self.saver
+            .save(edit)
+            .await
+            .map_err(|error| StepError::Failed(format!("cannot save the state: {error}")))
+    }
+
+    /// One batch of ready changes: deletes of one type together, everything else alone.
+    async fn run_batch(&self, batch: Vec<usize>) -> Vec<(usize, Result<(), StepError>)> {
+        let changes = &self.plan.changes;
+        if batch.len() > 1 || changes[batch[0]].action == Action::Delete {
+            return self.delete_batch(&batch).await;
+        }
+        let idx = batch[0];
+        let change = &changes[idx];
+        let outcome = match change.action {
+            Action::Create => self.create(change).await,
+            Action::Update => self.update(change).await,
+            Action::DeleteThenCreate => match self.delete_batch(&[idx]).await.pop() {
+                Some((_, Ok(()))) => self.create(change).await,
+                Some((_, Err(error))) => Err(error),
+                None => Err(StepError::Failed("the delete did not run".to_owned())),
+            },
+            Action::CreateThenDelete => self.create_then_delete(change).await,
+            Action::NoOp => self.adopt(change).await,
+            Action::Delete => unreachable!("deletes run in batches"),
+        };
+        if let Err(StepError::Failed(error)) = &outcome {
+            self.hook.event(Event::Failed {
+                addr: change.addr.clone(),
+                phase: phase_of(change.action),
+                error: error.clone(),
+            });
+        }
+        vec![(idx, outcome)]
+    }
+
+    /// The arguments to send: the plan's, with values that were unknown at plan time computed
+    /// now that what they reference exists.
+    fn arguments(&self, change: &ResourceChange) -> Result<Attributes, StepError> {
+        let schema = resource_schema(&change.addr.resource.type_name).ok_or_else(|| {
+            StepError::Failed(format!(
+                "unknown resource type {}",
+                change.addr.resource.type_name
+            ))
+        })?;
+        let after = change.after.clone().unwrap_or_default();
+        let mut arguments: Attributes = after
+            .into_iter()
+            .filter(|(name, _)| schema.argument(name).is_some())
+            .collect();
+        if arguments.values().any(|value| !value.is_known()) {
+            let resolved = self
+                .options
+                .resolver
+                .as_ref()
+                .and_then(|resolve| resolve(&change.addr, &self.saver.snapshot()))
+                .ok_or_else(|| {
+                    StepError::Failed(
+                        "some arguments are still unknown and cannot be computed".to_owned(),
+                    )
+                })?;
+            arguments = resolved
+                .into_iter()
+                .filter(|(name, _)| schema.argument(name).is_some())
+                .collect();
+            if let Some((name, _)) = arguments.iter().find(|(_, value)| !value.is_known()) {
+                return Err(StepError::Failed(format!(
+                    "`{name}` is still unknown after its dependencies were applied"
+                )));
+            }
+        }
+        Ok(arguments)
+    }
+
+    async fn create(&self, change: &ResourceChange) -> Result<(), StepError> {
+        let provider = self.provider(change)?;
+        let type_name = &change.addr.resource.type_name;
+        let arguments = self.arguments(change)?;
+        let started = Instant::now();
+        self.hook.event(Event::Started {
+            addr: change.addr.clone(),
+            phase: Phase::Create,
+            id: None,
+        });
+        let intent = Intent {
+            addr: change.addr.clone(),
+            provider: change.provider.clone(),
+            region: change.region.clone(),
+            operation: Operation::Create,
+            arguments: arguments.clone(),
+            started_at: now_rfc3339(),
+        };
+        // The intent is durable before the request leaves: whatever happens next, the next
+        // run looks for the resource before creating it again.
+        self.save(|state| {
+            state.pending.retain(|pending| pending.addr != intent.addr);
+            state.pending.push(intent.clone());
+        })
+        .await?;
+        let mut attempts = 0;
+        let id = loop {
+            attempts += 1;
+            let result = {
+                let _slot = self
+                    .calls
+                    .acquire()
+                    .await
+                    .expect("the semaphore is never closed");
+                provider.create(type_name, &arguments).await
+            };
+            match result {
+                Ok(id) => break id,
+                Err(CreateError::Rejected(error)) => {
+                    self.save(|state| state.pending.retain(|pending| pending.addr != change.addr))
+                        .await?;
+                    return Err(StepError::Failed(error.to_string()));
+                }
+                Err(CreateError::OutcomeUnknown(error)) => {
+                    self.hook.event(Event::Note {
+                        addr: change.addr.clone(),
+                        message: format!("the create's outcome is unknown ({error}); looking for what it made before trying again"),
+                    });
+                    let found = {
+                        let _slot = self
+                            .calls
+                            .acquire()
+                            .await
+                            .expect("the semaphore is never closed");
+                        provider.lookup(type_name, &arguments).await
+                    };
+                    match found {
+                        Ok(candidates) => match candidates.into_iter().last() {
+                            Some(found) => break found.id,
+                            None if attempts < 3 => continue,
+                            None => {
+                                self.save(|state| {
+                                    state.pending.retain(|pending| pending.addr != change.addr)
+                                })
+                                .await?;
+                                return Err(StepError::Failed(format!(
+                                    "creating failed three times with unknown outcomes, and nothing was made: {error}"
+                                )));
+                            }
+                        },
+                        // The intent stays: the next run looks again.
+                        Err(lookup_error) => {
+                            return Err(StepError::Failed(format!(
+                                "{error}; and looking for the resource failed: {lookup_error}"
+                            )));
+                        }
+                    }
+                }
+            }
+        };
+        let record = ResourceRecord {
+            addr: change.addr.clone(),
+            provider: change.provider.clone(),
+            region: change.region.clone(),
+            id: id.clone(),
+            attributes: arguments.clone(),
+            dependencies: change
+                .dependencies
+                .iter()
+                .filter_map(|dep| dep.parse().ok())
+                .collect(),
+            status: RecordStatus::Creating,
+        };
+        self.save(|state| {
+            state.pending.retain(|pending| pending.addr != change.addr);
+            state.upsert(record.clone());
+        })
+        .await?;
+        let timeout = change.timeouts[0].map_or(self.options.create_timeout, Duration::from_secs);
+        self.wait_ready(change, &record, Phase::Create, started, timeout)
+            .await
+    }
+
+    /// Polls until the resource is ready, then records it; a failed state or the timeout taints
+    /// it, so the next plan replaces it.
+    async fn wait_ready(
+        &self,
+        change: &ResourceChange,
+        record: &ResourceRecord,
+        phase: Phase,
+        started: Instant,
+        timeout: Duration,
+    ) -> Result<(), StepError> {
+        let Some(poller) = self.poller(&record.provider, &record.addr.resource.type_name) else {
+            return Err(StepError::Failed(format!(
+                "provider {} is not configured",
+                record.provider
+            )));
+        };
+        let mut observations = poller.watch(&record.id, record.attributes.clone());
+        let mut stop = self.stop.clone();
+        let deadline = started + timeout;
+        let mut next_progress = started + self.options.progress_interval;
+        let mut last_percent = None;
+        let outcome = loop {
+            let tick = tokio::time::sleep_until(next_progress.min(deadline));
+            tokio::select! {
+                observation = observations.recv() => match observation {
+                    Some(Observation::Found(state)) => match &state.readiness {
+                        Readiness::Ready => break Ok(state),
+                        Readiness::Failed { reason } => break Err(format!("the cloud reports it failed: {reason}")),
+                        Readiness::Creating { percent } => last_percent = percent.or(last_percent),
+                        Readiness::Deleting => {}
+                    },
+                    Some(Observation::Missing) if started.elapsed() > self.options.grace => {
+                        break Err("it disappeared while being created".to_owned());
+                    }
+                    Some(Observation::Missing) => {}
+                    Some(Observation::Failed(error)) => break Err(format!("reading it failed: {error}")),
+                    None => break Err("stopped watching it".to_owned()),
+                },
+                _ = tick => {
+                    if Instant::now() >= deadline {
+                        break Err(format!("timed out after {}s waiting for it to be ready", timeout.as_secs()));
+                    }
+                    self.hook.event(Event::Progress { addr: change.addr.clone(), phase, elapsed: started.elapsed(), percent: last_percent });
+                    next_progress += self.options.progress_interval;
+                }
+                _ = stop.changed() => {
+                    if *stop.borrow() != Stop::Run {
+                        poller.unwatch(&record.id);
+                        // It stays recorded as being created; the next run waits for it.
+                        return Err(StepError::Interrupted);
+                    }
+                }
+            }
+        };
+        poller.unwatch(&record.id);
+        match outcome {
+            Ok(state) => {
+                let mut ready = record.clone();
+                ready.attributes.extend(state.attributes);
+                ready.status = RecordStatus::Ready;
+                self.save(|s| s.upsert(ready)).await?;
+                self.hook.event(Event::Completed {
+                    addr: change.addr.clone(),
+                    phase,
+                    elapsed: started.elapsed(),
+                    id: Some(record.id.clone()),
+                });
+                Ok(())
+            }
+            Err(reason) => {
+                let mut tainted = record.clone();
+                tainted.status = RecordStatus::Tainted;
+                self.save(|s| s.upsert(tainted)).await?;
+                Err(StepError::Failed(format!(
+                    "{} (id {}): {reason}; it is marked tainted and the next apply replaces it",
+                    change.addr, record.id
+                )))
+            }
+        }
+    }
+
+    async fn update(&self, change: &ResourceChange) -> Result<(), StepError> {
+        let provider = self.provider(change)?;
+        let id = change
+            .id
+            .clone()
+            .ok_or_else(|| StepError::Failed("no ID recorded to update".to_owned()))?;
+        let arguments = self.arguments(change)?;
+        let started = Instant::now();
+        self.hook.event(Event::Started {
+            addr: change.addr.clone(),
+            phase: Phase::Update,
+            id: Some(id.clone()),
+        });
+        {
+            let _slot = self
+                .calls
+                .acquire()
+                .await
+                .expect("the semaphore is never closed");
+            provider
+                .update(&change.addr.resource.type_name, &id, &arguments)
+                .await
+                .map_err(|error| StepError::Failed(error.to_string()))?;
+        }
+        let current = self.saver.snapshot().resource(&change.addr).cloned();
+        let Some(mut record) = current else {
+            return Err(StepError::Failed(
+                "the record disappeared from the state".to_owned(),
+            ));
+        };
+        record.attributes.extend(arguments);
+        let timeout = change.timeouts[1].map_or(self.options.update_timeout, Duration::from_secs);
+        self.wait_ready(change, &record, Phase::Update, started, timeout)
+            .await
+    }
+
+    /// Takes a resource found after an interrupted create into the state and waits until it
+    /// is ready.
+    async fn adopt(&self, change: &ResourceChange) -> Result<(), StepError> {
+        let started = Instant::now();
+        self.hook.event(Event::Started {
+            addr: change.addr.clone(),
+            phase: Phase::Adopt,
+            id: change.id.clone(),
+        });
+        let Some(record) = self.saver.snapshot().resource(&change.addr).cloned() else {
+            return Err(StepError::Failed(
+                "the adopted resource is not in the state".to_owned(),
+            ));
+        };
+        if record.status == RecordStatus::Ready {
+            self.save(|_| {}).await?;
+            self.hook.event(Event::Completed {
+                addr: change.addr.clone(),
+                phase: Phase::Adopt,
+                elapsed: started.elapsed(),
+                id: Some(record.id.clone()),
+            });
+            return Ok(());
+        }
+        let timeout = change.timeouts[0].map_or(self.options.create_timeout, Duration::from_secs);
+        self.wait_ready(change, &record, Phase::Adopt, started, timeout)
+            .await
+    }
+
+    async fn create_then_delete(&self, change: &ResourceChange) -> Result<(), StepError> {
+        // The old object is kept as deposed until it is deleted, so a crash never orphans it.
+        let old = self.saver.snapshot().resource(&change.addr).cloned();
+        if let Some(old) = &old {
+            let old = old.clone();
+            self.save(|state| {
+                state.remove(&old.addr);
+                state.deposed.push(old);
+            })
+            .await?;
+        }
+        self.create(change).await?;
+        let Some(old) = old else { return Ok(()) };
+        let mut deposed_change = change.clone();
+        deposed_change.id = Some(old.id.clone());
+        deposed_change.deposed = true;
+        self.delete_one(&deposed_change, &old.id).await
+    }
+
+    async fn delete_one(&self, change: &ResourceChange, id: &str) -> Result<(), StepError> {
+        let provider = self.provider(change)?;
+        let started = Instant::now();
+        self.hook.event(Event::Started {
+            addr: change.addr.clone(),
+            phase: Phase::Delete,
+            id: Some(id.to_owned()),
+        });
+        let outcome = {
+            let _slot = self
+                .calls
+                .acquire()
+                .await
+                .expect("the semaphore is never closed");
+            provider
+                .delete_many(&change.addr.resource.type_name, &[id.to_owned()])
+                .await
+        };
+        if let Some((_, Err(error))) = outcome.into_iter().next() {
+            return Err(StepError::Failed(error.to_string()));
+        }
+        self.wait_gone(change, id, started).await
+    }
+
+    /// Deletes changes of one type together (the providers batch them as their APIs allow).
+    async fn delete_batch(&self, batch: &[usize]) -> Vec<(usize, Result<(), StepError>)> {
+        let changes = &self.plan.changes;
+        let first = &changes[batch[0]];
+        let provider = match self.provider(first) {
+            Ok(provider) => provider,
+            Err(StepError::Failed(error)) => {
+                return batch
+                    .iter()
+                    .map(|idx| (*idx, Err(StepError::Failed(error.clone()))))
+                    .collect();
+            }
+            Err(StepError::Interrupted) => {
+                return batch
+                    .iter()
+                    .map(|idx| (*idx, Err(StepError::Interrupted)))
+                    .collect();
+            }
+        };
+        let started = Instant::now();
+        let ids: Vec<String> = batch
+            .iter()
+            .map(|idx| changes[*idx].id.clone().unwrap_or_default())
+            .collect();
+        for idx in batch {
+            self.hook.event(Event::Started {
+                addr: changes[*idx].addr.clone(),
+                phase: Phase::Delete,
+                id: changes[*idx].id.clone(),
+            });
+        }
+        let outcomes = {
+            let _slot = self
+                .calls
+                .acquire()
+                .await
+                .expect("the semaphore is never closed");
+            provider
+                .delete_many(&first.addr.resource.type_name, &ids)
+                .await
+        };
+        let outcomes: BTreeMap<String, Result<(), snapform_provider::Error>> =
+            outcomes.into_iter().collect();
+        let waits = batch.iter().map(|idx| {
+            let change = &changes[*idx];
+            let id = change.id.clone().unwrap_or_default();
+            let outcome = outcomes.get(&id).cloned().unwrap_or(Ok(()));
+            async move {
+                let result = match outcome {
+                    Ok(()) => self.wait_gone(change, &id, started).await,
+                    Err(error) => Err(StepError::Failed(error.to_string())),
+                };
+                if let Err(StepError::Failed(error)) = &result {
+                    self.hook.event(Event::Failed {
+                        addr: change.addr.clone(),
+                        phase: Phase::Delete,
+                        error: error.clone(),
+                    });
+                }
+                (*idx, result)
+            }
+        });
+        join_all(waits).await
+    }
+
+    async fn wait_gone(
+        &self,
+        change: &ResourceChange,
+        id: &str,
+        started: Instant,
+    ) -> Result<(), StepError> {
+        let Some(poller) = self.poller(&change.provider, &change.addr.resource.type_name) else {
+            return Err(StepError::Failed(format!(
+                "provider {} is not configured",
+                change.provider
+            )));
+        };
+        let timeout = change.timeouts[2].map_or(self.options.delete_timeout, Duration::from_secs);
+        let deadline = started + timeout;
+        let mut observations = poller.watch(id, BTreeMap::new());
+        let mut next_progress = started + self.options.progress_interval;
+        let outcome = loop {
+            let tick = tokio::time::sleep_until(next_progress.min(deadline));
+            tokio::select! {
+                observation = observations.recv() => match observation {
+                    Some(Observation::Missing) => break Ok(()),
+                    Some(Observation::Found(_)) => {}
+                    Some(Observation::Failed(error)) => break Err(format!("reading it failed: {error}")),
+                    None => break Err("stopped watching it".to_owned()),
+                },
+                _ = tick => {
+                    if Instant::now() >= deadline {
+                        break Err(format!("timed out after {}s waiting for it to be deleted", timeout.as_secs()));
+                    }
+                    self.hook.event(Event::Progress { addr: change.addr.clone(), phase: Phase::Delete, elapsed: started.elapsed(), percent: None });
+                    next_progress += self.options.progress_interval;
+                }
+            }
+        };
+        poller.unwatch(id);
+        outcome.map_err(StepError::Failed)?;
+        let addr = change.addr.clone();
+        let deposed = change.deposed;
+        let id_owned = id.to_owned();
+        self.save(|state| {
+            if deposed {
+                state.deposed.retain(|record| record.id != id_owned);
+            } else if state
+                .resource(&addr)
+                .is_some_and(|record| record.id == id_owned)
+            {
+                state.remove(&addr);
+            }
+        })
+        .await?;
+        self.hook.event(Event::Completed {
+            addr: change.addr.clone(),
+            phase: Phase::Delete,
+            elapsed: started.elapsed(),
+            id: Some(id.to_owned()),
+        });
+        Ok(())
+    }
+}
+
+/// Ready changes as batches: plain deletes grouped by (provider, type), up to 100 each;
+/// everything else alone.
+fn batches(changes: &[ResourceChange], ready: Vec<usize>) -> Vec<Vec<usize>> {
+    let mut res = Vec::new();
+    let mut deletes: BTreeMap<(ProviderAddr, String), Vec<usize>> = BTreeMap::new();
+    for idx in ready {
+        let change = &changes[idx];
+        if change.action == Action::Delete {
+            deletes
+                .entry((
+                    change.provider.clone(),
+                    change.addr.resource.type_name.clone(),
+                ))
+                .or_default()
+                .push(idx);
+        } else {
+            res.push(vec![idx]);
+        }
+    }
+    for group in deletes.into_values() {
+        res.extend(group.chunks(100).map(<[usize]>::to_vec));
+    }
+    res
+}
+
+fn phase_of(action: Action) -> Phase {
+    match action {
+        Action::Create | Action::DeleteThenCreate | Action::CreateThenDelete => Phase::Create,
+        Action::Update => Phase::Update,
+        Action::Delete => Phase::Delete,
+        Action::NoOp => Phase::Adopt,
+    }
+}
+
+fn count(report: &mut ApplyReport, change: &ResourceChange) {
+    if change.adopting {
+        report.adopted += 1;
+    }
+    match change.action {
+        Action::Create => report.added += 1,
+        Action::Update => report.changed += 1,
+        Action::Delete => report.destroyed += 1,
+        Action::DeleteThenCreate | Action::CreateThenDelete => {
+            report.added += 1;
+            report.destroyed += 1;
+        }
+        Action::NoOp => {}
+    }
+}
+
+/// Runs futures concurrently on the current task.
+async fn join_all<F: std::future::Future>(futures: impl IntoIterator<Item = F>) -> Vec<F::Output> {
+    let mut pinned: Vec<std::pin::Pin<Box<F>>> = futures.into_iter().map(Box::pin).collect();
+    let mut outputs: Vec<Option<F::Output>> = pinned.iter().map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut all_done = true;
+        for (future, output) in pinned.iter_mut().zip(outputs.iter_mut()) {
+            if output.is_none() {
+                match future.as_mut().poll(cx) {
+                    std::task::Poll::Ready(value) => *output = Some(value),
+                    std::task::Poll::Pending => all_done = false,
+                }
+            }
+        }
+        if all_done {
+            std::task::Poll::Ready(())
+        } else {
+            std::task::Poll::Pending
+        }
+    })
+    .await;
+    outputs
+        .into_iter()
+        .map(|output| output.expect("every future finished"))
+        .collect()
+}
+
+fn now_rfc3339() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let days = (secs / 86_400) as i64;
+    let rem = secs % 86_400;
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}

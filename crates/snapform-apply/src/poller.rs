@@ -1,0 +1,133 @@
+//! Waiting for resources to become ready or to disappear, with one batched Describe per
+//! (provider configuration, resource type) per tick shared by every waiting resource, never
+//! one call per resource.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use snapform_provider::{Attributes, Error, ErrorKind, Provider, ReadRequest, ResourceState};
+use tokio::sync::mpsc;
+
+/// What one poll saw of a resource.
+#[derive(Debug)]
+pub enum Observation {
+    /// The cloud has it, in this state.
+    Found(ResourceState),
+    /// The cloud does not list it.
+    Missing,
+    /// The read failed for good (the provider already retried transient failures).
+    Failed(Error),
+}
+
+struct Waiter {
+    recorded: Attributes,
+    sender: mpsc::UnboundedSender<Observation>,
+}
+
+/// The poller of one (provider configuration, resource type).
+pub struct Poller {
+    waiting: Mutex<HashMap<String, Waiter>>,
+    wake: tokio::sync::Notify,
+}
+
+impl Poller {
+    /// Starts polling `type_name` through `provider` every `interval`.
+    pub fn start(
+        provider: Arc<dyn Provider>,
+        type_name: String,
+        interval: Duration,
+    ) -> (Arc<Poller>, tokio::task::JoinHandle<()>) {
+        let poller = Arc::new(Poller {
+            waiting: Mutex::new(HashMap::new()),
+            wake: tokio::sync::Notify::new(),
+        });
+        let task = tokio::spawn(run(poller.clone(), provider, type_name, interval));
+        (poller, task)
+    }
+
+    /// Watches `id` until [`Poller::unwatch`]; observations arrive on the receiver.
+    pub fn watch(&self, id: &str, recorded: Attributes) -> mpsc::UnboundedReceiver<Observation> {
+        let (sender, receiver) = mpsc::unbounded_channel();
+        self.waiting
+            .lock()
+            .expect("the poller's lock is never poisoned")
+            .insert(id.to_owned(), Waiter { recorded, sender });
+        self.wake.notify_one();
+        receiver
+    }
+
+    /// Stops watching `id`.
+    pub fn unwatch(&self, id: &str) {
+        self.waiting
+            .lock()
+            .expect("the poller's lock is never poisoned")
+            .remove(id);
+    }
+}
+
+async fn run(
+    poller: Arc<Poller>,
+    provider: Arc<dyn Provider>,
+    type_name: String,
+    interval: Duration,
+) {
+    loop {
+        let requests: Vec<ReadRequest> = {
+            let waiting = poller
+                .waiting
+                .lock()
+                .expect("the poller's lock is never poisoned");
+            waiting
+                .iter()
+                .map(|(id, waiter)| ReadRequest {
+                    id: id.clone(),
+                    recorded: waiter.recorded.clone(),
+                })
+                .collect()
+        };
+        if requests.is_empty() {
+            poller.wake.notified().await;
+            // Give a fresh create a moment before the first look.
+            tokio::time::sleep(interval).await;
+            continue;
+        }
+        let result = provider.read_many(&type_name, &requests).await;
+        {
+            let mut waiting = poller
+                .waiting
+                .lock()
+                .expect("the poller's lock is never poisoned");
+            match result {
+                Ok(states) => {
+                    let mut by_id: HashMap<String, ResourceState> = states
+                        .into_iter()
+                        .map(|state| (state.id.clone(), state))
+                        .collect();
+                    for request in &requests {
+                        let observation = match by_id.remove(&request.id) {
+                            Some(state) => Observation::Found(state),
+                            None => Observation::Missing,
+                        };
+                        if let Some(waiter) = waiting.get(&request.id)
+                            && waiter.sender.send(observation).is_err()
+                        {
+                            waiting.remove(&request.id);
+                        }
+                    }
+                }
+                Err(error) if matches!(error.kind, ErrorKind::Permanent | ErrorKind::NotFound) => {
+                    for request in &requests {
+                        if let Some(waiter) = waiting.get(&request.id) {
+                            let _ = waiter.sender.send(Observation::Failed(error.clone()));
+                        }
+                    }
+                }
+                // Throttling and transient failures the provider could not get through: the
+                // next tick tries again.
+                Err(_) => {}
+            }
+        }
+        tokio::time::sleep(interval).await;
+    }
+}

@@ -1,0 +1,336 @@
+//! `snapform apply` and `snapform destroy`: plan (or read a saved plan), ask, then execute the
+//! plan through the providers, saving the state after every step.
+
+use std::io::{BufRead, Write};
+use std::sync::Arc;
+
+use anyhow::Context;
+use snapform_apply::{ApplyOptions, Stop};
+use snapform_planner::{Plan, PlanMode};
+
+use crate::args::{ApplyArgs, DestroyArgs, PlanOptions};
+use crate::commands::session::{Session, SessionOptions};
+use crate::providers;
+use crate::view;
+
+/// Runs `apply`.
+pub fn run(args: &ApplyArgs, emulator: bool) -> anyhow::Result<i32> {
+    execute(
+        args.plan_file.as_deref(),
+        &args.options,
+        args.auto_approve || args.json,
+        args.json,
+        emulator,
+        "apply",
+    )
+}
+
+/// Runs `destroy`: an apply of a destroy plan.
+pub fn run_destroy(args: &DestroyArgs, emulator: bool) -> anyhow::Result<i32> {
+    let options = PlanOptions {
+        destroy: true,
+        ..clone_options(&args.options)
+    };
+    execute(
+        None,
+        &options,
+        args.auto_approve || args.json,
+        args.json,
+        emulator,
+        "destroy",
+    )
+}
+
+fn clone_options(options: &PlanOptions) -> PlanOptions {
+    PlanOptions {
+        refresh: options.refresh,
+        refresh_only: options.refresh_only,
+        destroy: options.destroy,
+        targets: options.targets.clone(),
+        replace: options.replace.clone(),
+        parallelism: options.parallelism,
+        vars: crate::args::VarArgs {
+            vars: options.vars.vars.clone(),
+            var_files: options.vars.var_files.clone(),
+        },
+        lock: crate::args::LockArgs {
+            lock: options.lock.lock,
+            lock_timeout: options.lock.lock_timeout.clone(),
+        },
+    }
+}
+
+fn execute(
+    plan_file: Option<&std::path::Path>,
+    options: &PlanOptions,
+    auto_approve: bool,
+    json: bool,
+    emulator: bool,
+    operation: &'static str,
+) -> anyhow::Result<i32> {
+    let Some(mut session) = Session::open(&SessionOptions {
+        vars: &options.vars,
+        lock: &options.lock,
+        operation,
+        emulator,
+    })?
+    else {
+        return Ok(1);
+    };
+    let plan = match plan_file {
+        Some(path) => {
+            let plan = super::plan::read_plan_file(path)?;
+            check_not_stale(&plan, &session)?;
+            plan
+        }
+        None => {
+            let Some(plan) = super::plan::make_plan(&mut session, options)? else {
+                return Ok(1);
+            };
+            if !json {
+                write!(std::io::stdout(), "{}", view::plan::render(&plan))?;
+            }
+            if plan.has_changes() && !auto_approve && !approved(plan.mode)? {
+                writeln!(
+                    std::io::stdout(),
+                    "\n{} {operation} cancelled.",
+                    console::style("Error:").red().bold()
+                )?;
+                return Ok(1);
+            }
+            plan
+        }
+    };
+    if !plan.has_changes() && plan.mode != PlanMode::RefreshOnly && plan_file.is_none() {
+        // Nothing to do but the outputs, which may have changed with the configuration.
+        let mut state = session.state.clone();
+        record_outputs(&session.config, &mut state, false);
+        if state.outputs != session.state.outputs && session.state_exists {
+            state.serial += 1;
+            session
+                .backend
+                .as_mut()
+                .context("the state backend is open once")?
+                .write(&state)?;
+        }
+        if !json {
+            writeln!(
+                std::io::stdout(),
+                "\n{} Resources: 0 added, 0 changed, 0 destroyed.",
+                console::style("Apply complete!").green().bold()
+            )?;
+        }
+        return Ok(0);
+    }
+    let needed = session.needed_providers();
+    let (providers, _) =
+        providers::build(&session.config, &needed, session.emulator_target().as_ref())?;
+    let resolver_config = session.config.clone();
+    let resolver = move |addr: &snapform_core::ResourceInstanceAddr,
+                         state: &snapform_state::State| {
+        let values = snapform_planner::values_of_state(state);
+        let (instances, _) = resolver_config.evaluate_resource(&addr.resource, &values);
+        instances
+            .into_iter()
+            .find(|instance| &instance.addr == addr)
+            .map(|instance| instance.arguments)
+    };
+    let outputs_config = session.config.clone();
+    let destroying = plan.mode == PlanMode::Destroy;
+    let finish =
+        move |state: &mut snapform_state::State| record_outputs(&outputs_config, state, destroying);
+    let apply_options = Arc::new(ApplyOptions {
+        parallelism: options.parallelism,
+        resolver: Some(Box::new(resolver)),
+        finish: Some(Box::new(finish)),
+        ..ApplyOptions::default()
+    });
+    let (stop_sender, stop) = tokio::sync::watch::channel(Stop::Run);
+    let backend = session
+        .backend
+        .take()
+        .context("the state backend is open once")?;
+    let current_serial = session.state.serial;
+    let plan = Arc::new(plan);
+    let hook = Arc::new(view::progress::Progress::new(json));
+    if !json {
+        writeln!(std::io::stdout())?;
+    }
+    let report = session.runtime.block_on(async {
+        let interrupts = tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                let _ = stop_sender.send(Stop::Graceful);
+                eprintln_interrupt("Interrupt received. Please wait for snapform to exit or data loss may occur.\nGracefully shutting down...");
+                if tokio::signal::ctrl_c().await.is_ok() {
+                    let _ = stop_sender.send(Stop::Now);
+                    eprintln_interrupt("Two interrupts received. Exiting immediately after saving the state.");
+                }
+            }
+        });
+        let report = snapform_apply::apply(plan.clone(), providers, apply_options, hook, backend, current_serial, stop).await;
+        interrupts.abort();
+        report
+    });
+    let report = report.context("cannot save the state")?;
+    let mut stdout = std::io::stdout().lock();
+    for (addr, error) in &report.failures {
+        writeln!(
+            stdout,
+            "\n{} {addr}: {error}",
+            console::style("Error:").red().bold()
+        )?;
+    }
+    if !report.skipped.is_empty() {
+        let skipped: Vec<String> = report.skipped.iter().map(ToString::to_string).collect();
+        writeln!(
+            stdout,
+            "\nNot applied because something they wait for failed: {}",
+            skipped.join(", ")
+        )?;
+    }
+    if report.interrupted {
+        writeln!(
+            stdout,
+            "\n{} the apply was interrupted; the state records every finished step. Run apply again to finish.",
+            console::style("Stopped:").yellow().bold()
+        )?;
+        return Ok(1);
+    }
+    if !report.failures.is_empty() {
+        writeln!(
+            stdout,
+            "\nThe state records every step that finished. Fix the errors above and run apply again."
+        )?;
+        return Ok(1);
+    }
+    drop(stdout);
+    if !json {
+        let adopted = if report.adopted > 0 {
+            format!("{} adopted, ", report.adopted)
+        } else {
+            String::new()
+        };
+        let verb = if plan.mode == PlanMode::Destroy {
+            "Destroy complete!"
+        } else {
+            "Apply complete!"
+        };
+        writeln!(
+            std::io::stdout(),
+            "\n{} Resources: {adopted}{} added, {} changed, {} destroyed.",
+            console::style(verb).green().bold(),
+            report.added,
+            report.changed,
+            report.destroyed
+        )?;
+        print_outputs(&report.state, &session_sensitive(&session))?;
+    }
+    Ok(0)
+}
+
+fn eprintln_interrupt(message: &str) {
+    let _ = writeln!(std::io::stderr(), "\n{message}");
+}
+
+fn session_sensitive(session: &Session) -> Vec<String> {
+    session
+        .config
+        .outputs
+        .iter()
+        .filter(|o| o.sensitive)
+        .map(|o| o.name.clone())
+        .collect()
+}
+
+/// Computes the outputs from `state` and records them in it; a destroy clears them.
+fn record_outputs(
+    config: &snapform_config::Config,
+    state: &mut snapform_state::State,
+    destroying: bool,
+) {
+    if destroying {
+        state.outputs.clear();
+        return;
+    }
+    let values = snapform_planner::values_of_state(state);
+    let (outputs, _) = config.evaluate_outputs(&values);
+    state.outputs = outputs
+        .into_iter()
+        .filter(|(_, value)| value.is_known())
+        .collect();
+}
+
+/// Prints `Outputs:` as Terraform does.
+pub fn print_outputs(state: &snapform_state::State, sensitive: &[String]) -> anyhow::Result<()> {
+    if state.outputs.is_empty() {
+        return Ok(());
+    }
+    let mut stdout = std::io::stdout().lock();
+    writeln!(stdout, "\n{}\n", console::style("Outputs:").green().bold())?;
+    for (name, value) in &state.outputs {
+        let shown = if sensitive.contains(name) {
+            "<sensitive>".to_owned()
+        } else {
+            value.to_string()
+        };
+        writeln!(stdout, "{name} = {shown}")?;
+    }
+    Ok(())
+}
+
+/// A saved plan must have been made on the state as it is now, from the same configuration.
+fn check_not_stale(plan: &Plan, session: &Session) -> anyhow::Result<()> {
+    match (&plan.lineage, session.state_exists) {
+        (None, true) => anyhow::bail!(
+            "the saved plan was made when there was no state, but a state now exists (serial {}); make a new plan",
+            session.state.serial
+        ),
+        (Some(_), false) => anyhow::bail!(
+            "the saved plan was made on a state that no longer exists; make a new plan"
+        ),
+        (Some(lineage), true) if *lineage != session.state.lineage => {
+            anyhow::bail!(
+                "the saved plan does not match this state (its lineage differs); make a new plan"
+            )
+        }
+        (Some(_), true) if plan.serial != session.state.serial => anyhow::bail!(
+            "the saved plan is stale: the state changed since it was made (serial {} then, {} now); make a new plan",
+            plan.serial,
+            session.state.serial
+        ),
+        _ => {}
+    }
+    if plan.config_hash != session.config_hash {
+        anyhow::bail!(
+            "the configuration or its variables changed since the plan was made; make a new plan"
+        );
+    }
+    Ok(())
+}
+
+/// Asks `Enter a value:` on the terminal (or reads a piped line); only `yes` approves.
+fn approved(mode: PlanMode) -> anyhow::Result<bool> {
+    let mut stdout = std::io::stdout().lock();
+    let (question, what) = if mode == PlanMode::Destroy {
+        (
+            "Do you really want to destroy all resources?",
+            "snapform will destroy all your managed infrastructure, as shown above.\n  There is no undo.",
+        )
+    } else {
+        (
+            "Do you want to perform these actions?",
+            "snapform will perform the actions described above.",
+        )
+    };
+    write!(
+        stdout,
+        "\n{}\n  {what}\n  Only 'yes' will be accepted to approve.\n\n  {} ",
+        console::style(question).bold(),
+        console::style("Enter a value:").bold()
+    )?;
+    stdout.flush()?;
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer)?;
+    writeln!(stdout)?;
+    Ok(answer.trim_end_matches(['\n', '\r']) == "yes")
+}
