@@ -116,6 +116,9 @@ pub struct ApplyOptions {
     /// Last changes to the state before the final save (the outputs, which need the
     /// configuration); runs only when the apply finished without failures.
     pub finish: Option<Box<Finisher>>,
+    /// Terraform's way, for comparison in the benchmark: `parallelism` counts whole steps,
+    /// waiting for readiness included, and each waiting resource polls with its own Describe.
+    pub terraform_way: bool,
 }
 
 /// Edits the final state (see [`ApplyOptions::finish`]).
@@ -133,6 +136,7 @@ impl Default for ApplyOptions {
             delete_timeout: Duration::from_secs(10 * 60),
             resolver: None,
             finish: None,
+            terraform_way: false,
         }
     }
 }
@@ -183,7 +187,9 @@ struct Engine {
     hook: Arc<dyn Hook>,
     saver: Saver,
     calls: Semaphore,
-    pollers: std::sync::Mutex<HashMap<(ProviderAddr, String), Arc<Poller>>>,
+    /// With `terraform_way`, a slot held for a whole step.
+    steps: Semaphore,
+    pollers: std::sync::Mutex<HashMap<(ProviderAddr, String, String), Arc<Poller>>>,
     poll_tasks: std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>,
     stop: watch::Receiver<Stop>,
 }
@@ -202,13 +208,23 @@ pub async fn apply(
     let mut start = plan.prior_state.clone();
     start.serial = current_serial;
     let parallelism = options.parallelism.max(1);
+    let terraform_way = options.terraform_way;
     let engine = Arc::new(Engine {
         plan,
         providers,
         options,
         hook,
         saver: Saver::new(start, backend),
-        calls: Semaphore::new(parallelism),
+        calls: Semaphore::new(if terraform_way {
+            Semaphore::MAX_PERMITS
+        } else {
+            parallelism
+        }),
+        steps: Semaphore::new(if terraform_way {
+            parallelism
+        } else {
+            Semaphore::MAX_PERMITS
+        }),
         pollers: std::sync::Mutex::new(HashMap::new()),
         poll_tasks: std::sync::Mutex::new(Vec::new()),
         stop,
@@ -274,7 +290,11 @@ impl Engine {
         let mut stop = self.stop.clone();
         loop {
             if self.stopping() == Stop::Run {
-                for batch in batches(changes, std::mem::take(&mut ready)) {
+                for batch in batches(
+                    changes,
+                    std::mem::take(&mut ready),
+                    !self.options.terraform_way,
+                ) {
                     let engine = self.clone();
                     running.spawn(async move { engine.run_batch(batch).await });
                 }
@@ -333,10 +353,21 @@ impl Engine {
         report
     }
 
-    fn poller(&self, provider_addr: &ProviderAddr, type_name: &str) -> Option<Arc<Poller>> {
+    /// The shared poller of a type, or with `terraform_way` one poller per resource.
+    fn poller(
+        &self,
+        provider_addr: &ProviderAddr,
+        type_name: &str,
+        id: &str,
+    ) -> Option<Arc<Poller>> {
         let provider = self.providers.get(provider_addr)?.clone();
         let mut pollers = self.pollers.lock().expect("never poisoned");
-        let key = (provider_addr.clone(), type_name.to_owned());
+        let per_resource = if self.options.terraform_way {
+            id.to_owned()
+        } else {
+            String::new()
+        };
+        let key = (provider_addr.clone(), type_name.to_owned(), per_resource);
         if let Some(poller) = pollers.get(&key) {
             return Some(poller.clone());
         }
@@ -365,6 +396,12 @@ impl Engine {
 
     /// One batch of ready changes: deletes of one type together, everything else alone.
     async fn run_batch(&self, batch: Vec<usize>) -> Vec<(usize, Result<(), StepError>)> {
+        let n_slots = u32::try_from(batch.len()).unwrap_or(u32::MAX);
+        let _step_slots = self
+            .steps
+            .acquire_many(n_slots.min(self.options.parallelism.max(1) as u32))
+            .await
+            .expect("the semaphore is never closed");
         let changes = &self.plan.changes;
         if batch.len() > 1 || changes[batch[0]].action == Action::Delete {
             return self.delete_batch(&batch).await;
@@ -544,7 +581,11 @@ impl Engine {
         started: Instant,
         timeout: Duration,
     ) -> Result<(), StepError> {
-        let Some(poller) = self.poller(&record.provider, &record.addr.resource.type_name) else {
+        let Some(poller) = self.poller(
+            &record.provider,
+            &record.addr.resource.type_name,
+            &record.id,
+        ) else {
             return Err(StepError::Failed(format!(
                 "provider {} is not configured",
                 record.provider
@@ -794,7 +835,8 @@ impl Engine {
         id: &str,
         started: Instant,
     ) -> Result<(), StepError> {
-        let Some(poller) = self.poller(&change.provider, &change.addr.resource.type_name) else {
+        let Some(poller) = self.poller(&change.provider, &change.addr.resource.type_name, id)
+        else {
             return Err(StepError::Failed(format!(
                 "provider {} is not configured",
                 change.provider
@@ -850,7 +892,7 @@ impl Engine {
 
 /// Ready changes as batches: plain deletes grouped by (provider, type), up to 100 each;
 /// everything else alone.
-fn batches(changes: &[ResourceChange], ready: Vec<usize>) -> Vec<Vec<usize>> {
+fn batches(changes: &[ResourceChange], ready: Vec<usize>, batch_deletes: bool) -> Vec<Vec<usize>> {
     let mut res = Vec::new();
     let mut deletes: BTreeMap<(ProviderAddr, String), Vec<usize>> = BTreeMap::new();
     for idx in ready {
@@ -868,7 +910,8 @@ fn batches(changes: &[ResourceChange], ready: Vec<usize>) -> Vec<Vec<usize>> {
         }
     }
     for group in deletes.into_values() {
-        res.extend(group.chunks(100).map(<[usize]>::to_vec));
+        let size = if batch_deletes { 100 } else { 1 };
+        res.extend(group.chunks(size).map(<[usize]>::to_vec));
     }
     res
 }

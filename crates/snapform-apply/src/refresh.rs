@@ -42,6 +42,17 @@ pub async fn refresh(
     providers: &Providers,
     only: Option<&dyn Fn(&ResourceInstanceAddr) -> bool>,
 ) -> Result<RefreshResult, RefreshError> {
+    refresh_with(state, providers, only, false).await
+}
+
+/// [`refresh`], or with `one_call_per_resource` the way Terraform's providers read (one
+/// Describe per resource, ten at a time), for the benchmark's comparison.
+pub async fn refresh_with(
+    state: &State,
+    providers: &Providers,
+    only: Option<&dyn Fn(&ResourceInstanceAddr) -> bool>,
+    one_call_per_resource: bool,
+) -> Result<RefreshResult, RefreshError> {
     let mut groups: BTreeMap<(ProviderAddr, String), Vec<(ResourceInstanceAddr, ReadRequest)>> =
         BTreeMap::new();
     for record in &state.resources {
@@ -76,6 +87,22 @@ pub async fn refresh(
                 ),
             });
         };
+        if one_call_per_resource {
+            let limit = std::sync::Arc::new(tokio::sync::Semaphore::new(10));
+            for member in members {
+                let provider = provider.clone();
+                let (provider_addr, type_name, limit) =
+                    (provider_addr.clone(), type_name.clone(), limit.clone());
+                tasks.spawn(async move {
+                    let _slot = limit.acquire().await.expect("never closed");
+                    let result = provider
+                        .read_many(&type_name, std::slice::from_ref(&member.1))
+                        .await;
+                    (provider_addr, type_name, vec![member], result)
+                });
+            }
+            continue;
+        }
         tasks.spawn(async move {
             let requests: Vec<ReadRequest> =
                 members.iter().map(|(_, request)| request.clone()).collect();

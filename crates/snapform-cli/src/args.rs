@@ -40,6 +40,13 @@ pub enum Command {
     Apply(ApplyArgs),
     /// Delete everything snapform manages in this configuration.
     Destroy(DestroyArgs),
+    /// Take an existing cloud resource into the state.
+    Import(ImportArgs),
+    /// Read and change the state.
+    #[command(subcommand)]
+    State(StateCommand),
+    /// Print the outputs recorded by the last apply.
+    Output(OutputArgs),
     /// Show a plan file, or the state.
     Show(ShowArgs),
     /// Print the plan's graph in Graphviz DOT.
@@ -153,6 +160,76 @@ pub struct DestroyArgs {
     pub json: bool,
     #[command(flatten)]
     pub options: PlanOptions,
+}
+
+/// `snapform import ADDR ID`.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The resource address in the configuration, such as tencentcloud_cbs_disk_backup.nightly["db"].
+    pub addr: String,
+    /// The cloud's ID of the resource.
+    pub id: String,
+    #[command(flatten)]
+    pub vars: VarArgs,
+    #[command(flatten)]
+    pub lock: LockArgs,
+}
+
+/// `snapform state ...`.
+#[derive(Debug, Subcommand)]
+pub enum StateCommand {
+    /// List the recorded resources (those matching ADDR prefixes, if given).
+    List {
+        /// Address prefixes to filter by.
+        addrs: Vec<String>,
+    },
+    /// Show one recorded resource.
+    Show {
+        /// Its address.
+        addr: String,
+    },
+    /// Forget resources without deleting them in the cloud.
+    Rm {
+        /// Their addresses.
+        #[arg(required = true)]
+        addrs: Vec<String>,
+        #[command(flatten)]
+        lock: LockArgs,
+    },
+    /// Record a resource under another address.
+    Mv {
+        /// The current address.
+        source: String,
+        /// The new address.
+        destination: String,
+        #[command(flatten)]
+        lock: LockArgs,
+    },
+    /// Print the state as JSON.
+    Pull,
+    /// Replace the state with a file (`-` for standard input).
+    Push {
+        /// The state file to push.
+        path: std::path::PathBuf,
+        /// Push even if its lineage differs or its serial is older.
+        #[arg(long)]
+        force: bool,
+        #[command(flatten)]
+        lock: LockArgs,
+    },
+}
+
+/// `snapform output`.
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// One output's name; all of them without it.
+    pub name: Option<String>,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Print a string output's raw text, for scripts.
+    #[arg(long)]
+    pub raw: bool,
 }
 
 /// `snapform show`.

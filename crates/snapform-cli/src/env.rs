@@ -30,6 +30,14 @@ pub const ALICLOUD_SECRET_KEY: &str = "ALICLOUD_SECRET_KEY";
 /// See [`ALICLOUD_ACCESS_KEY`].
 pub const ALICLOUD_REGION: &str = "ALICLOUD_REGION";
 
+/// How often apply polls resources it waits for (a duration such as `1s`, the default, or
+/// `200ms`).
+pub const POLL_INTERVAL: &str = "SNAPFORM_POLL_INTERVAL";
+
+/// How long new snapshots take to become ready in the embedded emulator (`--emulator`),
+/// default `2s`.
+pub const EMULATOR_READY_AFTER: &str = "SNAPFORM_EMULATOR_READY_AFTER";
+
 /// The home directory, where `~/.tccli` and `~/.aliyun/config.json` live.
 pub const HOME: &str = "HOME";
 

@@ -139,8 +139,14 @@ fn execute(
     let destroying = plan.mode == PlanMode::Destroy;
     let finish =
         move |state: &mut snapform_state::State| record_outputs(&outputs_config, state, destroying);
+    let poll_interval = match crate::env::get(crate::env::POLL_INTERVAL) {
+        Some(text) => snapform_config::parse_duration(&text)
+            .map_err(|why| anyhow::anyhow!("invalid {}: {why}", crate::env::POLL_INTERVAL))?,
+        None => ApplyOptions::default().poll_interval,
+    };
     let apply_options = Arc::new(ApplyOptions {
         parallelism: options.parallelism,
+        poll_interval,
         resolver: Some(Box::new(resolver)),
         finish: Some(Box::new(finish)),
         ..ApplyOptions::default()

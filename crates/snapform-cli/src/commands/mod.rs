@@ -5,9 +5,12 @@ pub mod emulator;
 pub mod fmt;
 pub mod force_unlock;
 pub mod graph;
+pub mod import;
+pub mod output;
 pub mod plan;
 pub mod session;
 pub mod show;
+pub mod state;
 pub mod validate;
 
 use std::path::Path;

@@ -155,9 +155,15 @@ async fn start_emulator() -> anyhow::Result<snapform_emulator::RunningEmulator> 
     if let Some(dir) = data.parent() {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
+    let ready_after = match crate::env::get(crate::env::EMULATOR_READY_AFTER) {
+        Some(text) => snapform_config::parse_duration(&text).map_err(|why| {
+            anyhow::anyhow!("invalid {}: {why}", crate::env::EMULATOR_READY_AFTER)
+        })?,
+        None => Duration::from_secs(2),
+    };
     let config = snapform_emulator::EmulatorConfig {
         data_file: Some(data),
-        ready_after: Duration::from_secs(2),
+        ready_after,
         ..snapform_emulator::EmulatorConfig::default()
     };
     snapform_emulator::spawn(config)

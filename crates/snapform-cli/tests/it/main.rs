@@ -1,6 +1,8 @@
 //! End-to-end tests of the `snapform` binary, run as a user would, in temporary directories.
 
+mod cloud;
 mod emulator;
 mod fmt;
+mod lifecycle;
 mod support;
 mod validate;

@@ -23,9 +23,15 @@ impl Run {
 
 /// Runs `snapform ARGS` in `dir` with colours off and `stdin` piped in.
 pub fn snapform(dir: &Path, args: &[&str], stdin: &str) -> Run {
+    snapform_with_env(dir, args, stdin, &[])
+}
+
+/// Like [`snapform`], with extra environment variables.
+pub fn snapform_with_env(dir: &Path, args: &[&str], stdin: &str, env: &[(&str, String)]) -> Run {
     let mut child = Command::new(env!("CARGO_BIN_EXE_snapform"))
         .args(args)
         .current_dir(dir)
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
         .env("NO_COLOR", "1")
         .env_remove("CLICOLOR_FORCE")
         .stdin(Stdio::piped())

@@ -1,0 +1,136 @@
+//! `snapform import ADDR ID`: takes an existing cloud resource into the state under an address
+//! the configuration declares, reading its attributes from the cloud. All five types import.
+
+use std::io::Write;
+
+use anyhow::{Context, bail};
+use snapform_provider::ReadRequest;
+use snapform_state::{RecordStatus, ResourceRecord};
+
+use crate::args::ImportArgs;
+use crate::commands::session::{Session, SessionOptions};
+use crate::providers;
+
+/// Runs `import`.
+pub fn run(args: &ImportArgs, emulator: bool) -> anyhow::Result<i32> {
+    let addr: snapform_core::ResourceInstanceAddr = args
+        .addr
+        .parse()
+        .with_context(|| format!("invalid address {:?}", args.addr))?;
+    let Some(mut session) = Session::open(&SessionOptions {
+        vars: &args.vars,
+        lock: &args.lock,
+        operation: "import",
+        emulator,
+    })?
+    else {
+        return Ok(1);
+    };
+    let Some(resource) = session.config.resource(&addr.resource) else {
+        bail!(
+            "{} is not in the configuration; add a `resource {:?} {:?}` block first, then import into it",
+            addr.resource,
+            addr.resource.type_name,
+            addr.resource.name
+        );
+    };
+    if !resource
+        .instances
+        .iter()
+        .any(|instance| instance.addr == addr)
+    {
+        bail!(
+            "{addr} is not an instance the configuration declares (check its count or for_each key)"
+        );
+    }
+    if session.state.resource(&addr).is_some() {
+        bail!(
+            "{addr} is already managed by snapform; remove it with `snapform state rm {addr}` first to import another object"
+        );
+    }
+    if let Some(other) = session
+        .state
+        .resources
+        .iter()
+        .find(|record| record.id == args.id)
+    {
+        bail!(
+            "{} is already managed by snapform as {}",
+            args.id,
+            other.addr
+        );
+    }
+    let provider_addr = resource.provider.clone();
+    let instance = resource
+        .instances
+        .iter()
+        .find(|instance| instance.addr == addr)
+        .expect("checked above");
+    // The configuration's arguments help providers that read per parent (ECD lists per desktop).
+    let recorded = instance
+        .arguments
+        .iter()
+        .filter(|(_, value)| value.is_known())
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let (providers, regions) = providers::build(
+        &session.config,
+        std::slice::from_ref(&provider_addr),
+        session.emulator_target().as_ref(),
+    )?;
+    let provider = providers
+        .get(&provider_addr)
+        .context("the provider was just built")?
+        .clone();
+    let request = ReadRequest {
+        id: args.id.clone(),
+        recorded,
+    };
+    let found = session
+        .runtime
+        .block_on(provider.read_many(&addr.resource.type_name, std::slice::from_ref(&request)))
+        .with_context(|| format!("cannot read {} from the cloud", args.id))?;
+    let Some(found) = found.into_iter().find(|state| state.id == args.id) else {
+        bail!(
+            "cannot import non-existent remote object: no {} with ID {} in region {}",
+            addr.resource.type_name,
+            args.id,
+            regions.get(&provider_addr).cloned().unwrap_or_default()
+        );
+    };
+    let mut state = session.state.clone();
+    let mut attributes = request.recorded.clone();
+    attributes.extend(found.attributes);
+    state.upsert(ResourceRecord {
+        addr: addr.clone(),
+        provider: provider_addr.clone(),
+        region: regions.get(&provider_addr).cloned().unwrap_or_default(),
+        id: args.id.clone(),
+        attributes,
+        dependencies: resource.depends_on.clone(),
+        status: match found.readiness {
+            snapform_provider::Readiness::Failed { .. } => RecordStatus::Tainted,
+            snapform_provider::Readiness::Ready => RecordStatus::Ready,
+            _ => RecordStatus::Creating,
+        },
+    });
+    state.serial += 1;
+    session
+        .backend
+        .as_mut()
+        .context("the backend is open")?
+        .write(&state)?;
+    let mut stdout = std::io::stdout().lock();
+    writeln!(stdout, "{}: Importing from ID \"{}\"...", addr, args.id)?;
+    writeln!(
+        stdout,
+        "{}: Import prepared!\n  Prepared {} for import",
+        addr, addr.resource.type_name
+    )?;
+    writeln!(
+        stdout,
+        "\n{}\n\nThe resource shown above has been imported and is now managed by snapform.",
+        console::style("Import successful!").green().bold()
+    )?;
+    Ok(0)
+}

@@ -1,0 +1,200 @@
+//! `snapform state list|show|rm|mv|pull|push`: reading and editing the state without touching
+//! the clouds.
+
+use std::io::{Read, Write};
+
+use anyhow::{Context, bail};
+use snapform_core::ResourceInstanceAddr;
+use snapform_state::{Backend, LocalBackend, LockGuard, LockInfo, State};
+
+use crate::args::{LockArgs, StateCommand};
+
+/// The backend named by the configuration in the working directory.
+pub fn backend() -> anyhow::Result<LocalBackend> {
+    let mut sources = snapform_core::SourceMap::new();
+    let options = snapform_config::LoadOptions {
+        allow_unset_variables: true,
+        ..Default::default()
+    };
+    let loaded = snapform_config::load_dir(super::config_dir(), &options, &mut sources);
+    match &loaded.config.backend {
+        snapform_config::Backend::Local { path } => Ok(LocalBackend::new(path)),
+        snapform_config::Backend::Pg { .. } => {
+            bail!("the pg backend is not available in this build")
+        }
+    }
+}
+
+/// Takes the lock for a state command.
+pub fn lock(
+    backend: &LocalBackend,
+    args: &LockArgs,
+    operation: &str,
+) -> anyhow::Result<Option<LockGuard>> {
+    if !args.lock {
+        return Ok(None);
+    }
+    let timeout = snapform_config::parse_duration(&args.lock_timeout)
+        .map_err(|why| anyhow::anyhow!("invalid -lock-timeout: {why}"))?;
+    let info = LockInfo {
+        id: uuid::Uuid::new_v4().to_string(),
+        operation: operation.to_owned(),
+        who: std::env::var("USER").unwrap_or_else(|_| "unknown".to_owned()),
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+        created: crate::clock::now(),
+        path: String::new(),
+        pid: std::process::id(),
+    };
+    Ok(Some(
+        backend
+            .lock(info, timeout)
+            .context("cannot lock the state")?,
+    ))
+}
+
+fn read(backend: &LocalBackend) -> anyhow::Result<State> {
+    backend
+        .read()
+        .context("cannot read the state")?
+        .with_context(|| format!("no state: {} does not exist", backend.path().display()))
+}
+
+fn parse(addr: &str) -> anyhow::Result<ResourceInstanceAddr> {
+    addr.parse()
+        .with_context(|| format!("invalid address {addr:?}"))
+}
+
+/// Runs a state subcommand.
+pub fn run(command: &StateCommand) -> anyhow::Result<i32> {
+    let mut backend = backend()?;
+    let mut stdout = std::io::stdout().lock();
+    match command {
+        StateCommand::List { addrs } => {
+            let state = read(&backend)?;
+            for record in &state.resources {
+                let text = record.addr.to_string();
+                if addrs.is_empty()
+                    || addrs.iter().any(|prefix| {
+                        text == *prefix
+                            || text.starts_with(&format!("{prefix}["))
+                            || text.starts_with(&format!("{prefix}."))
+                    })
+                {
+                    writeln!(stdout, "{text}")?;
+                }
+            }
+        }
+        StateCommand::Show { addr } => {
+            let state = read(&backend)?;
+            let addr = parse(addr)?;
+            let record = state
+                .resource(&addr)
+                .with_context(|| format!("no resource at {addr} in the state"))?;
+            writeln!(stdout, "# {}:", record.addr)?;
+            writeln!(
+                stdout,
+                "resource {:?} {:?} {{",
+                record.addr.resource.type_name, record.addr.resource.name
+            )?;
+            let mut attributes = record.attributes.clone();
+            attributes.insert(
+                "id".to_owned(),
+                snapform_core::Value::String(record.id.clone()),
+            );
+            let width = attributes.keys().map(String::len).max().unwrap_or(0);
+            for (name, value) in &attributes {
+                writeln!(stdout, "    {name:width$} = {value}")?;
+            }
+            writeln!(stdout, "}}")?;
+        }
+        StateCommand::Rm {
+            addrs,
+            lock: lock_args,
+        } => {
+            let _lock = lock(&backend, lock_args, "state rm")?;
+            let mut state = read(&backend)?;
+            let mut removed = 0;
+            for addr in addrs {
+                let addr = parse(addr)?;
+                if state.remove(&addr).is_some() {
+                    writeln!(stdout, "Removed {addr}")?;
+                    removed += 1;
+                } else {
+                    bail!("no resource at {addr} in the state; nothing was removed");
+                }
+            }
+            state.serial += 1;
+            backend.write(&state)?;
+            writeln!(
+                stdout,
+                "Successfully removed {removed} resource instance(s)."
+            )?;
+        }
+        StateCommand::Mv {
+            source,
+            destination,
+            lock: lock_args,
+        } => {
+            let _lock = lock(&backend, lock_args, "state mv")?;
+            let mut state = read(&backend)?;
+            let from = parse(source)?;
+            let to = parse(destination)?;
+            if from.resource.type_name != to.resource.type_name {
+                bail!("cannot move {from} to {to}: the resource types differ");
+            }
+            if state.resource(&to).is_some() {
+                bail!("cannot move {from} to {to}: {to} is already in the state");
+            }
+            let mut record = state
+                .remove(&from)
+                .with_context(|| format!("no resource at {from} in the state"))?;
+            record.addr = to.clone();
+            state.upsert(record);
+            state.serial += 1;
+            backend.write(&state)?;
+            writeln!(
+                stdout,
+                "Move \"{from}\" to \"{to}\"\nSuccessfully moved 1 object(s)."
+            )?;
+        }
+        StateCommand::Pull => {
+            let state = read(&backend)?;
+            write!(stdout, "{}", snapform_state::statefile::encode(&state))?;
+        }
+        StateCommand::Push {
+            path,
+            force,
+            lock: lock_args,
+        } => {
+            let _lock = lock(&backend, lock_args, "state push")?;
+            let text = if path.as_os_str() == "-" {
+                let mut text = String::new();
+                std::io::stdin().read_to_string(&mut text)?;
+                text
+            } else {
+                std::fs::read_to_string(path)
+                    .with_context(|| format!("cannot read {}", path.display()))?
+            };
+            let mut pushed = snapform_state::statefile::decode(path, &text)?;
+            if let Some(current) = backend.read()? {
+                if !force && current.lineage != pushed.lineage {
+                    bail!(
+                        "cannot push a state of another lineage ({} here, {} pushed); use -force to replace it anyway",
+                        current.lineage,
+                        pushed.lineage
+                    );
+                }
+                if !force && pushed.serial < current.serial {
+                    bail!(
+                        "cannot push an older state (serial {} here, {} pushed); use -force to replace it anyway",
+                        current.serial,
+                        pushed.serial
+                    );
+                }
+                pushed.serial = pushed.serial.max(current.serial + 1);
+            }
+            backend.write(&pushed)?;
+        }
+    }
+    Ok(0)
+}
