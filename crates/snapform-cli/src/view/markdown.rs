@@ -126,3 +126,55 @@ fn diff_friendly(plan: &str) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use snapform_planner::{PLAN_FORMAT_VERSION, PlanMode};
+
+    use super::*;
+
+    fn empty_plan() -> Plan {
+        Plan {
+            format_version: PLAN_FORMAT_VERSION,
+            mode: PlanMode::Normal,
+            lineage: None,
+            serial: 0,
+            config_hash: String::new(),
+            changes: Vec::new(),
+            drift: Vec::new(),
+            prior_state: snapform_state::State::new(),
+            outputs: BTreeMap::new(),
+            sensitive_outputs: Vec::new(),
+            warnings: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_huge_plan_is_cut_safely_below_githubs_limit() {
+        let mut human = String::new();
+        for idx in 0..20_000 {
+            human.push_str(&format!("  # tencentcloud_cbs_disk_backup.b[{idx}] will be created\n  + resource \"tencentcloud_cbs_disk_backup\" \"b\" {{\n      + disk_id = \"disk-快照{idx:08}\"\n    }}\n\n"));
+        }
+        let comment = render(&empty_plan(), &human);
+        assert!(comment.len() < GITHUB_LIMIT, "{} characters", comment.len());
+        assert!(comment.contains("plan truncated:"), "says that it was cut");
+        assert!(
+            comment.ends_with("```\n\n</details>\n"),
+            "the fence and the details block are closed"
+        );
+        let fences = comment.matches("```").count();
+        assert_eq!(fences % 2, 0, "every fence is closed");
+    }
+
+    #[test]
+    fn a_small_plan_is_whole() {
+        let comment = render(&empty_plan(), "No changes.\n");
+        assert!(
+            comment.starts_with("**snapform plan:** no changes."),
+            "{comment}"
+        );
+        assert!(!comment.contains("truncated"));
+    }
+}
