@@ -720,3 +720,35 @@ fn ctrl_c_stops_gracefully_and_a_second_one_leaves_at_once() {
     apply_ok(dir.path());
     assert_no_duplicates_or_orphans(&cloud, dir.path());
 }
+
+#[test]
+fn apply_asks_and_only_yes_proceeds_even_from_a_pipe() {
+    let cloud = Cloud::start();
+    let dir = project(&cloud, EVERY_TYPE);
+    let env = crate::cloud::env(dir.path());
+    let refused = crate::support::snapform_with_env(dir.path(), &["apply"], "no\n", &env);
+    assert_eq!(refused.code, 1);
+    assert!(
+        refused.stdout.contains("Enter a value:"),
+        "{}",
+        refused.stdout
+    );
+    assert!(
+        refused.stdout.contains("apply cancelled."),
+        "{}",
+        refused.stdout
+    );
+    assert!(cloud.resources().is_empty(), "nothing was created");
+    let approved = crate::support::snapform_with_env(dir.path(), &["apply"], "yes\n", &env);
+    assert_eq!(approved.code, 0, "{}", approved.transcript());
+    assert_eq!(cloud.resources().len(), 7);
+    let destroy = crate::support::snapform_with_env(dir.path(), &["destroy"], "yes\n", &env);
+    assert!(
+        destroy
+            .stdout
+            .contains("Do you really want to destroy all resources?"),
+        "{}",
+        destroy.stdout
+    );
+    assert!(cloud.resources().is_empty());
+}

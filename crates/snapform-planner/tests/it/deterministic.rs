@@ -1,0 +1,102 @@
+//! Planning twice gives the same plan, for generated configurations and states.
+
+use std::collections::BTreeMap;
+
+use proptest::prelude::*;
+use snapform_config::{LoadOptions, SourceFile, load_sources};
+use snapform_core::{ProviderAddr, SourceMap, Value};
+use snapform_planner::{PlanInputs, PlanMode, plan};
+use snapform_provider::{Attributes, ConflictKey};
+use snapform_state::{RecordStatus, ResourceRecord, State};
+
+fn keys(_: &str, arguments: &Attributes) -> Vec<ConflictKey> {
+    arguments
+        .get("disk_id")
+        .and_then(Value::as_str)
+        .map(|id| ConflictKey(id.to_owned()))
+        .into_iter()
+        .collect()
+}
+
+prop_compose! {
+    fn workload()(
+        n_backups in 0usize..8,
+        disks in prop::collection::vec(1u32..4, 8),
+        names in prop::collection::vec("[a-z]{1,6}", 8),
+        recorded in prop::collection::vec(any::<bool>(), 8),
+        renamed in prop::collection::vec(any::<bool>(), 8),
+        tainted in prop::collection::vec(any::<bool>(), 8),
+        orphans in 0usize..3,
+    ) -> (String, State) {
+        let mut hcl = String::new();
+        let mut state = State::new();
+        for idx in 0..n_backups {
+            let disk = format!("disk-qs10000{}", disks[idx]);
+            hcl.push_str(&format!(
+                "resource \"tencentcloud_cbs_disk_backup\" \"b{idx}\" {{\n  disk_id          = \"{disk}\"\n  disk_backup_name = \"{}\"\n}}\n\n",
+                names[idx]
+            ));
+            if recorded[idx] {
+                let mut attributes = BTreeMap::new();
+                attributes.insert("disk_id".to_owned(), Value::string(disk.clone()));
+                let name = if renamed[idx] { format!("{}-old", names[idx]) } else { names[idx].clone() };
+                attributes.insert("disk_backup_name".to_owned(), Value::string(name));
+                state.upsert(ResourceRecord {
+                    addr: format!("tencentcloud_cbs_disk_backup.b{idx}").parse().expect("address"),
+                    provider: ProviderAddr::default_for("tencentcloud"),
+                    region: "ap-guangzhou".to_owned(),
+                    id: format!("dbp-{idx:08}"),
+                    attributes,
+                    dependencies: Vec::new(),
+                    status: if tainted[idx] { RecordStatus::Tainted } else { RecordStatus::Ready },
+                });
+            }
+        }
+        for idx in 0..orphans {
+            let mut attributes = BTreeMap::new();
+            attributes.insert("disk_id".to_owned(), Value::string("disk-qs100001"));
+            state.upsert(ResourceRecord {
+                addr: format!("tencentcloud_cbs_disk_backup.orphan{idx}").parse().expect("address"),
+                provider: ProviderAddr::default_for("tencentcloud"),
+                region: "ap-guangzhou".to_owned(),
+                id: format!("dbp-orphan{idx:02}"),
+                attributes,
+                dependencies: Vec::new(),
+                status: RecordStatus::Ready,
+            });
+        }
+        (hcl, state)
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn planning_twice_gives_the_same_plan((hcl, state) in workload()) {
+        let mut sources = SourceMap::new();
+        let loaded = load_sources(vec![SourceFile { name: "main.hcl".to_owned(), text: hcl }], Vec::new(), &LoadOptions::default(), &mut sources);
+        prop_assert!(loaded.diagnostics.is_empty(), "{:?}", loaded.diagnostics);
+        let regions = BTreeMap::new();
+        let inputs = PlanInputs {
+            config: &loaded.config,
+            prior_state: &state,
+            state_exists: true,
+            refresh: None,
+            mode: PlanMode::Normal,
+            targets: &[],
+            replace: &[],
+            regions: &regions,
+            conflict_keys: &keys,
+            config_hash: String::new(),
+        };
+        let (first, first_diagnostics) = plan(&inputs);
+        let (second, second_diagnostics) = plan(&inputs);
+        prop_assert_eq!(&first, &second);
+        prop_assert_eq!(first_diagnostics, second_diagnostics);
+        // And the plan file round-trips.
+        let text = serde_json::to_string(&first).expect("serializes");
+        let back: snapform_planner::Plan = serde_json::from_str(&text).expect("deserializes");
+        prop_assert_eq!(back, first);
+    }
+}
