@@ -213,7 +213,7 @@ impl Client {
         let body = document.unwrap_or(Json::Null);
         let lenient = |keys: &[&str]| {
             keys.iter()
-                .find_map(|key| crate::json::non_empty(&body, key))
+                .find_map(|key| snapform_provider::json::non_empty(&body, key))
         };
         let code =
             lenient(&["Code", "code"]).unwrap_or_else(|| format!("HttpStatus{}", status.as_u16()));

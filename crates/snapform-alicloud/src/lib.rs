@@ -10,7 +10,6 @@
 mod client;
 pub mod credentials;
 mod errors;
-mod json;
 pub mod params;
 mod resources;
 pub mod signer;

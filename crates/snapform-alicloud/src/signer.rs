@@ -91,26 +91,9 @@ fn hmac_sha256_hex(key: &[u8], data: &[u8]) -> String {
     hex::encode(mac.finalize().into_bytes())
 }
 
-/// The `x-acs-date` form of a Unix timestamp: UTC `YYYY-MM-DDTHH:MM:SSZ` (Howard Hinnant's
-/// civil-from-days, so no date crate is needed).
+/// The `x-acs-date` form of a Unix timestamp: UTC `YYYY-MM-DDTHH:MM:SSZ`.
 pub fn acs_date(timestamp: u64) -> String {
-    let days = (timestamp / 86_400) as i64;
-    let seconds_of_day = timestamp % 86_400;
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        seconds_of_day / 3600,
-        seconds_of_day % 3600 / 60,
-        seconds_of_day % 60
-    )
+    snapform_core::time::rfc3339_utc(timestamp)
 }
 
 /// Signs a request.

@@ -10,6 +10,7 @@ pub mod diagnostic;
 pub mod schema;
 pub mod secret;
 pub mod source;
+pub mod time;
 pub mod value;
 
 pub use addr::{InstanceKey, ProviderAddr, ResourceAddr, ResourceInstanceAddr};

@@ -5,6 +5,7 @@
 //! the command line picks the concrete providers (snapform-tencentcloud, snapform-alicloud).
 
 mod error;
+pub mod json;
 mod ratelimit;
 mod retry;
 

@@ -8,7 +8,6 @@
 mod client;
 pub mod credentials;
 mod errors;
-mod json;
 mod resources;
 pub mod signer;
 

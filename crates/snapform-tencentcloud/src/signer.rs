@@ -56,19 +56,9 @@ fn sha256_hex(data: &[u8]) -> String {
     hex::encode(Sha256::digest(data))
 }
 
-/// The UTC date `YYYY-MM-DD` of a Unix timestamp (Howard Hinnant's civil-from-days).
+/// The UTC date `YYYY-MM-DD` of a Unix timestamp: the credential scope's date.
 pub fn utc_date(timestamp: u64) -> String {
-    let days = (timestamp / 86_400) as i64;
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}")
+    snapform_core::time::utc_date(timestamp)
 }
 
 /// Signs a request.

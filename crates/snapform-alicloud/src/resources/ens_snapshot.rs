@@ -15,7 +15,8 @@ use snapform_provider::{
 
 use super::{MAX_DESCRIBE, create_outcome, delete_in_batches, fill_from_record, put_string};
 use crate::client::{Client, Service};
-use crate::{json, params};
+use crate::params;
+use snapform_provider::json;
 
 const CREATE: &str = "CreateSnapshot";
 const DESCRIBE: &str = "DescribeSnapshots";

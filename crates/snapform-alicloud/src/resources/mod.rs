@@ -9,7 +9,7 @@ use serde_json::Value as Json;
 use snapform_core::Value;
 use snapform_provider::{CreateError, Error, ErrorKind};
 
-use crate::json;
+use snapform_provider::json;
 
 /// The largest ID list and page the Describe actions accept.
 pub const MAX_DESCRIBE: usize = 100;

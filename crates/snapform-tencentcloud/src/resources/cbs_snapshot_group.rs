@@ -6,13 +6,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::{Value as Json, json};
 use snapform_core::Value;
 use snapform_provider::{
-    Attributes, CreateError, Error, ErrorKind, PreflightProblem, ReadRequest, Readiness,
-    ResourceState, string_arg, strings_arg,
+    Attributes, CreateError, Error, PreflightProblem, ReadRequest, Readiness, ResourceState,
+    string_arg, strings_arg,
 };
 
-use super::{MAX_DESCRIBE, delete_in_batches, describe_all, put_number, put_string};
+use super::{MAX_DESCRIBE, created_id, delete_in_batches, describe_all, put_number, put_string};
 use crate::client::{Client, Service};
-use crate::json;
+use snapform_provider::json;
 
 const CREATE: &str = "CreateSnapshotGroup";
 const DESCRIBE: &str = "DescribeSnapshotGroups";
@@ -88,18 +88,11 @@ pub async fn create(client: &Client, arguments: &Attributes) -> Result<String, C
             .collect();
         params["Tags"] = Json::Array(tags);
     }
-    match client.call(Service::Cbs, CREATE, &params, false).await {
-        Ok(response) => json::string(&response, "SnapshotGroupId").ok_or_else(|| {
-            CreateError::OutcomeUnknown(Error::new(
-                ErrorKind::Transient,
-                CREATE,
-                "InvalidResponse",
-                "no SnapshotGroupId in the response",
-            ))
-        }),
-        Err(error) if error.maybe_applied => Err(CreateError::OutcomeUnknown(error)),
-        Err(error) => Err(CreateError::Rejected(error)),
-    }
+    created_id(
+        CREATE,
+        client.call(Service::Cbs, CREATE, &params, false).await,
+        "SnapshotGroupId",
+    )
 }
 
 /// Groups have no ID-list parameter: one `snapshot-group-id` filter holds up to 100 IDs.

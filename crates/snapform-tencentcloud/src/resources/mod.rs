@@ -11,7 +11,7 @@ use snapform_core::Value;
 use snapform_provider::{Error, ErrorKind};
 
 use crate::client::{Client, Service};
-use crate::json;
+use snapform_provider::json;
 
 /// The largest ID list the Describe actions accept, and their page size.
 pub const MAX_DESCRIBE: usize = 100;
@@ -51,6 +51,32 @@ pub async fn describe_all(
         if page.is_empty() || offset >= total {
             return Ok(items);
         }
+    }
+}
+
+/// The ID a create answered in `field`, or why there is none: refused, or an unknown outcome
+/// when the request may have been carried out (the caller must look before trying again).
+#[expect(
+    clippy::result_large_err,
+    reason = "CreateError is the provider trait's error type, returned as is"
+)]
+pub fn created_id(
+    action: &'static str,
+    result: Result<Json, Error>,
+    field: &str,
+) -> Result<String, snapform_provider::CreateError> {
+    use snapform_provider::CreateError;
+    match result {
+        Ok(response) => json::string(&response, field).ok_or_else(|| {
+            CreateError::OutcomeUnknown(Error::new(
+                ErrorKind::Transient,
+                action,
+                "InvalidResponse",
+                format!("no {field} in the response"),
+            ))
+        }),
+        Err(error) if error.maybe_applied => Err(CreateError::OutcomeUnknown(error)),
+        Err(error) => Err(CreateError::Rejected(error)),
     }
 }
 

@@ -1,5 +1,6 @@
-//! Lenient reading of response fields. Alibaba's documentation and its answers disagree on
-//! types: numbers come as strings (`"150"`), ENS `SnapShotId` is a string or an array, lists
+//! Lenient reading of cloud response fields, shared by the providers. The clouds' documentation
+//! and their answers disagree on types: numbers come as strings (`"150"`, `"40%"`), and on
+//! Alibaba numbers come as strings (`"150"`), ENS `SnapShotId` is a string or an array, lists
 //! are flat or wrapped (`{"Disks": {"Disks": [...]}}`), and times come as
 //! `2020-08-20T14:52:28Z` or `2020-08-20 14:52:28`. Unknown fields are ignored, null is absent.
 
