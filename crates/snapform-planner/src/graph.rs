@@ -116,22 +116,40 @@ pub fn add_edges(
                 }
             }
         }
-        if change.action.deletes() {
-            // A resource is deleted only after everything that depended on it.
-            for (other_idx, other) in changes.iter().enumerate() {
-                if other_idx == idx || !other.action.deletes() {
-                    continue;
-                }
-                let depends = state
-                    .resource(&other.addr)
-                    .is_some_and(|record| record.dependencies.contains(&change.addr.resource))
-                    || other
-                        .dependencies
-                        .iter()
-                        .any(|dep| *dep == change.addr.resource.to_string());
-                if depends && change.action == Action::Delete && other.action == Action::Delete {
-                    edges.insert((idx, other_idx, EdgeKind::Dependency));
-                }
+    }
+
+    // A resource is deleted only after everything that depended on it: an index from each
+    // resource to the deletes that depend on it keeps this linear.
+    let mut dependants_of: BTreeMap<ResourceAddr, Vec<usize>> = BTreeMap::new();
+    for (idx, change) in changes.iter().enumerate() {
+        if change.action != Action::Delete {
+            continue;
+        }
+        let mut dependencies: BTreeSet<ResourceAddr> = state
+            .resource(&change.addr)
+            .map(|record| record.dependencies.iter().cloned().collect())
+            .unwrap_or_default();
+        dependencies.extend(
+            change
+                .dependencies
+                .iter()
+                .filter_map(|dep| dep.parse().ok()),
+        );
+        for dependency in dependencies {
+            dependants_of.entry(dependency).or_default().push(idx);
+        }
+    }
+    for (idx, change) in changes.iter().enumerate() {
+        if change.action != Action::Delete {
+            continue;
+        }
+        for &dependant in dependants_of
+            .get(&change.addr.resource)
+            .into_iter()
+            .flatten()
+        {
+            if dependant != idx {
+                edges.insert((idx, dependant, EdgeKind::Dependency));
             }
         }
     }
