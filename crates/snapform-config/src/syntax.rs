@@ -29,7 +29,11 @@ pub(crate) fn parse(sources: &SourceMap, file: FileId) -> Result<ParsedFile, Box
             Ok(ParsedFile { file, body })
         }
         Err(error) => {
-            let offset = error.location().offset().min(text.len());
+            // The parser's offset can fall inside a multi-byte character; step back to its start.
+            let mut offset = error.location().offset().min(text.len());
+            while !text.is_char_boundary(offset) {
+                offset -= 1;
+            }
             let end = text[offset..]
                 .chars()
                 .next()
@@ -147,6 +151,15 @@ fn skip_heredoc(text: &str, idx: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Found by the loader's fuzz target: a syntax error inside a multi-byte character.
+    #[test]
+    fn a_syntax_error_inside_a_multibyte_character_is_a_diagnostic() {
+        let mut sources = SourceMap::new();
+        let file = sources.add("fuzz.hcl", "xZZZZZZZZZZZzZJx=x?n-\u{4f9f}");
+        let error = parse(&sources, file).err().expect("invalid");
+        assert_eq!(error.code, "syntax");
+    }
 
     #[test]
     fn finds_line_breaks_inside_quotes_only() {
