@@ -255,10 +255,7 @@ impl Engine {
     async fn run(self: &Arc<Self>) -> ApplyReport {
         let plan = self.plan.clone();
         let changes = &plan.changes;
-        let active: Vec<bool> = changes
-            .iter()
-            .map(|change| change.action != Action::NoOp || change.adopting)
-            .collect();
+        let active: Vec<bool> = changes.iter().map(ResourceChange::is_active).collect();
         let mut n_waiting: Vec<usize> = vec![0; changes.len()];
         let mut dependants: Vec<Vec<usize>> = vec![Vec::new(); changes.len()];
         for (idx, change) in changes.iter().enumerate() {
@@ -692,32 +689,37 @@ impl Engine {
             .await
     }
 
-    /// Takes a resource found after an interrupted create into the state and waits until it
-    /// is ready.
+    /// Takes a resource found after an interrupted create into the state, or a recorded one
+    /// still being created, and waits until it is ready.
     async fn adopt(&self, change: &ResourceChange) -> Result<(), StepError> {
         let started = Instant::now();
+        let phase = if change.adopting {
+            Phase::Adopt
+        } else {
+            Phase::Create
+        };
         self.hook.event(Event::Started {
             addr: change.addr.clone(),
-            phase: Phase::Adopt,
+            phase,
             id: change.id.clone(),
         });
         let Some(record) = self.saver.snapshot().resource(&change.addr).cloned() else {
             return Err(StepError::Failed(
-                "the adopted resource is not in the state".to_owned(),
+                "the resource to wait for is not in the state".to_owned(),
             ));
         };
         if record.status == RecordStatus::Ready {
             self.save(|_| {}).await?;
             self.hook.event(Event::Completed {
                 addr: change.addr.clone(),
-                phase: Phase::Adopt,
+                phase,
                 elapsed: started.elapsed(),
                 id: Some(record.id.clone()),
             });
             return Ok(());
         }
         let timeout = change.timeouts[0].map_or(self.options.create_timeout, Duration::from_secs);
-        self.wait_ready(change, &record, Phase::Adopt, started, timeout)
+        self.wait_ready(change, &record, phase, started, timeout)
             .await
     }
 

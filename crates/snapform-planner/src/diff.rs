@@ -195,6 +195,7 @@ impl Planner<'_, '_> {
             after: Some(with_id(record)),
             adopting: self.adopted.contains(&record.addr),
             deposed: false,
+            awaits_readiness: false,
             waits_for: Vec::new(),
             dependencies: record
                 .dependencies
@@ -223,6 +224,7 @@ impl Planner<'_, '_> {
             after: None,
             adopting: self.adopted.contains(&record.addr),
             deposed: false,
+            awaits_readiness: false,
             waits_for: Vec::new(),
             dependencies: record
                 .dependencies
@@ -255,6 +257,7 @@ impl Planner<'_, '_> {
             after: None,
             adopting: self.adopted.contains(addr),
             deposed: false,
+            awaits_readiness: false,
             waits_for: Vec::new(),
             dependencies: resource
                 .depends_on
@@ -343,6 +346,8 @@ impl Planner<'_, '_> {
             } else {
                 Action::NoOp
             };
+            change.awaits_readiness =
+                change.action == Action::NoOp && record.status == RecordStatus::Creating;
             change.after = Some(after);
         }
         change

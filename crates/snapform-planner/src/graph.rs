@@ -77,6 +77,7 @@ pub fn apply_targets(
             change.reason = None;
             change.replace_paths.clear();
             change.adopting = false;
+            change.awaits_readiness = false;
             change.after = change.before.clone();
         }
     }
@@ -110,7 +111,10 @@ pub fn add_edges(
             };
             for dependency in &resource.depends_on {
                 for &dep_idx in by_resource.get(dependency).into_iter().flatten() {
-                    if !matches!(changes[dep_idx].action, Action::NoOp | Action::Delete) {
+                    let dependency = &changes[dep_idx];
+                    if !matches!(dependency.action, Action::NoOp | Action::Delete)
+                        || dependency.awaits_readiness
+                    {
                         edges.insert((idx, dep_idx, EdgeKind::Dependency));
                     }
                 }

@@ -147,12 +147,23 @@ pub struct ResourceChange {
     /// is deleted, and the instance's current object is left alone.
     #[serde(default)]
     pub deposed: bool,
+    /// Recorded but still being created (an earlier run was interrupted while it waited):
+    /// apply waits until it is ready before anything that depends on it.
+    #[serde(default)]
+    pub awaits_readiness: bool,
     /// The changes this one waits for (by index in [`Plan::changes`]), with why.
     pub waits_for: Vec<(usize, EdgeKind)>,
     /// The resources it depends on in the configuration (recorded in state).
     pub dependencies: Vec<String>,
     /// Longest waits, in seconds: create, update, delete.
     pub timeouts: [Option<u64>; 3],
+}
+
+impl ResourceChange {
+    /// Whether apply has something to do for it.
+    pub fn is_active(&self) -> bool {
+        self.action != Action::NoOp || self.adopting || self.awaits_readiness
+    }
 }
 
 /// Why one change waits for another.
@@ -243,9 +254,7 @@ impl Plan {
 
     /// Whether applying it changes anything (adoptions and refresh-only updates count).
     pub fn has_changes(&self) -> bool {
-        self.changes
-            .iter()
-            .any(|change| change.action != Action::NoOp || change.adopting)
+        self.changes.iter().any(|change| change.is_active())
             || (self.mode == PlanMode::RefreshOnly && !self.drift.is_empty())
     }
 }

@@ -208,11 +208,7 @@ fn print_json_stream(plan: &Plan) -> anyhow::Result<()> {
         )?;
     }
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
-    for change in plan
-        .changes
-        .iter()
-        .filter(|change| change.action != snapform_planner::Action::NoOp || change.adopting)
-    {
+    for change in plan.changes.iter().filter(|change| change.is_active()) {
         let action = match change.action {
             snapform_planner::Action::Create => "create",
             snapform_planner::Action::Update => "update",

@@ -65,7 +65,7 @@ pub fn render(plan: &Plan, human_plan: &str) -> String {
     let n_shown = plan
         .changes
         .iter()
-        .filter(|change| change.action != Action::NoOp || change.adopting)
+        .filter(|change| change.is_active())
         .count();
     out.push_str(&format!(
         "<details><summary>Show the plan ({n_shown} change{})</summary>\n\n```diff\n",

@@ -47,7 +47,7 @@ pub fn render(plan: &Plan) -> String {
     let shown: Vec<&ResourceChange> = plan
         .changes
         .iter()
-        .filter(|change| change.action != Action::NoOp || change.adopting)
+        .filter(|change| change.is_active())
         .collect();
     if shown.is_empty() {
         if plan.mode == PlanMode::RefreshOnly {
@@ -332,7 +332,12 @@ fn render_change(out: &mut String, change: &ResourceChange, palette: &Palette) {
             replace_symbol(change.action, palette),
             AttrMode::Diff,
         ),
-        Action::NoOp => ("will be adopted", "   ".to_owned(), AttrMode::Same),
+        Action::NoOp if change.adopting => ("will be adopted", "   ".to_owned(), AttrMode::Same),
+        Action::NoOp => (
+            "is still being created; apply waits until it is ready",
+            "   ".to_owned(),
+            AttrMode::Same,
+        ),
     };
     let phrase = match (change.action, change.reason) {
         (
