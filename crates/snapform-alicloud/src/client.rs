@@ -68,6 +68,7 @@ pub struct Client {
     pub(crate) endpoint: Option<reqwest::Url>,
     pub(crate) limiter: RateLimiter,
     pub(crate) retry: RetryPolicy,
+    pub(crate) call_slots: Option<snapform_provider::CallSlots>,
     pub(crate) clock: Clock,
 }
 
@@ -130,6 +131,11 @@ impl Client {
     ) -> Result<Json, Error> {
         let bucket_region = self.bucket_region(service);
         self.limiter.acquire(&bucket_region, action).await;
+        // The slot is taken after the token, and held until the answer is read.
+        let _slot = match &self.call_slots {
+            Some(slots) => Some(slots.acquire().await),
+            None => None,
+        };
         let (mut url, host) = self.target(service)?;
         // A fresh date and nonce on every attempt: a retried request is signed anew, so a
         // clock or nonce rejection can pass the second time.

@@ -48,6 +48,9 @@ pub struct AliCloudConfig {
     pub connect_timeout: Duration,
     /// Longest wait for a whole request.
     pub request_timeout: Duration,
+    /// API calls in flight at once, shared with the other providers of a run; none bounds
+    /// only by the rate limit.
+    pub call_slots: Option<snapform_provider::CallSlots>,
 }
 
 impl AliCloudConfig {
@@ -62,6 +65,7 @@ impl AliCloudConfig {
             retry: RetryPolicy::default(),
             connect_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(30),
+            call_slots: None,
         }
     }
 }
@@ -98,6 +102,7 @@ impl AliCloud {
                 endpoint,
                 limiter: RateLimiter::new(config.rate_limit),
                 retry: config.retry,
+                call_slots: config.call_slots,
                 clock,
             },
         })

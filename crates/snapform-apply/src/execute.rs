@@ -97,7 +97,9 @@ pub type Resolver = dyn Fn(&ResourceInstanceAddr, &State) -> Option<Attributes> 
 
 /// How to apply.
 pub struct ApplyOptions {
-    /// Most API calls in flight at once (`-parallelism`). Waiting for readiness takes no slot.
+    /// With `terraform_way`, the most steps at once. Otherwise `-parallelism` bounds API calls
+    /// in flight through the providers' shared `CallSlots`, and waiting for readiness or for a
+    /// rate-limit token takes no slot.
     pub parallelism: usize,
     /// Time between two polls of waiting resources.
     pub poll_interval: Duration,
@@ -186,8 +188,8 @@ struct Engine {
     options: Arc<ApplyOptions>,
     hook: Arc<dyn Hook>,
     saver: Saver,
-    calls: Semaphore,
-    /// With `terraform_way`, a slot held for a whole step.
+    /// With `terraform_way`, a slot held for a whole step; otherwise the providers bound the
+    /// calls in flight themselves (their `CallSlots`), after each call's rate-limit token.
     steps: Semaphore,
     pollers: std::sync::Mutex<HashMap<(ProviderAddr, String, String), Arc<Poller>>>,
     poll_tasks: std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>,
@@ -215,11 +217,6 @@ pub async fn apply(
         options,
         hook,
         saver: Saver::new(start, backend),
-        calls: Semaphore::new(if terraform_way {
-            Semaphore::MAX_PERMITS
-        } else {
-            parallelism
-        }),
         steps: Semaphore::new(if terraform_way {
             parallelism
         } else {
@@ -493,14 +490,7 @@ impl Engine {
         let mut attempts = 0;
         let id = loop {
             attempts += 1;
-            let result = {
-                let _slot = self
-                    .calls
-                    .acquire()
-                    .await
-                    .expect("the semaphore is never closed");
-                provider.create(type_name, &arguments).await
-            };
+            let result = { provider.create(type_name, &arguments).await };
             match result {
                 Ok(id) => break id,
                 Err(CreateError::Rejected(error)) => {
@@ -513,14 +503,7 @@ impl Engine {
                         addr: change.addr.clone(),
                         message: format!("the create's outcome is unknown ({error}); looking for what it made before trying again"),
                     });
-                    let found = {
-                        let _slot = self
-                            .calls
-                            .acquire()
-                            .await
-                            .expect("the semaphore is never closed");
-                        provider.lookup(type_name, &arguments).await
-                    };
+                    let found = { provider.lookup(type_name, &arguments).await };
                     match found {
                         Ok(candidates) => match candidates.into_iter().last() {
                             Some(found) => break found.id,
@@ -667,11 +650,6 @@ impl Engine {
             id: Some(id.clone()),
         });
         {
-            let _slot = self
-                .calls
-                .acquire()
-                .await
-                .expect("the semaphore is never closed");
             provider
                 .update(&change.addr.resource.type_name, &id, &arguments)
                 .await
@@ -751,11 +729,6 @@ impl Engine {
             id: Some(id.to_owned()),
         });
         let outcome = {
-            let _slot = self
-                .calls
-                .acquire()
-                .await
-                .expect("the semaphore is never closed");
             provider
                 .delete_many(&change.addr.resource.type_name, &[id.to_owned()])
                 .await
@@ -798,11 +771,6 @@ impl Engine {
             });
         }
         let outcomes = {
-            let _slot = self
-                .calls
-                .acquire()
-                .await
-                .expect("the semaphore is never closed");
             provider
                 .delete_many(&first.addr.resource.type_name, &ids)
                 .await

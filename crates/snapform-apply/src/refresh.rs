@@ -74,6 +74,8 @@ pub async fn refresh_with(
             ));
     }
     let mut tasks = JoinSet::new();
+    // Terraform's way reads ten at a time over the whole refresh.
+    let limit = std::sync::Arc::new(tokio::sync::Semaphore::new(10));
     for ((provider_addr, type_name), members) in groups {
         let Some(provider) = providers.get(&provider_addr).cloned() else {
             return Err(RefreshError {
@@ -88,7 +90,6 @@ pub async fn refresh_with(
             });
         };
         if one_call_per_resource {
-            let limit = std::sync::Arc::new(tokio::sync::Semaphore::new(10));
             for member in members {
                 let provider = provider.clone();
                 let (provider_addr, type_name, limit) =

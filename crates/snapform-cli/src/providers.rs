@@ -20,19 +20,22 @@ pub struct EmulatorTarget {
     pub endpoint: String,
 }
 
-/// The providers a run needs (those of `needed`), and each configuration's region.
+/// The providers a run needs (those of `needed`), and each configuration's region. They share
+/// `parallelism` slots for API calls in flight (`-parallelism`).
 pub fn build(
     config: &Config,
     needed: &[ProviderAddr],
     emulator: Option<&EmulatorTarget>,
+    parallelism: usize,
 ) -> anyhow::Result<(Providers, BTreeMap<ProviderAddr, String>)> {
+    let slots = snapform_provider::CallSlots::new(parallelism);
     let mut providers = Providers::new();
     let mut regions = BTreeMap::new();
     for addr in needed {
         let block = config.provider(addr);
         let (provider, region): (Arc<dyn Provider>, String) = match addr.name.as_str() {
-            "tencentcloud" => tencentcloud(addr, block, emulator)?,
-            "alicloud" => alicloud(addr, block, emulator)?,
+            "tencentcloud" => tencentcloud(addr, block, emulator, slots.clone())?,
+            "alicloud" => alicloud(addr, block, emulator, slots.clone())?,
             other => bail!("unknown provider {other:?}"),
         };
         providers.insert(addr.clone(), provider);
@@ -53,6 +56,7 @@ fn tencentcloud(
     addr: &ProviderAddr,
     block: Option<&ProviderConfig>,
     emulator: Option<&EmulatorTarget>,
+    slots: snapform_provider::CallSlots,
 ) -> anyhow::Result<(Arc<dyn Provider>, String)> {
     use snapform_tencentcloud::credentials::{from_tccli_profile, resolve};
     use snapform_tencentcloud::{PartialCredentials, TencentCloud, TencentCloudConfig};
@@ -97,6 +101,7 @@ fn tencentcloud(
         )
     })?;
     let mut settings = TencentCloudConfig::new(region.clone(), credentials);
+    settings.call_slots = Some(slots);
     settings.endpoint = match emulator {
         Some(emulator) => Some(emulator.endpoint.clone()),
         None => block.and_then(|block| block.endpoint.clone()),
@@ -113,6 +118,7 @@ fn alicloud(
     addr: &ProviderAddr,
     block: Option<&ProviderConfig>,
     emulator: Option<&EmulatorTarget>,
+    slots: snapform_provider::CallSlots,
 ) -> anyhow::Result<(Arc<dyn Provider>, String)> {
     use snapform_alicloud::credentials::{from_aliyun_profile, resolve};
     use snapform_alicloud::{AliCloud, AliCloudConfig, PartialCredentials};
@@ -159,6 +165,7 @@ fn alicloud(
         )
     })?;
     let mut settings = AliCloudConfig::new(region.clone(), credentials);
+    settings.call_slots = Some(slots);
     settings.endpoint = match emulator {
         Some(emulator) => Some(emulator.endpoint.clone()),
         None => block.and_then(|block| block.endpoint.clone()),

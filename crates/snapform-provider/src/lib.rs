@@ -17,7 +17,7 @@ use snapform_core::Value;
 use snapform_core::schema::ResourceSchema;
 
 pub use error::{CreateError, Error, ErrorKind};
-pub use ratelimit::{RateLimiter, TokenBucket};
+pub use ratelimit::{CallSlots, RateLimiter, TokenBucket};
 pub use retry::{Backoff, RetryPolicy};
 
 /// A boxed future, so that providers can be used as `dyn Provider`.

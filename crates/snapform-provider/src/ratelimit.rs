@@ -75,6 +75,27 @@ impl TokenBucket {
     }
 }
 
+/// The API calls allowed in flight at once (`-parallelism`), shared by every provider of a
+/// run. A client takes a slot only after its rate-limit token, so calls waiting for a token
+/// never hold slots that other actions could use.
+#[derive(Debug, Clone)]
+pub struct CallSlots(Arc<tokio::sync::Semaphore>);
+
+impl CallSlots {
+    /// `n` slots (at least one).
+    pub fn new(n: usize) -> CallSlots {
+        CallSlots(Arc::new(tokio::sync::Semaphore::new(n.max(1))))
+    }
+
+    /// Waits for a slot, held until the permit is dropped.
+    pub async fn acquire(&self) -> tokio::sync::SemaphorePermit<'_> {
+        self.0
+            .acquire()
+            .await
+            .expect("the call slots are never closed")
+    }
+}
+
 /// The buckets of a limiter, by (region, action).
 type Buckets = HashMap<(String, String), Arc<TokenBucket>>;
 

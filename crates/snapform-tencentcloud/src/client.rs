@@ -59,6 +59,7 @@ pub struct Client {
     pub(crate) root_domain: String,
     pub(crate) limiter: RateLimiter,
     pub(crate) retry: RetryPolicy,
+    pub(crate) call_slots: Option<snapform_provider::CallSlots>,
     pub(crate) clock: Clock,
 }
 
@@ -118,6 +119,11 @@ impl Client {
         params: &Json,
     ) -> Result<Json, Error> {
         self.limiter.acquire(&self.region, action).await;
+        // The slot is taken after the token, and held until the answer is read.
+        let _slot = match &self.call_slots {
+            Some(slots) => Some(slots.acquire().await),
+            None => None,
+        };
         let (url, host) = self.target(service)?;
         let body = serde_json::to_vec(params).expect("JSON values serialize");
         let timestamp = (self.clock)();

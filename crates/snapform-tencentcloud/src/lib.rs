@@ -17,8 +17,8 @@ use snapform_core::schema::{
     CBS_DISK_BACKUP, CBS_SNAPSHOT_GROUP, LIGHTHOUSE_SNAPSHOT, ResourceSchema,
 };
 use snapform_provider::{
-    Actions, Attributes, BoxFuture, ConflictKey, CreateError, Error, PreflightProblem, Provider,
-    RateLimiter, ReadRequest, ResourceState, RetryPolicy, string_arg, strings_arg,
+    Actions, Attributes, BoxFuture, CallSlots, ConflictKey, CreateError, Error, PreflightProblem,
+    Provider, RateLimiter, ReadRequest, ResourceState, RetryPolicy, string_arg, strings_arg,
 };
 
 pub use client::{Clock, system_clock};
@@ -45,6 +45,9 @@ pub struct TencentCloudConfig {
     pub connect_timeout: Duration,
     /// Longest wait for a whole request.
     pub request_timeout: Duration,
+    /// API calls in flight at once, shared with the other providers of a run; none bounds
+    /// only by the rate limit.
+    pub call_slots: Option<CallSlots>,
 }
 
 impl TencentCloudConfig {
@@ -60,6 +63,7 @@ impl TencentCloudConfig {
             retry: RetryPolicy::default(),
             connect_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(30),
+            call_slots: None,
         }
     }
 }
@@ -97,6 +101,7 @@ impl TencentCloud {
                 root_domain: config.root_domain,
                 limiter: RateLimiter::new(config.rate_limit),
                 retry: config.retry,
+                call_slots: config.call_slots,
                 clock,
             },
         })

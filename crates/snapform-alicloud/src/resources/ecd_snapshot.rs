@@ -137,6 +137,25 @@ pub async fn read_many(
         }
     });
     let mut items = Vec::new();
+    // When the snapshots are spread over many desktops (one each, at worst), listing per
+    // desktop costs a call per snapshot. Listing the region's user snapshots, 100 a page, and
+    // stopping once every wanted ID was seen costs a call per hundred instead.
+    if by_desktop.len() + single_ids.len() > 2 {
+        let wanted: BTreeSet<&str> = requests.iter().map(|request| request.id.as_str()).collect();
+        let seen_all = |items: &[Json]| {
+            let seen: BTreeSet<String> = items
+                .iter()
+                .filter_map(|item| json::string(item, "SnapshotId"))
+                .collect();
+            wanted.iter().all(|id| seen.contains(*id))
+        };
+        let listed = list_snapshots(client, json!({ "SnapshotType": "user" }), seen_all).await?;
+        items.extend(listed.into_iter().filter(|item| {
+            json::string(item, "SnapshotId").is_some_and(|id| wanted.contains(id.as_str()))
+        }));
+        by_desktop.clear();
+        single_ids.clear();
+    }
     for (desktop_id, wanted) in &by_desktop {
         let seen_all = |items: &[Json]| {
             let seen: BTreeSet<String> = items

@@ -123,8 +123,12 @@ fn execute(
         return Ok(0);
     }
     let needed = session.needed_providers();
-    let (providers, _) =
-        providers::build(&session.config, &needed, session.emulator_target().as_ref())?;
+    let (providers, _) = providers::build(
+        &session.config,
+        &needed,
+        session.emulator_target().as_ref(),
+        options.parallelism,
+    )?;
     let resolver_config = session.config.clone();
     let resolver = move |addr: &snapform_core::ResourceInstanceAddr,
                          state: &snapform_state::State| {

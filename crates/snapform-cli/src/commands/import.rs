@@ -77,6 +77,7 @@ pub fn run(args: &ImportArgs, emulator: bool) -> anyhow::Result<i32> {
         &session.config,
         std::slice::from_ref(&provider_addr),
         session.emulator_target().as_ref(),
+        10,
     )?;
     let provider = providers
         .get(&provider_addr)

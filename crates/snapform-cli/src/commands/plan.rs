@@ -76,8 +76,12 @@ pub fn make_plan(session: &mut Session, options: &PlanOptions) -> anyhow::Result
         (false, false) => PlanMode::Normal,
     };
     let needed = session.needed_providers();
-    let (providers, regions) =
-        providers::build(&session.config, &needed, session.emulator_target().as_ref())?;
+    let (providers, regions) = providers::build(
+        &session.config,
+        &needed,
+        session.emulator_target().as_ref(),
+        options.parallelism,
+    )?;
     let refresh = if options.refresh && !session.state.is_empty() {
         let result = session
             .runtime
