@@ -210,7 +210,10 @@ impl Client {
                     ErrorKind::Transient,
                     action,
                     "InvalidResponse",
-                    format!("the response is not a JSON object: {}", first_line(&text)),
+                    format!(
+                        "the response is not a JSON object: {}",
+                        snapform_provider::first_line(&text)
+                    ),
                 );
                 error.maybe_applied = true;
                 error
@@ -223,7 +226,8 @@ impl Client {
         };
         let code =
             lenient(&["Code", "code"]).unwrap_or_else(|| format!("HttpStatus{}", status.as_u16()));
-        let message = lenient(&["Message", "message"]).unwrap_or_else(|| first_line(&text));
+        let message = lenient(&["Message", "message"])
+            .unwrap_or_else(|| snapform_provider::first_line(&text));
         let request_id = lenient(&["RequestId", "requestId"]).or(header_request_id);
         let (kind, maybe_applied) = if status.is_server_error() {
             (ErrorKind::Transient, true)
@@ -246,36 +250,7 @@ impl Client {
 /// A failure on the way: if the connection was never made, the request surely did not reach
 /// the cloud; after that, it may have.
 fn transport_error(action: &str, error: &reqwest::Error) -> Error {
-    let (code, maybe_applied) = if error.is_connect() {
-        ("ConnectionFailed", false)
-    } else if error.is_timeout() {
-        ("Timeout", true)
-    } else {
-        ("ConnectionLost", true)
-    };
-    let mut res = Error::new(ErrorKind::Transient, action, code, error_chain(error));
-    res.maybe_applied = maybe_applied;
-    res
-}
-
-fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
-}
-
-fn first_line(text: &str) -> String {
-    text.lines()
-        .next()
-        .unwrap_or_default()
-        .chars()
-        .take(200)
-        .collect()
+    Error::transport(action, error.is_connect(), error.is_timeout(), error)
 }
 
 /// Builds the shared HTTP client: rustls, connect and total timeouts.

@@ -65,6 +65,27 @@ impl Error {
         self
     }
 
+    /// A failure on the way to the cloud. If the connection was never made, the request surely
+    /// did not reach the cloud and may be sent again; after that (a timeout, a dropped
+    /// connection) it may have been carried out.
+    pub fn transport(
+        action: &str,
+        connect_failed: bool,
+        timed_out: bool,
+        cause: &dyn std::error::Error,
+    ) -> Error {
+        let code = if connect_failed {
+            "ConnectionFailed"
+        } else if timed_out {
+            "Timeout"
+        } else {
+            "ConnectionLost"
+        };
+        let mut res = Error::new(ErrorKind::Transient, action, code, error_chain(cause));
+        res.maybe_applied = !connect_failed;
+        res
+    }
+
     /// Whether a retry after backing off may succeed.
     pub fn is_retryable(&self) -> bool {
         matches!(
@@ -93,4 +114,26 @@ impl CreateError {
             CreateError::Rejected(error) | CreateError::OutcomeUnknown(error) => error,
         }
     }
+}
+
+/// An error and its causes on one line, joined with `: `.
+pub fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+/// The first line of a response body, at most 200 characters, for messages.
+pub fn first_line(text: &str) -> String {
+    text.lines()
+        .next()
+        .unwrap_or_default()
+        .chars()
+        .take(200)
+        .collect()
 }

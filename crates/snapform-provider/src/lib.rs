@@ -16,7 +16,7 @@ use std::pin::Pin;
 use snapform_core::Value;
 use snapform_core::schema::ResourceSchema;
 
-pub use error::{CreateError, Error, ErrorKind};
+pub use error::{CreateError, Error, ErrorKind, error_chain, first_line};
 pub use ratelimit::{CallSlots, RateLimiter, TokenBucket};
 pub use retry::{Backoff, RetryPolicy};
 
