@@ -19,7 +19,14 @@ use clap::{CommandFactory, Parser};
 use crate::args::{Cli, Command};
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse_from(args::normalize(std::env::args_os())) {
+    let arguments = args::normalize(std::env::args_os());
+    let _ = commands::ARGUMENTS.set(
+        arguments
+            .iter()
+            .map(|argument| argument.to_string_lossy().into_owned())
+            .collect(),
+    );
+    let cli = match Cli::try_parse_from(arguments) {
         Ok(cli) => cli,
         Err(error) => {
             let _ = error.print();

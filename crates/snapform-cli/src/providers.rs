@@ -81,7 +81,8 @@ fn tencentcloud(
                 snapform_emulator::DEFAULT_TENCENTCLOUD_SECRET_KEY,
             )),
             token: None,
-            region: None,
+            // The emulator serves every region; one is picked so a quick try needs no setup.
+            region: Some("ap-guangzhou".to_owned()),
         });
     } else if let Some(home) = home() {
         sources.push(from_tccli_profile(&home.join(".tccli"), "default"));
@@ -145,7 +146,7 @@ fn alicloud(
                 snapform_emulator::DEFAULT_ALICLOUD_ACCESS_KEY_SECRET,
             )),
             security_token: None,
-            region: None,
+            region: Some("cn-hangzhou".to_owned()),
         });
     } else if let Some(home) = home() {
         sources.push(from_aliyun_profile(&home.join(".aliyun/config.json"), None));

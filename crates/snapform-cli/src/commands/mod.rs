@@ -21,24 +21,62 @@ use crate::args::VarArgs;
 
 /// Builds the loader's variable inputs from `-var`, `-var-file` and the environment.
 pub fn load_options(vars: &VarArgs) -> anyhow::Result<LoadOptions> {
-    let mut var_args = Vec::new();
+    let mut values = Vec::new();
     for raw in &vars.vars {
         let (name, value) = raw
             .split_once('=')
             .ok_or_else(|| anyhow::anyhow!("-var needs NAME=VALUE, got {raw:?}"))?;
-        var_args.push(VarArg::Var {
+        values.push(VarArg::Var {
             name: name.trim().to_owned(),
             value: value.to_owned(),
         });
     }
-    // clap keeps -var and -var-file apart; Terraform applies them in command-line order.
-    // Files come after -var values here; the order inside each kind is kept.
-    var_args.extend(vars.var_files.iter().map(|path| VarArg::File(path.clone())));
+    let files: Vec<VarArg> = vars
+        .var_files
+        .iter()
+        .map(|path| VarArg::File(path.clone()))
+        .collect();
     Ok(LoadOptions {
-        var_args,
+        var_args: in_command_line_order(values, files),
         env_vars: crate::env::config_variables(),
         allow_unset_variables: false,
     })
+}
+
+/// The command line's arguments, normalized, kept by `main` so that options clap sorts into
+/// separate lists can be put back in the order the user wrote them.
+pub static ARGUMENTS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+
+/// Interleaves `-var` values and `-var-file` files as they appear on the command line: later
+/// ones win, as in Terraform. clap parses them into two lists, which keep their own order.
+fn in_command_line_order(values: Vec<VarArg>, files: Vec<VarArg>) -> Vec<VarArg> {
+    let kinds: Vec<bool> = ARGUMENTS
+        .get()
+        .map(|arguments| {
+            arguments
+                .iter()
+                .filter_map(|argument| {
+                    if argument == "--var" || argument.starts_with("--var=") {
+                        Some(false)
+                    } else if argument == "--var-file" || argument.starts_with("--var-file=") {
+                        Some(true)
+                    } else {
+                        None
+                    }
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    if kinds.len() != values.len() + files.len() {
+        // Not from this process's command line (tests): values first, then files.
+        return values.into_iter().chain(files).collect();
+    }
+    let mut values = values.into_iter();
+    let mut files = files.into_iter();
+    kinds
+        .into_iter()
+        .filter_map(|is_file| if is_file { files.next() } else { values.next() })
+        .collect()
 }
 
 /// The working directory every command reads, `.` after `-chdir`.

@@ -6,3 +6,4 @@ mod fmt;
 mod lifecycle;
 mod support;
 mod validate;
+mod variables;
