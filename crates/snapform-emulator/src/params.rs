@@ -120,6 +120,14 @@ impl<'a> TcParams<'a> {
         }
     }
 
+    /// A list that must hold at least one item.
+    pub(crate) fn required_string_list(&self, name: &str) -> Result<Vec<&'a str>, ApiError> {
+        match self.string_list(name)? {
+            Some(items) if !items.is_empty() => Ok(items),
+            _ => Err(missing(name)),
+        }
+    }
+
     pub(crate) fn integer(&self, name: &str) -> Result<Option<i64>, ApiError> {
         match self.map.get(name) {
             None | Some(Value::Null) => Ok(None),
@@ -195,7 +203,8 @@ fn invalid_type(name: &str) -> ApiError {
     )
 }
 
-fn missing(name: &str) -> ApiError {
+/// Tencent Cloud's `MissingParameter`.
+pub(crate) fn missing(name: &str) -> ApiError {
     ApiError::new(
         "MissingParameter",
         format!("The request is missing a required parameter `{name}`."),

@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 
 use super::{ApiError, Call, CallParams, Rejection, Service};
 use crate::config::KeyTable;
-use crate::params::unflatten;
+use crate::params::{missing, unflatten};
 use crate::signature::{constant_time_eq, decode_form, sha256_hex, tc3};
 
 /// Regions a Tencent request may name besides those of the inventory (which are empty here).
@@ -46,13 +46,6 @@ pub(crate) fn claims(headers: &HeaderMap) -> bool {
 
 fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|value| value.to_str().ok())
-}
-
-fn missing(name: &str) -> ApiError {
-    ApiError::new(
-        "MissingParameter",
-        format!("The request is missing a required parameter `{name}`."),
-    )
 }
 
 /// Everything a TC3 request needs to be checked.

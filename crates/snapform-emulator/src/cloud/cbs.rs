@@ -5,7 +5,7 @@ use serde_json::{Map, Value, json};
 use super::{Among, Cloud, Ctx, ResourceType, id_like, object, page, tencent_page, tencent_time};
 use crate::api::ApiError;
 use crate::inventory::CbsDisk;
-use crate::params::TcParams;
+use crate::params::{TcParams, missing};
 
 pub(super) fn handle(
     cloud: &mut Cloud,
@@ -247,13 +247,7 @@ fn delete_disk_backups(
     ctx: &mut Ctx<'_>,
 ) -> Result<Map<String, Value>, ApiError> {
     params.only(&["DiskBackupIds"])?;
-    let ids = params.string_list("DiskBackupIds")?.unwrap_or_default();
-    if ids.is_empty() {
-        return Err(ApiError::new(
-            "MissingParameter",
-            "The request is missing a required parameter `DiskBackupIds`.",
-        ));
-    }
+    let ids = params.required_string_list("DiskBackupIds")?;
     if ids.len() > 100 {
         return Err(invalid("At most 100 `DiskBackupIds` can be given."));
     }
@@ -287,13 +281,7 @@ fn create_snapshot_group(
     ctx: &mut Ctx<'_>,
 ) -> Result<Map<String, Value>, ApiError> {
     params.only(&["DiskIds", "SnapshotGroupName", "Tags"])?;
-    let disk_ids = params.string_list("DiskIds")?.unwrap_or_default();
-    if disk_ids.is_empty() {
-        return Err(ApiError::new(
-            "MissingParameter",
-            "The request is missing a required parameter `DiskIds`.",
-        ));
-    }
+    let disk_ids = params.required_string_list("DiskIds")?;
     let name = params.string("SnapshotGroupName")?.unwrap_or("");
     if name.chars().count() > 128 {
         return Err(ApiError::new(
@@ -449,10 +437,7 @@ fn delete_snapshot_group(
     ids.sort_unstable();
     ids.dedup();
     if ids.is_empty() {
-        return Err(ApiError::new(
-            "MissingParameter",
-            "The request is missing a required parameter `SnapshotGroupId`.",
-        ));
+        return Err(missing("SnapshotGroupId"));
     }
     for id in &ids {
         let group = cloud

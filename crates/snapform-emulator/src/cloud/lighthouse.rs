@@ -301,13 +301,7 @@ fn delete_snapshots(
     ctx: &mut Ctx<'_>,
 ) -> Result<Map<String, Value>, ApiError> {
     params.only(&["SnapshotIds"])?;
-    let ids = params.string_list("SnapshotIds")?.unwrap_or_default();
-    if ids.is_empty() {
-        return Err(ApiError::new(
-            "MissingParameter",
-            "The request is missing a required parameter `SnapshotIds`.",
-        ));
-    }
+    let ids = params.required_string_list("SnapshotIds")?;
     if ids.len() > 10 {
         return Err(ApiError::new(
             "InvalidParameterValue.LimitExceeded",
