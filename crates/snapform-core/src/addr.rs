@@ -205,6 +205,26 @@ impl std::str::FromStr for ProviderAddr {
     }
 }
 
+/// Addresses are written in state and plan files as users write them (`tencentcloud_lighthouse_snapshot.daily["web"]`).
+macro_rules! serde_as_text {
+    ($($addr:ty),*) => {$(
+        impl serde::Serialize for $addr {
+            fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+                ser.collect_str(self)
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $addr {
+            fn deserialize<D: serde::Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
+                let text = <std::borrow::Cow<'de, str>>::deserialize(de)?;
+                text.parse().map_err(serde::de::Error::custom)
+            }
+        }
+    )*};
+}
+
+serde_as_text!(ResourceAddr, ResourceInstanceAddr, ProviderAddr);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -119,10 +119,8 @@ impl ActionReason {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ResourceChange {
     /// The instance.
-    #[serde(with = "display_from_str")]
     pub addr: ResourceInstanceAddr,
     /// Its provider configuration.
-    #[serde(with = "display_from_str")]
     pub provider: ProviderAddr,
     /// The region of that provider configuration.
     pub region: String,
@@ -181,7 +179,6 @@ pub enum EdgeKind {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Drift {
     /// The instance.
-    #[serde(with = "display_from_str")]
     pub addr: ResourceInstanceAddr,
     /// Deleted or changed.
     pub kind: DriftKind,
@@ -256,29 +253,6 @@ impl Plan {
     pub fn has_changes(&self) -> bool {
         self.changes.iter().any(|change| change.is_active())
             || (self.mode == PlanMode::RefreshOnly && !self.drift.is_empty())
-    }
-}
-
-/// Serializes through `Display` and `FromStr`.
-mod display_from_str {
-    use std::fmt::Display;
-    use std::str::FromStr;
-
-    pub fn serialize<T: Display, S: serde::Serializer>(
-        value: &T,
-        ser: S,
-    ) -> Result<S::Ok, S::Error> {
-        ser.collect_str(value)
-    }
-
-    pub fn deserialize<'de, T, D>(de: D) -> Result<T, D::Error>
-    where
-        T: FromStr,
-        T::Err: Display,
-        D: serde::Deserializer<'de>,
-    {
-        let text: String = serde::Deserialize::deserialize(de)?;
-        text.parse().map_err(serde::de::Error::custom)
     }
 }
 

@@ -22,10 +22,8 @@ pub enum RecordStatus {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ResourceRecord {
     /// Its address in the configuration.
-    #[serde(with = "display_from_str")]
     pub addr: ResourceInstanceAddr,
     /// Its provider configuration.
-    #[serde(with = "display_from_str")]
     pub provider: ProviderAddr,
     /// The region it lives in.
     pub region: String,
@@ -35,7 +33,7 @@ pub struct ResourceRecord {
     #[serde(with = "value_map")]
     pub attributes: BTreeMap<String, Value>,
     /// The resources it depended on when it was created or last changed.
-    #[serde(with = "display_from_str_list", default)]
+    #[serde(default)]
     pub dependencies: Vec<ResourceAddr>,
     /// Ready, creating or tainted.
     pub status: RecordStatus,
@@ -55,10 +53,8 @@ pub enum Operation {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Intent {
     /// The instance being created.
-    #[serde(with = "display_from_str")]
     pub addr: ResourceInstanceAddr,
     /// Its provider configuration.
-    #[serde(with = "display_from_str")]
     pub provider: ProviderAddr,
     /// Its region.
     pub region: String,
@@ -157,54 +153,6 @@ impl State {
 impl Default for State {
     fn default() -> State {
         State::new()
-    }
-}
-
-/// Serializes a type through its `Display` and `FromStr` (addresses as users write them).
-mod display_from_str {
-    use std::fmt::Display;
-    use std::str::FromStr;
-
-    pub fn serialize<T: Display, S: serde::Serializer>(
-        value: &T,
-        ser: S,
-    ) -> Result<S::Ok, S::Error> {
-        ser.collect_str(value)
-    }
-
-    pub fn deserialize<'de, T, D>(de: D) -> Result<T, D::Error>
-    where
-        T: FromStr,
-        T::Err: Display,
-        D: serde::Deserializer<'de>,
-    {
-        let text: String = serde::Deserialize::deserialize(de)?;
-        text.parse().map_err(serde::de::Error::custom)
-    }
-}
-
-mod display_from_str_list {
-    use std::fmt::Display;
-    use std::str::FromStr;
-
-    pub fn serialize<T: Display, S: serde::Serializer>(
-        values: &[T],
-        ser: S,
-    ) -> Result<S::Ok, S::Error> {
-        ser.collect_seq(values.iter().map(ToString::to_string))
-    }
-
-    pub fn deserialize<'de, T, D>(de: D) -> Result<Vec<T>, D::Error>
-    where
-        T: FromStr,
-        T::Err: Display,
-        D: serde::Deserializer<'de>,
-    {
-        let texts: Vec<String> = serde::Deserialize::deserialize(de)?;
-        texts
-            .iter()
-            .map(|text| text.parse().map_err(serde::de::Error::custom))
-            .collect()
     }
 }
 
