@@ -50,22 +50,8 @@ fn show_state(args: &ShowArgs) -> anyhow::Result<i32> {
         return Ok(0);
     }
     for record in &state.resources {
-        writeln!(stdout, "# {}:", record.addr)?;
-        writeln!(
-            stdout,
-            "resource {:?} {:?} {{",
-            record.addr.resource.type_name, record.addr.resource.name
-        )?;
-        let mut attributes = record.attributes.clone();
-        attributes.insert(
-            "id".to_owned(),
-            snapform_core::Value::String(record.id.clone()),
-        );
-        let width = attributes.keys().map(|k| k.len()).max().unwrap_or(0);
-        for (name, value) in &attributes {
-            writeln!(stdout, "    {name:width$} = {value}")?;
-        }
-        writeln!(stdout, "}}\n")?;
+        view::record::write(&mut stdout, record)?;
+        writeln!(stdout)?;
     }
     Ok(0)
 }

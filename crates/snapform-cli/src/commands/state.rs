@@ -90,22 +90,7 @@ pub fn run(command: &StateCommand) -> anyhow::Result<i32> {
             let record = state
                 .resource(&addr)
                 .with_context(|| format!("no resource at {addr} in the state"))?;
-            writeln!(stdout, "# {}:", record.addr)?;
-            writeln!(
-                stdout,
-                "resource {:?} {:?} {{",
-                record.addr.resource.type_name, record.addr.resource.name
-            )?;
-            let mut attributes = record.attributes.clone();
-            attributes.insert(
-                "id".to_owned(),
-                snapform_core::Value::String(record.id.clone()),
-            );
-            let width = attributes.keys().map(String::len).max().unwrap_or(0);
-            for (name, value) in &attributes {
-                writeln!(stdout, "    {name:width$} = {value}")?;
-            }
-            writeln!(stdout, "}}")?;
+            crate::view::record::write(&mut stdout, record)?;
         }
         StateCommand::Rm {
             addrs,

@@ -6,6 +6,7 @@ pub mod markdown;
 pub mod plan;
 pub mod plan_json;
 pub mod progress;
+pub mod record;
 
 #[cfg(test)]
 mod golden_tests;

@@ -609,7 +609,13 @@ fn state_commands_list_show_move_remove_pull_and_push() {
         dir.path(),
         &["state", "show", "tencentcloud_lighthouse_snapshot.site"],
     );
+    let block = "# tencentcloud_lighthouse_snapshot.site:\nresource \"tencentcloud_lighthouse_snapshot\" \"site\" {\n";
+    assert!(show.stdout.starts_with(block), "{}", show.stdout);
     assert!(show.stdout.contains("snapshot_name"), "{}", show.stdout);
+    assert!(show.stdout.contains("\n    id "), "{}", show.stdout);
+    let everything = sf(dir.path(), &["show"]).stdout;
+    assert!(everything.contains(block), "{everything}");
+    assert_eq!(everything.matches("\n}\n\n").count(), 7, "{everything}");
     let pulled = sf(dir.path(), &["state", "pull"]).stdout;
     let moved = sf(
         dir.path(),
