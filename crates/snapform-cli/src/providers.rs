@@ -52,14 +52,43 @@ fn secret(block: Option<&ProviderConfig>, name: &str) -> Option<Secret> {
     block.and_then(|block| block.secrets.get(name).cloned())
 }
 
-fn tencentcloud(
-    addr: &ProviderAddr,
+/// Each needed provider configuration's region, for commands that make no API call and so
+/// need no credentials (`graph`).
+pub fn regions(
+    config: &Config,
+    needed: &[ProviderAddr],
+    emulator: Option<&EmulatorTarget>,
+) -> anyhow::Result<BTreeMap<ProviderAddr, String>> {
+    needed
+        .iter()
+        .map(|addr| {
+            let block = config.provider(addr);
+            let region = match addr.name.as_str() {
+                "tencentcloud" => tencentcloud_region(
+                    addr,
+                    &snapform_tencentcloud::credentials::resolve(&tencentcloud_sources(
+                        block, emulator,
+                    ))
+                    .1,
+                )?,
+                "alicloud" => alicloud_region(
+                    addr,
+                    &snapform_alicloud::credentials::resolve(&alicloud_sources(block, emulator)).1,
+                )?,
+                other => bail!("unknown provider {other:?}"),
+            };
+            Ok((addr.clone(), region))
+        })
+        .collect()
+}
+
+/// Where tencentcloud credentials and region come from, first source first: the block, the
+/// environment, then the emulator's keys with `--emulator` or the tccli profile without.
+fn tencentcloud_sources(
     block: Option<&ProviderConfig>,
     emulator: Option<&EmulatorTarget>,
-    slots: snapform_provider::CallSlots,
-) -> anyhow::Result<(Arc<dyn Provider>, String)> {
-    use snapform_tencentcloud::credentials::{from_tccli_profile, resolve};
-    use snapform_tencentcloud::{PartialCredentials, TencentCloud, TencentCloudConfig};
+) -> Vec<snapform_tencentcloud::PartialCredentials> {
+    use snapform_tencentcloud::PartialCredentials;
     let from_block = PartialCredentials {
         secret_id: secret(block, "secret_id").map(|s| s.expose().to_owned()),
         secret_key: secret(block, "secret_key"),
@@ -73,8 +102,7 @@ fn tencentcloud(
         region: env::get(env::TENCENTCLOUD_REGION),
     };
     let mut sources = vec![from_block, from_env];
-    if let Some(emulator) = emulator {
-        let _ = emulator;
+    if emulator.is_some() {
         sources.push(PartialCredentials {
             secret_id: Some(snapform_emulator::DEFAULT_TENCENTCLOUD_SECRET_ID.to_owned()),
             secret_key: Some(Secret::new(
@@ -85,15 +113,33 @@ fn tencentcloud(
             region: Some("ap-guangzhou".to_owned()),
         });
     } else if let Some(home) = home() {
-        sources.push(from_tccli_profile(&home.join(".tccli"), "default"));
+        sources.push(snapform_tencentcloud::credentials::from_tccli_profile(
+            &home.join(".tccli"),
+            "default",
+        ));
     }
-    let (credentials, region) = resolve(&sources);
-    let region = region.with_context(|| {
+    sources
+}
+
+fn tencentcloud_region(addr: &ProviderAddr, region: &Option<String>) -> anyhow::Result<String> {
+    region.clone().with_context(|| {
         format!(
             "provider {addr} has no region: set `region` in its block, or {}",
             env::TENCENTCLOUD_REGION
         )
-    })?;
+    })
+}
+
+fn tencentcloud(
+    addr: &ProviderAddr,
+    block: Option<&ProviderConfig>,
+    emulator: Option<&EmulatorTarget>,
+    slots: snapform_provider::CallSlots,
+) -> anyhow::Result<(Arc<dyn Provider>, String)> {
+    use snapform_tencentcloud::{TencentCloud, TencentCloudConfig};
+    let (credentials, region) =
+        snapform_tencentcloud::credentials::resolve(&tencentcloud_sources(block, emulator));
+    let region = tencentcloud_region(addr, &region)?;
     let credentials = credentials.with_context(|| {
         format!(
             "provider {addr} has no credentials: set secret_id and secret_key in its block, {} and {}, or run `tccli configure`",
@@ -115,14 +161,13 @@ fn tencentcloud(
     Ok((Arc::new(provider), region))
 }
 
-fn alicloud(
-    addr: &ProviderAddr,
+/// Where alicloud credentials and region come from, first source first: the block, the
+/// environment, then the emulator's keys with `--emulator` or the aliyun profile without.
+fn alicloud_sources(
     block: Option<&ProviderConfig>,
     emulator: Option<&EmulatorTarget>,
-    slots: snapform_provider::CallSlots,
-) -> anyhow::Result<(Arc<dyn Provider>, String)> {
-    use snapform_alicloud::credentials::{from_aliyun_profile, resolve};
-    use snapform_alicloud::{AliCloud, AliCloudConfig, PartialCredentials};
+) -> Vec<snapform_alicloud::PartialCredentials> {
+    use snapform_alicloud::PartialCredentials;
     let from_block = PartialCredentials {
         access_key_id: secret(block, "access_key").map(|s| s.expose().to_owned()),
         access_key_secret: secret(block, "secret_key"),
@@ -149,15 +194,33 @@ fn alicloud(
             region: Some("cn-hangzhou".to_owned()),
         });
     } else if let Some(home) = home() {
-        sources.push(from_aliyun_profile(&home.join(".aliyun/config.json"), None));
+        sources.push(snapform_alicloud::credentials::from_aliyun_profile(
+            &home.join(".aliyun/config.json"),
+            None,
+        ));
     }
-    let (credentials, region) = resolve(&sources);
-    let region = region.with_context(|| {
+    sources
+}
+
+fn alicloud_region(addr: &ProviderAddr, region: &Option<String>) -> anyhow::Result<String> {
+    region.clone().with_context(|| {
         format!(
             "provider {addr} has no region: set `region` in its block, or {}",
             env::ALIBABA_CLOUD_REGION_ID
         )
-    })?;
+    })
+}
+
+fn alicloud(
+    addr: &ProviderAddr,
+    block: Option<&ProviderConfig>,
+    emulator: Option<&EmulatorTarget>,
+    slots: snapform_provider::CallSlots,
+) -> anyhow::Result<(Arc<dyn Provider>, String)> {
+    use snapform_alicloud::{AliCloud, AliCloudConfig};
+    let (credentials, region) =
+        snapform_alicloud::credentials::resolve(&alicloud_sources(block, emulator));
+    let region = alicloud_region(addr, &region)?;
     let credentials = credentials.with_context(|| {
         format!(
             "provider {addr} has no credentials: set access_key and secret_key in its block, {} and {}, or run `aliyun configure`",

@@ -84,7 +84,9 @@ fn execute(
             plan
         }
         None => {
-            let Some(plan) = super::plan::make_plan(&mut session, options)? else {
+            let Some(plan) =
+                super::plan::make_plan(&mut session, options, super::plan::CloudCalls::Allowed)?
+            else {
                 return Ok(1);
             };
             if !json {

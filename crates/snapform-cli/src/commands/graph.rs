@@ -35,7 +35,9 @@ pub fn run(args: &GraphArgs, emulator: bool) -> anyhow::Result<i32> {
                 vars: Default::default(),
                 lock,
             };
-            let Some(plan) = super::plan::make_plan(&mut session, &options)? else {
+            let Some(plan) =
+                super::plan::make_plan(&mut session, &options, super::plan::CloudCalls::Never)?
+            else {
                 return Ok(1);
             };
             plan

@@ -27,7 +27,7 @@ pub fn run(args: &PlanArgs, emulator: bool) -> anyhow::Result<i32> {
     else {
         return Ok(1);
     };
-    let Some(plan) = make_plan(&mut session, &args.options)? else {
+    let Some(plan) = make_plan(&mut session, &args.options, CloudCalls::Allowed)? else {
         return Ok(1);
     };
     if args.json {
@@ -66,7 +66,19 @@ pub fn parse_addrs(texts: &[String], flag: &str) -> anyhow::Result<Vec<ResourceI
 
 /// Refreshes, plans and runs the preflight checks; prints diagnostics and returns `None` when
 /// the plan cannot be used.
-pub fn make_plan(session: &mut Session, options: &PlanOptions) -> anyhow::Result<Option<Plan>> {
+/// Whether making a plan may call the clouds: `graph` draws one without credentials, so it
+/// neither refreshes nor runs the preflight checks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CloudCalls {
+    Allowed,
+    Never,
+}
+
+pub fn make_plan(
+    session: &mut Session,
+    options: &PlanOptions,
+    calls: CloudCalls,
+) -> anyhow::Result<Option<Plan>> {
     let targets = parse_addrs(&options.targets, "target")?;
     let replace = parse_addrs(&options.replace, "replace")?;
     let mode = match (options.destroy, options.refresh_only) {
@@ -76,20 +88,31 @@ pub fn make_plan(session: &mut Session, options: &PlanOptions) -> anyhow::Result
         (false, false) => PlanMode::Normal,
     };
     let needed = session.needed_providers();
-    let (providers, regions) = providers::build(
-        &session.config,
-        &needed,
-        session.emulator_target().as_ref(),
-        options.parallelism,
-    )?;
-    let refresh = if options.refresh && !session.state.is_empty() {
-        let result = session
-            .runtime
-            .block_on(snapform_apply::refresh(&session.state, &providers, None))
-            .context("refresh failed")?;
-        Some(result)
-    } else {
-        None
+    let emulator = session.emulator_target();
+    let (providers, regions) = match calls {
+        CloudCalls::Allowed => {
+            let (providers, regions) = providers::build(
+                &session.config,
+                &needed,
+                emulator.as_ref(),
+                options.parallelism,
+            )?;
+            (Some(providers), regions)
+        }
+        CloudCalls::Never => (
+            None,
+            providers::regions(&session.config, &needed, emulator.as_ref())?,
+        ),
+    };
+    let refresh = match &providers {
+        Some(providers) if options.refresh && !session.state.is_empty() => {
+            let result = session
+                .runtime
+                .block_on(snapform_apply::refresh(&session.state, providers, None))
+                .context("refresh failed")?;
+            Some(result)
+        }
+        _ => None,
     };
     let conflict_keys = ConflictKeys::new()?;
     let keys = |type_name: &str, arguments: &snapform_provider::Attributes| {
@@ -107,10 +130,13 @@ pub fn make_plan(session: &mut Session, options: &PlanOptions) -> anyhow::Result
         conflict_keys: &keys,
         config_hash: session.config_hash.clone(),
     });
-    if mode == PlanMode::Normal && !snapform_core::diagnostic::has_errors(&diagnostics) {
+    if let Some(providers) = &providers
+        && mode == PlanMode::Normal
+        && !snapform_core::diagnostic::has_errors(&diagnostics)
+    {
         let problems = session
             .runtime
-            .block_on(snapform_apply::preflight(&plan, &providers))
+            .block_on(snapform_apply::preflight(&plan, providers))
             .context("the preflight checks failed")?;
         diagnostics.extend(
             problems

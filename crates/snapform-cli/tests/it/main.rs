@@ -3,6 +3,7 @@
 mod cloud;
 mod emulator;
 mod fmt;
+mod graph;
 mod lifecycle;
 mod support;
 mod validate;
