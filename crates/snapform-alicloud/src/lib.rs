@@ -16,10 +16,9 @@ pub mod signer;
 
 use std::time::Duration;
 
-use snapform_core::schema::{ECD_SNAPSHOT, ENS_SNAPSHOT, ResourceSchema};
 use snapform_provider::{
-    Actions, Attributes, BoxFuture, ConflictKey, CreateError, Error, ErrorKind, PreflightProblem,
-    Provider, RateLimiter, ReadRequest, ResourceState, RetryPolicy, string_arg,
+    Attributes, BoxFuture, ConflictKey, CreateError, Error, ErrorKind, PreflightProblem, Provider,
+    RateLimiter, ReadRequest, ResourceState, RetryPolicy, string_arg,
 };
 
 pub use client::{Clock, system_clock};
@@ -121,15 +120,21 @@ fn unknown_type(type_name: &str) -> Error {
     )
 }
 
+/// The desktop or disk an operation on a resource with these arguments touches: ECD and ENS
+/// refuse a second snapshot of one while another is being made. Empty for other types.
+pub fn conflict_keys(type_name: &str, arguments: &Attributes) -> Vec<ConflictKey> {
+    let (argument, prefix) = match type_name {
+        ECD_SNAPSHOT_TYPE => ("desktop_id", "desktop"),
+        ENS_SNAPSHOT_TYPE => ("disk_id", "ens-disk"),
+        _ => return Vec::new(),
+    };
+    string_arg(arguments, argument)
+        .map(|id| ConflictKey(format!("{prefix}:{id}")))
+        .into_iter()
+        .collect()
+}
+
 impl Provider for AliCloud {
-    fn name(&self) -> &'static str {
-        "alicloud"
-    }
-
-    fn schemas(&self) -> Vec<&'static ResourceSchema> {
-        vec![&ECD_SNAPSHOT, &ENS_SNAPSHOT]
-    }
-
     fn read_many<'a>(
         &'a self,
         type_name: &'a str,
@@ -219,36 +224,6 @@ impl Provider for AliCloud {
             }
         })
     }
-
-    fn conflict_keys(&self, type_name: &str, arguments: &Attributes) -> Vec<ConflictKey> {
-        let (argument, prefix) = match type_name {
-            // ECD refuses a second snapshot of a desktop's disk while one is being made.
-            ECD_SNAPSHOT_TYPE => ("desktop_id", "desktop"),
-            ENS_SNAPSHOT_TYPE => ("disk_id", "ens-disk"),
-            _ => return Vec::new(),
-        };
-        string_arg(arguments, argument)
-            .map(|id| ConflictKey(format!("{prefix}:{id}")))
-            .into_iter()
-            .collect()
-    }
-
-    fn actions(&self, type_name: &str) -> Actions {
-        match type_name {
-            ENS_SNAPSHOT_TYPE => Actions {
-                create: "CreateSnapshot",
-                read: "DescribeSnapshots",
-                update: Some("ModifySnapshotAttribute"),
-                delete: "DeleteSnapshot",
-            },
-            _ => Actions {
-                create: "CreateSnapshot",
-                read: "DescribeSnapshots",
-                update: None,
-                delete: "DeleteSnapshot",
-            },
-        }
-    }
 }
 
 #[cfg(test)]
@@ -257,55 +232,35 @@ mod tests {
 
     use super::*;
 
-    fn provider() -> AliCloud {
-        AliCloud::new(AliCloudConfig::new(
-            "cn-hangzhou",
-            Credentials {
-                access_key_id: "LTAIexample".to_owned(),
-                access_key_secret: Secret::new("example-secret"),
-                security_token: None,
-            },
-        ))
-        .expect("valid configuration")
-    }
-
     #[test]
     fn conflict_keys_name_the_desktop_or_the_disk() {
-        let provider = provider();
         let arguments: Attributes = [
             ("desktop_id".to_owned(), Value::string("ecd-1")),
             ("disk_id".to_owned(), Value::string("d-1")),
         ]
         .into();
         assert_eq!(
-            provider.conflict_keys(ECD_SNAPSHOT_TYPE, &arguments),
+            conflict_keys(ECD_SNAPSHOT_TYPE, &arguments),
             [ConflictKey("desktop:ecd-1".to_owned())]
         );
         assert_eq!(
-            provider.conflict_keys(ENS_SNAPSHOT_TYPE, &arguments),
+            conflict_keys(ENS_SNAPSHOT_TYPE, &arguments),
             [ConflictKey("ens-disk:d-1".to_owned())]
         );
-        assert!(provider.conflict_keys("other", &arguments).is_empty());
+        assert!(conflict_keys("other", &arguments).is_empty());
     }
 
     #[test]
-    fn schemas_and_actions_name_the_real_apis() {
-        let provider = provider();
-        let names: Vec<&str> = provider
-            .schemas()
-            .iter()
-            .map(|schema| schema.type_name)
-            .collect();
-        assert_eq!(names, [ECD_SNAPSHOT_TYPE, ENS_SNAPSHOT_TYPE]);
-        assert_eq!(provider.actions(ECD_SNAPSHOT_TYPE).update, None);
-        assert_eq!(
-            provider.actions(ENS_SNAPSHOT_TYPE).update,
-            Some("ModifySnapshotAttribute")
-        );
+    fn an_endpoint_that_is_not_a_url_is_refused() {
+        let credentials = Credentials {
+            access_key_id: "LTAIexample".to_owned(),
+            access_key_secret: Secret::new("example-secret"),
+            security_token: None,
+        };
         assert!(
             AliCloud::new(AliCloudConfig {
                 endpoint: Some("not a url".to_owned()),
-                ..AliCloudConfig::new("cn-hangzhou", provider.client.credentials.clone())
+                ..AliCloudConfig::new("cn-hangzhou", credentials)
             })
             .is_err()
         );

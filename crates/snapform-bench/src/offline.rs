@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use snapform_config::{LoadOptions, Loaded, SourceFile, load_sources};
 use snapform_core::{ProviderAddr, SourceMap};
 use snapform_planner::{Action, PlanInputs, PlanMode};
-use snapform_provider::{Attributes, ConflictKey, Provider};
+use snapform_provider::{Attributes, ConflictKey};
 
 use crate::workload::{ALICLOUD_REGION, Kind, TENCENT_REGION, Workload};
 
@@ -103,47 +103,12 @@ pub fn parse_child(n_instances: usize) -> anyhow::Result<ParseResult> {
     })
 }
 
-/// Conflict keys depend only on arguments, so providers without credentials answer them, as
-/// the command line's `ConflictKeys` does.
-struct ConflictKeys {
-    tencentcloud: snapform_tencentcloud::TencentCloud,
-    alicloud: snapform_alicloud::AliCloud,
-}
-
-impl ConflictKeys {
-    fn new() -> anyhow::Result<ConflictKeys> {
-        let tencentcloud = snapform_tencentcloud::TencentCloud::new(
-            snapform_tencentcloud::TencentCloudConfig::new(
-                "none",
-                snapform_tencentcloud::Credentials {
-                    secret_id: String::new(),
-                    secret_key: snapform_core::Secret::new(""),
-                    token: None,
-                },
-            ),
-        )
-        .map_err(|error| anyhow::anyhow!("{error}"))?;
-        let alicloud = snapform_alicloud::AliCloud::new(snapform_alicloud::AliCloudConfig::new(
-            "none",
-            snapform_alicloud::Credentials {
-                access_key_id: String::new(),
-                access_key_secret: snapform_core::Secret::new(""),
-                security_token: None,
-            },
-        ))
-        .map_err(|error| anyhow::anyhow!("{error}"))?;
-        Ok(ConflictKeys {
-            tencentcloud,
-            alicloud,
-        })
-    }
-
-    fn keys(&self, type_name: &str, arguments: &Attributes) -> Vec<ConflictKey> {
-        if type_name.starts_with("alicloud_") {
-            self.alicloud.conflict_keys(type_name, arguments)
-        } else {
-            self.tencentcloud.conflict_keys(type_name, arguments)
-        }
+/// The disks, instances or desktops a resource touches, as the command line answers them.
+fn conflict_keys(type_name: &str, arguments: &Attributes) -> Vec<ConflictKey> {
+    if type_name.starts_with("alicloud_") {
+        snapform_alicloud::conflict_keys(type_name, arguments)
+    } else {
+        snapform_tencentcloud::conflict_keys(type_name, arguments)
     }
 }
 
@@ -168,8 +133,6 @@ pub fn make_plan(
     state_exists: bool,
     mode: PlanMode,
 ) -> anyhow::Result<snapform_planner::Plan> {
-    let conflict_keys = ConflictKeys::new()?;
-    let keys = |type_name: &str, arguments: &Attributes| conflict_keys.keys(type_name, arguments);
     let regions = regions();
     let (plan, diagnostics) = snapform_planner::plan(&PlanInputs {
         config,
@@ -180,7 +143,7 @@ pub fn make_plan(
         targets: &[],
         replace: &[],
         regions: &regions,
-        conflict_keys: &keys,
+        conflict_keys: &conflict_keys,
         config_hash: String::new(),
     });
     if let Some(diagnostic) = diagnostics.first() {
@@ -199,8 +162,6 @@ pub fn plan_child(n_instances: usize) -> anyhow::Result<PlanResult> {
     });
     let state_text = snapform_state::statefile::encode(&state);
     drop(state);
-    let conflict_keys = ConflictKeys::new()?;
-    let keys = |type_name: &str, arguments: &Attributes| conflict_keys.keys(type_name, arguments);
     let regions = regions();
 
     let started = Instant::now();
@@ -217,7 +178,7 @@ pub fn plan_child(n_instances: usize) -> anyhow::Result<PlanResult> {
         targets: &[],
         replace: &[],
         regions: &regions,
-        conflict_keys: &keys,
+        conflict_keys: &conflict_keys,
         config_hash: String::new(),
     });
     let plan_seconds = plan_started.elapsed().as_secs_f64();

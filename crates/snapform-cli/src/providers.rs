@@ -242,52 +242,15 @@ fn alicloud(
     Ok((Arc::new(provider), region))
 }
 
-/// Answers the provider trait's `conflict_keys` for every resource type. Conflict keys depend
-/// only on arguments, so providers without credentials, built once per run, answer them.
-pub struct ConflictKeys {
-    tencentcloud: snapform_tencentcloud::TencentCloud,
-    alicloud: snapform_alicloud::AliCloud,
-}
-
-impl ConflictKeys {
-    /// Builds the two providers once.
-    pub fn new() -> anyhow::Result<ConflictKeys> {
-        let tencentcloud = snapform_tencentcloud::TencentCloud::new(
-            snapform_tencentcloud::TencentCloudConfig::new(
-                "none",
-                snapform_tencentcloud::Credentials {
-                    secret_id: String::new(),
-                    secret_key: Secret::new(""),
-                    token: None,
-                },
-            ),
-        )
-        .map_err(|error| anyhow::anyhow!("{error}"))?;
-        let alicloud = snapform_alicloud::AliCloud::new(snapform_alicloud::AliCloudConfig::new(
-            "none",
-            snapform_alicloud::Credentials {
-                access_key_id: String::new(),
-                access_key_secret: Secret::new(""),
-                security_token: None,
-            },
-        ))
-        .map_err(|error| anyhow::anyhow!("{error}"))?;
-        Ok(ConflictKeys {
-            tencentcloud,
-            alicloud,
-        })
-    }
-
-    /// The disks, instance or desktop a resource with these arguments touches.
-    pub fn keys(
-        &self,
-        type_name: &str,
-        arguments: &snapform_provider::Attributes,
-    ) -> Vec<snapform_provider::ConflictKey> {
-        if type_name.starts_with("alicloud_") {
-            self.alicloud.conflict_keys(type_name, arguments)
-        } else {
-            self.tencentcloud.conflict_keys(type_name, arguments)
-        }
+/// The disks, instances or desktops a resource of any type touches, for the planner's conflict
+/// edges.
+pub fn conflict_keys(
+    type_name: &str,
+    arguments: &snapform_provider::Attributes,
+) -> Vec<snapform_provider::ConflictKey> {
+    if type_name.starts_with("alicloud_") {
+        snapform_alicloud::conflict_keys(type_name, arguments)
+    } else {
+        snapform_tencentcloud::conflict_keys(type_name, arguments)
     }
 }

@@ -14,7 +14,6 @@ use std::future::Future;
 use std::pin::Pin;
 
 use snapform_core::Value;
-use snapform_core::schema::ResourceSchema;
 
 pub use error::{CreateError, Error, ErrorKind, error_chain, first_line};
 pub use ratelimit::{CallSlots, RateLimiter, TokenBucket};
@@ -90,12 +89,6 @@ pub struct ConflictKey(pub String);
 /// Every method is batched where the cloud allows it: callers pass all the resources of a type
 /// at once and the provider chooses the largest requests the API accepts.
 pub trait Provider: Send + Sync {
-    /// `tencentcloud` or `alicloud`.
-    fn name(&self) -> &'static str;
-
-    /// The schemas of the resource types this provider manages.
-    fn schemas(&self) -> Vec<&'static ResourceSchema>;
-
     /// Reads resources of one type. Resources the cloud no longer has are missing from the
     /// result; an error means the read itself failed.
     fn read_many<'a>(
@@ -144,26 +137,6 @@ pub trait Provider: Send + Sync {
         type_name: &'a str,
         creates: &'a [Attributes],
     ) -> BoxFuture<'a, Result<Vec<Vec<PreflightProblem>>, Error>>;
-
-    /// The disks, instance or desktop an operation on this resource touches.
-    fn conflict_keys(&self, type_name: &str, arguments: &Attributes) -> Vec<ConflictKey>;
-
-    /// The API actions a create, read, update and delete of this type send, for rate limits
-    /// and for reporting.
-    fn actions(&self, type_name: &str) -> Actions;
-}
-
-/// The API actions behind the operations on one resource type.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Actions {
-    /// For example `CreateDiskBackup`.
-    pub create: &'static str,
-    /// For example `DescribeDiskBackups`.
-    pub read: &'static str,
-    /// `None` when nothing can be updated in place.
-    pub update: Option<&'static str>,
-    /// For example `DeleteDiskBackups`.
-    pub delete: &'static str,
 }
 
 /// Reads a string argument.

@@ -13,12 +13,9 @@ pub mod signer;
 
 use std::time::Duration;
 
-use snapform_core::schema::{
-    CBS_DISK_BACKUP, CBS_SNAPSHOT_GROUP, LIGHTHOUSE_SNAPSHOT, ResourceSchema,
-};
 use snapform_provider::{
-    Actions, Attributes, BoxFuture, CallSlots, ConflictKey, CreateError, Error, PreflightProblem,
-    Provider, RateLimiter, ReadRequest, ResourceState, RetryPolicy, string_arg, strings_arg,
+    Attributes, BoxFuture, CallSlots, ConflictKey, CreateError, Error, PreflightProblem, Provider,
+    RateLimiter, ReadRequest, ResourceState, RetryPolicy, string_arg, strings_arg,
 };
 
 pub use client::{Clock, system_clock};
@@ -120,15 +117,27 @@ fn unknown_type(type_name: &str) -> Error {
     )
 }
 
+/// The disks or instance an operation on a resource with these arguments touches: the clouds
+/// refuse a second snapshot of one while another is being made. Empty for other types.
+pub fn conflict_keys(type_name: &str, arguments: &Attributes) -> Vec<ConflictKey> {
+    match type_name {
+        "tencentcloud_cbs_disk_backup" => string_arg(arguments, "disk_id")
+            .map(|id| ConflictKey(format!("disk:{id}")))
+            .into_iter()
+            .collect(),
+        "tencentcloud_cbs_snapshot_group" => strings_arg(arguments, "disk_ids")
+            .into_iter()
+            .map(|id| ConflictKey(format!("disk:{id}")))
+            .collect(),
+        "tencentcloud_lighthouse_snapshot" => string_arg(arguments, "instance_id")
+            .map(|id| ConflictKey(format!("lighthouse:{id}")))
+            .into_iter()
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
 impl Provider for TencentCloud {
-    fn name(&self) -> &'static str {
-        "tencentcloud"
-    }
-
-    fn schemas(&self) -> Vec<&'static ResourceSchema> {
-        vec![&CBS_DISK_BACKUP, &CBS_SNAPSHOT_GROUP, &LIGHTHOUSE_SNAPSHOT]
-    }
-
     fn read_many<'a>(
         &'a self,
         type_name: &'a str,
@@ -255,45 +264,41 @@ impl Provider for TencentCloud {
             }
         })
     }
+}
 
-    fn conflict_keys(&self, type_name: &str, arguments: &Attributes) -> Vec<ConflictKey> {
-        match type_name {
-            "tencentcloud_cbs_disk_backup" => string_arg(arguments, "disk_id")
-                .map(|id| ConflictKey(format!("disk:{id}")))
-                .into_iter()
-                .collect(),
-            "tencentcloud_cbs_snapshot_group" => strings_arg(arguments, "disk_ids")
-                .into_iter()
-                .map(|id| ConflictKey(format!("disk:{id}")))
-                .collect(),
-            "tencentcloud_lighthouse_snapshot" => string_arg(arguments, "instance_id")
-                .map(|id| ConflictKey(format!("lighthouse:{id}")))
-                .into_iter()
-                .collect(),
-            _ => Vec::new(),
-        }
-    }
+#[cfg(test)]
+mod tests {
+    use snapform_core::Value;
 
-    fn actions(&self, type_name: &str) -> Actions {
-        match type_name {
-            "tencentcloud_cbs_snapshot_group" => Actions {
-                create: "CreateSnapshotGroup",
-                read: "DescribeSnapshotGroups",
-                update: None,
-                delete: "DeleteSnapshotGroup",
-            },
-            "tencentcloud_lighthouse_snapshot" => Actions {
-                create: "CreateInstanceSnapshot",
-                read: "DescribeSnapshots",
-                update: Some("ModifySnapshotAttribute"),
-                delete: "DeleteSnapshots",
-            },
-            _ => Actions {
-                create: "CreateDiskBackup",
-                read: "DescribeDiskBackups",
-                update: None,
-                delete: "DeleteDiskBackups",
-            },
-        }
+    use super::*;
+
+    #[test]
+    fn conflict_keys_name_the_disks_or_the_instance() {
+        let arguments: Attributes = [
+            ("disk_id".to_owned(), Value::string("disk-1")),
+            (
+                "disk_ids".to_owned(),
+                Value::Set(vec![Value::string("disk-1"), Value::string("disk-2")]),
+            ),
+            ("instance_id".to_owned(), Value::string("lhins-1")),
+        ]
+        .into();
+        let keys = |type_name| -> Vec<String> {
+            conflict_keys(type_name, &arguments)
+                .into_iter()
+                .map(|key| key.0)
+                .collect()
+        };
+        assert_eq!(keys("tencentcloud_cbs_disk_backup"), ["disk:disk-1"]);
+        // A group and a backup of the same disk conflict: they share the key.
+        assert_eq!(
+            keys("tencentcloud_cbs_snapshot_group"),
+            ["disk:disk-1", "disk:disk-2"]
+        );
+        assert_eq!(
+            keys("tencentcloud_lighthouse_snapshot"),
+            ["lighthouse:lhins-1"]
+        );
+        assert!(keys("alicloud_ecd_snapshot").is_empty());
     }
 }

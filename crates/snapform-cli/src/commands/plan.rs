@@ -10,7 +10,7 @@ use snapform_planner::{Plan, PlanInputs, PlanMode};
 
 use crate::args::{PlanArgs, PlanOptions};
 use crate::commands::session::{Session, SessionOptions, report};
-use crate::providers::{self, ConflictKeys};
+use crate::providers;
 use crate::view;
 
 /// The plan file's first line marks it, so `show` and `apply` refuse other files clearly.
@@ -114,10 +114,6 @@ pub fn make_plan(
         }
         _ => None,
     };
-    let conflict_keys = ConflictKeys::new()?;
-    let keys = |type_name: &str, arguments: &snapform_provider::Attributes| {
-        conflict_keys.keys(type_name, arguments)
-    };
     let (plan, mut diagnostics) = snapform_planner::plan(&PlanInputs {
         config: &session.config,
         prior_state: &session.state,
@@ -127,7 +123,7 @@ pub fn make_plan(
         targets: &targets,
         replace: &replace,
         regions: &regions,
-        conflict_keys: &keys,
+        conflict_keys: &providers::conflict_keys,
         config_hash: session.config_hash.clone(),
     });
     if let Some(providers) = &providers

@@ -13,7 +13,6 @@ use snapform_planner::{PlanInputs, PlanMode, RefreshResult};
 use snapform_provider::{Readiness, ResourceState};
 use snapform_state::State;
 
-use crate::providers::ConflictKeys;
 use crate::view;
 
 fn resource_state(json: &serde_json::Value) -> Option<ResourceState> {
@@ -128,10 +127,6 @@ fn plan_scenario(dir: &Path) -> (String, serde_json::Value, String) {
     regions
         .entry(ProviderAddr::default_for("tencentcloud"))
         .or_insert_with(|| "ap-guangzhou".to_owned());
-    let conflict_keys = ConflictKeys::new().expect("providers build");
-    let keys = |type_name: &str, arguments: &snapform_provider::Attributes| {
-        conflict_keys.keys(type_name, arguments)
-    };
     let targets = addrs(&options, "targets");
     let replace = addrs(&options, "replace");
     let inputs = PlanInputs {
@@ -143,7 +138,7 @@ fn plan_scenario(dir: &Path) -> (String, serde_json::Value, String) {
         targets: &targets,
         replace: &replace,
         regions: &regions,
-        conflict_keys: &keys,
+        conflict_keys: &crate::providers::conflict_keys,
         config_hash: "0".repeat(64),
     };
     let (plan, diagnostics) = snapform_planner::plan(&inputs);
