@@ -112,11 +112,10 @@ impl std::str::FromStr for ResourceInstanceAddr {
                     .and_then(|rest| rest.strip_suffix(']'))
                     .ok_or_else(|| fail("an index must end with `]`"))?;
                 let key =
-                    if let Some(quoted) = inner.strip_prefix('"') {
-                        let text = quoted
-                            .strip_suffix('"')
-                            .ok_or_else(|| fail("a string key must be quoted"))?;
-                        InstanceKey::Str(text.replace("\\\"", "\"").replace("\\\\", "\\"))
+                    if inner.starts_with('"') {
+                        InstanceKey::Str(crate::value::unquote(inner).ok_or_else(|| {
+                            fail("a string key must be one quoted string, as `[\"key\"]`")
+                        })?)
                     } else {
                         InstanceKey::Int(inner.parse().map_err(|_| {
                             fail("an index must be a whole number or a quoted string")
@@ -231,11 +230,21 @@ mod tests {
 
     #[test]
     fn addresses_round_trip_through_display() {
-        for text in ["a_b.c", "a_b.c[3]", r#"a_b.c["disk-1"]"#] {
+        for text in [
+            "a_b.c",
+            "a_b.c[3]",
+            r#"a_b.c["disk-1"]"#,
+            r#"a_b.c["tab\there, \"quoted\" \\ and\nnewline\u0001"]"#,
+        ] {
             let addr: ResourceInstanceAddr = text.parse().expect("valid address");
             assert_eq!(addr.to_string(), text);
         }
         assert!("nodot".parse::<ResourceInstanceAddr>().is_err());
         assert!("a.b[x]".parse::<ResourceInstanceAddr>().is_err());
+        assert!(r#"a.b["x"y"]"#.parse::<ResourceInstanceAddr>().is_err());
+        assert!(r#"a.b["x\q"]"#.parse::<ResourceInstanceAddr>().is_err());
+        let key = "tab\t, \"quote\", backslash \\, newline \n, bell \u{7}";
+        let addr = ResourceAddr::new("a", "b").instance(InstanceKey::Str(key.to_owned()));
+        assert_eq!(addr.to_string().parse::<ResourceInstanceAddr>(), Ok(addr));
     }
 }

@@ -192,6 +192,33 @@ pub fn quote(text: &str) -> String {
     res
 }
 
+/// The text of a literal [`quote`] wrote, quotes included; `None` when it is not one.
+pub fn unquote(literal: &str) -> Option<String> {
+    let inner = literal.strip_prefix('"')?.strip_suffix('"')?;
+    let mut res = String::with_capacity(inner.len());
+    let mut chars = inner.chars();
+    while let Some(ch) = chars.next() {
+        match ch {
+            '\\' => match chars.next()? {
+                '"' => res.push('"'),
+                '\\' => res.push('\\'),
+                'n' => res.push('\n'),
+                'r' => res.push('\r'),
+                't' => res.push('\t'),
+                'u' => {
+                    let hex: String = chars.by_ref().take(4).collect();
+                    let code = u32::from_str_radix(&hex, 16).ok().filter(|_| hex.len() == 4)?;
+                    res.push(char::from_u32(code)?);
+                }
+                _ => return None,
+            },
+            '"' => return None,
+            ch => res.push(ch),
+        }
+    }
+    Some(res)
+}
+
 /// Renders values in HCL syntax on one line, with `(known after apply)` for unknowns.
 impl fmt::Display for Value {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
