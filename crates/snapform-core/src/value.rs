@@ -207,7 +207,9 @@ pub fn unquote(literal: &str) -> Option<String> {
                 't' => res.push('\t'),
                 'u' => {
                     let hex: String = chars.by_ref().take(4).collect();
-                    let code = u32::from_str_radix(&hex, 16).ok().filter(|_| hex.len() == 4)?;
+                    let code = u32::from_str_radix(&hex, 16)
+                        .ok()
+                        .filter(|_| hex.len() == 4)?;
                     res.push(char::from_u32(code)?);
                 }
                 _ => return None,
