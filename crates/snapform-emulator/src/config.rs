@@ -5,10 +5,12 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::faults::FaultConfig;
 use crate::inventory::Inventory;
+use crate::server::lock;
 use crate::{
     DEFAULT_ALICLOUD_ACCESS_KEY_ID, DEFAULT_ALICLOUD_ACCESS_KEY_SECRET,
     DEFAULT_TENCENTCLOUD_SECRET_ID, DEFAULT_TENCENTCLOUD_SECRET_KEY, Error,
@@ -51,29 +53,31 @@ impl ManualClock {
 
     /// Moves the clock forward.
     pub fn advance(&self, by: Duration) {
-        let mut now = self
-            .now
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        *now += by;
+        *lock(&self.now) += by;
     }
 
     /// Sets the clock to an instant.
     pub fn set(&self, to: SystemTime) {
-        *self
-            .now
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner()) = to;
+        *lock(&self.now) = to;
     }
 }
 
 impl Clock for ManualClock {
     fn now(&self) -> SystemTime {
-        *self
-            .now
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        *lock(&self.now)
     }
+}
+
+/// Reads a JSON configuration file (`--keys`, `--inventory`).
+pub(crate) fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T, Error> {
+    let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    serde_json::from_str(&text).map_err(|source| Error::Parse {
+        path: path.to_owned(),
+        source,
+    })
 }
 
 /// The key pairs the emulator accepts, per cloud. `--keys FILE` reads this JSON form.
@@ -124,14 +128,7 @@ impl Default for KeyTable {
 impl KeyTable {
     /// Reads a `--keys` JSON file.
     pub fn from_file(path: &Path) -> Result<Self, Error> {
-        let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
-            path: path.to_owned(),
-            source,
-        })?;
-        serde_json::from_str(&text).map_err(|source| Error::Parse {
-            path: path.to_owned(),
-            source,
-        })
+        read_json(path)
     }
 
     pub(crate) fn tencent_secret(&self, secret_id: &str) -> Option<&str> {

@@ -10,6 +10,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::Error;
+use crate::config::read_json;
 
 /// Every parent resource the emulated clouds know, per cloud and region.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -23,7 +24,7 @@ pub struct Inventory {
 }
 
 /// One Tencent Cloud region.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TencentRegion {
     /// CBS cloud disks.
     #[serde(default)]
@@ -148,6 +149,17 @@ pub struct EnsDisk {
     pub name: Option<String>,
 }
 
+impl Default for TencentRegion {
+    /// No parents and the default snapshot quota, as an empty region of a file loads.
+    fn default() -> Self {
+        Self {
+            disks: Vec::new(),
+            lighthouse_instances: Vec::new(),
+            snapshot_quota: default_cbs_snapshot_quota(),
+        }
+    }
+}
+
 fn default_cbs_snapshot_quota() -> u32 {
     1000
 }
@@ -250,10 +262,7 @@ impl Inventory {
     /// The built-in inventory that `examples/quickstart` uses. Keep these IDs stable.
     pub fn builtin() -> Self {
         let mut inventory = Inventory::default();
-        let mut guangzhou = TencentRegion {
-            snapshot_quota: default_cbs_snapshot_quota(),
-            ..TencentRegion::default()
-        };
+        let mut guangzhou = TencentRegion::default();
         for (disk, instance) in [
             ("disk-qs100001", Some("ins-qs100001")),
             ("disk-qs100002", Some("ins-qs100001")),
@@ -280,7 +289,7 @@ impl Inventory {
                 CbsDisk::new("disk-qs200002", Some("ins-qs200001")),
             ],
             lighthouse_instances: vec![LighthouseInstance::new("lhins-qs200001")],
-            snapshot_quota: default_cbs_snapshot_quota(),
+            ..TencentRegion::default()
         };
         inventory
             .tencentcloud
@@ -374,14 +383,7 @@ impl Inventory {
 
     /// Reads the JSON inventory file.
     pub fn from_file(path: &Path) -> Result<Self, Error> {
-        let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
-            path: path.to_owned(),
-            source,
-        })?;
-        serde_json::from_str(&text).map_err(|source| Error::Parse {
-            path: path.to_owned(),
-            source,
-        })
+        read_json(path)
     }
 
     /// The CBS disk with this ID in this region.
@@ -451,6 +453,13 @@ mod tests {
             serde_json::from_str(&serde_json::to_string(&inventory).expect("serialise"))
                 .expect("round trip");
         assert_eq!(again, inventory);
+    }
+
+    #[test]
+    fn an_empty_region_defaults_like_a_loaded_one() {
+        let loaded: TencentRegion = serde_json::from_str("{}").expect("valid region");
+        assert_eq!(TencentRegion::default(), loaded);
+        assert_eq!(loaded.snapshot_quota, 1000);
     }
 
     #[test]

@@ -18,7 +18,7 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 use tokio::net::TcpListener;
 
-use crate::api::{self, ApiError, Call, NonceCache, Rejection, Service, alibaba, tencent};
+use crate::api::{self, ApiError, Call, NonceCache, Rejection, Service, alibaba, header, tencent};
 use crate::cloud::{self, Cloud, Ctx};
 use crate::config::EmulatorConfig;
 use crate::faults::{Fault, FaultInjector};
@@ -219,14 +219,6 @@ async fn handle(shared: Arc<Shared>, request: Request<Incoming>) -> Answer {
     api_request(&shared, &parts, &body).await
 }
 
-fn header<'a>(parts: &'a Parts, name: &str) -> &'a str {
-    parts
-        .headers
-        .get(name)
-        .and_then(|value| value.to_str().ok())
-        .unwrap_or("")
-}
-
 /// Renders an error in the protocol of the request.
 fn error_answer(
     tencent: bool,
@@ -262,8 +254,21 @@ fn throttle_error(tencent: bool, rate: u32) -> ApiError {
     }
 }
 
-fn throttle_answer(tencent: bool, rate: u32, host: &str, product: &str) -> Response<Full<Bytes>> {
-    let mut response = error_answer(tencent, &throttle_error(tencent, rate), host, product);
+/// Counts a throttled call of `key` and answers it as the cloud does.
+fn throttled(
+    shared: &Shared,
+    key: &str,
+    tencent: bool,
+    host: &str,
+    product: &str,
+) -> Response<Full<Bytes>> {
+    let error = throttle_error(tencent, shared.config.rate_limit);
+    {
+        let mut stats = lock(&shared.stats);
+        stats.throttled(key);
+        stats.error(&error.code);
+    }
+    let mut response = error_answer(tencent, &error, host, product);
     if !tencent {
         // The Alibaba SDK reports a ThrottlingException when this header is present.
         response
@@ -278,7 +283,7 @@ async fn api_request(shared: &Shared, parts: &Parts, body: &[u8]) -> Answer {
     let now_ms = shared.now_ms();
     let now_secs = now_ms.div_euclid(1000);
     let skew = i64::try_from(config.skew_window.as_secs()).unwrap_or(i64::MAX);
-    let host = header(parts, "host");
+    let host = header(&parts.headers, "host").unwrap_or("");
     let query = parts.uri.query().unwrap_or("");
     let is_tencent = tencent::claims(&parts.headers);
     let decoded: Result<Call, Rejection> = if is_tencent {
@@ -338,17 +343,7 @@ async fn api_request(shared: &Shared, parts: &Parts, body: &[u8]) -> Answer {
     lock(&shared.stats).request(Some(&key));
     let bucket = format!("{}/{}/{}", product, call.region, call.action);
     if !lock(&shared.limiter).allow(&bucket, config.rate_limit, Instant::now()) {
-        {
-            let mut stats = lock(&shared.stats);
-            stats.throttled(&key);
-            stats.error(&throttle_error(service.is_tencent(), config.rate_limit).code);
-        }
-        return Ok(throttle_answer(
-            service.is_tencent(),
-            config.rate_limit,
-            host,
-            product,
-        ));
+        return Ok(throttled(shared, &key, service.is_tencent(), host, product));
     }
     let mutating = api::is_mutating(&call.action);
     let (fault, extra_latency) = lock(&shared.faults).draw(mutating);
@@ -379,17 +374,7 @@ async fn api_request(shared: &Shared, parts: &Parts, body: &[u8]) -> Answer {
             .with_status(500),
         ),
         Fault::Throttle => {
-            {
-                let mut stats = lock(&shared.stats);
-                stats.throttled(&key);
-                stats.error(&throttle_error(service.is_tencent(), config.rate_limit).code);
-            }
-            return Ok(throttle_answer(
-                service.is_tencent(),
-                config.rate_limit,
-                host,
-                product,
-            ));
+            return Ok(throttled(shared, &key, service.is_tencent(), host, product));
         }
         Fault::Busy => cloud::busy_error(service, &call.action),
         Fault::None | Fault::Lost => None,
@@ -440,10 +425,7 @@ async fn api_request(shared: &Shared, parts: &Parts, body: &[u8]) -> Answer {
 
 /// The product named by an Alibaba request's version, for the `Recommend` link.
 fn product_of(parts: &Parts) -> &'static str {
-    let version = parts
-        .headers
-        .get("x-acs-version")
-        .and_then(|value| value.to_str().ok())
+    let version = header(&parts.headers, "x-acs-version")
         .map(str::to_owned)
         .or_else(|| {
             crate::signature::decode_form(parts.uri.query().unwrap_or(""))

@@ -5,14 +5,10 @@
 
 use hyper::HeaderMap;
 
-use super::{ApiError, Call, CallParams, NonceCache, Rejection, Service};
+use super::{ApiError, Call, CallParams, NonceCache, Rejection, Service, header};
 use crate::config::KeyTable;
 use crate::params::FlatParams;
 use crate::signature::{acs3, constant_time_eq, decode_form, rpc_v1, sha256_hex};
-
-fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers.get(name).and_then(|value| value.to_str().ok())
-}
 
 fn missing(name: &str) -> ApiError {
     ApiError::new(
@@ -94,13 +90,10 @@ pub(crate) fn decode(
         "2020-09-30" => Service::Ecd,
         "2017-11-10" => Service::Ens,
         other => {
-            return Err(Rejection::new(
-                ApiError::new(
-                    "InvalidVersion",
-                    format!("Specified parameter Version `{other}` is not valid."),
-                )
-                .with_status(400),
-            ));
+            return Err(Rejection::new(ApiError::new(
+                "InvalidVersion",
+                format!("Specified parameter Version `{other}` is not valid."),
+            )));
         }
     };
     let reject = |error: ApiError| Rejection {

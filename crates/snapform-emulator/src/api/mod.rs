@@ -10,9 +10,15 @@ pub(crate) mod tencent;
 
 use std::collections::{HashSet, VecDeque};
 
+use hyper::HeaderMap;
 use serde_json::{Map, Value};
 
 use crate::params::FlatParams;
+
+/// A header's value, when present and visible ASCII.
+pub(crate) fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|value| value.to_str().ok())
+}
 
 /// An error answer in the cloud's own words. `status` only matters to Alibaba.
 #[derive(Debug, Clone, PartialEq, Eq)]

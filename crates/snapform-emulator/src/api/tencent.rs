@@ -6,7 +6,7 @@
 use hyper::HeaderMap;
 use serde_json::{Map, Value};
 
-use super::{ApiError, Call, CallParams, Rejection, Service};
+use super::{ApiError, Call, CallParams, Rejection, Service, header};
 use crate::config::KeyTable;
 use crate::params::{missing, unflatten};
 use crate::signature::{constant_time_eq, decode_form, sha256_hex, tc3};
@@ -42,10 +42,6 @@ pub(crate) fn claims(headers: &HeaderMap) -> bool {
             .get("authorization")
             .and_then(|value| value.to_str().ok())
             .is_some_and(|value| value.starts_with("TC3-"))
-}
-
-fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers.get(name).and_then(|value| value.to_str().ok())
 }
 
 /// Everything a TC3 request needs to be checked.

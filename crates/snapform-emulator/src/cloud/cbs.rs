@@ -2,10 +2,13 @@
 
 use serde_json::{Map, Value, json};
 
-use super::{Among, Cloud, Ctx, ResourceType, id_like, object, page, tencent_page, tencent_time};
+use super::{
+    Among, Cloud, Ctx, ResourceType, has_duplicates, id_like, object, page, tencent_page,
+    tencent_time,
+};
 use crate::api::ApiError;
 use crate::inventory::CbsDisk;
-use crate::params::{TcParams, missing};
+use crate::params::{Filter, TcParams, missing};
 
 pub(super) fn handle(
     cloud: &mut Cloud,
@@ -31,6 +34,20 @@ pub(super) fn handle(
 
 fn invalid(message: impl Into<String>) -> ApiError {
     ApiError::new("InvalidParameter", message)
+}
+
+/// `InvalidFilter` for a filter name outside `known`.
+fn check_filter_names(filters: &[Filter], known: &[&str]) -> Result<(), ApiError> {
+    match filters
+        .iter()
+        .find(|filter| !known.contains(&filter.name.as_str()))
+    {
+        Some(filter) => Err(ApiError::new(
+            "InvalidFilter",
+            format!("The filter `{}` is not supported.", filter.name),
+        )),
+        None => Ok(()),
+    }
 }
 
 fn cbs_page(params: &TcParams<'_>) -> Result<(usize, usize), ApiError> {
@@ -175,17 +192,10 @@ fn describe_disk_backups(
             "`OrderField` must be CREATE_TIME, not `{field}`."
         )));
     }
-    for filter in filters.iter().flatten() {
-        if !matches!(
-            filter.name.as_str(),
-            "disk-backup-id" | "disk-id" | "disk-usage"
-        ) {
-            return Err(ApiError::new(
-                "InvalidFilter",
-                format!("The filter `{}` is not supported.", filter.name),
-            ));
-        }
-    }
+    check_filter_names(
+        filters.as_deref().unwrap_or_default(),
+        &["disk-backup-id", "disk-id", "disk-usage"],
+    )?;
     let now = ctx.now_ms;
     let by_disk: Option<Vec<&str>> = filters
         .iter()
@@ -200,10 +210,6 @@ fn describe_disk_backups(
     let mut matched: Vec<_> = cloud
         .listed_among(ResourceType::CbsDiskBackup, Some(region), now, among)
         .into_iter()
-        .filter(|backup| {
-            ids.as_ref()
-                .is_none_or(|ids| ids.contains(&backup.id.as_str()))
-        })
         .filter(|backup| {
             filters.iter().flatten().all(|filter| {
                 let field = match filter.name.as_str() {
@@ -253,8 +259,8 @@ fn delete_disk_backups(
     }
     for id in &ids {
         let backup = cloud
-            .live(ResourceType::CbsDiskBackup, id, ctx.now_ms)
-            .filter(|backup| backup.region == region && backup.deleting.is_none())
+            .live_in(ResourceType::CbsDiskBackup, region, id, ctx.now_ms)
+            .filter(|backup| backup.deleting.is_none())
             .ok_or_else(|| {
                 ApiError::new(
                     "ResourceNotFound.NotFound",
@@ -290,10 +296,7 @@ fn create_snapshot_group(
         ));
     }
     let tags = params.tags()?;
-    let mut unique = disk_ids.clone();
-    unique.sort_unstable();
-    unique.dedup();
-    if unique.len() != disk_ids.len() {
+    if has_duplicates(&disk_ids) {
         return Err(ApiError::new(
             "InvalidParameterValue",
             "`DiskIds` contains duplicates.",
@@ -349,7 +352,6 @@ fn create_snapshot_group(
     group.name = name.to_owned();
     group.tags = tags;
     group.member_ids = members;
-    group.instance_id = instance.unwrap_or_default();
     group.disk_type = if disks.iter().any(|disk| disk.disk_usage == "SYSTEM_DISK") {
         "SYSTEM_DISK".to_owned()
     } else {
@@ -367,17 +369,15 @@ fn describe_snapshot_groups(
 ) -> Result<Map<String, Value>, ApiError> {
     params.only(&["Filters", "Offset", "Limit"])?;
     let filters = params.filters()?.unwrap_or_default();
-    for filter in &filters {
-        if !matches!(
-            filter.name.as_str(),
-            "snapshot-group-id" | "snapshot-group-state" | "snapshot-group-name" | "snapshot-id"
-        ) {
-            return Err(ApiError::new(
-                "InvalidFilter",
-                format!("The filter `{}` is not supported.", filter.name),
-            ));
-        }
-    }
+    check_filter_names(
+        &filters,
+        &[
+            "snapshot-group-id",
+            "snapshot-group-state",
+            "snapshot-group-name",
+            "snapshot-id",
+        ],
+    )?;
     let (offset, limit) = cbs_page(&params)?;
     let now = ctx.now_ms;
     let matched: Vec<_> = cloud
@@ -441,8 +441,7 @@ fn delete_snapshot_group(
     }
     for id in &ids {
         let group = cloud
-            .live(ResourceType::CbsSnapshotGroup, id, ctx.now_ms)
-            .filter(|group| group.region == region)
+            .live_in(ResourceType::CbsSnapshotGroup, region, id, ctx.now_ms)
             .ok_or_else(|| {
                 ApiError::new(
                     "InvalidSnapshotId.NotFound",
@@ -487,17 +486,16 @@ fn describe_disks(
     if ids.as_ref().is_some_and(|ids| ids.len() > 100) {
         return Err(invalid("At most 100 `DiskIds` can be given."));
     }
-    for filter in filters.iter().flatten() {
-        if !matches!(
-            filter.name.as_str(),
-            "disk-id" | "instance-id" | "disk-usage" | "disk-name" | "disk-state"
-        ) {
-            return Err(ApiError::new(
-                "InvalidFilter",
-                format!("The filter `{}` is not supported.", filter.name),
-            ));
-        }
-    }
+    check_filter_names(
+        filters.as_deref().unwrap_or_default(),
+        &[
+            "disk-id",
+            "instance-id",
+            "disk-usage",
+            "disk-name",
+            "disk-state",
+        ],
+    )?;
     let (offset, limit) = cbs_page(&params)?;
     let disks: Vec<&CbsDisk> = cloud
         .inventory

@@ -8,7 +8,10 @@
 
 use serde_json::{Map, Value, json};
 
-use super::{Among, Cloud, Ctx, Flat, Resource, ResourceType, alibaba_name_ok, iso_time, object};
+use super::{
+    Among, Cloud, Ctx, Flat, Resource, ResourceType, alibaba_name_ok, invalid, iso_time, object,
+    page,
+};
 use crate::api::ApiError;
 use crate::inventory::Desktop;
 
@@ -28,10 +31,6 @@ pub(super) fn handle(
             ApiError::new("InvalidAction.NotFound", "Specified api is not found.").with_status(404),
         ),
     }
-}
-
-fn invalid(name: &str, message: impl Into<String>) -> ApiError {
-    ApiError::new(format!("InvalidParameter.{name}"), message)
 }
 
 /// `MaxResults` (1..=100, default 10) and the `NextToken` offset.
@@ -233,7 +232,6 @@ fn describe_snapshots(
         .listed_among(ResourceType::EcdSnapshot, Some(region), now, among)
         .into_iter()
         .filter(|_| snapshot_type != "auto")
-        .filter(|snapshot| snapshot_id.is_none_or(|id| id == snapshot.id))
         .filter(|snapshot| desktop_id.is_none_or(|id| id == snapshot.parents[0]))
         .filter(|snapshot| name.is_none_or(|name| name == snapshot.name))
         .filter(|snapshot| {
@@ -246,10 +244,8 @@ fn describe_snapshots(
         .collect();
     // Newest first, as the console lists them.
     matched.reverse();
-    let snapshots: Vec<Value> = matched
-        .iter()
-        .skip(offset)
-        .take(limit)
+    let snapshots: Vec<Value> = page(&matched, offset, limit)
+        .into_iter()
         .map(|snapshot| {
             snapshot_json(
                 snapshot,
@@ -290,8 +286,7 @@ fn delete_snapshot(
     }
     for id in &ids {
         cloud
-            .live(ResourceType::EcdSnapshot, id, ctx.now_ms)
-            .filter(|snapshot| snapshot.region == region)
+            .live_in(ResourceType::EcdSnapshot, region, id, ctx.now_ms)
             .ok_or_else(|| {
                 ApiError::new(
                     "InvalidSnapshotId.NotFound",
@@ -335,10 +330,8 @@ fn describe_desktops(
         .filter(|desktop| status.is_none_or(|status| status == desktop.status))
         .filter(|desktop| name.is_none_or(|name| Some(name) == desktop.name.as_deref()))
         .collect();
-    let list: Vec<Value> = matched
-        .iter()
-        .skip(offset)
-        .take(limit)
+    let list: Vec<Value> = page(&matched, offset, limit)
+        .into_iter()
         .map(|desktop| {
             json!({
                 "DesktopId": desktop.id,

@@ -8,7 +8,8 @@
 use serde_json::{Map, Value, json};
 
 use super::{
-    Among, Cloud, Ctx, Flat, Phase, Resource, ResourceType, alibaba_name_ok, iso_time, object,
+    Among, Cloud, Ctx, Flat, Phase, Resource, ResourceType, alibaba_name_ok, invalid, iso_time,
+    object, page,
 };
 use crate::api::ApiError;
 use crate::inventory::EnsDisk;
@@ -29,10 +30,6 @@ pub(super) fn handle(
             ApiError::new("InvalidAction.NotFound", "Specified api is not found.").with_status(404),
         ),
     }
-}
-
-fn invalid(name: &str, message: impl Into<String>) -> ApiError {
-    ApiError::new(format!("InvalidParameter.{name}"), message)
 }
 
 fn check_name(name: &str) -> Result<(), ApiError> {
@@ -95,6 +92,14 @@ fn page_numbers(params: Flat<'_>, max: i64) -> Result<(i64, i64), ApiError> {
         ));
     }
     Ok((number, size))
+}
+
+/// The offset and limit of page `number` of `size` items.
+fn page_bounds(number: i64, size: i64) -> (usize, usize) {
+    (
+        usize::try_from((number - 1) * size).unwrap_or(usize::MAX),
+        usize::try_from(size).unwrap_or(100),
+    )
 }
 
 fn create_snapshot(
@@ -248,11 +253,9 @@ fn describe_snapshots(
         .filter(|snapshot| instance_id.is_none_or(|id| id == snapshot.instance_id))
         .filter(|snapshot| name.is_none_or(|name| name == snapshot.name))
         .collect();
-    let skip = usize::try_from((number - 1) * size).unwrap_or(usize::MAX);
-    let snapshots: Vec<Value> = matched
-        .iter()
-        .skip(skip)
-        .take(usize::try_from(size).unwrap_or(100))
+    let (offset, limit) = page_bounds(number, size);
+    let snapshots: Vec<Value> = page(&matched, offset, limit)
+        .into_iter()
         .map(|snapshot| snapshot_json(snapshot, cloud, now))
         .collect();
     Ok(object([
@@ -362,11 +365,9 @@ fn describe_disks(cloud: &mut Cloud, params: Flat<'_>) -> Result<Map<String, Val
         .filter(|(_, disk)| category.is_none_or(|category| category == disk.category))
         .filter(|(_, disk)| status.is_none_or(|status| status == disk_status(disk)))
         .collect();
-    let skip = usize::try_from((number - 1) * size).unwrap_or(usize::MAX);
-    let disks: Vec<Value> = matched
-        .iter()
-        .skip(skip)
-        .take(usize::try_from(size).unwrap_or(100))
+    let (offset, limit) = page_bounds(number, size);
+    let disks: Vec<Value> = page(&matched, offset, limit)
+        .into_iter()
         .map(|(region, disk)| {
             json!({
                 "DiskId": disk.id,

@@ -3,11 +3,12 @@
 use serde_json::{Map, Value, json};
 
 use super::{
-    Among, Cloud, Ctx, Resource, ResourceType, id_like, iso_time, object, page, tencent_page,
+    Among, Cloud, Ctx, Resource, ResourceType, has_duplicates, id_like, iso_time, object, page,
+    tencent_page,
 };
 use crate::api::ApiError;
 use crate::inventory::LighthouseInstance;
-use crate::params::{Filter, TcParams};
+use crate::params::{Filter, Tag, TcParams};
 
 pub(super) fn handle(
     cloud: &mut Cloud,
@@ -149,25 +150,28 @@ fn create_instance_snapshot(
     snapshot.tags = tags;
     snapshot.disk_size = instance.disk_size;
     snapshot.disk_type = "SYSTEM_DISK".to_owned();
-    snapshot.instance_id = instance_id.to_owned();
     cloud.insert(snapshot);
     Ok(object([("SnapshotId", json!(id))]))
 }
 
+/// The instance a snapshot was taken of: its only parent.
+fn instance_of(snapshot: &Resource) -> &str {
+    &snapshot.parents[0]
+}
+
 fn snapshot_json(snapshot: &Resource, now: i64) -> Value {
     let status = snapshot.status(now);
-    let operation_state =
-        if status == "FAILED" || snapshot.status_override.as_deref() == Some("FAILED") {
-            "FAILED"
-        } else if snapshot.is_creating(now) {
-            "OPERATING"
-        } else {
-            "SUCCESS"
-        };
+    let operation_state = if status == "FAILED" {
+        "FAILED"
+    } else if snapshot.is_creating(now) {
+        "OPERATING"
+    } else {
+        "SUCCESS"
+    };
     json!({
         "SnapshotId": snapshot.id,
         "DiskUsage": snapshot.disk_type,
-        "DiskId": system_disk_id(&snapshot.instance_id),
+        "DiskId": system_disk_id(instance_of(snapshot)),
         "DiskSize": snapshot.disk_size,
         "SnapshotName": snapshot.name,
         "SnapshotState": status,
@@ -178,6 +182,22 @@ fn snapshot_json(snapshot: &Resource, now: i64) -> Value {
         "CreatedTime": iso_time(snapshot.created_ms),
         "Tags": snapshot.tags,
     })
+}
+
+/// Whether `tags` match a `tag-key`, `tag-value` or `tag:<key>` filter value.
+fn tag_matches(tags: &[Tag], filter_name: &str, value: &str) -> bool {
+    match filter_name {
+        "tag-key" => tags.iter().any(|tag| tag.key == value),
+        "tag-value" => tags.iter().any(|tag| tag.value == value),
+        name => {
+            let key = name.trim_start_matches("tag:");
+            tags.iter().any(|tag| tag.key == key && tag.value == value)
+        }
+    }
+}
+
+fn is_tag_filter(name: &str) -> bool {
+    matches!(name, "tag-key" | "tag-value") || name.starts_with("tag:")
 }
 
 fn check_filters(filters: &[Filter]) -> Result<(), ApiError> {
@@ -229,8 +249,8 @@ fn describe_snapshots(
     for filter in &filters {
         let known = matches!(
             filter.name.as_str(),
-            "snapshot-id" | "disk-id" | "snapshot-name" | "instance-id" | "tag-key" | "tag-value"
-        ) || filter.name.starts_with("tag:");
+            "snapshot-id" | "disk-id" | "snapshot-name" | "instance-id"
+        ) || is_tag_filter(&filter.name);
         if !known {
             return Err(ApiError::new(
                 "InvalidParameter.InvalidFilterInvalidKey",
@@ -258,28 +278,16 @@ fn describe_snapshots(
         .listed_among(ResourceType::LighthouseSnapshot, Some(region), now, among)
         .into_iter()
         .filter(|snapshot| {
-            ids.as_ref()
-                .is_none_or(|ids| ids.contains(&snapshot.id.as_str()))
-        })
-        .filter(|snapshot| {
             filters.iter().all(|filter| {
                 filter
                     .values
                     .iter()
                     .any(|value| match filter.name.as_str() {
                         "snapshot-id" => *value == snapshot.id,
-                        "disk-id" => *value == system_disk_id(&snapshot.instance_id),
+                        "disk-id" => *value == system_disk_id(instance_of(snapshot)),
                         "snapshot-name" => *value == snapshot.name,
-                        "instance-id" => *value == snapshot.instance_id,
-                        "tag-key" => snapshot.tags.iter().any(|tag| tag.key == *value),
-                        "tag-value" => snapshot.tags.iter().any(|tag| tag.value == *value),
-                        name => {
-                            let key = name.trim_start_matches("tag:");
-                            snapshot
-                                .tags
-                                .iter()
-                                .any(|tag| tag.key == key && tag.value == *value)
-                        }
+                        "instance-id" => value == instance_of(snapshot),
+                        name => tag_matches(&snapshot.tags, name, value),
                     })
             })
         })
@@ -308,10 +316,7 @@ fn delete_snapshots(
             "At most 10 `SnapshotIds` can be deleted per call.",
         ));
     }
-    let mut sorted = ids.clone();
-    sorted.sort_unstable();
-    sorted.dedup();
-    if sorted.len() != ids.len() {
+    if has_duplicates(&ids) {
         return Err(ApiError::new(
             "InvalidParameterValue.Duplicated",
             "`SnapshotIds` contains duplicate IDs.",
@@ -322,8 +327,7 @@ fn delete_snapshots(
     }
     for id in &ids {
         let snapshot = cloud
-            .live(ResourceType::LighthouseSnapshot, id, ctx.now_ms)
-            .filter(|snapshot| snapshot.region == region)
+            .live_in(ResourceType::LighthouseSnapshot, region, id, ctx.now_ms)
             .ok_or_else(|| not_found(id))?;
         if snapshot.status(ctx.now_ms) != "NORMAL" {
             return Err(ApiError::new(
@@ -355,8 +359,7 @@ fn modify_snapshot_attribute(
         check_name(name)?;
     }
     cloud
-        .live(ResourceType::LighthouseSnapshot, id, ctx.now_ms)
-        .filter(|snapshot| snapshot.region == region)
+        .live_in(ResourceType::LighthouseSnapshot, region, id, ctx.now_ms)
         .ok_or_else(|| not_found(id))?;
     if let Some(name) = name {
         cloud.update(id, |snapshot| snapshot.name = name.to_owned());
@@ -364,10 +367,24 @@ fn modify_snapshot_attribute(
     Ok(Map::new())
 }
 
+/// The addresses and tags every emulated instance has, as DescribeInstances renders them and
+/// its filters match them.
+const PRIVATE_ADDRESSES: &[&str] = &["10.0.0.2"];
+const PUBLIC_ADDRESSES: &[&str] = &[];
+const INSTANCE_TAGS: &[Tag] = &[];
+
+fn zone(region: &str) -> String {
+    format!("{region}-3")
+}
+
+fn instance_name(instance: &LighthouseInstance) -> &str {
+    instance.name.as_deref().unwrap_or(&instance.id)
+}
+
 fn instance_json(instance: &LighthouseInstance, region: &str) -> Value {
     json!({
         "InstanceId": instance.id,
-        "InstanceName": instance.name.as_deref().unwrap_or(&instance.id),
+        "InstanceName": instance_name(instance),
         "InstanceState": instance.state,
         "BundleId": "bundle_gen_01",
         "BlueprintId": "lhbp-emulator",
@@ -379,8 +396,8 @@ fn instance_json(instance: &LighthouseInstance, region: &str) -> Value {
             "DiskSize": instance.disk_size,
             "DiskId": system_disk_id(&instance.id),
         },
-        "PrivateAddresses": ["10.0.0.2"],
-        "PublicAddresses": [],
+        "PrivateAddresses": PRIVATE_ADDRESSES,
+        "PublicAddresses": PUBLIC_ADDRESSES,
         "InternetAccessible": {
             "InternetChargeType": "TRAFFIC_POSTPAID_BY_HOUR",
             "InternetMaxBandwidthOut": 30,
@@ -398,8 +415,8 @@ fn instance_json(instance: &LighthouseInstance, region: &str) -> Value {
         "PlatformType": "LINUX_UNIX",
         "Platform": "UBUNTU",
         "OsName": "Ubuntu Server 22.04 LTS 64bit",
-        "Zone": format!("{region}-3"),
-        "Tags": [],
+        "Zone": zone(region),
+        "Tags": INSTANCE_TAGS,
         "InstanceRestrictState": "NORMAL",
     })
 }
@@ -447,7 +464,7 @@ fn describe_instances(
                 | "private-ip-address"
                 | "public-ip-address"
                 | "zone"
-        ) && !filter.name.starts_with("tag")
+        ) && !is_tag_filter(&filter.name)
         {
             return Err(ApiError::new(
                 "InvalidParameter.InvalidFilterInvalidKey",
@@ -456,6 +473,7 @@ fn describe_instances(
         }
     }
     let (offset, limit) = tencent_page(&params, page_codes)?;
+    let zone = zone(region);
     let instances: Vec<&LighthouseInstance> = cloud
         .inventory
         .tencentcloud
@@ -475,11 +493,12 @@ fn describe_instances(
                     .iter()
                     .any(|value| match filter.name.as_str() {
                         "instance-id" => *value == instance.id,
-                        "instance-name" => {
-                            *value == instance.name.as_deref().unwrap_or(&instance.id)
-                        }
+                        "instance-name" => value == instance_name(instance),
                         "instance-state" => *value == instance.state,
-                        _ => false,
+                        "private-ip-address" => PRIVATE_ADDRESSES.contains(&value.as_str()),
+                        "public-ip-address" => PUBLIC_ADDRESSES.contains(&value.as_str()),
+                        "zone" => *value == zone,
+                        name => tag_matches(INSTANCE_TAGS, name, value),
                     })
             })
         })

@@ -63,10 +63,9 @@ impl ResourceType {
     }
 }
 
-/// When an asynchronous deletion started and when the resource is gone.
+/// When an asynchronously deleted resource is gone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct Deleting {
-    pub(crate) started_ms: i64,
     pub(crate) gone_ms: i64,
 }
 
@@ -103,7 +102,7 @@ pub(crate) struct Resource {
     /// Snapshot group members (`snap-`), one per parent disk, in parent order.
     #[serde(default)]
     pub(crate) member_ids: Vec<String>,
-    /// The instance of a snapshot group or Lighthouse snapshot.
+    /// The instance an ENS snapshot's disk was attached to when it was taken.
     #[serde(default)]
     pub(crate) instance_id: String,
     /// The request that created it (Lighthouse `LatestOperationRequestId`).
@@ -359,7 +358,6 @@ impl Cloud {
     /// Starts an asynchronous deletion that completes after half the readiness time.
     pub(crate) fn start_deletion(&mut self, id: &str, ctx: &Ctx<'_>) {
         let deleting = Deleting {
-            started_ms: ctx.now_ms,
             gone_ms: ctx.now_ms + ctx.ready_after_ms / 2,
         };
         if deleting.gone_ms <= ctx.now_ms {
@@ -419,6 +417,18 @@ impl Cloud {
         self.resources
             .get(id)
             .filter(|resource| resource.kind == kind && resource.phase(now_ms) != Phase::Gone)
+    }
+
+    /// Like [`Cloud::live`], only in `region`.
+    pub(crate) fn live_in(
+        &self,
+        kind: ResourceType,
+        region: &str,
+        id: &str,
+        now_ms: i64,
+    ) -> Option<&Resource> {
+        self.live(kind, id, now_ms)
+            .filter(|resource| resource.region == region)
     }
 }
 
@@ -552,6 +562,19 @@ pub(crate) fn tencent_page(
         usize::try_from(offset).unwrap_or(usize::MAX),
         usize::try_from(limit).unwrap_or(100),
     ))
+}
+
+/// True when an ID appears more than once.
+pub(crate) fn has_duplicates(ids: &[&str]) -> bool {
+    let mut unique = ids.to_vec();
+    unique.sort_unstable();
+    unique.dedup();
+    unique.len() != ids.len()
+}
+
+/// Alibaba `InvalidParameter.{name}`, shared by ECD and ENS.
+pub(crate) fn invalid(name: &str, message: impl Into<String>) -> ApiError {
+    ApiError::new(format!("InvalidParameter.{name}"), message)
 }
 
 /// One page of items.

@@ -6,7 +6,7 @@ use serde_json::json;
 use snapform_emulator::{EmulatorArgs, EmulatorConfig, FaultConfig, spawn};
 
 use crate::client::{Client, send};
-use crate::support::{clock, config, start_with};
+use crate::support::{clock, config, start, start_with};
 
 /// A rate of 2 per second keeps this test independent of machine speed: ten requests take far
 /// less than the second a refill of two tokens needs.
@@ -102,8 +102,7 @@ async fn alibaba_throttling_carries_retry_after() {
 
 #[tokio::test]
 async fn server_errors_and_busy_faults() {
-    let clock = clock();
-    let (emulator, client, _clock) = start_with(config(&clock), clock).await;
+    let (emulator, client, _clock) = start().await;
     client
         .control("POST", "faults", Some(json!({"5xx": 1.0})))
         .await;
@@ -158,8 +157,7 @@ async fn server_errors_and_busy_faults() {
 
 #[tokio::test]
 async fn reset_drops_the_connection_and_changes_nothing() {
-    let clock = clock();
-    let (emulator, client, _clock) = start_with(config(&clock), clock).await;
+    let (emulator, client, _clock) = start().await;
     client
         .control("POST", "faults", Some(json!({"reset": 1.0})))
         .await;
@@ -181,8 +179,7 @@ async fn reset_drops_the_connection_and_changes_nothing() {
 
 #[tokio::test]
 async fn a_lost_response_still_takes_effect() {
-    let clock = clock();
-    let (emulator, client, _clock) = start_with(config(&clock), clock).await;
+    let (emulator, client, _clock) = start().await;
     client
         .control("POST", "faults", Some(json!({"lost": 1.0})))
         .await;

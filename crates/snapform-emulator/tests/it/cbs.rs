@@ -211,13 +211,7 @@ async fn per_disk_backup_quota_is_enforced() {
     let (emulator, client, clock) = start().await;
     let mut inventory = snapform_emulator::Inventory::builtin();
     inventory.tencentcloud.get_mut(GZ).expect("region").disks[0].backup_quota = 2;
-    client
-        .control(
-            "PUT",
-            "inventory",
-            Some(serde_json::to_value(&inventory).expect("json")),
-        )
-        .await;
+    client.put_inventory(&inventory).await;
     for _ in 0..2 {
         client
             .tc_ok(
@@ -294,16 +288,30 @@ async fn backups_filter_order_and_page() {
         .map(|backup| backup["DiskBackupId"].as_str().expect("id"))
         .collect();
     assert_eq!(page_ids, [ids[2].as_str(), ids[1].as_str()]);
+    // Without `Limit` a page holds 20 (the documented default): more than that must exist.
+    while ids.len() < 22 {
+        let created = client
+            .tc_ok(
+                "cbs",
+                "CreateDiskBackup",
+                GZ,
+                json!({"DiskId": "disk-qs100002"}),
+            )
+            .await;
+        ids.push(created["DiskBackupId"].as_str().expect("id").to_owned());
+        clock.advance(Duration::from_secs(11));
+    }
     let default_limit = client
         .tc_ok("cbs", "DescribeDiskBackups", GZ, json!({}))
         .await;
-    assert_eq!(
-        default_limit["DiskBackupSet"]
-            .as_array()
-            .expect("set")
-            .len(),
-        4
-    );
+    assert_eq!(default_limit["TotalCount"], 22);
+    let default_ids: Vec<&str> = default_limit["DiskBackupSet"]
+        .as_array()
+        .expect("set")
+        .iter()
+        .map(|backup| backup["DiskBackupId"].as_str().expect("id"))
+        .collect();
+    assert_eq!(default_ids, ids[..20]);
     let other_region = client
         .tc_ok("cbs", "DescribeDiskBackups", "ap-shanghai", json!({}))
         .await;
@@ -502,13 +510,7 @@ async fn snapshot_quota_is_per_account_and_region() {
         .get_mut(GZ)
         .expect("region")
         .snapshot_quota = 3;
-    client
-        .control(
-            "PUT",
-            "inventory",
-            Some(serde_json::to_value(&inventory).expect("json")),
-        )
-        .await;
+    client.put_inventory(&inventory).await;
     client
         .tc_ok(
             "cbs",

@@ -14,7 +14,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 use snapform_emulator::{
     Clock, DEFAULT_ALICLOUD_ACCESS_KEY_ID, DEFAULT_ALICLOUD_ACCESS_KEY_SECRET,
-    DEFAULT_TENCENTCLOUD_SECRET_ID, DEFAULT_TENCENTCLOUD_SECRET_KEY, ManualClock,
+    DEFAULT_TENCENTCLOUD_SECRET_ID, DEFAULT_TENCENTCLOUD_SECRET_KEY, Inventory, ManualClock,
 };
 
 const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
@@ -390,6 +390,18 @@ impl Client {
             headers: Vec::new(),
             body: Vec::new(),
         }
+    }
+
+    /// Replaces the emulator's inventory; the emulator must accept it.
+    pub async fn put_inventory(&self, inventory: &Inventory) {
+        let answer = self
+            .control(
+                "PUT",
+                "inventory",
+                Some(serde_json::to_value(inventory).expect("inventory serialises")),
+            )
+            .await;
+        assert_eq!(answer.status, 200, "PUT inventory: {:?}", answer.body);
     }
 
     /// A control API call.

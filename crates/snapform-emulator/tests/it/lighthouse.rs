@@ -226,13 +226,7 @@ async fn validation_and_limits() {
         .expect("region")
         .lighthouse_instances[1]
         .snapshot_quota = 10;
-    client
-        .control(
-            "PUT",
-            "inventory",
-            Some(serde_json::to_value(&inventory).expect("json")),
-        )
-        .await;
+    client.put_inventory(&inventory).await;
     for _ in 0..10 {
         let created = client
             .tc_ok(
@@ -288,5 +282,61 @@ async fn describe_instances() {
         .tc_ok("lighthouse", "DescribeInstances", "ap-shanghai", json!({}))
         .await;
     assert_eq!(shanghai["InstanceSet"][0]["InstanceId"], "lhins-qs200001");
+    emulator.shutdown().await;
+}
+
+/// Every accepted filter matches what DescribeInstances renders for the instance.
+#[tokio::test]
+async fn describe_instances_filters_match_the_rendered_fields() {
+    let (emulator, client, _clock) = start().await;
+    let one = client
+        .tc_ok(
+            "lighthouse",
+            "DescribeInstances",
+            GZ,
+            json!({"InstanceIds": ["lhins-qs100002"]}),
+        )
+        .await["InstanceSet"][0]
+        .clone();
+    let zone = one["Zone"].as_str().expect("zone").to_owned();
+    let private = one["PrivateAddresses"][0].as_str().expect("ip").to_owned();
+    assert_eq!(zone, "ap-guangzhou-3");
+    assert_eq!(one["PublicAddresses"], json!([]));
+    assert_eq!(one["Tags"], json!([]));
+    let count = |name: &str, value: &str| {
+        let filters = json!({"Filters": [{"Name": name, "Values": [value]}]});
+        let client = client.clone();
+        async move {
+            client
+                .tc_ok("lighthouse", "DescribeInstances", GZ, filters)
+                .await["TotalCount"]
+                .clone()
+        }
+    };
+    assert_eq!(count("zone", &zone).await, 3);
+    assert_eq!(count("zone", "ap-guangzhou-4").await, 0);
+    assert_eq!(count("private-ip-address", &private).await, 3);
+    assert_eq!(count("private-ip-address", "10.9.9.9").await, 0);
+    assert_eq!(count("instance-name", "lhins-qs100002").await, 1);
+    assert_eq!(count("instance-state", "RUNNING").await, 3);
+    // No instance has a public address or a tag.
+    assert_eq!(count("public-ip-address", &private).await, 0);
+    assert_eq!(count("tag-key", "env").await, 0);
+    assert_eq!(count("tag-value", "prod").await, 0);
+    assert_eq!(count("tag:env", "prod").await, 0);
+    for name in ["tagged", "colour"] {
+        assert_eq!(
+            client
+                .tc_err(
+                    "lighthouse",
+                    "DescribeInstances",
+                    GZ,
+                    json!({"Filters": [{"Name": name, "Values": ["x"]}]})
+                )
+                .await,
+            "InvalidParameter.InvalidFilterInvalidKey",
+            "{name}"
+        );
+    }
     emulator.shutdown().await;
 }

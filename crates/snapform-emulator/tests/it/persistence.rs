@@ -1,6 +1,5 @@
 //! `--data FILE`: the cloud persists, keeps progressing, and is shared between processes.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::json;
@@ -15,7 +14,6 @@ async fn a_second_emulator_sees_the_first_ones_cloud() {
     let clock = clock();
     let with_data = || EmulatorConfig {
         data_file: Some(data.clone()),
-        clock: Arc::new(clock.clone()),
         ..config(&clock)
     };
     let (first, client_a, _) = start_with(with_data(), clock.clone()).await;

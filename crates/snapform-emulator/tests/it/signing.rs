@@ -1,7 +1,6 @@
 //! Signature verification over HTTP: every SDK-made vector is accepted byte for byte, and every
 //! kind of bad request gets the cloud's own auth code.
 
-use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use serde_json::{Value, json};
@@ -88,6 +87,15 @@ fn parse_utc(text: &str) -> SystemTime {
         + Duration::from_secs(u64::try_from(time.unix_timestamp()).expect("after 1970"))
 }
 
+/// What a correctly signed vector may get: success, or a code the emulator only gives once the
+/// signature was accepted (the vectors name actions, disks and instances it does not have).
+const AFTER_TC3_SIGNATURE: &[&str] = &[
+    "",
+    "InvalidAction",
+    "InvalidDiskId.NotFound",
+    "ResourceNotFound.InstanceIdNotFound",
+];
+
 const AUTH_CODES: &[&str] = &[
     "SignatureDoesNotMatch",
     "IncompleteSignature",
@@ -116,7 +124,7 @@ async fn every_sdk_vector_is_accepted_over_http() {
         let code = answer.body["Response"]["Error"]["Code"]
             .as_str()
             .unwrap_or("");
-        assert!(!code.starts_with("AuthFailure"), "{id}: {}", answer.body);
+        assert!(AFTER_TC3_SIGNATURE.contains(&code), "{id}: {}", answer.body);
         assert!(answer.body["Response"]["RequestId"].is_string(), "{id}");
         checked += 1;
     }
@@ -422,7 +430,6 @@ async fn a_key_file_replaces_the_default_keys() {
     let (emulator, client, _clock) = start_with(
         EmulatorConfig {
             keys,
-            clock: Arc::new(clock.clone()),
             ..config(&clock)
         },
         clock,
