@@ -176,7 +176,7 @@ pub struct ApplyReport {
 }
 
 /// Why a step did not complete.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 enum StepError {
     Failed(String),
     Interrupted,
@@ -402,26 +402,39 @@ impl Engine {
         }
         let idx = batch[0];
         let change = &changes[idx];
+        // Each half of a replacement reports its own failure, with its own phase.
         let outcome = match change.action {
-            Action::Create => self.create(change).await,
-            Action::Update => self.update(change).await,
+            Action::Create => self.reported(change, Phase::Create, self.create(change).await),
+            Action::Update => self.reported(change, Phase::Update, self.update(change).await),
             Action::DeleteThenCreate => match self.delete_batch(&[idx]).await.pop() {
-                Some((_, Ok(()))) => self.create(change).await,
+                Some((_, Ok(()))) => {
+                    self.reported(change, Phase::Create, self.create(change).await)
+                }
                 Some((_, Err(error))) => Err(error),
-                None => Err(StepError::Failed("the delete did not run".to_owned())),
+                None => unreachable!("a batch of one delete has one outcome"),
             },
             Action::CreateThenDelete => self.create_then_delete(change).await,
-            Action::NoOp => self.adopt(change).await,
+            Action::NoOp => self.reported(change, Phase::Adopt, self.adopt(change).await),
             Action::Delete => unreachable!("deletes run in batches"),
         };
+        vec![(idx, outcome)]
+    }
+
+    /// Tells the hook when a step of `phase` failed; passes the outcome on.
+    fn reported(
+        &self,
+        change: &ResourceChange,
+        phase: Phase,
+        outcome: Result<(), StepError>,
+    ) -> Result<(), StepError> {
         if let Err(StepError::Failed(error)) = &outcome {
             self.hook.event(Event::Failed {
                 addr: change.addr.clone(),
-                phase: phase_of(change.action),
+                phase,
                 error: error.clone(),
             });
         }
-        vec![(idx, outcome)]
+        outcome
     }
 
     /// The arguments to send: the plan's, with values that were unknown at plan time computed
@@ -490,7 +503,18 @@ impl Engine {
         let mut attempts = 0;
         let id = loop {
             attempts += 1;
-            let result = { provider.create(type_name, &arguments).await };
+            let result = tokio::time::timeout(
+                self.timeout(change, Phase::Create),
+                provider.create(type_name, &arguments),
+            )
+            .await;
+            let Ok(result) = result else {
+                // The intent stays: the next run looks for what the call may have made.
+                return Err(StepError::Failed(format!(
+                    "timed out after {}s waiting for the cloud to accept the create",
+                    self.timeout(change, Phase::Create).as_secs()
+                )));
+            };
             match result {
                 Ok(id) => break id,
                 Err(CreateError::Rejected(error)) => {
@@ -546,7 +570,7 @@ impl Engine {
             state.upsert(record.clone());
         })
         .await?;
-        let timeout = change.timeouts[0].map_or(self.options.create_timeout, Duration::from_secs);
+        let timeout = self.timeout(change, Phase::Create);
         self.wait_ready(change, &record, Phase::Create, started, timeout)
             .await
     }
@@ -649,12 +673,19 @@ impl Engine {
             phase: Phase::Update,
             id: Some(id.clone()),
         });
-        {
-            provider
-                .update(&change.addr.resource.type_name, &id, &arguments)
-                .await
-                .map_err(|error| StepError::Failed(error.to_string()))?;
-        }
+        let timeout = self.timeout(change, Phase::Update);
+        tokio::time::timeout(
+            timeout,
+            provider.update(&change.addr.resource.type_name, &id, &arguments),
+        )
+        .await
+        .map_err(|_| {
+            StepError::Failed(format!(
+                "timed out after {}s waiting for the cloud to accept the update",
+                timeout.as_secs()
+            ))
+        })?
+        .map_err(|error| StepError::Failed(error.to_string()))?;
         let current = self.saver.snapshot().resource(&change.addr).cloned();
         let Some(mut record) = current else {
             return Err(StepError::Failed(
@@ -662,7 +693,7 @@ impl Engine {
             ));
         };
         record.attributes.extend(arguments);
-        let timeout = change.timeouts[1].map_or(self.options.update_timeout, Duration::from_secs);
+        let timeout = self.timeout(change, Phase::Update);
         self.wait_ready(change, &record, Phase::Update, started, timeout)
             .await
     }
@@ -696,7 +727,7 @@ impl Engine {
             });
             return Ok(());
         }
-        let timeout = change.timeouts[0].map_or(self.options.create_timeout, Duration::from_secs);
+        let timeout = self.timeout(change, phase);
         self.wait_ready(change, &record, phase, started, timeout)
             .await
     }
@@ -712,91 +743,104 @@ impl Engine {
             })
             .await?;
         }
-        self.create(change).await?;
+        self.reported(change, Phase::Create, self.create(change).await)?;
         let Some(old) = old else { return Ok(()) };
         let mut deposed_change = change.clone();
         deposed_change.id = Some(old.id.clone());
         deposed_change.deposed = true;
-        self.delete_one(&deposed_change, &old.id).await
-    }
-
-    async fn delete_one(&self, change: &ResourceChange, id: &str) -> Result<(), StepError> {
-        let provider = self.provider(change)?;
-        let started = Instant::now();
-        self.hook.event(Event::Started {
-            addr: change.addr.clone(),
-            phase: Phase::Delete,
-            id: Some(id.to_owned()),
-        });
-        let outcome = {
-            provider
-                .delete_many(&change.addr.resource.type_name, &[id.to_owned()])
-                .await
-        };
-        if let Some((_, Err(error))) = outcome.into_iter().next() {
-            return Err(StepError::Failed(error.to_string()));
-        }
-        self.wait_gone(change, id, started).await
+        let mut deleted = self.delete_changes(&[&deposed_change]).await;
+        deleted.pop().expect("one outcome per change")
     }
 
     /// Deletes changes of one type together (the providers batch them as their APIs allow).
     async fn delete_batch(&self, batch: &[usize]) -> Vec<(usize, Result<(), StepError>)> {
-        let changes = &self.plan.changes;
-        let first = &changes[batch[0]];
+        let changes: Vec<&ResourceChange> =
+            batch.iter().map(|idx| &self.plan.changes[*idx]).collect();
+        batch
+            .iter()
+            .copied()
+            .zip(self.delete_changes(&changes).await)
+            .collect()
+    }
+
+    /// Deletes resources of one type with one provider call and waits until each is gone;
+    /// reports each failure. Returns one outcome per change, in order.
+    async fn delete_changes(&self, changes: &[&ResourceChange]) -> Vec<Result<(), StepError>> {
+        let first = changes[0];
         let provider = match self.provider(first) {
             Ok(provider) => provider,
-            Err(StepError::Failed(error)) => {
-                return batch
+            Err(error) => {
+                return changes
                     .iter()
-                    .map(|idx| (*idx, Err(StepError::Failed(error.clone()))))
-                    .collect();
-            }
-            Err(StepError::Interrupted) => {
-                return batch
-                    .iter()
-                    .map(|idx| (*idx, Err(StepError::Interrupted)))
+                    .map(|change| self.reported(change, Phase::Delete, Err(error.clone())))
                     .collect();
             }
         };
         let started = Instant::now();
-        let ids: Vec<String> = batch
+        let ids: Vec<String> = changes
             .iter()
-            .map(|idx| changes[*idx].id.clone().unwrap_or_default())
+            .map(|change| change.id.clone().unwrap_or_default())
             .collect();
-        for idx in batch {
+        for change in changes {
             self.hook.event(Event::Started {
-                addr: changes[*idx].addr.clone(),
+                addr: change.addr.clone(),
                 phase: Phase::Delete,
-                id: changes[*idx].id.clone(),
+                id: change.id.clone(),
             });
         }
-        let outcomes = {
-            provider
-                .delete_many(&first.addr.resource.type_name, &ids)
-                .await
+        // A cloud that keeps answering "busy" must not hold the delete past its timeout.
+        let timeout = changes
+            .iter()
+            .map(|change| self.timeout(change, Phase::Delete))
+            .max()
+            .unwrap_or(self.options.delete_timeout);
+        let outcomes: BTreeMap<String, Result<(), StepError>> = match tokio::time::timeout(
+            timeout,
+            provider.delete_many(&first.addr.resource.type_name, &ids),
+        )
+        .await
+        {
+            Ok(outcomes) => outcomes
+                .into_iter()
+                .map(|(id, outcome)| {
+                    (
+                        id,
+                        outcome.map_err(|error| StepError::Failed(error.to_string())),
+                    )
+                })
+                .collect(),
+            Err(_) => {
+                let error = StepError::Failed(format!(
+                    "timed out after {}s waiting for the cloud to accept the delete",
+                    timeout.as_secs()
+                ));
+                ids.iter()
+                    .map(|id| (id.clone(), Err(error.clone())))
+                    .collect()
+            }
         };
-        let outcomes: BTreeMap<String, Result<(), snapform_provider::Error>> =
-            outcomes.into_iter().collect();
-        let waits = batch.iter().map(|idx| {
-            let change = &changes[*idx];
+        let waits = changes.iter().map(|change| {
             let id = change.id.clone().unwrap_or_default();
             let outcome = outcomes.get(&id).cloned().unwrap_or(Ok(()));
             async move {
                 let result = match outcome {
                     Ok(()) => self.wait_gone(change, &id, started).await,
-                    Err(error) => Err(StepError::Failed(error.to_string())),
+                    Err(error) => Err(error),
                 };
-                if let Err(StepError::Failed(error)) = &result {
-                    self.hook.event(Event::Failed {
-                        addr: change.addr.clone(),
-                        phase: Phase::Delete,
-                        error: error.clone(),
-                    });
-                }
-                (*idx, result)
+                self.reported(change, Phase::Delete, result)
             }
         });
         join_all(waits).await
+    }
+
+    /// How long a step of `phase` may take: the resource's `timeouts` block, or the default.
+    fn timeout(&self, change: &ResourceChange, phase: Phase) -> Duration {
+        let (configured, default) = match phase {
+            Phase::Create | Phase::Adopt => (change.timeouts[0], self.options.create_timeout),
+            Phase::Update => (change.timeouts[1], self.options.update_timeout),
+            Phase::Delete => (change.timeouts[2], self.options.delete_timeout),
+        };
+        configured.map_or(default, Duration::from_secs)
     }
 
     async fn wait_gone(
@@ -812,7 +856,7 @@ impl Engine {
                 change.provider
             )));
         };
-        let timeout = change.timeouts[2].map_or(self.options.delete_timeout, Duration::from_secs);
+        let timeout = self.timeout(change, Phase::Delete);
         let deadline = started + timeout;
         let mut observations = poller.watch(id, BTreeMap::new());
         let mut next_progress = started + self.options.progress_interval;
@@ -884,15 +928,6 @@ fn batches(changes: &[ResourceChange], ready: Vec<usize>, batch_deletes: bool) -
         res.extend(group.chunks(size).map(<[usize]>::to_vec));
     }
     res
-}
-
-fn phase_of(action: Action) -> Phase {
-    match action {
-        Action::Create | Action::DeleteThenCreate | Action::CreateThenDelete => Phase::Create,
-        Action::Update => Phase::Update,
-        Action::Delete => Phase::Delete,
-        Action::NoOp => Phase::Adopt,
-    }
 }
 
 fn count(report: &mut ApplyReport, change: &ResourceChange) {

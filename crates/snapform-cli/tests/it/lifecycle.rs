@@ -408,6 +408,61 @@ fn a_failure_midway_leaves_a_valid_state_and_a_rerun_converges() {
 }
 
 #[test]
+fn a_replacement_whose_delete_fails_reports_one_delete_failure() {
+    let cloud = Cloud::start();
+    let dir = project(
+        &cloud,
+        r#"
+resource "tencentcloud_lighthouse_snapshot" "first" {
+  instance_id   = "lhins-qs100001"
+  snapshot_name = "first"
+  timeouts {
+    delete = "1s"
+  }
+}
+
+resource "tencentcloud_lighthouse_snapshot" "second" {
+  instance_id   = "lhins-qs100002"
+  snapshot_name = "second"
+  lifecycle {
+    create_before_destroy = true
+  }
+  timeouts {
+    delete = "1s"
+  }
+}
+"#,
+    );
+    apply_ok(dir.path());
+    // Failed snapshots are replaced, and the cloud refuses to delete them.
+    for resource in cloud.resources() {
+        let id = resource["id"].as_str().expect("id");
+        cloud.post(
+            &format!("resources/{id}"),
+            serde_json::json!({"status": "FAILED"}),
+        );
+    }
+    let run = sf(dir.path(), &["apply", "-auto-approve"]);
+    assert_eq!(run.code, 1, "{}", run.transcript());
+    for addr in [
+        "tencentcloud_lighthouse_snapshot.first",
+        "tencentcloud_lighthouse_snapshot.second",
+    ] {
+        let failures: Vec<&str> = run
+            .stdout
+            .lines()
+            .filter(|line| line.starts_with(&format!("{addr}: ")) && line.contains(" failed: "))
+            .collect();
+        assert_eq!(failures.len(), 1, "{addr}: {failures:?}\n{}", run.stdout);
+        assert!(
+            failures[0].starts_with(&format!("{addr}: delete failed: ")),
+            "{}",
+            failures[0]
+        );
+    }
+}
+
+#[test]
 fn a_plan_file_is_refused_when_the_state_moved_on() {
     let cloud = Cloud::start();
     let dir = project(&cloud, EVERY_TYPE);
