@@ -41,6 +41,9 @@ pub const EMULATOR_READY_AFTER: &str = "SNAPFORM_EMULATOR_READY_AFTER";
 /// The home directory, where `~/.tccli` and `~/.aliyun/config.json` live.
 pub const HOME: &str = "HOME";
 
+/// Who holds a lock, as the lock info records it.
+pub const USER: &str = "USER";
+
 /// `SNAPFORM_VAR_*` variables as (name, value) pairs, sorted by name.
 pub fn config_variables() -> Vec<(String, String)> {
     let mut vars: Vec<(String, String)> = std::env::vars()

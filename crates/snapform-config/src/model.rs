@@ -75,6 +75,15 @@ impl Config {
             .flat_map(|res| res.instances.iter().map(move |instance| (res, instance)))
     }
 
+    /// The names of the outputs marked `sensitive`, which are shown as `<sensitive>`.
+    pub fn sensitive_outputs(&self) -> Vec<String> {
+        self.outputs
+            .iter()
+            .filter(|output| output.sensitive)
+            .map(|output| output.name.clone())
+            .collect()
+    }
+
     /// The provider configuration at `addr`.
     pub fn provider(&self, addr: &ProviderAddr) -> Option<&ProviderConfig> {
         self.providers

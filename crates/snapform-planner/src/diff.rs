@@ -99,14 +99,10 @@ pub fn plan(inputs: &PlanInputs<'_>) -> (Plan, Vec<Diagnostic>) {
         }
         let (outputs, output_diagnostics) = inputs.config.evaluate_outputs(&values);
         diagnostics.extend(output_diagnostics);
-        let sensitive: Vec<String> = inputs
-            .config
-            .outputs
-            .iter()
-            .filter(|o| o.sensitive)
-            .map(|o| o.name.clone())
-            .collect();
-        (outputs.into_iter().collect(), sensitive)
+        (
+            outputs.into_iter().collect(),
+            inputs.config.sensitive_outputs(),
+        )
     } else {
         (BTreeMap::new(), Vec::new())
     };

@@ -235,23 +235,13 @@ fn execute(
             report.changed,
             report.destroyed
         )?;
-        print_outputs(&report.state, &session_sensitive(&session))?;
+        print_outputs(&report.state, &session.config.sensitive_outputs())?;
     }
     Ok(0)
 }
 
 fn eprintln_interrupt(message: &str) {
     let _ = writeln!(std::io::stderr(), "\n{message}");
-}
-
-fn session_sensitive(session: &Session) -> Vec<String> {
-    session
-        .config
-        .outputs
-        .iter()
-        .filter(|o| o.sensitive)
-        .map(|o| o.name.clone())
-        .collect()
 }
 
 /// Computes the outputs from `state` and records them in it; a destroy clears them.
@@ -273,20 +263,17 @@ fn record_outputs(
 }
 
 /// Prints `Outputs:` as Terraform does.
-pub fn print_outputs(state: &snapform_state::State, sensitive: &[String]) -> anyhow::Result<()> {
+fn print_outputs(state: &snapform_state::State, sensitive: &[String]) -> anyhow::Result<()> {
     if state.outputs.is_empty() {
         return Ok(());
     }
     let mut stdout = std::io::stdout().lock();
     writeln!(stdout, "\n{}\n", console::style("Outputs:").green().bold())?;
-    for (name, value) in &state.outputs {
-        let shown = if sensitive.contains(name) {
-            "<sensitive>".to_owned()
-        } else {
-            value.to_string()
-        };
-        writeln!(stdout, "{name} = {shown}")?;
-    }
+    write!(
+        stdout,
+        "{}",
+        view::outputs::render(&state.outputs, sensitive)
+    )?;
     Ok(())
 }
 

@@ -3,19 +3,10 @@
 use std::io::Write;
 
 use anyhow::Context;
-use snapform_state::{Backend, LocalBackend};
 
 /// Runs `force-unlock`.
 pub fn run(lock_id: &str) -> anyhow::Result<i32> {
-    let mut sources = snapform_core::SourceMap::new();
-    let loaded = snapform_config::load_dir(super::config_dir(), &Default::default(), &mut sources);
-    let path = match &loaded.config.backend {
-        snapform_config::Backend::Local { path } => path.clone(),
-        snapform_config::Backend::Pg { .. } => {
-            anyhow::bail!("the pg backend is not available in this build")
-        }
-    };
-    LocalBackend::new(path)
+    super::session::open_backend(&super::session::config_for_state())?
         .force_unlock(lock_id)
         .context("cannot unlock the state")?;
     writeln!(

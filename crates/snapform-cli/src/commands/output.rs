@@ -4,13 +4,14 @@ use std::io::Write;
 
 use anyhow::{Context, bail};
 use snapform_core::Value;
-use snapform_state::Backend;
 
 use crate::args::OutputArgs;
 
 /// Runs `output`.
 pub fn run(args: &OutputArgs) -> anyhow::Result<i32> {
-    let backend = super::state::backend()?;
+    let config = super::session::config_for_state();
+    let sensitive = config.sensitive_outputs();
+    let backend = super::session::open_backend(&config)?;
     let state = backend
         .read()
         .context("cannot read the state")?
@@ -40,7 +41,7 @@ pub fn run(args: &OutputArgs) -> anyhow::Result<i32> {
                 .map(|(name, value)| {
                     (
                         name.clone(),
-                        serde_json::json!({"sensitive": false, "value": value.to_json()}),
+                        serde_json::json!({"sensitive": sensitive.contains(name), "value": value.to_json()}),
                     )
                 })
                 .collect();
@@ -53,9 +54,11 @@ pub fn run(args: &OutputArgs) -> anyhow::Result<i32> {
                     "No outputs found. Run apply to record them."
                 )?;
             }
-            for (name, value) in &state.outputs {
-                writeln!(stdout, "{name} = {value}")?;
-            }
+            write!(
+                stdout,
+                "{}",
+                crate::view::outputs::render(&state.outputs, &sensitive)
+            )?;
         }
     }
     Ok(0)

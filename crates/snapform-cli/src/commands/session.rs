@@ -73,28 +73,8 @@ impl Session {
         }
         let config = loaded.config;
         let config_hash = config_hash(&sources, &config);
-        let backend: Box<dyn Backend + Send> = match &config.backend {
-            BackendConfig::Local { path } => Box::new(LocalBackend::new(PathBuf::from(path))),
-            BackendConfig::Pg { .. } => {
-                bail!("the pg backend is not available in this build; use the local backend")
-            }
-        };
-        let lock = if options.lock.lock {
-            let timeout = snapform_config::parse_duration(&options.lock.lock_timeout)
-                .map_err(|why| anyhow::anyhow!("invalid -lock-timeout: {why}"))?;
-            let info = LockInfo {
-                id: uuid::Uuid::new_v4().to_string(),
-                operation: options.operation.to_owned(),
-                who: who(),
-                version: env!("CARGO_PKG_VERSION").to_owned(),
-                created: crate::clock::now(),
-                path: String::new(),
-                pid: std::process::id(),
-            };
-            Some(backend.lock(info, timeout).map_err(lock_error)?)
-        } else {
-            None
-        };
+        let backend = open_backend(&config)?;
+        let lock = take_lock(backend.as_ref(), options.lock, options.operation)?;
         let existing = backend.read().context("cannot read the state")?;
         let state_exists = existing.is_some();
         let state = existing.unwrap_or_default();
@@ -171,6 +151,51 @@ async fn start_emulator() -> anyhow::Result<snapform_emulator::RunningEmulator> 
         .context("cannot start the embedded emulator")
 }
 
+/// The configuration in the working directory, read only for its backend and outputs: the
+/// commands that do not plan (`state`, `output`, `show`, `force-unlock`) work with unset
+/// variables and leave reporting problems to `validate` and `plan`.
+pub fn config_for_state() -> Config {
+    let mut sources = SourceMap::new();
+    let options = snapform_config::LoadOptions {
+        allow_unset_variables: true,
+        ..Default::default()
+    };
+    snapform_config::load_dir(super::config_dir(), &options, &mut sources).config
+}
+
+/// The backend the configuration's `backend` block names.
+pub fn open_backend(config: &Config) -> anyhow::Result<Box<dyn Backend + Send>> {
+    match &config.backend {
+        BackendConfig::Local { path } => Ok(Box::new(LocalBackend::new(PathBuf::from(path)))),
+        BackendConfig::Pg { .. } => {
+            bail!("the pg backend is not available in this build; use the local backend")
+        }
+    }
+}
+
+/// Takes the state lock for `operation`, unless `-lock=false`; released when dropped.
+pub fn take_lock(
+    backend: &(dyn Backend + Send),
+    args: &LockArgs,
+    operation: &str,
+) -> anyhow::Result<Option<LockGuard>> {
+    if !args.lock {
+        return Ok(None);
+    }
+    let timeout = snapform_config::parse_duration(&args.lock_timeout)
+        .map_err(|why| anyhow::anyhow!("invalid -lock-timeout: {why}"))?;
+    let info = LockInfo {
+        id: uuid::Uuid::new_v4().to_string(),
+        operation: operation.to_owned(),
+        who: who(),
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+        created: crate::clock::now(),
+        path: String::new(),
+        pid: std::process::id(),
+    };
+    backend.lock(info, timeout).map(Some).map_err(lock_error)
+}
+
 fn lock_error(error: snapform_state::Error) -> anyhow::Error {
     match &error {
         snapform_state::Error::Locked { holder } => anyhow::anyhow!(
@@ -182,7 +207,7 @@ fn lock_error(error: snapform_state::Error) -> anyhow::Error {
 }
 
 fn who() -> String {
-    let user = std::env::var("USER").unwrap_or_else(|_| "unknown".to_owned());
+    let user = crate::env::get(crate::env::USER).unwrap_or_else(|| "unknown".to_owned());
     let host = std::fs::read_to_string("/etc/hostname")
         .map(|h| h.trim().to_owned())
         .unwrap_or_else(|_| "localhost".to_owned());

@@ -4,7 +4,6 @@
 use std::io::Write;
 
 use anyhow::Context;
-use snapform_state::Backend;
 
 use crate::args::ShowArgs;
 use crate::view;
@@ -33,7 +32,7 @@ pub fn run(args: &ShowArgs) -> anyhow::Result<i32> {
 
 /// Without a plan file: the recorded resources.
 fn show_state(args: &ShowArgs) -> anyhow::Result<i32> {
-    let backend = snapform_state::LocalBackend::new("snapform.tfstate");
+    let backend = super::session::open_backend(&super::session::config_for_state())?;
     let Some(state) = backend.read().context("cannot read the state")? else {
         writeln!(std::io::stdout(), "No state.")?;
         return Ok(0);

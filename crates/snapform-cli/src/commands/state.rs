@@ -5,58 +5,16 @@ use std::io::{Read, Write};
 
 use anyhow::{Context, bail};
 use snapform_core::ResourceInstanceAddr;
-use snapform_state::{Backend, LocalBackend, LockGuard, LockInfo, State};
+use snapform_state::{Backend, State};
 
-use crate::args::{LockArgs, StateCommand};
+use super::session::{config_for_state, open_backend, take_lock};
+use crate::args::StateCommand;
 
-/// The backend named by the configuration in the working directory.
-pub fn backend() -> anyhow::Result<LocalBackend> {
-    let mut sources = snapform_core::SourceMap::new();
-    let options = snapform_config::LoadOptions {
-        allow_unset_variables: true,
-        ..Default::default()
-    };
-    let loaded = snapform_config::load_dir(super::config_dir(), &options, &mut sources);
-    match &loaded.config.backend {
-        snapform_config::Backend::Local { path } => Ok(LocalBackend::new(path)),
-        snapform_config::Backend::Pg { .. } => {
-            bail!("the pg backend is not available in this build")
-        }
-    }
-}
-
-/// Takes the lock for a state command.
-pub fn lock(
-    backend: &LocalBackend,
-    args: &LockArgs,
-    operation: &str,
-) -> anyhow::Result<Option<LockGuard>> {
-    if !args.lock {
-        return Ok(None);
-    }
-    let timeout = snapform_config::parse_duration(&args.lock_timeout)
-        .map_err(|why| anyhow::anyhow!("invalid -lock-timeout: {why}"))?;
-    let info = LockInfo {
-        id: uuid::Uuid::new_v4().to_string(),
-        operation: operation.to_owned(),
-        who: std::env::var("USER").unwrap_or_else(|_| "unknown".to_owned()),
-        version: env!("CARGO_PKG_VERSION").to_owned(),
-        created: crate::clock::now(),
-        path: String::new(),
-        pid: std::process::id(),
-    };
-    Ok(Some(
-        backend
-            .lock(info, timeout)
-            .context("cannot lock the state")?,
-    ))
-}
-
-fn read(backend: &LocalBackend) -> anyhow::Result<State> {
+fn read(backend: &(dyn Backend + Send)) -> anyhow::Result<State> {
     backend
         .read()
         .context("cannot read the state")?
-        .with_context(|| format!("no state: {} does not exist", backend.path().display()))
+        .with_context(|| format!("no state: {} does not exist", backend.describe()))
 }
 
 fn parse(addr: &str) -> anyhow::Result<ResourceInstanceAddr> {
@@ -66,11 +24,11 @@ fn parse(addr: &str) -> anyhow::Result<ResourceInstanceAddr> {
 
 /// Runs a state subcommand.
 pub fn run(command: &StateCommand) -> anyhow::Result<i32> {
-    let mut backend = backend()?;
+    let mut backend = open_backend(&config_for_state())?;
     let mut stdout = std::io::stdout().lock();
     match command {
         StateCommand::List { addrs } => {
-            let state = read(&backend)?;
+            let state = read(backend.as_ref())?;
             for record in &state.resources {
                 let text = record.addr.to_string();
                 if addrs.is_empty()
@@ -85,7 +43,7 @@ pub fn run(command: &StateCommand) -> anyhow::Result<i32> {
             }
         }
         StateCommand::Show { addr } => {
-            let state = read(&backend)?;
+            let state = read(backend.as_ref())?;
             let addr = parse(addr)?;
             let record = state
                 .resource(&addr)
@@ -96,8 +54,8 @@ pub fn run(command: &StateCommand) -> anyhow::Result<i32> {
             addrs,
             lock: lock_args,
         } => {
-            let _lock = lock(&backend, lock_args, "state rm")?;
-            let mut state = read(&backend)?;
+            let _lock = take_lock(backend.as_ref(), lock_args, "state rm")?;
+            let mut state = read(backend.as_ref())?;
             let mut removed = 0;
             for addr in addrs {
                 let addr = parse(addr)?;
@@ -120,8 +78,8 @@ pub fn run(command: &StateCommand) -> anyhow::Result<i32> {
             destination,
             lock: lock_args,
         } => {
-            let _lock = lock(&backend, lock_args, "state mv")?;
-            let mut state = read(&backend)?;
+            let _lock = take_lock(backend.as_ref(), lock_args, "state mv")?;
+            let mut state = read(backend.as_ref())?;
             let from = parse(source)?;
             let to = parse(destination)?;
             if from.resource.type_name != to.resource.type_name {
@@ -143,7 +101,7 @@ pub fn run(command: &StateCommand) -> anyhow::Result<i32> {
             )?;
         }
         StateCommand::Pull => {
-            let state = read(&backend)?;
+            let state = read(backend.as_ref())?;
             write!(stdout, "{}", snapform_state::statefile::encode(&state))?;
         }
         StateCommand::Push {
@@ -151,7 +109,7 @@ pub fn run(command: &StateCommand) -> anyhow::Result<i32> {
             force,
             lock: lock_args,
         } => {
-            let _lock = lock(&backend, lock_args, "state push")?;
+            let _lock = take_lock(backend.as_ref(), lock_args, "state push")?;
             let text = if path.as_os_str() == "-" {
                 let mut text = String::new();
                 std::io::stdin().read_to_string(&mut text)?;

@@ -3,6 +3,7 @@
 pub mod diagnostics;
 pub mod graph;
 pub mod markdown;
+pub mod outputs;
 pub mod plan;
 pub mod plan_json;
 pub mod progress;

@@ -532,6 +532,20 @@ fn a_held_lock_makes_a_second_command_fail_fast() {
     );
     let waited = sf(dir.path(), &["plan", "-lock-timeout=300ms"]);
     assert_eq!(waited.code, 1);
+    // State commands take the same lock, with the same hint.
+    let state_rm = sf(
+        dir.path(),
+        &["state", "rm", "tencentcloud_lighthouse_snapshot.site"],
+    );
+    assert_eq!(state_rm.code, 1);
+    assert!(
+        state_rm.stderr.contains("force-unlock held-by-test"),
+        "{}",
+        state_rm.stderr
+    );
+    // A lock whose holder is alive cannot be forced.
+    let forced = sf(dir.path(), &["force-unlock", "held-by-test"]);
+    assert_eq!(forced.code, 1, "{}", forced.transcript());
     drop(guard);
     assert!(
         cloud.resources().is_empty(),
@@ -704,10 +718,107 @@ fn state_commands_list_show_move_remove_pull_and_push() {
     std::fs::write(dir.path().join("old.tfstate"), &pulled).expect("write");
     let refused = sf(dir.path(), &["state", "push", "old.tfstate"]);
     assert_eq!(refused.code, 1, "{}", refused.transcript());
+    assert!(
+        refused.stderr.contains("cannot push an older state"),
+        "{}",
+        refused.stderr
+    );
     assert_eq!(
         sf(dir.path(), &["state", "push", "-force", "old.tfstate"]).code,
         0
     );
+    no_changes(dir.path());
+}
+
+#[test]
+fn every_command_follows_the_configured_backend_and_hides_sensitive_outputs() {
+    let cloud = Cloud::start();
+    let dir = project(
+        &cloud,
+        r#"
+snapform {
+  backend "local" {
+    path = "team.tfstate"
+  }
+}
+
+resource "tencentcloud_lighthouse_snapshot" "site" {
+  instance_id   = "lhins-qs100001"
+  snapshot_name = "site"
+}
+
+output "site" {
+  value = tencentcloud_lighthouse_snapshot.site.id
+}
+
+output "secret" {
+  value     = tencentcloud_lighthouse_snapshot.site.snapshot_name
+  sensitive = true
+}
+"#,
+    );
+    let applied = apply_ok(dir.path());
+    assert!(
+        applied.stdout.contains("secret = <sensitive>"),
+        "{}",
+        applied.stdout
+    );
+    assert!(dir.path().join("team.tfstate").exists());
+    assert!(!dir.path().join("snapform.tfstate").exists());
+
+    let show = sf(dir.path(), &["show"]);
+    assert!(
+        show.stdout
+            .contains("# tencentcloud_lighthouse_snapshot.site:"),
+        "{}",
+        show.transcript()
+    );
+    let list = sf(dir.path(), &["state", "list"]);
+    assert_eq!(list.stdout, "tencentcloud_lighthouse_snapshot.site\n");
+
+    let outputs = sf(dir.path(), &["output"]);
+    assert!(
+        outputs.stdout.contains("secret = <sensitive>\n"),
+        "{}",
+        outputs.stdout
+    );
+    assert!(
+        outputs.stdout.contains("site = \"lhsnap-"),
+        "{}",
+        outputs.stdout
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&sf(dir.path(), &["output", "-json"]).stdout).expect("JSON");
+    assert_eq!(json["secret"]["sensitive"], true);
+    assert_eq!(json["secret"]["value"], "site");
+    assert_eq!(json["site"]["sensitive"], false);
+    // Asking for one output by name prints it, as Terraform does.
+    assert_eq!(sf(dir.path(), &["output", "-raw", "secret"]).stdout, "site");
+
+    // A lock left by a process that is gone is cleared by force-unlock.
+    let backend = snapform_state::LocalBackend::new(dir.path().join("team.tfstate"));
+    let stale = snapform_state::LockInfo {
+        id: "stale-lock".to_owned(),
+        operation: "apply".to_owned(),
+        who: "gone@ci".to_owned(),
+        version: "0".to_owned(),
+        created: "2026-11-22T03:00:00Z".to_owned(),
+        path: String::new(),
+        pid: 1,
+    };
+    std::fs::write(
+        backend.lock_info_path(),
+        serde_json::to_string(&stale).expect("lock info"),
+    )
+    .expect("write the lock info");
+    let unlocked = sf(dir.path(), &["force-unlock", "stale-lock"]);
+    assert_eq!(unlocked.code, 0, "{}", unlocked.transcript());
+    assert!(
+        unlocked.stdout.contains("successfully unlocked"),
+        "{}",
+        unlocked.stdout
+    );
+    assert!(!backend.lock_info_path().exists());
     no_changes(dir.path());
 }
 
