@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use snapform_core::schema::resource_schema;
 use snapform_core::{ProviderAddr, ResourceInstanceAddr};
-use snapform_planner::{Action, Plan, ResourceChange};
+use snapform_planner::{Action, Counts, Plan, ResourceChange};
 use snapform_provider::{Attributes, CreateError, Provider, Readiness};
 use snapform_state::{Intent, Operation, RecordStatus, ResourceRecord, State};
 use tokio::sync::{Semaphore, watch};
@@ -159,14 +159,8 @@ pub enum Stop {
 pub struct ApplyReport {
     /// The final state (also saved).
     pub state: State,
-    /// Resources created.
-    pub added: usize,
-    /// Resources changed in place.
-    pub changed: usize,
-    /// Resources deleted.
-    pub destroyed: usize,
-    /// Resources adopted from interrupted creates.
-    pub adopted: usize,
+    /// What was adopted, added, changed and destroyed.
+    pub counts: Counts,
     /// Failed changes, with why.
     pub failures: Vec<(ResourceInstanceAddr, String)>,
     /// Changes not started because something they wait for failed.
@@ -272,10 +266,7 @@ impl Engine {
         let mut done = vec![false; changes.len()];
         let mut report = ApplyReport {
             state: State::new(),
-            added: 0,
-            changed: 0,
-            destroyed: 0,
-            adopted: 0,
+            counts: Counts::default(),
             failures: Vec::new(),
             skipped: Vec::new(),
             interrupted: false,
@@ -315,7 +306,7 @@ impl Engine {
                 let change = &changes[idx];
                 match outcome {
                     Ok(()) => {
-                        count(&mut report, change);
+                        report.counts.count(change);
                         for &dependant in &dependants[idx] {
                             n_waiting[dependant] -= 1;
                             if n_waiting[dependant] == 0 {
@@ -928,22 +919,6 @@ fn batches(changes: &[ResourceChange], ready: Vec<usize>, batch_deletes: bool) -
         res.extend(group.chunks(size).map(<[usize]>::to_vec));
     }
     res
-}
-
-fn count(report: &mut ApplyReport, change: &ResourceChange) {
-    if change.adopting {
-        report.adopted += 1;
-    }
-    match change.action {
-        Action::Create => report.added += 1,
-        Action::Update => report.changed += 1,
-        Action::Delete => report.destroyed += 1,
-        Action::DeleteThenCreate | Action::CreateThenDelete => {
-            report.added += 1;
-            report.destroyed += 1;
-        }
-        Action::NoOp => {}
-    }
 }
 
 /// Runs futures concurrently on the current task.

@@ -190,7 +190,7 @@ async fn run(
             wall,
             stats,
             failures,
-            n_done: report.added + report.destroyed,
+            n_done: report.counts.add + report.counts.destroy,
             timeline,
         },
         report.state,

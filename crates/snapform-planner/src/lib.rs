@@ -15,7 +15,7 @@ mod values;
 
 pub use diff::{PlanInputs, plan};
 pub use model::{
-    Action, ActionReason, Drift, DriftKind, EdgeKind, PLAN_FORMAT_VERSION, Plan, PlanMode,
+    Action, ActionReason, Counts, Drift, DriftKind, EdgeKind, PLAN_FORMAT_VERSION, Plan, PlanMode,
     ResourceChange,
 };
 pub use refresh::{RefreshResult, refreshed_state};

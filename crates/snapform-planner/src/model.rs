@@ -164,6 +164,39 @@ impl ResourceChange {
     }
 }
 
+/// How many instances a plan or an apply adopts, adds, changes and destroys; a replacement
+/// counts as one added and one destroyed, as in Terraform.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Found after an interrupted create and recorded.
+    pub adopt: usize,
+    /// Created.
+    pub add: usize,
+    /// Changed in place.
+    pub change: usize,
+    /// Deleted.
+    pub destroy: usize,
+}
+
+impl Counts {
+    /// Counts one change.
+    pub fn count(&mut self, change: &ResourceChange) {
+        if change.adopting {
+            self.adopt += 1;
+        }
+        match change.action {
+            Action::Create => self.add += 1,
+            Action::Update => self.change += 1,
+            Action::Delete => self.destroy += 1,
+            Action::DeleteThenCreate | Action::CreateThenDelete => {
+                self.add += 1;
+                self.destroy += 1;
+            }
+            Action::NoOp => {}
+        }
+    }
+}
+
 /// Why one change waits for another.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -229,24 +262,13 @@ pub struct Plan {
 }
 
 impl Plan {
-    /// The numbers of the summary line: to add, to change, to destroy.
-    pub fn counts(&self) -> (usize, usize, usize) {
-        let mut n_add = 0;
-        let mut n_change = 0;
-        let mut n_destroy = 0;
+    /// The numbers of the summary line.
+    pub fn counts(&self) -> Counts {
+        let mut counts = Counts::default();
         for change in &self.changes {
-            match change.action {
-                Action::Create => n_add += 1,
-                Action::Update => n_change += 1,
-                Action::Delete => n_destroy += 1,
-                Action::DeleteThenCreate | Action::CreateThenDelete => {
-                    n_add += 1;
-                    n_destroy += 1;
-                }
-                Action::NoOp => {}
-            }
+            counts.count(change);
         }
-        (n_add, n_change, n_destroy)
+        counts
     }
 
     /// Whether applying it changes anything (adoptions and refresh-only updates count).

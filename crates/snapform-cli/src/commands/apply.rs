@@ -217,8 +217,9 @@ fn execute(
     }
     drop(stdout);
     if !json {
-        let adopted = if report.adopted > 0 {
-            format!("{} adopted, ", report.adopted)
+        let counts = report.counts;
+        let adopted = if counts.adopt > 0 {
+            format!("{} adopted, ", counts.adopt)
         } else {
             String::new()
         };
@@ -231,9 +232,9 @@ fn execute(
             std::io::stdout(),
             "\n{} Resources: {adopted}{} added, {} changed, {} destroyed.",
             console::style(verb).green().bold(),
-            report.added,
-            report.changed,
-            report.destroyed
+            counts.add,
+            counts.change,
+            counts.destroy
         )?;
         print_outputs(&report.state, &session.config.sensitive_outputs())?;
     }

@@ -1,6 +1,5 @@
 //! `snapform plan`: refresh, plan, preflight, and show the plan (or write it to a file).
 
-use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
 
@@ -31,7 +30,10 @@ pub fn run(args: &PlanArgs, emulator: bool) -> anyhow::Result<i32> {
         return Ok(1);
     };
     if args.json {
-        print_json_stream(&plan)?;
+        let mut stdout = std::io::stdout().lock();
+        for line in view::machine::plan_lines(&plan)? {
+            writeln!(stdout, "{line}")?;
+        }
     } else {
         write!(std::io::stdout(), "{}", view::plan::render(&plan))?;
     }
@@ -206,54 +208,4 @@ pub fn read_plan_file(path: &Path) -> anyhow::Result<Plan> {
         );
     }
     Ok(plan)
-}
-
-/// `plan -json`: one JSON object per line, as Terraform's machine UI.
-fn print_json_stream(plan: &Plan) -> anyhow::Result<()> {
-    let mut stdout = std::io::stdout().lock();
-    let mut emit = |value: serde_json::Value| writeln!(stdout, "{value}");
-    emit(
-        serde_json::json!({"@level": "info", "@message": format!("snapform {}", env!("CARGO_PKG_VERSION")), "type": "version", "snapform": env!("CARGO_PKG_VERSION"), "ui": "1.2"}),
-    )?;
-    let resource = |addr: &ResourceInstanceAddr| {
-        let key = match &addr.key {
-            snapform_core::InstanceKey::None => serde_json::Value::Null,
-            snapform_core::InstanceKey::Int(i) => serde_json::json!(i),
-            snapform_core::InstanceKey::Str(s) => serde_json::json!(s),
-        };
-        serde_json::json!({"addr": addr.to_string(), "resource": addr.to_string(), "resource_type": addr.resource.type_name, "resource_name": addr.resource.name, "resource_key": key, "implied_provider": addr.resource.type_name.split('_').next().unwrap_or_default()})
-    };
-    for drift in &plan.drift {
-        let action = if drift.after.is_none() {
-            "delete"
-        } else {
-            "update"
-        };
-        emit(
-            serde_json::json!({"@level": "info", "@message": format!("{}: Drift detected ({action})", drift.addr), "type": "resource_drift", "change": {"resource": resource(&drift.addr), "action": action}}),
-        )?;
-    }
-    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
-    for change in plan.changes.iter().filter(|change| change.is_active()) {
-        let action = match change.action {
-            snapform_planner::Action::Create => "create",
-            snapform_planner::Action::Update => "update",
-            snapform_planner::Action::Delete => "delete",
-            snapform_planner::Action::DeleteThenCreate
-            | snapform_planner::Action::CreateThenDelete => "replace",
-            snapform_planner::Action::NoOp => "import",
-        };
-        *counts.entry(action).or_default() += 1;
-        let mut message = serde_json::json!({"@level": "info", "@message": format!("{}: Plan to {action}", change.addr), "type": "planned_change", "change": {"resource": resource(&change.addr), "action": action}});
-        if let Some(reason) = change.reason {
-            message["change"]["reason"] = serde_json::to_value(reason)?;
-        }
-        emit(message)?;
-    }
-    let (n_add, n_change, n_destroy) = plan.counts();
-    let n_import = counts.get("import").copied().unwrap_or(0);
-    emit(
-        serde_json::json!({"@level": "info", "@message": format!("Plan: {n_import} to import, {n_add} to add, {n_change} to change, {n_destroy} to destroy."), "type": "change_summary", "changes": {"import": n_import, "add": n_add, "change": n_change, "remove": n_destroy, "operation": "plan"}}),
-    )?;
-    Ok(())
 }

@@ -62,7 +62,7 @@ fn addrs(json: &serde_json::Value, key: &str) -> Vec<ResourceInstanceAddr> {
         .unwrap_or_default()
 }
 
-fn plan_scenario(dir: &Path) -> (String, serde_json::Value, String) {
+fn plan_scenario(dir: &Path) -> Views {
     let read = |name: &str| std::fs::read_to_string(dir.join(name)).ok();
     let mut sources = SourceMap::new();
     let loaded = load_sources(
@@ -154,15 +154,40 @@ fn plan_scenario(dir: &Path) -> (String, serde_json::Value, String) {
         &plan,
         &console::strip_ansi_codes(&view::plan::render(&plan)),
     );
-    (human, json, markdown)
+    let machine: String = view::machine::plan_lines(&plan)
+        .expect("plan lines")
+        .iter()
+        .map(|line| format!("{line}\n"))
+        .collect();
+    let graph = view::graph::render(&plan, view::graph::GraphType::Plan);
+    Views {
+        human,
+        json,
+        markdown,
+        machine,
+        graph,
+    }
+}
+
+/// Every form a plan is shown in.
+struct Views {
+    human: String,
+    json: serde_json::Value,
+    markdown: String,
+    /// `plan -json`.
+    machine: String,
+    /// `graph`.
+    graph: String,
 }
 
 #[test]
 fn golden_plans() {
     insta::glob!("../../../../testdata", "plan/*", |dir| {
-        let (human, json, markdown) = plan_scenario(dir);
-        insta::assert_snapshot!("human", human);
-        insta::assert_json_snapshot!("json", json);
-        insta::assert_snapshot!("markdown", markdown);
+        let views = plan_scenario(dir);
+        insta::assert_snapshot!("human", views.human);
+        insta::assert_json_snapshot!("json", views.json);
+        insta::assert_snapshot!("markdown", views.markdown);
+        insta::assert_snapshot!("machine", views.machine);
+        insta::assert_snapshot!("graph", views.graph);
     });
 }

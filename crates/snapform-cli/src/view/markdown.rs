@@ -11,15 +11,11 @@ const MARGIN: usize = 1_024;
 /// The comment.
 pub fn render(plan: &Plan, human_plan: &str) -> String {
     let mut out = String::new();
-    let (n_add, n_change, n_destroy) = plan.counts();
     if plan.has_changes() {
-        let n_adopt = plan.changes.iter().filter(|change| change.adopting).count();
-        let adopt = if n_adopt > 0 {
-            format!("{n_adopt} to adopt, ")
-        } else {
-            String::new()
-        };
-        out.push_str(&format!("**snapform plan:** {adopt}{n_add} to add, {n_change} to change, {n_destroy} to destroy.\n\n"));
+        out.push_str(&format!(
+            "**snapform plan:** {}\n\n",
+            super::plan::summary(&plan.counts())
+        ));
     } else {
         out.push_str(
             "**snapform plan:** no changes. Your infrastructure matches the configuration.\n\n",

@@ -2,6 +2,7 @@
 
 pub mod diagnostics;
 pub mod graph;
+pub mod machine;
 pub mod markdown;
 pub mod outputs;
 pub mod plan;

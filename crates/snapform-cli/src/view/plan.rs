@@ -77,16 +77,10 @@ pub fn render(plan: &Plan) -> String {
     for change in &shown {
         render_change(&mut out, change, &palette);
     }
-    let (n_add, n_change, n_destroy) = plan.counts();
-    let n_adopt = shown.iter().filter(|change| change.adopting).count();
-    let adopt = if n_adopt > 0 {
-        format!("{n_adopt} to adopt, ")
-    } else {
-        String::new()
-    };
     out.push_str(&format!(
-        "{} {adopt}{n_add} to add, {n_change} to change, {n_destroy} to destroy.\n",
-        palette.bold.apply_to("Plan:")
+        "{} {}\n",
+        palette.bold.apply_to("Plan:"),
+        summary(&plan.counts())
     ));
     render_output_changes(&mut out, plan, &palette);
     render_warnings(&mut out, plan, &palette);
@@ -564,4 +558,17 @@ fn render_output_changes(out: &mut String, plan: &Plan, palette: &Palette) {
             out.push('\n');
         }
     }
+}
+
+/// `[N to adopt, ]N to add, N to change, N to destroy.`, the summary every plan view shows.
+pub fn summary(counts: &snapform_planner::Counts) -> String {
+    let adopt = if counts.adopt > 0 {
+        format!("{} to adopt, ", counts.adopt)
+    } else {
+        String::new()
+    };
+    format!(
+        "{adopt}{} to add, {} to change, {} to destroy.",
+        counts.add, counts.change, counts.destroy
+    )
 }

@@ -126,7 +126,7 @@ fn human_line(event: &Event) -> String {
 }
 
 fn json_line(event: &Event) -> String {
-    let resource = |addr: &snapform_core::ResourceInstanceAddr| serde_json::json!({"addr": addr.to_string(), "resource_type": addr.resource.type_name, "resource_name": addr.resource.name});
+    let resource = super::machine::resource;
     let value = match event {
         Event::Started { addr, phase, id } => {
             serde_json::json!({"@level": "info", "@message": human(event), "type": "apply_start", "hook": {"resource": resource(addr), "action": phase_name(*phase), "id_value": id}})
