@@ -18,7 +18,7 @@ pub use model::{
     Action, ActionReason, Counts, Drift, DriftKind, EdgeKind, PLAN_FORMAT_VERSION, Plan, PlanMode,
     ResourceChange,
 };
-pub use refresh::{RefreshResult, refreshed_state};
+pub use refresh::{RefreshResult, refreshed_state, status_of};
 pub use values::{PlannedValues, values_of_state};
 
 /// A function giving the conflict keys of a resource's arguments (the provider trait's

@@ -20,7 +20,8 @@ pub struct RefreshResult {
     pub adoptions: BTreeMap<ResourceInstanceAddr, Option<ResourceState>>,
 }
 
-fn status_of(readiness: &Readiness) -> RecordStatus {
+/// The record status of what the cloud reports: a failed create is tainted.
+pub fn status_of(readiness: &Readiness) -> RecordStatus {
     match readiness {
         Readiness::Ready => RecordStatus::Ready,
         Readiness::Creating { .. } | Readiness::Deleting => RecordStatus::Creating,

@@ -10,7 +10,6 @@ use snapform_planner::{Plan, PlanMode};
 
 use crate::args::{ApplyArgs, DestroyArgs, PlanOptions};
 use crate::commands::session::{Session, SessionOptions};
-use crate::providers;
 use crate::view;
 
 /// Runs `apply`.
@@ -124,13 +123,7 @@ fn execute(
         }
         return Ok(0);
     }
-    let needed = session.needed_providers();
-    let (providers, _) = providers::build(
-        &session.config,
-        &needed,
-        session.emulator_target().as_ref(),
-        options.parallelism,
-    )?;
+    let (providers, _) = session.providers(options.parallelism)?;
     let resolver_config = session.config.clone();
     let resolver = move |addr: &snapform_core::ResourceInstanceAddr,
                          state: &snapform_state::State| {

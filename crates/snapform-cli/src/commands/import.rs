@@ -5,7 +5,7 @@ use std::io::Write;
 
 use anyhow::{Context, bail};
 use snapform_provider::ReadRequest;
-use snapform_state::{RecordStatus, ResourceRecord};
+use snapform_state::ResourceRecord;
 
 use crate::args::ImportArgs;
 use crate::commands::session::{Session, SessionOptions};
@@ -109,11 +109,7 @@ pub fn run(args: &ImportArgs, emulator: bool) -> anyhow::Result<i32> {
         id: args.id.clone(),
         attributes,
         dependencies: resource.depends_on.clone(),
-        status: match found.readiness {
-            snapform_provider::Readiness::Failed { .. } => RecordStatus::Tainted,
-            snapform_provider::Readiness::Ready => RecordStatus::Ready,
-            _ => RecordStatus::Creating,
-        },
+        status: snapform_planner::status_of(&found.readiness),
     });
     state.serial += 1;
     session

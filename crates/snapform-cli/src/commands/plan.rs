@@ -89,21 +89,18 @@ pub fn make_plan(
         (false, true) => PlanMode::RefreshOnly,
         (false, false) => PlanMode::Normal,
     };
-    let needed = session.needed_providers();
-    let emulator = session.emulator_target();
     let (providers, regions) = match calls {
         CloudCalls::Allowed => {
-            let (providers, regions) = providers::build(
-                &session.config,
-                &needed,
-                emulator.as_ref(),
-                options.parallelism,
-            )?;
+            let (providers, regions) = session.providers(options.parallelism)?;
             (Some(providers), regions)
         }
         CloudCalls::Never => (
             None,
-            providers::regions(&session.config, &needed, emulator.as_ref())?,
+            providers::regions(
+                &session.config,
+                &session.needed_providers(),
+                session.emulator_target().as_ref(),
+            )?,
         ),
     };
     let refresh = match &providers {

@@ -2,12 +2,14 @@
 //! diagnostics printed), the backend and its lock, the state, the optional in-process emulator,
 //! and the async runtime.
 
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
 use sha2::{Digest, Sha256};
+use snapform_apply::Providers;
 use snapform_config::{Backend as BackendConfig, Config};
 use snapform_core::diagnostic::has_errors;
 use snapform_core::{Diagnostic, ProviderAddr, SourceMap};
@@ -41,6 +43,9 @@ pub struct Session {
     pub runtime: tokio::runtime::Runtime,
     /// The in-process emulator, with `--emulator`.
     pub emulator: Option<snapform_emulator::RunningEmulator>,
+    /// The providers and their regions, once built: planning and applying share them, and
+    /// with them their call slots and rate limits.
+    providers: Option<(Providers, BTreeMap<ProviderAddr, String>)>,
 }
 
 /// How to open a session.
@@ -94,7 +99,27 @@ impl Session {
             config_hash,
             runtime,
             emulator,
+            providers: None,
         }))
+    }
+
+    /// The providers the configuration and the state need, and each one's region; built on
+    /// first use with `parallelism` call slots.
+    pub fn providers(
+        &mut self,
+        parallelism: usize,
+    ) -> anyhow::Result<(Providers, BTreeMap<ProviderAddr, String>)> {
+        if self.providers.is_none() {
+            let needed = self.needed_providers();
+            let built = crate::providers::build(
+                &self.config,
+                &needed,
+                self.emulator_target().as_ref(),
+                parallelism,
+            )?;
+            self.providers = Some(built);
+        }
+        Ok(self.providers.clone().expect("built above"))
     }
 
     /// The emulator's endpoint, with `--emulator`.
