@@ -90,24 +90,15 @@ pub struct LockArgs {
     pub lock_timeout: String,
 }
 
-/// The options shared by `plan` and `apply`.
+/// The options of every command that plans and applies: `plan`, `apply` and `destroy`.
 #[derive(Debug, Args)]
-pub struct PlanOptions {
+pub struct RunOptions {
     /// Read the clouds first (-refresh=false plans from the state as recorded).
     #[arg(long, num_args = 0..=1, default_value_t = true, default_missing_value = "true", action = clap::ArgAction::Set)]
     pub refresh: bool,
-    /// Only record changes made outside snapform; change nothing.
-    #[arg(long)]
-    pub refresh_only: bool,
-    /// Plan to destroy everything in the state.
-    #[arg(long)]
-    pub destroy: bool,
     /// Limit the plan to these resources and what they depend on. May be repeated.
     #[arg(long = "target", value_name = "ADDR")]
     pub targets: Vec<String>,
-    /// Replace this resource even if nothing changed. May be repeated.
-    #[arg(long = "replace", value_name = "ADDR")]
-    pub replace: Vec<String>,
     /// How many operations run at once during apply.
     #[arg(long, value_name = "N", default_value_t = 10)]
     pub parallelism: usize,
@@ -115,6 +106,22 @@ pub struct PlanOptions {
     pub vars: VarArgs,
     #[command(flatten)]
     pub lock: LockArgs,
+}
+
+/// The options `plan` and `apply` add: the plan's mode and forced replacements.
+#[derive(Debug, Args)]
+pub struct PlanOptions {
+    /// Only record changes made outside snapform; change nothing.
+    #[arg(long)]
+    pub refresh_only: bool,
+    /// Plan to destroy everything in the state.
+    #[arg(long)]
+    pub destroy: bool,
+    /// Replace this resource even if nothing changed. May be repeated.
+    #[arg(long = "replace", value_name = "ADDR")]
+    pub replace: Vec<String>,
+    #[command(flatten)]
+    pub run: RunOptions,
 }
 
 /// `snapform plan`.
@@ -159,7 +166,7 @@ pub struct DestroyArgs {
     #[arg(long)]
     pub json: bool,
     #[command(flatten)]
-    pub options: PlanOptions,
+    pub options: RunOptions,
 }
 
 /// `snapform import ADDR ID`.

@@ -8,7 +8,7 @@ use anyhow::Context;
 use snapform_apply::{ApplyOptions, Stop};
 use snapform_planner::{Plan, PlanMode};
 
-use crate::args::{ApplyArgs, DestroyArgs, PlanOptions};
+use crate::args::{ApplyArgs, DestroyArgs, RunOptions};
 use crate::commands::session::{Session, SessionOptions};
 use crate::view;
 
@@ -16,7 +16,8 @@ use crate::view;
 pub fn run(args: &ApplyArgs, emulator: bool) -> anyhow::Result<i32> {
     execute(
         args.plan_file.as_deref(),
-        &args.options,
+        &args.options.run,
+        &args.options.request()?,
         args.auto_approve || args.json,
         args.json,
         emulator,
@@ -26,13 +27,10 @@ pub fn run(args: &ApplyArgs, emulator: bool) -> anyhow::Result<i32> {
 
 /// Runs `destroy`: an apply of a destroy plan.
 pub fn run_destroy(args: &DestroyArgs, emulator: bool) -> anyhow::Result<i32> {
-    let options = PlanOptions {
-        destroy: true,
-        ..clone_options(&args.options)
-    };
     execute(
         None,
-        &options,
+        &args.options,
+        &args.options.request(PlanMode::Destroy),
         args.auto_approve || args.json,
         args.json,
         emulator,
@@ -40,28 +38,10 @@ pub fn run_destroy(args: &DestroyArgs, emulator: bool) -> anyhow::Result<i32> {
     )
 }
 
-fn clone_options(options: &PlanOptions) -> PlanOptions {
-    PlanOptions {
-        refresh: options.refresh,
-        refresh_only: options.refresh_only,
-        destroy: options.destroy,
-        targets: options.targets.clone(),
-        replace: options.replace.clone(),
-        parallelism: options.parallelism,
-        vars: crate::args::VarArgs {
-            vars: options.vars.vars.clone(),
-            var_files: options.vars.var_files.clone(),
-        },
-        lock: crate::args::LockArgs {
-            lock: options.lock.lock,
-            lock_timeout: options.lock.lock_timeout.clone(),
-        },
-    }
-}
-
 fn execute(
     plan_file: Option<&std::path::Path>,
-    options: &PlanOptions,
+    options: &RunOptions,
+    request: &super::plan::PlanRequest<'_>,
     auto_approve: bool,
     json: bool,
     emulator: bool,
@@ -84,7 +64,7 @@ fn execute(
         }
         None => {
             let Some(plan) =
-                super::plan::make_plan(&mut session, options, super::plan::CloudCalls::Allowed)?
+                super::plan::make_plan(&mut session, request, super::plan::CloudCalls::Allowed)?
             else {
                 return Ok(1);
             };

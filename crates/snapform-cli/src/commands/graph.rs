@@ -2,7 +2,10 @@
 
 use std::io::Write;
 
-use crate::args::{GraphArgs, LockArgs, PlanOptions};
+use snapform_planner::PlanMode;
+
+use super::plan::{CloudCalls, PlanRequest, make_plan};
+use crate::args::{GraphArgs, LockArgs};
 use crate::commands::session::{Session, SessionOptions};
 use crate::view;
 use crate::view::graph::GraphType;
@@ -12,32 +15,31 @@ pub fn run(args: &GraphArgs, emulator: bool) -> anyhow::Result<i32> {
     let plan = match &args.plan {
         Some(path) => super::plan::read_plan_file(path)?,
         None => {
-            let lock = LockArgs {
-                lock: false,
-                lock_timeout: "0s".to_owned(),
-            };
             let Some(mut session) = Session::open(&SessionOptions {
                 vars: &args.vars,
-                lock: &lock,
+                lock: &LockArgs {
+                    lock: false,
+                    lock_timeout: "0s".to_owned(),
+                },
                 operation: "graph",
                 emulator,
             })?
             else {
                 return Ok(1);
             };
-            let options = PlanOptions {
-                refresh: false,
-                refresh_only: false,
-                destroy: args.graph_type == GraphType::Destroy,
-                targets: Vec::new(),
-                replace: Vec::new(),
-                parallelism: 10,
-                vars: Default::default(),
-                lock,
+            let mode = if args.graph_type == GraphType::Destroy {
+                PlanMode::Destroy
+            } else {
+                PlanMode::Normal
             };
-            let Some(plan) =
-                super::plan::make_plan(&mut session, &options, super::plan::CloudCalls::Never)?
-            else {
+            let request = PlanRequest {
+                mode,
+                refresh: false,
+                targets: &[],
+                replace: &[],
+                parallelism: 1,
+            };
+            let Some(plan) = make_plan(&mut session, &request, CloudCalls::Never)? else {
                 return Ok(1);
             };
             plan

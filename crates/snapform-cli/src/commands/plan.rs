@@ -7,7 +7,7 @@ use anyhow::Context;
 use snapform_core::{Diagnostic, ResourceInstanceAddr};
 use snapform_planner::{Plan, PlanInputs, PlanMode};
 
-use crate::args::{PlanArgs, PlanOptions};
+use crate::args::{PlanArgs, PlanOptions, RunOptions};
 use crate::commands::session::{Session, SessionOptions, report};
 use crate::providers;
 use crate::view;
@@ -18,15 +18,15 @@ const PLAN_FILE_KIND: &str = "snapform-plan";
 /// Runs `plan`.
 pub fn run(args: &PlanArgs, emulator: bool) -> anyhow::Result<i32> {
     let Some(mut session) = Session::open(&SessionOptions {
-        vars: &args.options.vars,
-        lock: &args.options.lock,
+        vars: &args.options.run.vars,
+        lock: &args.options.run.lock,
         operation: "plan",
         emulator,
     })?
     else {
         return Ok(1);
     };
-    let Some(plan) = make_plan(&mut session, &args.options, CloudCalls::Allowed)? else {
+    let Some(plan) = make_plan(&mut session, &args.options.request()?, CloudCalls::Allowed)? else {
         return Ok(1);
     };
     if args.json {
@@ -66,8 +66,47 @@ pub fn parse_addrs(texts: &[String], flag: &str) -> anyhow::Result<Vec<ResourceI
         .collect()
 }
 
-/// Refreshes, plans and runs the preflight checks; prints diagnostics and returns `None` when
-/// the plan cannot be used.
+/// What to plan: from the options of `plan`, `apply` and `destroy`, or `graph`'s.
+pub struct PlanRequest<'a> {
+    pub mode: PlanMode,
+    /// Read the clouds first.
+    pub refresh: bool,
+    pub targets: &'a [String],
+    pub replace: &'a [String],
+    /// Call slots of the providers.
+    pub parallelism: usize,
+}
+
+impl PlanOptions {
+    /// The plan these options ask for.
+    pub fn request(&self) -> anyhow::Result<PlanRequest<'_>> {
+        let mode = match (self.destroy, self.refresh_only) {
+            (true, true) => anyhow::bail!("-destroy and -refresh-only cannot be used together"),
+            (true, false) => PlanMode::Destroy,
+            (false, true) => PlanMode::RefreshOnly,
+            (false, false) => PlanMode::Normal,
+        };
+        Ok(PlanRequest {
+            mode,
+            replace: &self.replace,
+            ..self.run.request(mode)
+        })
+    }
+}
+
+impl RunOptions {
+    /// A plan in `mode` with these options and no forced replacement (`destroy`).
+    pub fn request(&self, mode: PlanMode) -> PlanRequest<'_> {
+        PlanRequest {
+            mode,
+            refresh: self.refresh,
+            targets: &self.targets,
+            replace: &[],
+            parallelism: self.parallelism,
+        }
+    }
+}
+
 /// Whether making a plan may call the clouds: `graph` draws one without credentials, so it
 /// neither refreshes nor runs the preflight checks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -76,22 +115,19 @@ pub enum CloudCalls {
     Never,
 }
 
+/// Refreshes, plans and runs the preflight checks; prints diagnostics and returns `None` when
+/// the plan cannot be used.
 pub fn make_plan(
     session: &mut Session,
-    options: &PlanOptions,
+    request: &PlanRequest<'_>,
     calls: CloudCalls,
 ) -> anyhow::Result<Option<Plan>> {
-    let targets = parse_addrs(&options.targets, "target")?;
-    let replace = parse_addrs(&options.replace, "replace")?;
-    let mode = match (options.destroy, options.refresh_only) {
-        (true, true) => anyhow::bail!("-destroy and -refresh-only cannot be used together"),
-        (true, false) => PlanMode::Destroy,
-        (false, true) => PlanMode::RefreshOnly,
-        (false, false) => PlanMode::Normal,
-    };
+    let mode = request.mode;
+    let targets = parse_addrs(request.targets, "target")?;
+    let replace = parse_addrs(request.replace, "replace")?;
     let (providers, regions) = match calls {
         CloudCalls::Allowed => {
-            let (providers, regions) = session.providers(options.parallelism)?;
+            let (providers, regions) = session.providers(request.parallelism)?;
             (Some(providers), regions)
         }
         CloudCalls::Never => (
@@ -104,7 +140,7 @@ pub fn make_plan(
         ),
     };
     let refresh = match &providers {
-        Some(providers) if options.refresh && !session.state.is_empty() => {
+        Some(providers) if request.refresh && !session.state.is_empty() => {
             let result = session
                 .runtime
                 .block_on(snapform_apply::refresh(&session.state, providers, None))
