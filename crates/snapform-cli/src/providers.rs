@@ -63,21 +63,21 @@ pub fn regions(
         .iter()
         .map(|addr| {
             let block = config.provider(addr);
-            let region = match addr.name.as_str() {
-                "tencentcloud" => tencentcloud_region(
-                    addr,
-                    &snapform_tencentcloud::credentials::resolve(&tencentcloud_sources(
+            let (found, variable) = match addr.name.as_str() {
+                "tencentcloud" => (
+                    snapform_tencentcloud::credentials::resolve(&tencentcloud_sources(
                         block, emulator,
                     ))
                     .1,
-                )?,
-                "alicloud" => alicloud_region(
-                    addr,
-                    &snapform_alicloud::credentials::resolve(&alicloud_sources(block, emulator)).1,
-                )?,
+                    env::TENCENTCLOUD_REGION,
+                ),
+                "alicloud" => (
+                    snapform_alicloud::credentials::resolve(&alicloud_sources(block, emulator)).1,
+                    env::ALIBABA_CLOUD_REGION_ID,
+                ),
                 other => bail!("unknown provider {other:?}"),
             };
-            Ok((addr.clone(), region))
+            Ok((addr.clone(), required_region(addr, &found, variable)?))
         })
         .collect()
 }
@@ -121,12 +121,14 @@ fn tencentcloud_sources(
     sources
 }
 
-fn tencentcloud_region(addr: &ProviderAddr, region: &Option<String>) -> anyhow::Result<String> {
+/// The region a provider configuration resolved to, or an error saying where to set one.
+fn required_region(
+    addr: &ProviderAddr,
+    region: &Option<String>,
+    variable: &str,
+) -> anyhow::Result<String> {
     region.clone().with_context(|| {
-        format!(
-            "provider {addr} has no region: set `region` in its block, or {}",
-            env::TENCENTCLOUD_REGION
-        )
+        format!("provider {addr} has no region: set `region` in its block, or {variable}")
     })
 }
 
@@ -139,7 +141,7 @@ fn tencentcloud(
     use snapform_tencentcloud::{TencentCloud, TencentCloudConfig};
     let (credentials, region) =
         snapform_tencentcloud::credentials::resolve(&tencentcloud_sources(block, emulator));
-    let region = tencentcloud_region(addr, &region)?;
+    let region = required_region(addr, &region, env::TENCENTCLOUD_REGION)?;
     let credentials = credentials.with_context(|| {
         format!(
             "provider {addr} has no credentials: set secret_id and secret_key in its block, {} and {}, or run `tccli configure`",
@@ -202,15 +204,6 @@ fn alicloud_sources(
     sources
 }
 
-fn alicloud_region(addr: &ProviderAddr, region: &Option<String>) -> anyhow::Result<String> {
-    region.clone().with_context(|| {
-        format!(
-            "provider {addr} has no region: set `region` in its block, or {}",
-            env::ALIBABA_CLOUD_REGION_ID
-        )
-    })
-}
-
 fn alicloud(
     addr: &ProviderAddr,
     block: Option<&ProviderConfig>,
@@ -220,7 +213,7 @@ fn alicloud(
     use snapform_alicloud::{AliCloud, AliCloudConfig};
     let (credentials, region) =
         snapform_alicloud::credentials::resolve(&alicloud_sources(block, emulator));
-    let region = alicloud_region(addr, &region)?;
+    let region = required_region(addr, &region, env::ALIBABA_CLOUD_REGION_ID)?;
     let credentials = credentials.with_context(|| {
         format!(
             "provider {addr} has no credentials: set access_key and secret_key in its block, {} and {}, or run `aliyun configure`",
