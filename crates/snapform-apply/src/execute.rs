@@ -234,7 +234,6 @@ pub async fn apply(
     }
     engine.saver.flush_all().await?;
     report.state = engine.saver.snapshot();
-    report.state.serial = engine.saver.serial().await;
     Ok(report)
 }
 
@@ -447,7 +446,7 @@ impl Engine {
                 .options
                 .resolver
                 .as_ref()
-                .and_then(|resolve| resolve(&change.addr, &self.saver.snapshot()))
+                .and_then(|resolve| self.saver.read(|state| resolve(&change.addr, state)))
                 .ok_or_else(|| {
                     StepError::Failed(
                         "some arguments are still unknown and cannot be computed".to_owned(),
@@ -677,7 +676,9 @@ impl Engine {
             ))
         })?
         .map_err(|error| StepError::Failed(error.to_string()))?;
-        let current = self.saver.snapshot().resource(&change.addr).cloned();
+        let current = self
+            .saver
+            .read(|state| state.resource(&change.addr).cloned());
         let Some(mut record) = current else {
             return Err(StepError::Failed(
                 "the record disappeared from the state".to_owned(),
@@ -703,13 +704,16 @@ impl Engine {
             phase,
             id: change.id.clone(),
         });
-        let Some(record) = self.saver.snapshot().resource(&change.addr).cloned() else {
+        let Some(record) = self
+            .saver
+            .read(|state| state.resource(&change.addr).cloned())
+        else {
             return Err(StepError::Failed(
                 "the resource to wait for is not in the state".to_owned(),
             ));
         };
+        // The refreshed state, adoption included, was saved before any step ran.
         if record.status == RecordStatus::Ready {
-            self.save(|_| {}).await?;
             self.hook.event(Event::Completed {
                 addr: change.addr.clone(),
                 phase,
@@ -725,7 +729,9 @@ impl Engine {
 
     async fn create_then_delete(&self, change: &ResourceChange) -> Result<(), StepError> {
         // The old object is kept as deposed until it is deleted, so a crash never orphans it.
-        let old = self.saver.snapshot().resource(&change.addr).cloned();
+        let old = self
+            .saver
+            .read(|state| state.resource(&change.addr).cloned());
         if let Some(old) = &old {
             let old = old.clone();
             self.save(|state| {

@@ -45,7 +45,18 @@ impl Saver {
         current.1
     }
 
-    /// A copy of the state in memory.
+    /// Reads the state in memory without copying it.
+    pub fn read<T>(&self, reader: impl FnOnce(&State) -> T) -> T {
+        reader(
+            &self
+                .current
+                .lock()
+                .expect("the state's lock is never poisoned")
+                .0,
+        )
+    }
+
+    /// A copy of the state in memory, with the serial of the last write.
     pub fn snapshot(&self) -> State {
         self.current
             .lock()
@@ -71,6 +82,11 @@ impl Saver {
         state.serial = writer.serial;
         writer.backend.write(&state)?;
         writer.saved = latest;
+        self.current
+            .lock()
+            .expect("the state's lock is never poisoned")
+            .0
+            .serial = writer.serial;
         Ok(())
     }
 
@@ -89,9 +105,53 @@ impl Saver {
             .1;
         self.flush(latest).await
     }
+}
 
-    /// The serial of the last write.
-    pub async fn serial(&self) -> u64 {
-        self.writer.lock().await.serial
+#[cfg(test)]
+mod tests {
+    use snapform_core::Value;
+    use snapform_state::LocalBackend;
+
+    use super::*;
+
+    fn saved_serial(path: &std::path::Path) -> u64 {
+        LocalBackend::new(path)
+            .read()
+            .expect("readable")
+            .expect("written")
+            .serial
+    }
+
+    #[tokio::test]
+    async fn changes_made_together_share_one_write_with_the_next_serial() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("snapform.tfstate");
+        let start = State {
+            serial: 5,
+            ..State::new()
+        };
+        let saver = Saver::new(start, Box::new(LocalBackend::new(&path)));
+        let first = saver.change(|state| {
+            state.outputs.insert("a".into(), Value::string("1"));
+        });
+        saver.change(|state| {
+            state.outputs.insert("b".into(), Value::string("2"));
+        });
+        saver.flush(first).await.expect("written");
+        // The write that made `first` durable carried the change after it too.
+        assert_eq!(saved_serial(&path), 6);
+        saver.flush_all().await.expect("nothing left to write");
+        assert_eq!(saved_serial(&path), 6);
+        assert_eq!(saver.snapshot().serial, 6);
+        assert_eq!(saver.read(|state| state.outputs.len()), 2);
+
+        saver
+            .save(|state| state.outputs.clear())
+            .await
+            .expect("written");
+        assert_eq!(saved_serial(&path), 7);
+        let saved = LocalBackend::new(&path).read().expect("r").expect("w");
+        assert!(saved.outputs.is_empty());
+        assert_eq!(saver.snapshot().serial, 7);
     }
 }
