@@ -548,11 +548,7 @@ impl Engine {
             region: change.region.clone(),
             id: id.clone(),
             attributes: arguments.clone(),
-            dependencies: change
-                .dependencies
-                .iter()
-                .filter_map(|dep| dep.parse().ok())
-                .collect(),
+            dependencies: change.dependencies.clone(),
             status: RecordStatus::Creating,
         };
         self.save(|state| {

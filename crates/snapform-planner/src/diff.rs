@@ -88,7 +88,7 @@ pub fn plan(inputs: &PlanInputs<'_>) -> (Plan, Vec<Diagnostic>) {
         );
     }
     check_prevent_destroy(inputs.config, &changes, &mut diagnostics);
-    graph::add_edges(inputs.config, &state, &mut changes, inputs.conflict_keys);
+    graph::add_edges(&mut changes, inputs.conflict_keys);
 
     let (outputs, sensitive_outputs) = if inputs.mode == PlanMode::Normal {
         let mut values = PlannedValues::default();
@@ -193,11 +193,7 @@ impl Planner<'_, '_> {
             deposed: false,
             awaits_readiness: false,
             waits_for: Vec::new(),
-            dependencies: record
-                .dependencies
-                .iter()
-                .map(ToString::to_string)
-                .collect(),
+            dependencies: record.dependencies.clone(),
             timeouts: [None; 3],
         });
     }
@@ -222,11 +218,7 @@ impl Planner<'_, '_> {
             deposed: false,
             awaits_readiness: false,
             waits_for: Vec::new(),
-            dependencies: record
-                .dependencies
-                .iter()
-                .map(ToString::to_string)
-                .collect(),
+            dependencies: record.dependencies.clone(),
             timeouts,
         });
     }
@@ -255,11 +247,7 @@ impl Planner<'_, '_> {
             deposed: false,
             awaits_readiness: false,
             waits_for: Vec::new(),
-            dependencies: resource
-                .depends_on
-                .iter()
-                .map(ToString::to_string)
-                .collect(),
+            dependencies: resource.depends_on.clone(),
             timeouts: timeouts_of(resource),
         };
         // What a new resource will look like: the arguments, and computed attributes unknown.

@@ -7,7 +7,6 @@ use petgraph::algo::toposort;
 use petgraph::graph::{DiGraph, NodeIndex};
 use snapform_config::{Config, Resource};
 use snapform_core::{ResourceAddr, ResourceInstanceAddr};
-use snapform_state::State;
 
 use crate::ConflictKeysFn;
 use crate::model::{Action, EdgeKind, ResourceChange};
@@ -86,12 +85,7 @@ pub fn apply_targets(
 /// Fills every change's `waits_for`: dependencies first for creates and updates, dependants
 /// first for deletes, and a fixed order between creates that touch the same conflict key
 /// (snapshot groups first, then by address, unless a dependency already orders them).
-pub fn add_edges(
-    config: &Config,
-    state: &State,
-    changes: &mut [ResourceChange],
-    conflict_keys: &ConflictKeysFn<'_>,
-) {
+pub fn add_edges(changes: &mut [ResourceChange], conflict_keys: &ConflictKeysFn<'_>) {
     let mut by_resource: BTreeMap<&ResourceAddr, Vec<usize>> = BTreeMap::new();
     for (idx, change) in changes.iter().enumerate() {
         by_resource
@@ -106,10 +100,7 @@ pub fn add_edges(
         }
         if change.action != Action::Delete {
             // Wait for the creates and updates of what this resource depends on.
-            let Some(resource) = config.resource(&change.addr.resource) else {
-                continue;
-            };
-            for dependency in &resource.depends_on {
+            for dependency in &change.dependencies {
                 for &dep_idx in by_resource.get(dependency).into_iter().flatten() {
                     let dependency = &changes[dep_idx];
                     if !matches!(dependency.action, Action::NoOp | Action::Delete)
@@ -129,18 +120,13 @@ pub fn add_edges(
         if change.action != Action::Delete {
             continue;
         }
-        let mut dependencies: BTreeSet<ResourceAddr> = state
-            .resource(&change.addr)
-            .map(|record| record.dependencies.iter().cloned().collect())
-            .unwrap_or_default();
-        dependencies.extend(
-            change
-                .dependencies
-                .iter()
-                .filter_map(|dep| dep.parse().ok()),
-        );
+        // A deposed object's change carries its own record's dependencies.
+        let dependencies: BTreeSet<&ResourceAddr> = change.dependencies.iter().collect();
         for dependency in dependencies {
-            dependants_of.entry(dependency).or_default().push(idx);
+            dependants_of
+                .entry(dependency.clone())
+                .or_default()
+                .push(idx);
         }
     }
     for (idx, change) in changes.iter().enumerate() {

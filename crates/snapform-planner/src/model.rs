@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use snapform_core::{ProviderAddr, ResourceInstanceAddr, Value};
+use snapform_core::{ProviderAddr, ResourceAddr, ResourceInstanceAddr, Value};
 use snapform_state::State;
 
 /// The plan format this build writes and reads.
@@ -151,8 +151,9 @@ pub struct ResourceChange {
     pub awaits_readiness: bool,
     /// The changes this one waits for (by index in [`Plan::changes`]), with why.
     pub waits_for: Vec<(usize, EdgeKind)>,
-    /// The resources it depends on in the configuration (recorded in state).
-    pub dependencies: Vec<String>,
+    /// The resources it depends on: its `depends_on` and references, or for a delete, what its
+    /// record says it depended on.
+    pub dependencies: Vec<ResourceAddr>,
     /// Longest waits, in seconds: create, update, delete.
     pub timeouts: [Option<u64>; 3],
 }

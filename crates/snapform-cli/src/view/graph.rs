@@ -26,10 +26,9 @@ pub fn render(plan: &Plan, graph_type: GraphType) -> String {
             continue;
         }
         let action = change.action.terraform_actions().join(", ");
+        let name = node_name(change);
         out.push_str(&format!(
-            "    \"[root] {}\" [label = \"{} ({action})\", shape = \"box\"]\n",
-            escape(&change.addr.to_string()),
-            escape(&change.addr.to_string())
+            "    \"[root] {name}\" [label = \"{name} ({action})\", shape = \"box\"]\n"
         ));
     }
     for (idx, change) in plan.changes.iter().enumerate() {
@@ -48,13 +47,24 @@ pub fn render(plan: &Plan, graph_type: GraphType) -> String {
             };
             out.push_str(&format!(
                 "    \"[root] {}\" -> \"[root] {}\"{style}\n",
-                escape(&change.addr.to_string()),
-                escape(&plan.changes[*target].addr.to_string())
+                node_name(change),
+                node_name(&plan.changes[*target])
             ));
         }
     }
     out.push_str("  }\n}\n");
     out
+}
+
+/// A change's node: its address, and `(deposed)` for the old object of a replacement, which
+/// shares the address of the new one.
+fn node_name(change: &snapform_planner::ResourceChange) -> String {
+    let name = if change.deposed {
+        format!("{} (deposed)", change.addr)
+    } else {
+        change.addr.to_string()
+    };
+    escape(&name)
 }
 
 fn escape(text: &str) -> String {

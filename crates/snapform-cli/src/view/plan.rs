@@ -188,7 +188,7 @@ fn render_destroy_summary(out: &mut String, shown: &[&ResourceChange], palette: 
         } else {
             format!(" ({why})")
         };
-        out.push_str(&format!("{symbol} {}{why}\n", change.addr));
+        out.push_str(&format!("{symbol} {}{why}\n", change_addr(change)));
     }
     out.push('\n');
 }
@@ -237,6 +237,15 @@ fn delete_reason(change: &ResourceChange) -> Option<String> {
         }
         other => other.explain().to_owned(),
     })
+}
+
+/// The address a change is shown under: the old object of a replacement, kept while its
+/// successor exists, is named by its ID as Terraform does.
+fn change_addr(change: &ResourceChange) -> String {
+    match (&change.id, change.deposed) {
+        (Some(id), true) => format!("{} (deposed object {id})", change.addr),
+        _ => change.addr.to_string(),
+    }
 }
 
 fn key_text(key: &InstanceKey) -> String {
@@ -304,7 +313,7 @@ fn resource_header(addr: &snapform_core::ResourceInstanceAddr) -> String {
 }
 
 fn render_change(out: &mut String, change: &ResourceChange, palette: &Palette) {
-    let addr = palette.bold.apply_to(format!("# {}", change.addr));
+    let addr = palette.bold.apply_to(format!("# {}", change_addr(change)));
     let (phrase, symbol, mode) = match change.action {
         Action::Create => (
             "will be created",
