@@ -68,11 +68,14 @@ impl Config {
             .map(|idx| &self.resources[idx])
     }
 
-    /// Every resource instance, in address order.
-    pub fn instances(&self) -> impl Iterator<Item = (&Resource, &ResourceInstance)> {
-        self.resources
+    /// The resource block and the instance at `addr`, when the configuration declares it.
+    pub fn instance(&self, addr: &ResourceInstanceAddr) -> Option<(&Resource, &ResourceInstance)> {
+        let resource = self.resource(&addr.resource)?;
+        let instance = resource
+            .instances
             .iter()
-            .flat_map(|res| res.instances.iter().map(move |instance| (res, instance)))
+            .find(|instance| &instance.addr == addr)?;
+        Some((resource, instance))
     }
 
     /// The names of the outputs marked `sensitive`, which are shown as `<sensitive>`.

@@ -52,11 +52,6 @@ impl Action {
         }
     }
 
-    /// Whether it replaces the resource.
-    pub fn is_replace(self) -> bool {
-        matches!(self, Action::DeleteThenCreate | Action::CreateThenDelete)
-    }
-
     /// Whether it creates a new resource.
     pub fn creates(self) -> bool {
         matches!(
@@ -133,7 +128,7 @@ pub struct ResourceChange {
     /// The cloud's ID of the existing resource.
     pub id: Option<String>,
     /// The attributes before (from the refreshed state).
-    #[serde(with = "opt_value_map")]
+    #[serde(with = "opt_value_map_unknown")]
     pub before: Option<BTreeMap<String, Value>>,
     /// The attributes after; unknown values are known only after apply.
     #[serde(with = "opt_value_map_unknown")]
@@ -217,10 +212,10 @@ pub struct Drift {
     /// Deleted or changed.
     pub kind: DriftKind,
     /// The recorded attributes.
-    #[serde(with = "opt_value_map")]
+    #[serde(with = "opt_value_map_unknown")]
     pub before: Option<BTreeMap<String, Value>>,
     /// What the cloud has now.
-    #[serde(with = "opt_value_map")]
+    #[serde(with = "opt_value_map_unknown")]
     pub after: Option<BTreeMap<String, Value>>,
 }
 
@@ -383,8 +378,4 @@ mod opt_value_map_unknown {
                 .collect()
         }))
     }
-}
-
-mod opt_value_map {
-    pub use super::opt_value_map_unknown::{deserialize, serialize};
 }

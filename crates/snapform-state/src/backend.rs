@@ -175,7 +175,6 @@ impl Backend for LocalBackend {
         Ok(LockGuard {
             file: Some(file),
             info_path,
-            info,
         })
     }
 

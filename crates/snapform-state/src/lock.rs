@@ -38,8 +38,6 @@ impl std::fmt::Display for LockInfo {
 pub struct LockGuard {
     pub(crate) file: Option<std::fs::File>,
     pub(crate) info_path: std::path::PathBuf,
-    /// The lock's information.
-    pub info: LockInfo,
 }
 
 impl Drop for LockGuard {

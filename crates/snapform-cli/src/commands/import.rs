@@ -34,15 +34,11 @@ pub fn run(args: &ImportArgs, emulator: bool) -> anyhow::Result<i32> {
             addr.resource.name
         );
     };
-    if !resource
-        .instances
-        .iter()
-        .any(|instance| instance.addr == addr)
-    {
+    let Some((_, instance)) = session.config.instance(&addr) else {
         bail!(
             "{addr} is not an instance the configuration declares (check its count or for_each key)"
         );
-    }
+    };
     if session.state.resource(&addr).is_some() {
         bail!(
             "{addr} is already managed by snapform; remove it with `snapform state rm {addr}` first to import another object"
@@ -61,11 +57,6 @@ pub fn run(args: &ImportArgs, emulator: bool) -> anyhow::Result<i32> {
         );
     }
     let provider_addr = resource.provider.clone();
-    let instance = resource
-        .instances
-        .iter()
-        .find(|instance| instance.addr == addr)
-        .expect("checked above");
     // The configuration's arguments help providers that read per parent (ECD lists per desktop).
     let recorded = instance
         .arguments

@@ -186,12 +186,8 @@ fn preflight_diagnostic(session: &Session, problem: &snapform_apply::Problem) ->
     let message = format!("{}: {}", problem.addr, problem.problem.message);
     let span = session
         .config
-        .resource(&problem.addr.resource)
-        .and_then(|resource| {
-            let instance = resource
-                .instances
-                .iter()
-                .find(|instance| instance.addr == problem.addr)?;
+        .instance(&problem.addr)
+        .and_then(|(resource, instance)| {
             instance
                 .argument_spans
                 .get(problem.problem.argument)
