@@ -1,11 +1,13 @@
-//! Planning twice gives the same plan, for generated configurations and states.
+//! For generated configurations and states: each instance gets the action its configuration
+//! and record call for, creates on one disk are chained, and the plan is deterministic and
+//! survives the plan file.
 
 use std::collections::BTreeMap;
 
 use proptest::prelude::*;
 use snapform_config::{LoadOptions, SourceFile, load_sources};
 use snapform_core::{ProviderAddr, SourceMap, Value};
-use snapform_planner::{PlanInputs, PlanMode, plan};
+use snapform_planner::{Action, ActionReason, EdgeKind, PlanInputs, PlanMode, plan};
 use snapform_provider::{Attributes, ConflictKey};
 use snapform_state::{RecordStatus, ResourceRecord, State};
 
@@ -27,15 +29,24 @@ prop_compose! {
         renamed in prop::collection::vec(any::<bool>(), 8),
         tainted in prop::collection::vec(any::<bool>(), 8),
         orphans in 0usize..3,
-    ) -> (String, State) {
+    ) -> (String, State, BTreeMap<String, Expected>) {
         let mut hcl = String::new();
         let mut state = State::new();
+        let mut expected = BTreeMap::new();
         for idx in 0..n_backups {
             let disk = format!("disk-qs10000{}", disks[idx]);
             hcl.push_str(&format!(
                 "resource \"tencentcloud_cbs_disk_backup\" \"b{idx}\" {{\n  disk_id          = \"{disk}\"\n  disk_backup_name = \"{}\"\n}}\n\n",
                 names[idx]
             ));
+            let addr = format!("tencentcloud_cbs_disk_backup.b{idx}");
+            let replace_paths = if renamed[idx] { vec!["disk_backup_name".to_owned()] } else { Vec::new() };
+            expected.insert(addr.clone(), match (recorded[idx], tainted[idx], renamed[idx]) {
+                (false, _, _) => (Action::Create, None, Vec::new()),
+                (true, true, _) => (Action::DeleteThenCreate, Some(ActionReason::ReplaceBecauseTainted), Vec::new()),
+                (true, false, true) => (Action::DeleteThenCreate, Some(ActionReason::ReplaceBecauseCannotUpdate), replace_paths),
+                (true, false, false) => (Action::NoOp, None, Vec::new()),
+            });
             if recorded[idx] {
                 let mut attributes = BTreeMap::new();
                 attributes.insert("disk_id".to_owned(), Value::string(disk.clone()));
@@ -53,6 +64,10 @@ prop_compose! {
             }
         }
         for idx in 0..orphans {
+            expected.insert(
+                format!("tencentcloud_cbs_disk_backup.orphan{idx}"),
+                (Action::Delete, Some(ActionReason::DeleteBecauseNoResourceConfig), Vec::new()),
+            );
             let mut attributes = BTreeMap::new();
             attributes.insert("disk_id".to_owned(), Value::string("disk-qs100001"));
             state.upsert(ResourceRecord {
@@ -65,15 +80,18 @@ prop_compose! {
                 status: RecordStatus::Ready,
             });
         }
-        (hcl, state)
+        (hcl, state, expected)
     }
 }
+
+/// The action, reason and replace paths an instance must get.
+type Expected = (Action, Option<ActionReason>, Vec<String>);
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
 
     #[test]
-    fn planning_twice_gives_the_same_plan((hcl, state) in workload()) {
+    fn each_instance_gets_its_action_and_the_plan_is_stable((hcl, state, expected) in workload()) {
         let mut sources = SourceMap::new();
         let loaded = load_sources(vec![SourceFile { name: "main.hcl".to_owned(), text: hcl }], Vec::new(), &LoadOptions::default(), &mut sources);
         prop_assert!(loaded.diagnostics.is_empty(), "{:?}", loaded.diagnostics);
@@ -91,6 +109,34 @@ proptest! {
             config_hash: String::new(),
         };
         let (first, first_diagnostics) = plan(&inputs);
+        let actual: BTreeMap<String, Expected> = first
+            .changes
+            .iter()
+            .map(|change| {
+                (change.addr.to_string(), (change.action, change.reason, change.replace_paths.clone()))
+            })
+            .collect();
+        prop_assert_eq!(&actual, &expected);
+        // Creates on one disk run one after another: all but one wait for another of them.
+        let mut creates_by_disk: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        for (idx, change) in first.changes.iter().enumerate() {
+            if change.action.creates() {
+                let disk = change.after.as_ref().and_then(|after| after.get("disk_id")).and_then(Value::as_str).expect("a disk");
+                creates_by_disk.entry(disk.to_owned()).or_default().push(idx);
+            }
+        }
+        for (disk, group) in &creates_by_disk {
+            let waiting = group
+                .iter()
+                .filter(|idx| {
+                    first.changes[**idx]
+                        .waits_for
+                        .iter()
+                        .any(|(target, kind)| *kind == EdgeKind::Conflict && group.contains(target))
+                })
+                .count();
+            prop_assert_eq!(waiting, group.len() - 1, "creates on {}", disk);
+        }
         let (second, second_diagnostics) = plan(&inputs);
         prop_assert_eq!(&first, &second);
         prop_assert_eq!(first_diagnostics, second_diagnostics);
