@@ -57,6 +57,32 @@ pub fn normalize_arguments(
         .collect()
 }
 
+/// The arguments of `addr` evaluated against `state`: during apply, arguments that referenced
+/// resources created since the plan resolve now. `None` when the configuration lacks it.
+pub fn arguments_now(
+    config: &snapform_config::Config,
+    addr: &ResourceInstanceAddr,
+    state: &snapform_state::State,
+) -> Option<BTreeMap<String, Value>> {
+    let (instances, _) = config.evaluate_resource(&addr.resource, &values_of_state(state));
+    instances
+        .into_iter()
+        .find(|instance| &instance.addr == addr)
+        .map(|instance| instance.arguments)
+}
+
+/// The outputs the configuration defines over `state`, those that are known.
+pub fn outputs_now(
+    config: &snapform_config::Config,
+    state: &snapform_state::State,
+) -> BTreeMap<String, Value> {
+    let (outputs, _) = config.evaluate_outputs(&values_of_state(state));
+    outputs
+        .into_iter()
+        .filter(|(_, value)| value.is_known())
+        .collect()
+}
+
 /// The recorded attributes (with `id`) of every resource in `state`, as the configuration
 /// reads them: for outputs after apply and for arguments that waited on earlier creates.
 pub fn values_of_state(state: &snapform_state::State) -> PlannedValues {

@@ -107,12 +107,7 @@ fn execute(
     let resolver_config = session.config.clone();
     let resolver = move |addr: &snapform_core::ResourceInstanceAddr,
                          state: &snapform_state::State| {
-        let values = snapform_planner::values_of_state(state);
-        let (instances, _) = resolver_config.evaluate_resource(&addr.resource, &values);
-        instances
-            .into_iter()
-            .find(|instance| &instance.addr == addr)
-            .map(|instance| instance.arguments)
+        snapform_planner::arguments_now(&resolver_config, addr, state)
     };
     let outputs_config = session.config.clone();
     let destroying = plan.mode == PlanMode::Destroy;
@@ -218,22 +213,17 @@ fn eprintln_interrupt(message: &str) {
     let _ = writeln!(std::io::stderr(), "\n{message}");
 }
 
-/// Computes the outputs from `state` and records them in it; a destroy clears them.
+/// Records the outputs `state` now gives; a destroy clears them.
 fn record_outputs(
     config: &snapform_config::Config,
     state: &mut snapform_state::State,
     destroying: bool,
 ) {
-    if destroying {
-        state.outputs.clear();
-        return;
-    }
-    let values = snapform_planner::values_of_state(state);
-    let (outputs, _) = config.evaluate_outputs(&values);
-    state.outputs = outputs
-        .into_iter()
-        .filter(|(_, value)| value.is_known())
-        .collect();
+    state.outputs = if destroying {
+        Default::default()
+    } else {
+        snapform_planner::outputs_now(config, state)
+    };
 }
 
 /// Prints `Outputs:` as Terraform does.

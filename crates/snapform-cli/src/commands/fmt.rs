@@ -64,7 +64,7 @@ pub fn run(args: &FmtArgs) -> anyhow::Result<i32> {
             writeln!(stdout, "{name}")?;
         }
         if write {
-            write_atomically(file, &formatted)?;
+            super::write_atomically(file, &formatted)?;
         }
         if args.diff {
             write!(stdout, "{}", unified_diff(&name, &text, &formatted))?;
@@ -153,23 +153,4 @@ fn unified_diff(name: &str, old: &str, new: &str) -> String {
         .context_radius(3)
         .header(&format!("old/{name}"), &format!("new/{name}"))
         .to_string()
-}
-
-/// Replaces `path` through a temporary file in the same directory, so an interrupted write
-/// never leaves half a file.
-fn write_atomically(path: &Path, text: &str) -> anyhow::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|dir| !dir.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let mut temp = tempfile::NamedTempFile::new_in(dir)
-        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
-    temp.write_all(text.as_bytes())?;
-    temp.as_file().sync_all()?;
-    if let Ok(metadata) = std::fs::metadata(path) {
-        temp.as_file().set_permissions(metadata.permissions())?;
-    }
-    temp.persist(path)
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(())
 }

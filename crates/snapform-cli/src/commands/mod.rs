@@ -13,7 +13,10 @@ pub mod show;
 pub mod state;
 pub mod validate;
 
+use std::io::Write;
 use std::path::Path;
+
+use anyhow::Context;
 
 use snapform_config::{LoadOptions, VarArg};
 
@@ -82,4 +85,23 @@ fn in_command_line_order(values: Vec<VarArg>, files: Vec<VarArg>) -> Vec<VarArg>
 /// The working directory every command reads, `.` after `-chdir`.
 pub fn config_dir() -> &'static Path {
     Path::new(".")
+}
+
+/// Replaces `path` through a temporary file in the same directory, so an interrupted write
+/// never leaves half a file.
+pub fn write_atomically(path: &Path, text: &str) -> anyhow::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|dir| !dir.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut temp = tempfile::NamedTempFile::new_in(dir)
+        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
+    temp.write_all(text.as_bytes())?;
+    temp.as_file().sync_all()?;
+    if let Ok(metadata) = std::fs::metadata(path) {
+        temp.as_file().set_permissions(metadata.permissions())?;
+    }
+    temp.persist(path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
 }

@@ -205,17 +205,7 @@ fn preflight_diagnostic(session: &Session, problem: &snapform_apply::Problem) ->
 pub fn write_plan_file(path: &Path, plan: &Plan) -> anyhow::Result<()> {
     let document = serde_json::json!({ "kind": PLAN_FILE_KIND, "plan": plan });
     let text = serde_json::to_string_pretty(&document).expect("plans serialize");
-    let dir = path
-        .parent()
-        .filter(|dir| !dir.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let mut temp = tempfile::NamedTempFile::new_in(dir)
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    temp.write_all(text.as_bytes())?;
-    temp.as_file().sync_all()?;
-    temp.persist(path)
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(())
+    super::write_atomically(path, &text)
 }
 
 /// Reads a plan file written by `plan -out`.
