@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use console::Style;
-use snapform_core::{InstanceKey, Value};
+use snapform_core::Value;
 use snapform_planner::{Action, ActionReason, Drift, DriftKind, Plan, PlanMode, ResourceChange};
 
 /// Colours for each kind of line.
@@ -228,12 +228,11 @@ fn delete_reason(change: &ResourceChange) -> Option<String> {
         ActionReason::DeleteBecauseNoResourceConfig => {
             format!("{} is not in the configuration", change.addr)
         }
-        ActionReason::DeleteBecauseCountIndex => format!(
-            "index {} is out of range for count",
-            key_text(&change.addr.key)
-        ),
+        ActionReason::DeleteBecauseCountIndex => {
+            format!("index {} is out of range for count", change.addr.key)
+        }
         ActionReason::DeleteBecauseEachKey => {
-            format!("key {} is not in for_each", key_text(&change.addr.key))
+            format!("key {} is not in for_each", change.addr.key)
         }
         other => other.explain().to_owned(),
     })
@@ -246,10 +245,6 @@ fn change_addr(change: &ResourceChange) -> String {
         (Some(id), true) => format!("{} (deposed object {id})", change.addr),
         _ => change.addr.to_string(),
     }
-}
-
-fn key_text(key: &InstanceKey) -> String {
-    key.to_string()
 }
 
 fn render_drift(out: &mut String, drift: &[Drift], palette: &Palette) {
@@ -305,7 +300,7 @@ fn render_drift(out: &mut String, drift: &[Drift], palette: &Palette) {
     }
 }
 
-fn resource_header(addr: &snapform_core::ResourceInstanceAddr) -> String {
+pub fn resource_header(addr: &snapform_core::ResourceInstanceAddr) -> String {
     format!(
         "resource {:?} {:?} {{",
         addr.resource.type_name, addr.resource.name

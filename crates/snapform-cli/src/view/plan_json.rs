@@ -22,10 +22,6 @@ fn index(addr: &ResourceInstanceAddr) -> Option<Json> {
     }
 }
 
-fn known_json(value: &Value) -> Json {
-    value.to_json()
-}
-
 /// The `after_unknown` tree: `true` where a value is known only after apply.
 fn unknown_tree(value: &Value) -> Option<Json> {
     match value {
@@ -55,7 +51,7 @@ fn attributes_json(attributes: &std::collections::BTreeMap<String, Value>) -> Js
         attributes
             .iter()
             .filter(|(_, value)| **value != Value::Unknown)
-            .map(|(k, v)| (k.clone(), known_json(v)))
+            .map(|(k, v)| (k.clone(), v.to_json()))
             .collect(),
     )
 }
@@ -121,10 +117,6 @@ fn change_json(change: &ResourceChange, plan: &Plan) -> Json {
 
 /// The state's resources in Terraform's JSON state `values` shape.
 pub fn state_json(state: &State) -> Json {
-    state_values(state)
-}
-
-fn state_values(state: &State) -> Json {
     let resources: Vec<Json> = state
         .resources
         .iter()
@@ -169,7 +161,7 @@ pub fn render(plan: &Plan) -> Json {
             let sensitive = plan.sensitive_outputs.contains(name);
             let mut object = json!({ "sensitive": sensitive });
             if *value != Value::Unknown && !sensitive {
-                object["value"] = known_json(value);
+                object["value"] = value.to_json();
             }
             (name.clone(), object)
         })
@@ -189,8 +181,8 @@ pub fn render(plan: &Plan) -> Json {
                 name.clone(),
                 json!({
                     "actions": actions,
-                    "before": before.map(known_json),
-                    "after": if *value == Value::Unknown { Json::Null } else { known_json(value) },
+                    "before": before.map(Value::to_json),
+                    "after": if *value == Value::Unknown { Json::Null } else { value.to_json() },
                     "after_unknown": *value == Value::Unknown,
                     "before_sensitive": sensitive,
                     "after_sensitive": sensitive,
@@ -226,7 +218,7 @@ pub fn render(plan: &Plan) -> Json {
         "prior_state": {
             "format_version": "1.0",
             "terraform_version": "1.9.0",
-            "values": state_values(&plan.prior_state),
+            "values": state_json(&plan.prior_state),
         },
         "configuration": { "root_module": {} },
         "relevant_attributes": [],

@@ -8,11 +8,7 @@ use snapform_state::ResourceRecord;
 /// Writes `# ADDR:` and the resource block, attributes aligned, `id` among them.
 pub fn write(out: &mut impl Write, record: &ResourceRecord) -> io::Result<()> {
     writeln!(out, "# {}:", record.addr)?;
-    writeln!(
-        out,
-        "resource {:?} {:?} {{",
-        record.addr.resource.type_name, record.addr.resource.name
-    )?;
+    writeln!(out, "{}", super::plan::resource_header(&record.addr))?;
     let mut attributes = record.attributes.clone();
     attributes.insert("id".to_owned(), Value::String(record.id.clone()));
     let width = attributes.keys().map(String::len).max().unwrap_or(0);
