@@ -23,7 +23,7 @@ use snapform_provider::{
 
 pub use client::{Clock, system_clock};
 pub use credentials::{Credentials, PartialCredentials};
-use resources::{ecd_snapshot, ens_snapshot, unsupported};
+use resources::{ecd_snapshot, ens_snapshot};
 
 const ECD_SNAPSHOT_TYPE: &str = "alicloud_ecd_snapshot";
 const ENS_SNAPSHOT_TYPE: &str = "alicloud_ens_snapshot";
@@ -114,9 +114,9 @@ impl AliCloud {
 }
 
 fn unknown_type(type_name: &str) -> Error {
-    unsupported(
+    Error::unsupported(
         "",
-        &format!("the alicloud provider does not manage {type_name}"),
+        format!("the alicloud provider does not manage {type_name}"),
     )
 }
 
@@ -172,9 +172,9 @@ impl Provider for AliCloud {
         Box::pin(async move {
             match type_name {
                 ENS_SNAPSHOT_TYPE => ens_snapshot::update(&self.client, id, arguments).await,
-                other => Err(unsupported(
+                other => Err(Error::unsupported(
                     "",
-                    &format!("{other} cannot be changed in place"),
+                    format!("{other} cannot be changed in place"),
                 )),
             }
         })

@@ -86,6 +86,24 @@ impl Error {
         res
     }
 
+    /// The error for an operation a resource type does not support.
+    pub fn unsupported(action: &str, what: impl Into<String>) -> Error {
+        Error::new(ErrorKind::Permanent, action, "UnsupportedOperation", what)
+    }
+
+    /// An endpoint that is not a usable URL.
+    pub fn invalid_endpoint(message: impl Into<String>) -> Error {
+        Error::new(ErrorKind::Permanent, "", "InvalidEndpoint", message)
+    }
+
+    /// An answer that cannot be read. The request reached the cloud, so it may have been
+    /// carried out.
+    pub fn invalid_response(action: &str, message: impl Into<String>) -> Error {
+        let mut error = Error::new(ErrorKind::Transient, action, "InvalidResponse", message);
+        error.maybe_applied = true;
+        error
+    }
+
     /// Whether a retry after backing off may succeed.
     pub fn is_retryable(&self) -> bool {
         matches!(

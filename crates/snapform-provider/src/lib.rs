@@ -1,5 +1,6 @@
 //! The provider trait: everything the planner and the apply engine ask of a cloud, plus the
-//! pieces every provider shares — error classes, a per-action rate limiter and a retry loop.
+//! pieces every provider shares — error classes, a per-action rate limiter, a retry loop and
+//! the helpers of create, read and delete.
 //!
 //! This crate does no HTTP and knows no cloud. The planner and apply engine depend on it alone;
 //! the command line picks the concrete providers (snapform-tencentcloud, snapform-alicloud).
@@ -7,6 +8,7 @@
 mod error;
 pub mod json;
 mod ratelimit;
+mod resource;
 mod retry;
 
 use std::collections::BTreeMap;
@@ -17,6 +19,7 @@ use snapform_core::Value;
 
 pub use error::{CreateError, Error, ErrorKind, error_chain, first_line};
 pub use ratelimit::{CallSlots, RateLimiter, TokenBucket};
+pub use resource::{create_outcome, delete_in_batches, fill_from_record, put_string};
 pub use retry::{Backoff, RetryPolicy};
 
 /// A boxed future, so that providers can be used as `dyn Provider`.

@@ -20,7 +20,7 @@ use snapform_provider::{
 
 pub use client::{Clock, system_clock};
 pub use credentials::{Credentials, PartialCredentials};
-use resources::{cbs_disk_backup, cbs_snapshot_group, lighthouse_snapshot, unsupported};
+use resources::{cbs_disk_backup, cbs_snapshot_group, lighthouse_snapshot};
 
 /// Settings of one `provider "tencentcloud"` configuration.
 #[derive(Clone, Debug)]
@@ -111,9 +111,9 @@ impl TencentCloud {
 }
 
 fn unknown_type(type_name: &str) -> Error {
-    unsupported(
+    Error::unsupported(
         "",
-        &format!("the tencentcloud provider does not manage {type_name}"),
+        format!("the tencentcloud provider does not manage {type_name}"),
     )
 }
 
@@ -191,9 +191,9 @@ impl Provider for TencentCloud {
                 "tencentcloud_lighthouse_snapshot" => {
                     lighthouse_snapshot::update(&self.client, id, arguments).await
                 }
-                other => Err(unsupported(
+                other => Err(Error::unsupported(
                     "",
-                    &format!("{other} cannot be changed in place"),
+                    format!("{other} cannot be changed in place"),
                 )),
             }
         })

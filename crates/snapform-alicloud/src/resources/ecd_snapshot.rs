@@ -9,10 +9,10 @@ use serde_json::{Value as Json, json};
 use snapform_core::Value;
 use snapform_provider::{
     Attributes, CreateError, Error, PreflightProblem, ReadRequest, Readiness, ResourceState,
-    string_arg,
+    create_outcome, delete_in_batches, fill_from_record, put_string, string_arg,
 };
 
-use super::{MAX_DESCRIBE, create_outcome, delete_in_batches, fill_from_record, put_string};
+use super::MAX_DESCRIBE;
 use crate::client::{Client, Service};
 use snapform_provider::json;
 

@@ -3,13 +3,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Value as Json, json};
-use snapform_core::Value;
 use snapform_provider::{
     Attributes, CreateError, Error, PreflightProblem, ReadRequest, Readiness, ResourceState,
-    string_arg,
+    create_outcome, delete_in_batches, put_string, string_arg,
 };
 
-use super::{MAX_DESCRIBE, created_id, delete_in_batches, describe_all, put_number, put_string};
+use super::{MAX_DESCRIBE, describe_all, put_number};
 use crate::client::{Client, Service};
 use snapform_provider::json;
 
@@ -32,9 +31,6 @@ fn to_state(item: &Json) -> Option<ResourceState> {
     put_number(&mut attributes, "percent", item, "Percent");
     put_number(&mut attributes, "disk_size", item, "DiskSize");
     put_string(&mut attributes, "create_time", item, "CreateTime");
-    if attributes.get("disk_backup_name") == Some(&Value::String(String::new())) {
-        attributes.remove("disk_backup_name");
-    }
     let state = json::string(item, "DiskBackupState").unwrap_or_default();
     let readiness = match state.as_str() {
         "NORMAL" | "ROLLBACKING" => Readiness::Ready,
@@ -58,10 +54,10 @@ pub async fn create(client: &Client, arguments: &Attributes) -> Result<String, C
     if let Some(name) = string_arg(arguments, "disk_backup_name") {
         params["DiskBackupName"] = Json::from(name);
     }
-    created_id(
+    create_outcome(
         CREATE,
         client.call(Service::Cbs, CREATE, &params, false).await,
-        "DiskBackupId",
+        |response| json::string(response, "DiskBackupId"),
     )
 }
 

@@ -7,10 +7,10 @@ use serde_json::{Value as Json, json};
 use snapform_core::Value;
 use snapform_provider::{
     Attributes, CreateError, Error, PreflightProblem, ReadRequest, Readiness, ResourceState,
-    string_arg, strings_arg,
+    create_outcome, delete_in_batches, fill_from_record, put_string, string_arg, strings_arg,
 };
 
-use super::{MAX_DESCRIBE, created_id, delete_in_batches, describe_all, put_number, put_string};
+use super::{MAX_DESCRIBE, describe_all, put_number};
 use crate::client::{Client, Service};
 use snapform_provider::json;
 
@@ -22,15 +22,10 @@ const DELETE: &str = "DeleteSnapshotGroup";
 /// the tags, so those come from `recorded`.
 fn to_state(item: &Json, recorded: Option<&Attributes>) -> Option<ResourceState> {
     let id = json::string(item, "SnapshotGroupId")?;
-    let mut attributes: BTreeMap<String, Value> = recorded
-        .map(|recorded| {
-            recorded
-                .iter()
-                .filter(|(name, _)| matches!(name.as_str(), "disk_ids" | "tags"))
-                .map(|(name, value)| (name.clone(), value.clone()))
-                .collect()
-        })
-        .unwrap_or_default();
+    let mut attributes = BTreeMap::new();
+    for name in ["disk_ids", "tags"] {
+        fill_from_record(&mut attributes, name, recorded);
+    }
     put_string(
         &mut attributes,
         "snapshot_group_name",
@@ -54,9 +49,6 @@ fn to_state(item: &Json, recorded: Option<&Attributes>) -> Option<ResourceState>
                 .collect(),
         ),
     );
-    if attributes.get("snapshot_group_name") == Some(&Value::String(String::new())) {
-        attributes.remove("snapshot_group_name");
-    }
     let readiness = match json::string(item, "SnapshotGroupState")
         .unwrap_or_default()
         .as_str()
@@ -88,10 +80,10 @@ pub async fn create(client: &Client, arguments: &Attributes) -> Result<String, C
             .collect();
         params["Tags"] = Json::Array(tags);
     }
-    created_id(
+    create_outcome(
         CREATE,
         client.call(Service::Cbs, CREATE, &params, false).await,
-        "SnapshotGroupId",
+        |response| json::string(response, "SnapshotGroupId"),
     )
 }
 

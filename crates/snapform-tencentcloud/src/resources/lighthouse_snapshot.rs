@@ -6,10 +6,10 @@ use serde_json::{Value as Json, json};
 use snapform_core::Value;
 use snapform_provider::{
     Attributes, CreateError, Error, PreflightProblem, ReadRequest, Readiness, ResourceState,
-    string_arg,
+    create_outcome, delete_in_batches, put_string, string_arg,
 };
 
-use super::{MAX_DESCRIBE, created_id, delete_in_batches, describe_all, put_number, put_string};
+use super::{MAX_DESCRIBE, describe_all, put_number};
 use crate::client::{Client, Service};
 use snapform_provider::json;
 
@@ -32,9 +32,6 @@ fn to_state(item: &Json, instance_id: Option<&Value>) -> Option<ResourceState> {
     put_string(&mut attributes, "snapshot_state", item, "SnapshotState");
     put_number(&mut attributes, "percent", item, "Percent");
     put_string(&mut attributes, "created_time", item, "CreatedTime");
-    if attributes.get("snapshot_name") == Some(&Value::String(String::new())) {
-        attributes.remove("snapshot_name");
-    }
     let failed = json::string(item, "LatestOperation").as_deref() == Some(CREATE)
         && json::string(item, "LatestOperationState").as_deref() == Some("FAILED");
     let readiness = match json::string(item, "SnapshotState")
@@ -65,12 +62,12 @@ pub async fn create(client: &Client, arguments: &Attributes) -> Result<String, C
     if let Some(name) = string_arg(arguments, "snapshot_name") {
         params["SnapshotName"] = Json::from(name);
     }
-    created_id(
+    create_outcome(
         CREATE,
         client
             .call(Service::Lighthouse, CREATE, &params, false)
             .await,
-        "SnapshotId",
+        |response| json::string(response, "SnapshotId"),
     )
 }
 
