@@ -30,6 +30,11 @@ pub fn number(object: &Json, key: &str) -> Option<f64> {
     }
 }
 
+/// A progress field (`45`, `"45%"`) as a percentage, clamped to 0..=100.
+pub fn percent(object: &Json, key: &str) -> Option<u8> {
+    number(object, key).map(|percent| percent.clamp(0.0, 100.0) as u8)
+}
+
 /// A list of strings, also when sent as one string.
 pub fn strings(object: &Json, key: &str) -> Vec<String> {
     match object.get(key) {
@@ -105,6 +110,16 @@ mod tests {
         assert_eq!(number(&object, "b"), Some(40.0));
         assert_eq!(number(&object, "c"), Some(40.0));
         assert_eq!(number(&object, "d"), None);
+        assert_eq!(percent(&object, "c"), Some(40));
+        assert_eq!(
+            percent(&serde_json::json!({"p": 140, "n": "-3"}), "p"),
+            Some(100)
+        );
+        assert_eq!(
+            percent(&serde_json::json!({"p": 140, "n": "-3"}), "n"),
+            Some(0)
+        );
+        assert_eq!(percent(&object, "d"), None);
         assert_eq!(string(&object, "b").as_deref(), Some("40"));
         assert_eq!(string(&object, "d"), None);
         assert_eq!(non_empty(&object, "empty"), None);

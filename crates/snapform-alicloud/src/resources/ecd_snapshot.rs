@@ -52,7 +52,7 @@ fn to_state(item: &Json, recorded: Option<&Attributes>) -> Option<ResourceState>
     let readiness = match status.to_ascii_uppercase().as_str() {
         "ACCOMPLISHED" => Readiness::Ready,
         "PROGRESSING" => Readiness::Creating {
-            percent: json::number(item, "Progress").map(|p| p.clamp(0.0, 100.0) as u8),
+            percent: json::percent(item, "Progress"),
         },
         _ => Readiness::Failed {
             reason: format!("snapshot status {status:?}"),

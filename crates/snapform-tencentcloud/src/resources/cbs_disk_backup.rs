@@ -35,7 +35,7 @@ fn to_state(item: &Json) -> Option<ResourceState> {
     let readiness = match state.as_str() {
         "NORMAL" | "ROLLBACKING" => Readiness::Ready,
         "CREATING" => Readiness::Creating {
-            percent: json::number(item, "Percent").map(|p| p.clamp(0.0, 100.0) as u8),
+            percent: json::percent(item, "Percent"),
         },
         "DELETING" => Readiness::Deleting,
         other => Readiness::Failed {

@@ -55,7 +55,7 @@ fn to_state(item: &Json, recorded: Option<&Attributes>) -> Option<ResourceState>
     {
         "NORMAL" | "ROLLBACKING" => Readiness::Ready,
         "CREATING" => Readiness::Creating {
-            percent: json::number(item, "Percent").map(|p| p.clamp(0.0, 100.0) as u8),
+            percent: json::percent(item, "Percent"),
         },
         other => Readiness::Failed {
             reason: format!("snapshot group state {other}"),

@@ -43,7 +43,7 @@ fn to_state(item: &Json, instance_id: Option<&Value>) -> Option<ResourceState> {
         },
         "NORMAL" | "ROLLBACKING" => Readiness::Ready,
         "CREATING" => Readiness::Creating {
-            percent: json::number(item, "Percent").map(|p| p.clamp(0.0, 100.0) as u8),
+            percent: json::percent(item, "Percent"),
         },
         other => Readiness::Failed {
             reason: format!("snapshot state {other}"),
