@@ -72,10 +72,6 @@ pub struct Client {
     pub(crate) clock: Clock,
 }
 
-fn invalid_endpoint(message: String) -> Error {
-    Error::new(ErrorKind::Permanent, "", "InvalidEndpoint", message)
-}
-
 impl Client {
     /// The URL and `Host` of `service`.
     fn target(&self, service: Service) -> Result<(reqwest::Url, String), Error> {
@@ -84,13 +80,13 @@ impl Client {
             None => {
                 let text = service.default_endpoint(&self.region);
                 reqwest::Url::parse(&text)
-                    .map_err(|error| invalid_endpoint(format!("{text}: {error}")))?
+                    .map_err(|error| Error::invalid_endpoint(format!("{text}: {error}")))?
             }
         };
         let host = match (url.host_str(), url.port()) {
             (Some(host), Some(port)) => format!("{host}:{port}"),
             (Some(host), None) => host.to_owned(),
-            (None, _) => return Err(invalid_endpoint(format!("{url} has no host"))),
+            (None, _) => return Err(Error::invalid_endpoint(format!("{url} has no host"))),
         };
         Ok((url, host))
     }
@@ -206,17 +202,13 @@ impl Client {
         let document: Option<Json> = serde_json::from_str(&text).ok();
         if status.is_success() {
             return document.filter(Json::is_object).ok_or_else(|| {
-                let mut error = Error::new(
-                    ErrorKind::Transient,
+                Error::invalid_response(
                     action,
-                    "InvalidResponse",
                     format!(
                         "the response is not a JSON object: {}",
                         snapform_provider::first_line(&text)
                     ),
-                );
-                error.maybe_applied = true;
-                error
+                )
             });
         }
         let body = document.unwrap_or(Json::Null);

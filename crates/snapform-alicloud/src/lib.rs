@@ -17,7 +17,7 @@ pub mod signer;
 use std::time::Duration;
 
 use snapform_provider::{
-    Attributes, BoxFuture, ConflictKey, CreateError, Error, ErrorKind, PreflightProblem, Provider,
+    Attributes, BoxFuture, ConflictKey, CreateError, Error, PreflightProblem, Provider,
     RateLimiter, ReadRequest, ResourceState, RetryPolicy, string_arg,
 };
 
@@ -82,17 +82,14 @@ impl AliCloud {
 
     /// A provider for `config` reading time from `clock` (for signature tests).
     pub fn with_clock(config: AliCloudConfig, clock: Clock) -> Result<AliCloud, Error> {
-        let endpoint = match &config.endpoint {
-            Some(text) => Some(reqwest::Url::parse(text).map_err(|error| {
-                Error::new(
-                    ErrorKind::Permanent,
-                    "",
-                    "InvalidEndpoint",
-                    format!("endpoint {text:?}: {error}"),
-                )
-            })?),
-            None => None,
-        };
+        let endpoint = config
+            .endpoint
+            .as_deref()
+            .map(|text| {
+                reqwest::Url::parse(text)
+                    .map_err(|error| Error::invalid_endpoint(format!("endpoint {text:?}: {error}")))
+            })
+            .transpose()?;
         Ok(AliCloud {
             client: client::Client {
                 http: client::http_client(config.connect_timeout, config.request_timeout),

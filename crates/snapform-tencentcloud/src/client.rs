@@ -72,27 +72,14 @@ impl Client {
             Some(url) => url.clone(),
             None => {
                 let text = format!("https://{}.{}/", service.name(), self.root_domain);
-                reqwest::Url::parse(&text).map_err(|error| {
-                    Error::new(
-                        ErrorKind::Permanent,
-                        "",
-                        "InvalidEndpoint",
-                        format!("{text}: {error}"),
-                    )
-                })?
+                reqwest::Url::parse(&text)
+                    .map_err(|error| Error::invalid_endpoint(format!("{text}: {error}")))?
             }
         };
         let host = match (url.host_str(), url.port()) {
             (Some(host), Some(port)) => format!("{host}:{port}"),
             (Some(host), None) => host.to_owned(),
-            (None, _) => {
-                return Err(Error::new(
-                    ErrorKind::Permanent,
-                    "",
-                    "InvalidEndpoint",
-                    format!("{url} has no host"),
-                ));
-            }
+            (None, _) => return Err(Error::invalid_endpoint(format!("{url} has no host"))),
         };
         Ok((url, host))
     }
@@ -176,24 +163,13 @@ impl Client {
             return Err(error);
         }
         let document: Json = serde_json::from_str(&text).map_err(|error| {
-            let mut error = Error::new(
-                ErrorKind::Transient,
-                action,
-                "InvalidResponse",
-                format!("the response is not JSON: {error}"),
-            );
-            error.maybe_applied = true;
-            error
+            Error::invalid_response(action, format!("the response is not JSON: {error}"))
         })?;
         let Some(response) = document.get("Response") else {
-            let mut error = Error::new(
-                ErrorKind::Transient,
+            return Err(Error::invalid_response(
                 action,
-                "InvalidResponse",
                 "the response has no `Response` object",
-            );
-            error.maybe_applied = true;
-            return Err(error);
+            ));
         };
         let request_id = response
             .get("RequestId")

@@ -78,17 +78,14 @@ impl TencentCloud {
 
     /// A provider for `config` reading time from `clock` (for signature tests).
     pub fn with_clock(config: TencentCloudConfig, clock: Clock) -> Result<TencentCloud, Error> {
-        let endpoint = match &config.endpoint {
-            Some(text) => Some(reqwest::Url::parse(text).map_err(|error| {
-                Error::new(
-                    snapform_provider::ErrorKind::Permanent,
-                    "",
-                    "InvalidEndpoint",
-                    format!("endpoint {text:?}: {error}"),
-                )
-            })?),
-            None => None,
-        };
+        let endpoint = config
+            .endpoint
+            .as_deref()
+            .map(|text| {
+                reqwest::Url::parse(text)
+                    .map_err(|error| Error::invalid_endpoint(format!("endpoint {text:?}: {error}")))
+            })
+            .transpose()?;
         Ok(TencentCloud {
             client: client::Client {
                 http: client::http_client(config.connect_timeout, config.request_timeout),
