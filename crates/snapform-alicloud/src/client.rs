@@ -126,12 +126,11 @@ impl Client {
         query: &[(String, String)],
     ) -> Result<Json, Error> {
         let bucket_region = self.bucket_region(service);
-        self.limiter.acquire(&bucket_region, action).await;
-        // The slot is taken after the token, and held until the answer is read.
-        let _slot = match &self.call_slots {
-            Some(slots) => Some(slots.acquire().await),
-            None => None,
-        };
+        // Held until the answer is read.
+        let _slot = self
+            .limiter
+            .admit(&bucket_region, action, self.call_slots.as_ref())
+            .await;
         let (mut url, host) = self.target(service)?;
         // A fresh date and nonce on every attempt: a retried request is signed anew, so a
         // clock or nonce rejection can pass the second time.
@@ -230,7 +229,7 @@ impl Client {
             )
         };
         if kind == ErrorKind::Throttled {
-            self.limiter.bucket(&bucket_region, action).drain();
+            self.limiter.throttled(&bucket_region, action);
         }
         let mut error = Error::new(kind, action, code, message).with_request_id(request_id);
         error.maybe_applied = maybe_applied;

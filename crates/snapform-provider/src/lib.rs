@@ -18,7 +18,7 @@ use std::pin::Pin;
 use snapform_core::Value;
 
 pub use error::{CreateError, Error, ErrorKind, error_chain, first_line};
-pub use ratelimit::{CallSlots, RateLimiter, TokenBucket};
+pub use ratelimit::{CallSlots, RateLimiter};
 pub use resource::{create_outcome, delete_in_batches, fill_from_record, put_string};
 pub use retry::{Backoff, RetryPolicy};
 

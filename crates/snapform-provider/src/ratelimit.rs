@@ -12,7 +12,7 @@ use tokio::time::Instant;
 
 /// A token bucket: up to `capacity` requests at once, refilled at `rate` per second.
 #[derive(Debug)]
-pub struct TokenBucket {
+struct TokenBucket {
     rate: f64,
     capacity: f64,
     /// Invariant: `tokens <= capacity`; may go negative when callers reserve ahead.
@@ -26,7 +26,7 @@ impl TokenBucket {
     /// whole second, so requests that arrive a little bunched (network jitter, a slow
     /// connection) still find tokens there: sending at exactly the cloud's rate with the
     /// cloud's burst gets the odd request throttled. The steady rate is unchanged.
-    pub fn new(rate: f64) -> TokenBucket {
+    fn new(rate: f64) -> TokenBucket {
         let rate = rate.max(0.001);
         let capacity = (rate / 2.0).max(1.0);
         TokenBucket {
@@ -38,7 +38,7 @@ impl TokenBucket {
 
     /// Takes one token and returns how long the caller must wait before sending. Reserving
     /// ahead keeps the order fair: callers wait in the order they asked.
-    pub fn reserve(&self) -> Duration {
+    fn reserve(&self) -> Duration {
         let mut state = self
             .state
             .lock()
@@ -57,7 +57,7 @@ impl TokenBucket {
     }
 
     /// Waits for a token.
-    pub async fn acquire(&self) {
+    async fn acquire(&self) {
         let wait = self.reserve();
         if !wait.is_zero() {
             tokio::time::sleep(wait).await;
@@ -66,7 +66,7 @@ impl TokenBucket {
 
     /// Empties the bucket after the cloud said it was throttling us, so the next requests
     /// slow down.
-    pub fn drain(&self) {
+    fn drain(&self) {
         let mut state = self
             .state
             .lock()
@@ -88,7 +88,7 @@ impl CallSlots {
     }
 
     /// Waits for a slot, held until the permit is dropped.
-    pub async fn acquire(&self) -> tokio::sync::SemaphorePermit<'_> {
+    async fn acquire(&self) -> tokio::sync::SemaphorePermit<'_> {
         self.0
             .acquire()
             .await
@@ -115,13 +115,8 @@ impl RateLimiter {
         }
     }
 
-    /// The requests per second allowed per action.
-    pub fn rate(&self) -> f64 {
-        self.rate
-    }
-
     /// The bucket of one (region, action).
-    pub fn bucket(&self, region: &str, action: &str) -> Arc<TokenBucket> {
+    fn bucket(&self, region: &str, action: &str) -> Arc<TokenBucket> {
         let mut buckets = self
             .buckets
             .lock()
@@ -133,9 +128,30 @@ impl RateLimiter {
     }
 
     /// Waits until a request of `action` in `region` may be sent.
-    pub async fn acquire(&self, region: &str, action: &str) {
+    async fn acquire(&self, region: &str, action: &str) {
         let bucket = self.bucket(region, action);
         bucket.acquire().await;
+    }
+
+    /// Waits until a request of `action` in `region` may be sent: for its rate-limit token,
+    /// then for one of `slots` if given. Hold the returned slot until the answer is read.
+    pub async fn admit<'s>(
+        &self,
+        region: &str,
+        action: &str,
+        slots: Option<&'s CallSlots>,
+    ) -> Option<tokio::sync::SemaphorePermit<'s>> {
+        self.acquire(region, action).await;
+        match slots {
+            Some(slots) => Some(slots.acquire().await),
+            None => None,
+        }
+    }
+
+    /// Empties the bucket of (region, action) after the cloud said it was throttling us, so
+    /// the next requests slow down.
+    pub fn throttled(&self, region: &str, action: &str) {
+        self.bucket(region, action).drain();
     }
 }
 
@@ -184,5 +200,33 @@ mod tests {
         assert_eq!(started.elapsed(), Duration::ZERO);
         limiter.acquire("ap-guangzhou", "CreateDiskBackup").await;
         assert_eq!(started.elapsed(), Duration::from_millis(500));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn throttling_empties_the_bucket_and_slots_bound_calls_in_flight() {
+        let limiter = RateLimiter::new(4.0);
+        let started = Instant::now();
+        limiter
+            .admit("ap-guangzhou", "CreateDiskBackup", None)
+            .await;
+        limiter.throttled("ap-guangzhou", "CreateDiskBackup");
+        limiter
+            .admit("ap-guangzhou", "CreateDiskBackup", None)
+            .await;
+        assert_eq!(started.elapsed(), Duration::from_millis(250));
+
+        let slots = CallSlots::new(1);
+        let held = limiter.admit("ap-shanghai", "A", Some(&slots)).await;
+        assert!(held.is_some());
+        let waiting = limiter.admit("ap-shanghai", "B", Some(&slots));
+        tokio::pin!(waiting);
+        assert!(
+            tokio::time::timeout(Duration::from_secs(5), &mut waiting)
+                .await
+                .is_err(),
+            "the only slot is held"
+        );
+        drop(held);
+        assert!(waiting.await.is_some());
     }
 }

@@ -105,12 +105,11 @@ impl Client {
         action: &'static str,
         params: &Json,
     ) -> Result<Json, Error> {
-        self.limiter.acquire(&self.region, action).await;
-        // The slot is taken after the token, and held until the answer is read.
-        let _slot = match &self.call_slots {
-            Some(slots) => Some(slots.acquire().await),
-            None => None,
-        };
+        // Held until the answer is read.
+        let _slot = self
+            .limiter
+            .admit(&self.region, action, self.call_slots.as_ref())
+            .await;
         let (url, host) = self.target(service)?;
         let body = serde_json::to_vec(params).expect("JSON values serialize");
         let timestamp = (self.clock)();
@@ -186,7 +185,7 @@ impl Client {
                 .unwrap_or_default();
             let kind = errors::classify(action, code);
             if kind == ErrorKind::Throttled {
-                self.limiter.bucket(&self.region, action).drain();
+                self.limiter.throttled(&self.region, action);
             }
             let mut error = Error::new(kind, action, code, message).with_request_id(request_id);
             error.maybe_applied = errors::maybe_applied(code);
