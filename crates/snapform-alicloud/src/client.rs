@@ -2,7 +2,6 @@
 //! POST, every parameter in the query string, an empty body, an ACS3-HMAC-SHA256 signature;
 //! rate-limited per (region, action), retried per the error's class.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::Value as Json;
@@ -46,18 +45,6 @@ impl Service {
     }
 }
 
-/// The current Unix time in seconds; injectable for tests.
-pub type Clock = Arc<dyn Fn() -> u64 + Send + Sync>;
-
-/// The system clock.
-pub fn system_clock() -> Clock {
-    Arc::new(|| {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |elapsed| elapsed.as_secs())
-    })
-}
-
 /// Everything a request needs, shared by the resources.
 pub struct Client {
     pub(crate) http: reqwest::Client,
@@ -69,7 +56,6 @@ pub struct Client {
     pub(crate) limiter: RateLimiter,
     pub(crate) retry: RetryPolicy,
     pub(crate) call_slots: Option<snapform_provider::CallSlots>,
-    pub(crate) clock: Clock,
 }
 
 impl Client {
@@ -139,7 +125,10 @@ impl Client {
             ("host".to_owned(), host),
             ("x-acs-action".to_owned(), action.to_owned()),
             ("x-acs-version".to_owned(), service.version().to_owned()),
-            ("x-acs-date".to_owned(), signer::acs_date((self.clock)())),
+            (
+                "x-acs-date".to_owned(),
+                signer::acs_date(snapform_provider::unix_now()),
+            ),
             ("x-acs-signature-nonce".to_owned(), nonce),
             ("x-acs-content-sha256".to_owned(), signer::sha256_hex(b"")),
         ];

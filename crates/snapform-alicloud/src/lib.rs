@@ -21,7 +21,6 @@ use snapform_provider::{
     RateLimiter, ReadRequest, ResourceState, RetryPolicy, string_arg,
 };
 
-pub use client::{Clock, system_clock};
 pub use credentials::{Credentials, PartialCredentials};
 use resources::{ecd_snapshot, ens_snapshot};
 
@@ -75,13 +74,8 @@ pub struct AliCloud {
 }
 
 impl AliCloud {
-    /// A provider for `config`, with the system clock.
+    /// A provider for `config`.
     pub fn new(config: AliCloudConfig) -> Result<AliCloud, Error> {
-        AliCloud::with_clock(config, system_clock())
-    }
-
-    /// A provider for `config` reading time from `clock` (for signature tests).
-    pub fn with_clock(config: AliCloudConfig, clock: Clock) -> Result<AliCloud, Error> {
         let endpoint = config
             .endpoint
             .as_deref()
@@ -99,14 +93,8 @@ impl AliCloud {
                 limiter: RateLimiter::new(config.rate_limit),
                 retry: config.retry,
                 call_slots: config.call_slots,
-                clock,
             },
         })
-    }
-
-    /// The rate limiter, to report its rate.
-    pub fn limiter(&self) -> &RateLimiter {
-        &self.client.limiter
     }
 }
 

@@ -20,7 +20,7 @@ use snapform_core::Value;
 pub use error::{CreateError, Error, ErrorKind, error_chain, first_line};
 pub use ratelimit::{CallSlots, RateLimiter};
 pub use resource::{create_outcome, delete_in_batches, fill_from_record, put_string};
-pub use retry::{Backoff, RetryPolicy};
+pub use retry::RetryPolicy;
 
 /// A boxed future, so that providers can be used as `dyn Provider`.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -140,6 +140,13 @@ pub trait Provider: Send + Sync {
         type_name: &'a str,
         creates: &'a [Attributes],
     ) -> BoxFuture<'a, Result<Vec<Vec<PreflightProblem>>, Error>>;
+}
+
+/// The current Unix time in seconds, for signatures.
+pub fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_secs())
 }
 
 /// Reads a string argument.

@@ -34,13 +34,13 @@ impl Default for RetryPolicy {
 }
 
 /// The delays between attempts: exponential, with additive jitter, capped.
-pub struct Backoff {
+struct Backoff {
     delays: backon::ExponentialBackoff,
 }
 
 impl Backoff {
     /// The delays of `policy`.
-    pub fn new(policy: &RetryPolicy) -> Backoff {
+    fn new(policy: &RetryPolicy) -> Backoff {
         Backoff {
             // backon's jitter adds up to one more delay, so halve the cap to keep the real wait
             // under `max_delay`.
@@ -54,65 +54,50 @@ impl Backoff {
     }
 
     /// The next delay.
-    pub fn next_delay(&mut self) -> Duration {
+    fn next_delay(&mut self) -> Duration {
         self.delays.next().unwrap_or(Duration::from_secs(1))
     }
 }
 
-/// Runs `attempt` until it succeeds, retrying throttled and transient errors up to the
-/// policy's attempts and busy errors until its busy timeout, honouring a delay the cloud asks
-/// for. `idempotent` is false for creates: their transient failures are resent only when the
-/// request surely never reached the cloud. `on_retry` hears about every retry.
-pub async fn retry<T, F, Fut>(
-    policy: &RetryPolicy,
-    idempotent: bool,
-    mut on_retry: impl FnMut(&Error, Duration),
-    mut attempt: F,
-) -> Result<T, Error>
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Result<T, Error>>,
-{
-    let started = Instant::now();
-    let mut backoff = Backoff::new(policy);
-    // Throttling and transient failures each get their own budget: a burst of throttling
-    // must not use up the retries a flaky connection needs.
-    let mut n_throttled = 0;
-    let mut n_transient = 0;
-    loop {
-        let error = match attempt().await {
-            Ok(value) => return Ok(value),
-            Err(error) => error,
-        };
-        let may_retry = match error.kind {
-            ErrorKind::Throttled => {
-                n_throttled += 1;
-                n_throttled < policy.max_attempts * 2
-            }
-            ErrorKind::Transient => {
-                n_transient += 1;
-                (idempotent || !error.maybe_applied) && n_transient < policy.max_attempts
-            }
-            ErrorKind::Busy => started.elapsed() < policy.busy_timeout,
-            ErrorKind::NotFound | ErrorKind::Permanent => false,
-        };
-        if !may_retry {
-            return Err(error);
-        }
-        let delay = error.retry_after.unwrap_or_else(|| backoff.next_delay());
-        on_retry(&error, delay);
-        tokio::time::sleep(delay).await;
-    }
-}
-
 impl RetryPolicy {
-    /// See [`retry`].
-    pub async fn run<T, F, Fut>(&self, idempotent: bool, attempt: F) -> Result<T, Error>
+    /// Runs `attempt` until it succeeds, retrying throttled and transient errors up to the
+    /// policy's attempts and busy errors until its busy timeout, honouring a delay the cloud
+    /// asks for. `idempotent` is false for creates: their transient failures are resent only
+    /// when the request surely never reached the cloud.
+    pub async fn run<T, F, Fut>(&self, idempotent: bool, mut attempt: F) -> Result<T, Error>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<T, Error>>,
     {
-        retry(self, idempotent, |_, _| {}, attempt).await
+        let started = Instant::now();
+        let mut backoff = Backoff::new(self);
+        // Throttling and transient failures each get their own budget: a burst of throttling
+        // must not use up the retries a flaky connection needs.
+        let mut n_throttled = 0;
+        let mut n_transient = 0;
+        loop {
+            let error = match attempt().await {
+                Ok(value) => return Ok(value),
+                Err(error) => error,
+            };
+            let may_retry = match error.kind {
+                ErrorKind::Throttled => {
+                    n_throttled += 1;
+                    n_throttled < self.max_attempts * 2
+                }
+                ErrorKind::Transient => {
+                    n_transient += 1;
+                    (idempotent || !error.maybe_applied) && n_transient < self.max_attempts
+                }
+                ErrorKind::Busy => started.elapsed() < self.busy_timeout,
+                ErrorKind::NotFound | ErrorKind::Permanent => false,
+            };
+            if !may_retry {
+                return Err(error);
+            }
+            let delay = error.retry_after.unwrap_or_else(|| backoff.next_delay());
+            tokio::time::sleep(delay).await;
+        }
     }
 }
 

@@ -1,7 +1,6 @@
 //! The signed HTTP client for Tencent Cloud API 3.0: one POST per action, JSON in and out,
 //! rate-limited per (region, action), retried per the error's class.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::Value as Json;
@@ -37,30 +36,16 @@ impl Service {
     }
 }
 
-/// The current Unix time in seconds; injectable for tests.
-pub type Clock = Arc<dyn Fn() -> u64 + Send + Sync>;
-
-/// The system clock.
-pub fn system_clock() -> Clock {
-    Arc::new(|| {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |elapsed| elapsed.as_secs())
-    })
-}
-
 /// Everything a request needs, shared by the resources.
 pub struct Client {
     pub(crate) http: reqwest::Client,
     pub(crate) credentials: Credentials,
     pub(crate) region: String,
-    /// `None` for the real endpoints, `https://<service>.<root_domain>`.
+    /// `None` for the real endpoints, `https://<service>.tencentcloudapi.com`.
     pub(crate) endpoint: Option<reqwest::Url>,
-    pub(crate) root_domain: String,
     pub(crate) limiter: RateLimiter,
     pub(crate) retry: RetryPolicy,
     pub(crate) call_slots: Option<snapform_provider::CallSlots>,
-    pub(crate) clock: Clock,
 }
 
 const CONTENT_TYPE: &str = "application/json";
@@ -71,7 +56,7 @@ impl Client {
         let url = match &self.endpoint {
             Some(url) => url.clone(),
             None => {
-                let text = format!("https://{}.{}/", service.name(), self.root_domain);
+                let text = format!("https://{}.tencentcloudapi.com/", service.name());
                 reqwest::Url::parse(&text)
                     .map_err(|error| Error::invalid_endpoint(format!("{text}: {error}")))?
             }
@@ -112,7 +97,7 @@ impl Client {
             .await;
         let (url, host) = self.target(service)?;
         let body = serde_json::to_vec(params).expect("JSON values serialize");
-        let timestamp = (self.clock)();
+        let timestamp = snapform_provider::unix_now();
         let signature = signer::sign(&signer::Tc3Request {
             method: "POST",
             host: &host,

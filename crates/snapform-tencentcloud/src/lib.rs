@@ -18,7 +18,6 @@ use snapform_provider::{
     RateLimiter, ReadRequest, ResourceState, RetryPolicy, string_arg, strings_arg,
 };
 
-pub use client::{Clock, system_clock};
 pub use credentials::{Credentials, PartialCredentials};
 use resources::{cbs_disk_backup, cbs_snapshot_group, lighthouse_snapshot};
 
@@ -30,8 +29,6 @@ pub struct TencentCloudConfig {
     /// Sends every service's calls to this URL (an emulator, a proxy) instead of
     /// `https://<service>.tencentcloudapi.com`.
     pub endpoint: Option<String>,
-    /// `tencentcloudapi.com`, or `intl.tencentcloudapi.com` for the international site.
-    pub root_domain: String,
     /// The API key.
     pub credentials: Credentials,
     /// Requests per second per API action (the clouds allow 20).
@@ -54,7 +51,6 @@ impl TencentCloudConfig {
         TencentCloudConfig {
             region: region.into(),
             endpoint: None,
-            root_domain: "tencentcloudapi.com".to_owned(),
             credentials,
             rate_limit: 20.0,
             retry: RetryPolicy::default(),
@@ -71,13 +67,8 @@ pub struct TencentCloud {
 }
 
 impl TencentCloud {
-    /// A provider for `config`, with the system clock.
+    /// A provider for `config`.
     pub fn new(config: TencentCloudConfig) -> Result<TencentCloud, Error> {
-        TencentCloud::with_clock(config, system_clock())
-    }
-
-    /// A provider for `config` reading time from `clock` (for signature tests).
-    pub fn with_clock(config: TencentCloudConfig, clock: Clock) -> Result<TencentCloud, Error> {
         let endpoint = config
             .endpoint
             .as_deref()
@@ -92,18 +83,11 @@ impl TencentCloud {
                 credentials: config.credentials,
                 region: config.region,
                 endpoint,
-                root_domain: config.root_domain,
                 limiter: RateLimiter::new(config.rate_limit),
                 retry: config.retry,
                 call_slots: config.call_slots,
-                clock,
             },
         })
-    }
-
-    /// The rate limiter, to report its rate.
-    pub fn limiter(&self) -> &RateLimiter {
-        &self.client.limiter
     }
 }
 
