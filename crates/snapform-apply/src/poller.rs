@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use snapform_provider::{Attributes, Error, ErrorKind, Provider, ReadRequest, ResourceState};
+use snapform_provider::{Attributes, Error, Provider, ReadRequest, ResourceState};
 use tokio::sync::mpsc;
 
 /// What one poll saw of a resource.
@@ -116,7 +116,7 @@ async fn run(
                         }
                     }
                 }
-                Err(error) if matches!(error.kind, ErrorKind::Permanent | ErrorKind::NotFound) => {
+                Err(error) if !error.is_retryable() => {
                     for request in &requests {
                         if let Some(waiter) = waiting.get(&request.id) {
                             let _ = waiter.sender.send(Observation::Failed(error.clone()));
