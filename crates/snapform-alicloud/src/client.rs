@@ -127,7 +127,8 @@ impl Client {
             ("x-acs-version".to_owned(), service.version().to_owned()),
             (
                 "x-acs-date".to_owned(),
-                signer::acs_date(snapform_provider::unix_now()),
+                // UTC `YYYY-MM-DDTHH:MM:SSZ`.
+                snapform_core::time::rfc3339_utc(snapform_provider::unix_now()),
             ),
             ("x-acs-signature-nonce".to_owned(), nonce),
             ("x-acs-content-sha256".to_owned(), signer::sha256_hex(b"")),

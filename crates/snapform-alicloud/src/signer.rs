@@ -91,11 +91,6 @@ fn hmac_sha256_hex(key: &[u8], data: &[u8]) -> String {
     hex::encode(mac.finalize().into_bytes())
 }
 
-/// The `x-acs-date` form of a Unix timestamp: UTC `YYYY-MM-DDTHH:MM:SSZ`.
-pub fn acs_date(timestamp: u64) -> String {
-    snapform_core::time::rfc3339_utc(timestamp)
-}
-
 /// Signs a request.
 pub fn sign(request: &Acs3Request<'_>) -> Acs3Signature {
     let canonical_query = canonical_query(request.query);
@@ -230,13 +225,5 @@ mod tests {
             ("SnapshotId.1".to_owned(), "a".to_owned()),
         ]);
         assert_eq!(query, "SnapshotId.1=a&SnapshotId.10=c&SnapshotId.2=b");
-    }
-
-    #[test]
-    fn dates_are_utc_iso_8601() {
-        assert_eq!(acs_date(0), "1970-01-01T00:00:00Z");
-        assert_eq!(acs_date(951_782_400), "2000-02-29T00:00:00Z");
-        assert_eq!(acs_date(1_716_193_800), "2024-05-20T08:30:00Z");
-        assert_eq!(acs_date(1_716_249_599), "2024-05-20T23:59:59Z");
     }
 }

@@ -40,6 +40,7 @@ mod tests {
     fn dates_and_times_are_utc() {
         assert_eq!(rfc3339_utc(0), "1970-01-01T00:00:00Z");
         assert_eq!(rfc3339_utc(1_716_193_800), "2024-05-20T08:30:00Z");
+        assert_eq!(rfc3339_utc(1_716_249_599), "2024-05-20T23:59:59Z");
         assert_eq!(utc_date(951_782_400), "2000-02-29");
         assert_eq!(utc_date(1_716_249_599), "2024-05-20");
         assert_eq!(utc_date(1_716_249_600), "2024-05-21");
