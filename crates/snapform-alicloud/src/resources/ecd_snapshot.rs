@@ -84,24 +84,48 @@ pub async fn create(client: &Client, arguments: &Attributes) -> Result<String, C
     })
 }
 
-/// Pages through `DescribeSnapshots` with `request`'s filters, 100 per page, until the last
-/// page or until `done` says the items so far are enough.
-async fn list_snapshots(
+/// Pages through an ECD Describe action with `request`'s filters (`NextToken`, 100 per page),
+/// collecting the items of `list_key`, until the last page or until `done` says the items so
+/// far are enough.
+async fn describe_pages(
     client: &Client,
+    action: &'static str,
     mut request: Json,
+    list_key: &str,
     done: impl Fn(&[Json]) -> bool,
 ) -> Result<Vec<Json>, Error> {
     request["RegionId"] = Json::from(client.region.as_str());
     request["MaxResults"] = Json::from(MAX_DESCRIBE);
     let mut items = Vec::new();
     loop {
-        let response = client.call(Service::Ecd, DESCRIBE, &request, true).await?;
-        items.extend(json::items(&response, "Snapshots").iter().cloned());
+        let response = client.call(Service::Ecd, action, &request, true).await?;
+        items.extend(json::items(&response, list_key).iter().cloned());
         match json::non_empty(&response, "NextToken") {
             Some(token) if !done(&items) => request["NextToken"] = Json::from(token),
             _ => return Ok(items),
         }
     }
+}
+
+/// The snapshots of `wanted` that a listing with `request`'s filters finds, stopping once
+/// every one of them was seen.
+async fn list_wanted(
+    client: &Client,
+    request: Json,
+    wanted: &BTreeSet<&str>,
+) -> Result<Vec<Json>, Error> {
+    let is_wanted = |item: &Json| {
+        json::string(item, "SnapshotId").is_some_and(|id| wanted.contains(id.as_str()))
+    };
+    let seen_all = |items: &[Json]| {
+        let seen: BTreeSet<String> = items
+            .iter()
+            .filter_map(|item| json::string(item, "SnapshotId"))
+            .collect();
+        wanted.iter().all(|id| seen.contains(*id))
+    };
+    let listed = describe_pages(client, DESCRIBE, request, "Snapshots", seen_all).await?;
+    Ok(listed.into_iter().filter(is_wanted).collect())
 }
 
 /// Reads by desktop: one listing per recorded desktop, paged, stopping once every wanted ID
@@ -142,40 +166,23 @@ pub async fn read_many(
     // stopping once every wanted ID was seen costs a call per hundred instead.
     if by_desktop.len() + single_ids.len() > 2 {
         let wanted: BTreeSet<&str> = requests.iter().map(|request| request.id.as_str()).collect();
-        let seen_all = |items: &[Json]| {
-            let seen: BTreeSet<String> = items
-                .iter()
-                .filter_map(|item| json::string(item, "SnapshotId"))
-                .collect();
-            wanted.iter().all(|id| seen.contains(*id))
-        };
-        let listed = list_snapshots(client, json!({ "SnapshotType": "user" }), seen_all).await?;
-        items.extend(listed.into_iter().filter(|item| {
-            json::string(item, "SnapshotId").is_some_and(|id| wanted.contains(id.as_str()))
-        }));
+        items.extend(list_wanted(client, json!({ "SnapshotType": "user" }), &wanted).await?);
         by_desktop.clear();
         single_ids.clear();
     }
     for (desktop_id, wanted) in &by_desktop {
-        let seen_all = |items: &[Json]| {
-            let seen: BTreeSet<String> = items
-                .iter()
-                .filter_map(|item| json::string(item, "SnapshotId"))
-                .collect();
-            wanted.iter().all(|id| seen.contains(*id))
-        };
-        let listed = list_snapshots(
-            client,
-            json!({ "DesktopId": desktop_id, "SnapshotType": "user" }),
-            seen_all,
-        )
-        .await?;
-        items.extend(listed.into_iter().filter(|item| {
-            json::string(item, "SnapshotId").is_some_and(|id| wanted.contains(id.as_str()))
-        }));
+        let request = json!({ "DesktopId": desktop_id, "SnapshotType": "user" });
+        items.extend(list_wanted(client, request, wanted).await?);
     }
     for id in single_ids {
-        let listed = list_snapshots(client, json!({ "SnapshotId": id }), |_| true).await?;
+        let listed = describe_pages(
+            client,
+            DESCRIBE,
+            json!({ "SnapshotId": id }),
+            "Snapshots",
+            |_| true,
+        )
+        .await?;
         items.extend(
             listed
                 .into_iter()
@@ -214,7 +221,7 @@ pub async fn lookup(client: &Client, arguments: &Attributes) -> Result<Vec<Resou
     if !name.is_empty() {
         request["SnapshotName"] = Json::from(name);
     }
-    let items = list_snapshots(client, request, |_| false).await?;
+    let items = describe_pages(client, DESCRIBE, request, "Snapshots", |_| false).await?;
     Ok(items
         .iter()
         .filter(|item| json::string(item, "SnapshotName").unwrap_or_default() == name)
@@ -236,24 +243,13 @@ async fn desktop_statuses(
     let ids: Vec<&str> = desktop_ids.iter().copied().collect();
     let mut statuses = BTreeMap::new();
     for chunk in ids.chunks(MAX_DESCRIBE) {
-        let mut request = json!({
-            "RegionId": client.region,
-            "DesktopId": chunk,
-            "MaxResults": MAX_DESCRIBE,
-        });
-        loop {
-            let response = client
-                .call(Service::Ecd, DESCRIBE_DESKTOPS, &request, true)
-                .await?;
-            for desktop in json::items(&response, "Desktops") {
-                if let Some(id) = json::non_empty(desktop, "DesktopId") {
-                    let status = json::string(desktop, "DesktopStatus").unwrap_or_default();
-                    statuses.insert(id, status);
-                }
-            }
-            match json::non_empty(&response, "NextToken") {
-                Some(token) => request["NextToken"] = Json::from(token),
-                None => break,
+        let request = json!({ "DesktopId": chunk });
+        let desktops =
+            describe_pages(client, DESCRIBE_DESKTOPS, request, "Desktops", |_| false).await?;
+        for desktop in &desktops {
+            if let Some(id) = json::non_empty(desktop, "DesktopId") {
+                let status = json::string(desktop, "DesktopStatus").unwrap_or_default();
+                statuses.insert(id, status);
             }
         }
     }
