@@ -5,17 +5,6 @@ use snapform_provider::ErrorKind;
 
 /// Codes whose class differs from what their prefix says, per action.
 const EXCEPTIONS: &[(&str, &str, ErrorKind)] = &[
-    // The disk type cannot have backup points: retrying never helps (Terraform stops here too).
-    (
-        "CreateDiskBackup",
-        "ResourceUnavailable.NotSupported",
-        ErrorKind::Permanent,
-    ),
-    (
-        "CreateSnapshotGroup",
-        "ResourceUnavailable.NotSupported",
-        ErrorKind::Permanent,
-    ),
     // A parent that does not exist makes a create fail for good.
     (
         "CreateDiskBackup",
@@ -95,21 +84,20 @@ pub fn classify(action: &str, code: &str) -> ErrorKind {
         return *kind;
     }
     let prefix = code.split('.').next().unwrap_or(code);
-    if prefix == "AuthFailure" && code != "AuthFailure.SignatureExpire" {
+    if TRANSIENT.contains(&code) || prefix == "InternalError" {
+        ErrorKind::Transient
+    } else if prefix == "AuthFailure" {
         ErrorKind::Permanent
     } else if prefix == "RequestLimitExceeded" {
         ErrorKind::Throttled
-    } else if TRANSIENT.contains(&code) || prefix == "InternalError" {
-        ErrorKind::Transient
     } else if BUSY.contains(&code)
         || matches!(prefix, "ResourceInUse" | "ResourceBusy")
+        // The disk type cannot have backup points: retrying never helps (Terraform stops here
+        // too).
         || (prefix == "ResourceUnavailable" && code != "ResourceUnavailable.NotSupported")
     {
         ErrorKind::Busy
-    } else if prefix == "ResourceNotFound"
-        || code.ends_with(".NotFound")
-        || code.ends_with("NotFound")
-    {
+    } else if prefix == "ResourceNotFound" || code.ends_with("NotFound") {
         ErrorKind::NotFound
     } else {
         ErrorKind::Permanent
