@@ -3,11 +3,11 @@
 //! the emulator verifies.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use snapform_alicloud::{AliCloud, AliCloudConfig, Credentials};
 use snapform_core::{Secret, Value};
-use snapform_emulator::{EmulatorConfig, FaultConfig, RunningEmulator};
+use snapform_emulator::{EmulatorConfig, FaultConfig, ManualClock, RunningEmulator};
 use snapform_provider::{
     Attributes, CreateError, ErrorKind, Provider, ReadRequest, Readiness, ResourceState,
 };
@@ -217,7 +217,13 @@ async fn ecd_snapshot_lifecycle() {
 
 #[tokio::test]
 async fn ens_snapshot_lifecycle_with_rename() {
-    let emulator = emulator(EmulatorConfig::default()).await;
+    // The cloud's time moves only when told, so the deleting state is sure to be seen.
+    let clock = ManualClock::new(SystemTime::now());
+    let emulator = emulator(EmulatorConfig {
+        clock: Arc::new(clock.clone()),
+        ..EmulatorConfig::default()
+    })
+    .await;
     let provider = provider_for(&emulator, 20.0);
     let arguments = args(&[
         ("ens_region_id", "cn-shenzhen-3"),
@@ -227,6 +233,7 @@ async fn ens_snapshot_lifecycle_with_rename() {
     ]);
     let id = provider.create(ENS, &arguments).await.expect("created");
     assert!(id.starts_with("sp-"), "{id}");
+    clock.advance(Duration::from_secs(1));
     let state = wait_ready(&provider, ENS, read(&id, &arguments)).await;
     assert_eq!(state.attributes["ens_region_id"], s("cn-shenzhen-3"));
     assert_eq!(state.attributes["disk_id"], s("d-qs10000000000000001"));
@@ -266,9 +273,9 @@ async fn ens_snapshot_lifecycle_with_rename() {
         .read_many(ENS, &[read(&id, &renamed)])
         .await
         .expect("read");
-    if let Some(state) = states.first() {
-        assert_eq!(state.readiness, Readiness::Deleting);
-    }
+    assert_eq!(ids_of(&states), [id.as_str()]);
+    assert_eq!(states[0].readiness, Readiness::Deleting);
+    clock.advance(Duration::from_secs(1));
     wait_gone(&provider, ENS, read(&id, &renamed)).await;
     let again = provider.delete_many(ENS, std::slice::from_ref(&id)).await;
     assert!(again[0].1.is_ok(), "{again:?}");

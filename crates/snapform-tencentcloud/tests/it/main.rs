@@ -442,6 +442,13 @@ async fn transient_faults_are_retried_and_lost_creates_are_reported_as_unknown()
             .await
             .expect("reads are retried until they pass");
     }
+    let counts = stats(&cloud).await;
+    let faults = |kind: &str| counts["faults"][kind].as_u64().unwrap_or(0);
+    assert!(faults("5xx") > 0 && faults("throttle") > 0, "{counts}");
+    assert!(
+        counts["total_requests"].as_u64().unwrap_or(0) >= 20 + faults("5xx") + faults("throttle"),
+        "every fault was followed by a retry: {counts}"
+    );
     cloud.shutdown().await;
 
     // Every create whose response is lost is reported as an unknown outcome, and the lookup
