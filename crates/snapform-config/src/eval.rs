@@ -16,7 +16,7 @@ use snapform_core::{
     Diagnostic, FileId, InstanceKey, ResourceAddr, ResourceInstanceAddr, Span, Value,
 };
 
-use crate::functions;
+use crate::functions::{self, EvalResult};
 use crate::suggest::did_you_mean;
 
 /// How a declared resource expands, as far as references to it care.
@@ -69,43 +69,68 @@ static NO_VALUES: BTreeMap<String, Value> = BTreeMap::new();
 static NO_NAMES: BTreeSet<String> = BTreeSet::new();
 static NO_RESOURCES: ResourceTable = BTreeMap::new();
 
+impl<'a> Scope<'a> {
+    /// The scope of a configuration's body: its variables, locals and resources, with resource
+    /// references allowed (and unknown until [`Scope::with_values`] gives known ones).
+    pub fn new(
+        file: FileId,
+        variables: &'a BTreeMap<String, Value>,
+        locals: &'a BTreeMap<String, Value>,
+        declared_locals: &'a BTreeSet<String>,
+        resources: &'a ResourceTable,
+    ) -> Scope<'a> {
+        Scope {
+            file,
+            variables,
+            locals,
+            declared_locals,
+            resources,
+            each: None,
+            count_index: None,
+            allow_resources: true,
+            forbid_named_values: None,
+            values: None,
+        }
+    }
+
+    /// The same scope, with known attributes of other resources.
+    pub fn with_values(self, values: &'a dyn ResourceValues) -> Scope<'a> {
+        Scope {
+            values: Some(values),
+            ..self
+        }
+    }
+
+    /// The same scope, where resources cannot be referred to (provider blocks).
+    pub fn without_resources(self) -> Scope<'a> {
+        Scope {
+            allow_resources: false,
+            ..self
+        }
+    }
+}
+
 impl Scope<'static> {
     /// A scope where only literals are allowed (variable defaults, lifecycle, backend
     /// settings); `what` names the place in messages.
     pub fn literal(file: FileId, what: &'static str) -> Scope<'static> {
         Scope {
-            file,
-            variables: &NO_VALUES,
-            locals: &NO_VALUES,
-            declared_locals: &NO_NAMES,
-            resources: &NO_RESOURCES,
-            each: None,
-            count_index: None,
             allow_resources: false,
             forbid_named_values: Some(what),
-            values: None,
-        }
-    }
-
-    /// A scope with only `variables` in it, for variable validation conditions.
-    pub fn variables_only(file: FileId, variables: &BTreeMap<String, Value>) -> Scope<'_> {
-        Scope {
-            file,
-            variables,
-            locals: &NO_VALUES,
-            declared_locals: &NO_NAMES,
-            resources: &NO_RESOURCES,
-            each: None,
-            count_index: None,
-            allow_resources: false,
-            forbid_named_values: None,
-            values: None,
+            ..Scope::new(file, &NO_VALUES, &NO_VALUES, &NO_NAMES, &NO_RESOURCES)
         }
     }
 }
 
-/// Result of evaluating one expression: the value, or the first problem found in it.
-pub(crate) type EvalResult = Result<Value, Box<Diagnostic>>;
+impl<'a> Scope<'a> {
+    /// A scope with only `variables` in it, for variable validation conditions.
+    pub fn variables_only(file: FileId, variables: &'a BTreeMap<String, Value>) -> Scope<'a> {
+        Scope {
+            allow_resources: false,
+            ..Scope::new(file, variables, &NO_VALUES, &NO_NAMES, &NO_RESOURCES)
+        }
+    }
+}
 
 /// The byte span of an hcl-edit node, in `file`.
 pub(crate) fn span_of(file: FileId, node: &impl hcl::edit::Span) -> Span {
@@ -971,7 +996,7 @@ fn binary(operator: BinaryOperator, lhs: Value, rhs: Value) -> Result<Value, Str
             )),
         },
         _ => {
-            let (a, b) = match (to_number(&lhs), to_number(&rhs)) {
+            let (a, b) = match (lhs.to_number(), rhs.to_number()) {
                 (Some(a), Some(b)) => (a, b),
                 _ => {
                     return Err(format!(
@@ -997,15 +1022,6 @@ fn binary(operator: BinaryOperator, lhs: Value, rhs: Value) -> Result<Value, Str
                 Op::Eq | Op::NotEq | Op::And | Op::Or => unreachable!("handled above"),
             })
         }
-    }
-}
-
-/// Numbers, and strings that spell numbers, as HCL converts them.
-pub(crate) fn to_number(value: &Value) -> Option<f64> {
-    match value {
-        Value::Number(number) => Some(*number),
-        Value::String(text) => text.trim().parse().ok(),
-        _ => None,
     }
 }
 

@@ -9,7 +9,9 @@ use std::collections::BTreeMap;
 use snapform_core::value::format_number;
 use snapform_core::{Diagnostic, Span, Value};
 
-use crate::eval::{EvalResult, to_number};
+/// The result of evaluating an expression or calling a function: the value, or the first
+/// problem found.
+pub(crate) type EvalResult = Result<Value, Box<Diagnostic>>;
 
 /// Every function name, sorted, for help and suggestions.
 pub(crate) const FUNCTION_NAMES: &[&str] = &[
@@ -282,7 +284,8 @@ pub(crate) fn call(name: &str, args: Args<'_>, span: Span) -> EvalResult {
         },
         "tonumber" => match &arg(0).0 {
             Value::Null => Ok(Value::Null),
-            other => to_number(other)
+            other => other
+                .to_number()
                 .map(Value::Number)
                 .ok_or_else(|| fail(format!("cannot convert {other} to a number"), arg(0).1)),
         },
@@ -383,7 +386,7 @@ fn string((value, span): &(Value, Span)) -> Result<String, Box<Diagnostic>> {
 }
 
 fn num((value, span): &(Value, Span)) -> Result<f64, Box<Diagnostic>> {
-    to_number(value).ok_or_else(|| {
+    value.to_number().ok_or_else(|| {
         fail(
             format!("expected a number, got a {}", value.type_name()),
             *span,

@@ -1,10 +1,11 @@
 //! Variable type constraints: reading `type = ...` and converting values to a type the way
 //! Terraform does (numbers and bools to strings, numeric strings to numbers, lists to sets).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use hcl::edit::expr::{Expression, ObjectKey};
-use snapform_core::Value;
+use snapform_core::schema::{ArgumentSchema, AttrType};
+use snapform_core::{Diagnostic, Span, Value};
 
 use crate::model::VarType;
 
@@ -76,7 +77,7 @@ pub(crate) fn convert(value: Value, ty: &VarType) -> Result<Value, String> {
             Some(text) => Ok(Value::String(text)),
             None => Err(format!("a string is required, got a {}", value.type_name())),
         },
-        (VarType::Number, value) => match crate::eval::to_number(&value) {
+        (VarType::Number, value) => match value.to_number() {
             Some(number) => Ok(Value::Number(number)),
             None => Err(format!("a number is required, got {}", describe(&value))),
         },
@@ -125,9 +126,168 @@ fn convert_items(items: Vec<Value>, inner: &VarType) -> Result<Vec<Value>, Strin
         .collect()
 }
 
-fn describe(value: &Value) -> String {
+/// Checks and converts a value for the argument `arg`; reports problems at `span` into
+/// `diagnostics`. `instance` names the resource instance in labels when the resource has
+/// several.
+pub(crate) fn check_argument(
+    arg: &ArgumentSchema,
+    value: Value,
+    span: Span,
+    instance: Option<&str>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<Value> {
+    let (name, ty) = (arg.name, arg.ty);
+    let label = instance
+        .map(|addr| format!("in {addr}"))
+        .unwrap_or_default();
+    let mismatch = |diagnostics: &mut Vec<Diagnostic>, got: &Value| {
+        diagnostics.push(
+            Diagnostic::error(
+                "type-mismatch",
+                format!("`{name}` must be a {ty}, got {}", describe(got)),
+                span,
+            )
+            .with_label(label.clone()),
+        );
+    };
+    if value == Value::Unknown {
+        return Some(value);
+    }
+    let converted = match (ty, value) {
+        (_, Value::Null) => return Some(Value::Null),
+        (AttrType::String, value) => match value.to_template_string() {
+            Some(text) => Value::String(text),
+            None => {
+                mismatch(diagnostics, &value);
+                return None;
+            }
+        },
+        (AttrType::Number, value) => match value.to_number() {
+            Some(number) => Value::Number(number),
+            None => {
+                mismatch(diagnostics, &value);
+                return None;
+            }
+        },
+        (AttrType::Bool, Value::Bool(flag)) => Value::Bool(flag),
+        (
+            AttrType::SetOfString | AttrType::ListOfString,
+            Value::List(items) | Value::Set(items),
+        ) => {
+            let mut strings = Vec::with_capacity(items.len());
+            for item in items {
+                match item {
+                    Value::Unknown => strings.push(Value::Unknown),
+                    other => match other.to_template_string() {
+                        Some(text) => strings.push(Value::String(text)),
+                        None => {
+                            diagnostics.push(
+                                Diagnostic::error(
+                                    "type-mismatch",
+                                    format!(
+                                        "`{name}` must be a {ty}, but one element is {}",
+                                        describe(&other)
+                                    ),
+                                    span,
+                                )
+                                .with_label(label.clone()),
+                            );
+                            return None;
+                        }
+                    },
+                }
+            }
+            if ty == AttrType::SetOfString {
+                let mut seen = BTreeSet::new();
+                for item in &strings {
+                    if let Value::String(text) = item
+                        && !seen.insert(text.clone())
+                    {
+                        diagnostics.push(
+                            Diagnostic::error(
+                                "duplicate-item",
+                                format!("`{name}` lists {text:?} more than once"),
+                                span,
+                            )
+                            .with_label(label.clone())
+                            .with_help("each item may appear only once"),
+                        );
+                        return None;
+                    }
+                }
+                Value::set(strings)
+            } else {
+                Value::List(strings)
+            }
+        }
+        (AttrType::MapOfString, Value::Map(entries)) => {
+            let mut res = BTreeMap::new();
+            for (key, item) in entries {
+                let text = match item {
+                    Value::Unknown => Value::Unknown,
+                    other => match other.to_template_string() {
+                        Some(text) => Value::String(text),
+                        None => {
+                            diagnostics.push(
+                                Diagnostic::error(
+                                    "type-mismatch",
+                                    format!(
+                                        "`{name}` must be a {ty}, but {key:?} is {}",
+                                        describe(&other)
+                                    ),
+                                    span,
+                                )
+                                .with_label(label.clone()),
+                            );
+                            return None;
+                        }
+                    },
+                };
+                res.insert(key, text);
+            }
+            Value::Map(res)
+        }
+        (_, other) => {
+            mismatch(diagnostics, &other);
+            return None;
+        }
+    };
+    let mut ok = true;
+    for constraint in arg.constraints {
+        if let Err(violation) = constraint.check(name, &converted) {
+            diagnostics.push(violation_diagnostic(violation, span, &label));
+            ok = false;
+        }
+    }
+    if let Value::List(items) | Value::Set(items) = &converted {
+        for item in items {
+            for constraint in arg.item_constraints {
+                if let Err(violation) = constraint.check(name, item) {
+                    diagnostics.push(violation_diagnostic(violation, span, &label));
+                    ok = false;
+                }
+            }
+        }
+    }
+    ok.then_some(converted)
+}
+
+fn violation_diagnostic(
+    violation: snapform_core::schema::Violation,
+    span: Span,
+    label: &str,
+) -> Diagnostic {
+    let mut diagnostic =
+        Diagnostic::error(violation.code, violation.message, span).with_label(label);
+    diagnostic.help = violation.help;
+    diagnostic
+}
+
+/// `value` in a message: primitives as written, collections by type.
+pub(crate) fn describe(value: &Value) -> String {
     match value {
-        Value::String(_) | Value::Number(_) | Value::Bool(_) => value.to_string(),
+        Value::String(_) | Value::Number(_) | Value::Bool(_) | Value::Null => value.to_string(),
+        Value::Unknown => "a value known only after apply".to_owned(),
         other => format!("a {}", other.type_name()),
     }
 }

@@ -91,6 +91,15 @@ impl Value {
         }
     }
 
+    /// Numbers, and strings that spell numbers, as HCL converts them.
+    pub fn to_number(&self) -> Option<f64> {
+        match self {
+            Value::Number(number) => Some(*number),
+            Value::String(text) => text.trim().parse().ok(),
+            _ => None,
+        }
+    }
+
     /// Whether the value is wholly known.
     pub fn is_known(&self) -> bool {
         !self.contains_unknown()

@@ -58,18 +58,14 @@ impl Config {
         locals: &'a BTreeMap<String, Value>,
         values: &'a dyn ResourceValues,
     ) -> Scope<'a> {
-        Scope {
+        Scope::new(
             file,
-            variables: &self.context.variables,
+            &self.context.variables,
             locals,
-            declared_locals: &self.context.declared_locals,
-            resources: &self.context.resources,
-            each: None,
-            count_index: None,
-            allow_resources: true,
-            forbid_named_values: None,
-            values: Some(values),
-        }
+            &self.context.declared_locals,
+            &self.context.resources,
+        )
+        .with_values(values)
     }
 
     /// The locals, with those that read resources evaluated again with `values`.

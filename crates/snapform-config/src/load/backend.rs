@@ -1,0 +1,61 @@
+//! The `snapform { backend "..." { ... } }` settings.
+
+use std::collections::BTreeMap;
+
+use snapform_core::Secret;
+
+use super::Loader;
+use super::decode::Decls;
+use crate::model::Backend;
+
+impl Loader {
+    pub(super) fn evaluate_backend(&mut self, decls: &Decls<'_>) -> Backend {
+        let Some(decl) = &decls.backend else {
+            return Backend::default();
+        };
+        let mut strings: BTreeMap<&str, String> = BTreeMap::new();
+        let allowed: &[&str] = match decl.kind.as_str() {
+            "local" => &["path"],
+            "pg" => &["conn_str", "schema_name"],
+            other => {
+                self.error(
+                    "unknown-backend",
+                    format!("unknown backend `{other}`"),
+                    decl.kind_span,
+                )
+                .help = Some("backends are local and pg".to_owned());
+                return Backend::default();
+            }
+        };
+        for attr in &decl.attrs {
+            if !allowed.contains(&attr.name()) {
+                self.unsupported_argument(
+                    *attr,
+                    attr.name(),
+                    allowed,
+                    &format!("backend \"{}\"", decl.kind),
+                );
+                continue;
+            }
+            let Some(value) = self.literal(*attr, "backend settings") else {
+                continue;
+            };
+            if let Some(text) = self.expect_string(*attr, value) {
+                strings.insert(attr.name(), text);
+            }
+        }
+        match decl.kind.as_str() {
+            "pg" => Backend::Pg {
+                conn_str: strings.remove("conn_str").map(Secret::new),
+                schema_name: strings
+                    .remove("schema_name")
+                    .unwrap_or_else(|| "snapform_remote_state".to_owned()),
+            },
+            _ => Backend::Local {
+                path: strings
+                    .remove("path")
+                    .unwrap_or_else(|| "snapform.tfstate".to_owned()),
+            },
+        }
+    }
+}
