@@ -482,6 +482,7 @@ impl Engine {
             operation: Operation::Create,
             arguments: arguments.clone(),
             started_at: now_rfc3339(),
+            sensitive: change.after_sensitive.clone(),
         };
         // The intent is durable before the request leaves: whatever happens next, the next
         // run looks for the resource before creating it again.
@@ -550,6 +551,7 @@ impl Engine {
             attributes: arguments.clone(),
             dependencies: change.dependencies.clone(),
             status: RecordStatus::Creating,
+            sensitive_attributes: change.after_sensitive.clone(),
         };
         self.save(|state| {
             state.pending.retain(|pending| pending.addr != change.addr);

@@ -135,6 +135,7 @@ pub fn make_plan(
 ) -> anyhow::Result<snapform_planner::Plan> {
     let regions = regions();
     let (plan, diagnostics) = snapform_planner::plan(&PlanInputs {
+        now: jiff::Timestamp::UNIX_EPOCH,
         config,
         prior_state,
         state_exists,
@@ -170,6 +171,7 @@ pub fn plan_child(n_instances: usize) -> anyhow::Result<PlanResult> {
         .context("decoding the generated state")?;
     let plan_started = Instant::now();
     let (plan, diagnostics) = snapform_planner::plan(&PlanInputs {
+        now: jiff::Timestamp::UNIX_EPOCH,
         config: &loaded.config,
         prior_state: &prior_state,
         state_exists: true,

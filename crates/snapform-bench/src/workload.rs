@@ -204,6 +204,7 @@ impl Spec {
             attributes: self.arguments(),
             dependencies: Vec::new(),
             status: RecordStatus::Ready,
+            sensitive_attributes: Default::default(),
         }
     }
 }

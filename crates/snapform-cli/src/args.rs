@@ -102,6 +102,10 @@ pub struct RunOptions {
     /// How many operations run at once during apply.
     #[arg(long, value_name = "N", default_value_t = 10)]
     pub parallelism: usize,
+    /// The plan's clock, instead of the machine's (RFC 3339, such as 2026-12-05T02:00:00Z):
+    /// for reproducible plans, and to try a rotation schedule ahead of time.
+    #[arg(long, value_name = "RFC3339", value_parser = parse_now)]
+    pub now: Option<jiff::Timestamp>,
     #[command(flatten)]
     pub vars: VarArgs,
     #[command(flatten)]
@@ -326,6 +330,13 @@ pub fn normalize(args: impl IntoIterator<Item = OsString>) -> Vec<OsString> {
         }
     }
     res
+}
+
+/// Reads `-now`: an RFC 3339 time with an offset.
+fn parse_now(text: &str) -> Result<jiff::Timestamp, String> {
+    text.parse::<jiff::Timestamp>().map_err(|error| {
+        format!("{text:?} is not an RFC 3339 time such as 2026-12-05T02:00:00Z ({error})")
+    })
 }
 
 #[cfg(test)]

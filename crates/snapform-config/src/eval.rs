@@ -161,6 +161,14 @@ impl Evaluator<'_, '_> {
         span_of(self.scope.file, node)
     }
 
+    /// Evaluates `expr` and takes every mark off the value, noting in `marked` whether it had
+    /// one, for operations whose result is marked as a whole.
+    fn eval_unmarked(&mut self, expr: &Expression, marked: &mut bool) -> EvalResult {
+        let (value, had_mark) = self.eval(expr)?.unmark_deep();
+        *marked |= had_mark;
+        Ok(value)
+    }
+
     fn eval(&mut self, expr: &Expression) -> EvalResult {
         match expr {
             Expression::Null(_) => Ok(Value::Null),
@@ -176,37 +184,40 @@ impl Evaluator<'_, '_> {
             }
             Expression::Object(object) => {
                 let mut entries = BTreeMap::new();
+                let mut marked_key = false;
                 for (key, value) in object.iter() {
                     let key_text = match key {
                         ObjectKey::Ident(ident) => ident.value().as_str().to_owned(),
-                        ObjectKey::Expression(key_expr) => match self.eval(key_expr)? {
-                            Value::Unknown => return Ok(Value::Unknown),
-                            other => other.to_template_string().ok_or_else(|| {
-                                err(
-                                    "invalid-object-key",
-                                    format!(
-                                        "an object key must be a string, got a {}",
-                                        other.type_name()
-                                    ),
-                                    self.span(key_expr),
-                                )
-                            })?,
-                        },
+                        ObjectKey::Expression(key_expr) => {
+                            match self.eval_unmarked(key_expr, &mut marked_key)? {
+                                Value::Unknown => return Ok(Value::Unknown),
+                                other => other.to_template_string().ok_or_else(|| {
+                                    err(
+                                        "invalid-object-key",
+                                        format!(
+                                            "an object key must be a string, got a {}",
+                                            other.type_name()
+                                        ),
+                                        self.span(key_expr),
+                                    )
+                                })?,
+                            }
+                        }
                     };
                     let value = self.eval(value.expr())?;
                     entries.insert(key_text, value);
                 }
-                Ok(Value::Map(entries))
+                Ok(Value::Map(entries).marked_if(marked_key))
             }
             Expression::StringTemplate(template) => self.eval_template(template),
             Expression::HeredocTemplate(heredoc) => self.eval_template(&heredoc.template),
             Expression::Parenthesis(inner) => self.eval(inner.inner()),
             Expression::Variable(ident) => self.eval_traversal(expr, &[], self.span(ident)),
             Expression::Conditional(cond) => {
-                let test = self.eval(&cond.cond_expr)?;
+                let (test, marked) = self.eval(&cond.cond_expr)?.unmark_deep();
                 match test {
-                    Value::Bool(true) => self.eval(&cond.true_expr),
-                    Value::Bool(false) => self.eval(&cond.false_expr),
+                    Value::Bool(true) => Ok(self.eval(&cond.true_expr)?.marked_if(marked)),
+                    Value::Bool(false) => Ok(self.eval(&cond.false_expr)?.marked_if(marked)),
                     Value::Unknown => {
                         // Both branches are still checked for mistakes.
                         self.eval(&cond.true_expr)?;
@@ -238,9 +249,24 @@ impl Evaluator<'_, '_> {
                         span,
                     ));
                 }
+                // Functions see values without marks; a marked argument marks the result, as
+                // Terraform's functions do. `sensitive` and `nonsensitive` set and drop the mark.
+                let mut marked = false;
                 let mut args = Vec::with_capacity(call.args.len());
                 for arg in call.args.iter() {
-                    args.push((self.eval(arg)?, self.span(arg)));
+                    args.push((self.eval_unmarked(arg, &mut marked)?, self.span(arg)));
+                }
+                match (name, args.as_slice()) {
+                    ("sensitive", [(value, _)]) => return Ok(Value::sensitive(value.clone())),
+                    ("nonsensitive", [(value, _)]) => return Ok(value.clone()),
+                    ("sensitive" | "nonsensitive", _) => {
+                        return Err(err(
+                            "function-arguments",
+                            format!("`{name}` takes exactly one argument"),
+                            span,
+                        ));
+                    }
+                    _ => {}
                 }
                 if call.args.expand_final() {
                     let Some((last, last_span)) = args.pop() else {
@@ -260,7 +286,7 @@ impl Evaluator<'_, '_> {
                         }
                     }
                 }
-                functions::call(name, &args, span)
+                Ok(functions::call(name, &args, span)?.marked_if(marked))
             }
             Expression::Traversal(traversal) => self.eval_traversal(
                 &traversal.expr,
@@ -268,11 +294,16 @@ impl Evaluator<'_, '_> {
                 self.span(traversal.as_ref()),
             ),
             Expression::UnaryOp(op) => {
-                let operand = self.eval(&op.expr)?;
+                let mut marked = false;
+                let operand = self.eval_unmarked(&op.expr, &mut marked)?;
                 match (op.operator.value(), operand) {
-                    (_, Value::Unknown) => Ok(Value::Unknown),
-                    (UnaryOperator::Neg, Value::Number(number)) => Ok(Value::Number(-number)),
-                    (UnaryOperator::Not, Value::Bool(flag)) => Ok(Value::Bool(!flag)),
+                    (_, Value::Unknown) => Ok(Value::Unknown.marked_if(marked)),
+                    (UnaryOperator::Neg, Value::Number(number)) => {
+                        Ok(Value::Number(-number).marked_if(marked))
+                    }
+                    (UnaryOperator::Not, Value::Bool(flag)) => {
+                        Ok(Value::Bool(!flag).marked_if(marked))
+                    }
                     (operator, other) => Err(err(
                         "type-mismatch",
                         format!(
@@ -290,9 +321,11 @@ impl Evaluator<'_, '_> {
                 }
             }
             Expression::BinaryOp(op) => {
-                let lhs = self.eval(&op.lhs_expr)?;
-                let rhs = self.eval(&op.rhs_expr)?;
+                let mut marked = false;
+                let lhs = self.eval_unmarked(&op.lhs_expr, &mut marked)?;
+                let rhs = self.eval_unmarked(&op.rhs_expr, &mut marked)?;
                 binary(*op.operator.value(), lhs, rhs)
+                    .map(|value| value.marked_if(marked))
                     .map_err(|message| err("type-mismatch", message, self.span(op.as_ref())))
             }
             Expression::ForExpr(for_expr) => self.eval_for(for_expr),
@@ -615,23 +648,28 @@ impl Evaluator<'_, '_> {
         mut value: Value,
         operators: &[hcl::edit::Decorated<TraversalOperator>],
     ) -> EvalResult {
+        // A marked collection marks whatever is read from it; marks inside it stay on their
+        // elements.
+        let mut marked = false;
         for (idx, operator) in operators.iter().enumerate() {
             let op_span = self.span(operator);
+            let (unmarked, had_mark) = value.unmark();
+            marked |= had_mark;
             value = match operator.value() {
-                TraversalOperator::GetAttr(attr) => get_attr(value, attr.value().as_str())
+                TraversalOperator::GetAttr(attr) => get_attr(unmarked, attr.value().as_str())
                     .map_err(|m| err("invalid-attribute", m, op_span))?,
                 TraversalOperator::Index(index_expr) => {
-                    let key = self.eval(index_expr)?;
-                    index(value, &key).map_err(|m| err("invalid-index", m, op_span))?
+                    let key = self.eval_unmarked(index_expr, &mut marked)?;
+                    index(unmarked, &key).map_err(|m| err("invalid-index", m, op_span))?
                 }
                 TraversalOperator::LegacyIndex(position) => {
-                    index(value, &Value::Number(*position.value() as f64))
+                    index(unmarked, &Value::Number(*position.value() as f64))
                         .map_err(|m| err("invalid-index", m, op_span))?
                 }
                 TraversalOperator::AttrSplat(_) | TraversalOperator::FullSplat(_) => {
                     let rest = &operators[idx + 1..];
-                    let items = match value {
-                        Value::Unknown => return Ok(Value::Unknown),
+                    let items = match unmarked {
+                        Value::Unknown => return Ok(Value::Unknown.marked_if(marked)),
                         Value::Null => Vec::new(),
                         Value::List(items) | Value::Set(items) => items,
                         other => vec![other],
@@ -640,11 +678,11 @@ impl Evaluator<'_, '_> {
                     for item in items {
                         res.push(self.apply_operators(item, rest)?);
                     }
-                    return Ok(Value::List(res));
+                    return Ok(Value::List(res).marked_if(marked));
                 }
             };
         }
-        Ok(value)
+        Ok(value.marked_if(marked))
     }
 
     fn eval_template(&mut self, template: &Template) -> EvalResult {
@@ -654,11 +692,12 @@ impl Evaluator<'_, '_> {
         }
         let mut res = String::new();
         let mut unknown = false;
-        self.render_template(template, &mut res, &mut unknown)?;
+        let mut marked = false;
+        self.render_template(template, &mut res, &mut unknown, &mut marked)?;
         if unknown {
-            Ok(Value::Unknown)
+            Ok(Value::Unknown.marked_if(marked))
         } else {
-            Ok(Value::String(res))
+            Ok(Value::String(res).marked_if(marked))
         }
     }
 
@@ -667,24 +706,33 @@ impl Evaluator<'_, '_> {
         template: &Template,
         out: &mut String,
         unknown: &mut bool,
+        marked: &mut bool,
     ) -> Result<(), Box<Diagnostic>> {
         for element in template.iter() {
             match element {
                 Element::Literal(text) => out.push_str(text.value()),
                 Element::Interpolation(interp) => {
-                    let value = self.eval(&interp.expr)?;
+                    let value = self.eval_unmarked(&interp.expr, marked)?;
                     self.push_template_value(&value, out, unknown, self.span(&interp.expr))?;
                 }
                 Element::Directive(directive) => match directive.as_ref() {
                     Directive::If(if_directive) => {
-                        let cond = self.eval(&if_directive.if_expr.cond_expr)?;
+                        let cond = self.eval_unmarked(&if_directive.if_expr.cond_expr, marked)?;
                         match cond {
-                            Value::Bool(true) => {
-                                self.render_template(&if_directive.if_expr.template, out, unknown)?
-                            }
+                            Value::Bool(true) => self.render_template(
+                                &if_directive.if_expr.template,
+                                out,
+                                unknown,
+                                marked,
+                            )?,
                             Value::Bool(false) => {
                                 if let Some(else_expr) = &if_directive.else_expr {
-                                    self.render_template(&else_expr.template, out, unknown)?;
+                                    self.render_template(
+                                        &else_expr.template,
+                                        out,
+                                        unknown,
+                                        marked,
+                                    )?;
                                 }
                             }
                             Value::Unknown => *unknown = true,
@@ -702,7 +750,8 @@ impl Evaluator<'_, '_> {
                     }
                     Directive::For(for_directive) => {
                         let for_expr = &for_directive.for_expr;
-                        let collection = self.eval(&for_expr.collection_expr)?;
+                        let (collection, had_mark) = self.eval(&for_expr.collection_expr)?.unmark();
+                        *marked |= had_mark;
                         let pairs = match iterate(collection) {
                             Ok(Some(pairs)) => pairs,
                             Ok(None) => {
@@ -724,7 +773,8 @@ impl Evaluator<'_, '_> {
                                 for_expr.value_var.value().as_str(),
                                 value,
                             );
-                            let rendered = self.render_template(&for_expr.template, out, unknown);
+                            let rendered =
+                                self.render_template(&for_expr.template, out, unknown, marked);
                             self.locals.truncate(self.locals.len() - n_bound);
                             rendered?;
                         }
@@ -779,10 +829,12 @@ impl Evaluator<'_, '_> {
     }
 
     fn eval_for(&mut self, for_expr: &ForExpr) -> EvalResult {
-        let collection = self.eval(&for_expr.intro.collection_expr)?;
+        // A marked collection, condition or key marks the whole result; marked elements keep
+        // their marks in it.
+        let (collection, mut marked) = self.eval(&for_expr.intro.collection_expr)?.unmark();
         let pairs = match iterate(collection) {
             Ok(Some(pairs)) => pairs,
-            Ok(None) => return Ok(Value::Unknown),
+            Ok(None) => return Ok(Value::Unknown.marked_if(marked)),
             Err(message) => {
                 return Err(err(
                     "type-mismatch",
@@ -803,7 +855,7 @@ impl Evaluator<'_, '_> {
         let mut any_unknown = false;
         for (key, value) in pairs {
             let n_bound = self.bind(key_var.as_deref(), key, &value_var, value);
-            let step = self.for_step(for_expr);
+            let step = self.for_step(for_expr, &mut marked);
             self.locals.truncate(self.locals.len() - n_bound);
             match step? {
                 ForStep::Skip => {}
@@ -827,27 +879,30 @@ impl Evaluator<'_, '_> {
                 }
             }
         }
-        if any_unknown {
-            return Ok(Value::Unknown);
-        }
-        if for_expr.key_expr.is_some() {
-            if for_expr.grouping {
-                return Ok(Value::Map(
-                    groups
-                        .into_iter()
-                        .map(|(k, v)| (k, Value::List(v)))
-                        .collect(),
-                ));
-            }
-            Ok(Value::Map(map))
+        let res = if any_unknown {
+            Value::Unknown
+        } else if for_expr.key_expr.is_some() && for_expr.grouping {
+            Value::Map(
+                groups
+                    .into_iter()
+                    .map(|(k, v)| (k, Value::List(v)))
+                    .collect(),
+            )
+        } else if for_expr.key_expr.is_some() {
+            Value::Map(map)
         } else {
-            Ok(Value::List(list))
-        }
+            Value::List(list)
+        };
+        Ok(res.marked_if(marked))
     }
 
-    fn for_step(&mut self, for_expr: &ForExpr) -> Result<ForStep, Box<Diagnostic>> {
+    fn for_step(
+        &mut self,
+        for_expr: &ForExpr,
+        marked: &mut bool,
+    ) -> Result<ForStep, Box<Diagnostic>> {
         if let Some(cond) = &for_expr.cond {
-            match self.eval(&cond.expr)? {
+            match self.eval_unmarked(&cond.expr, marked)? {
                 Value::Bool(true) => {}
                 Value::Bool(false) => return Ok(ForStep::Skip),
                 Value::Unknown => return Ok(ForStep::Unknown),
@@ -866,7 +921,7 @@ impl Evaluator<'_, '_> {
         let value = self.eval(&for_expr.value_expr)?;
         match &for_expr.key_expr {
             None => Ok(ForStep::Item(value)),
-            Some(key_expr) => match self.eval(key_expr)? {
+            Some(key_expr) => match self.eval_unmarked(key_expr, marked)? {
                 Value::Unknown => Ok(ForStep::Unknown),
                 key => match key.to_template_string() {
                     Some(text) => Ok(ForStep::Entry(text, value)),

@@ -14,6 +14,7 @@ mod functions;
 mod load;
 pub mod model;
 mod suggest;
+pub mod summary;
 mod syntax;
 mod types;
 
@@ -25,6 +26,7 @@ pub use model::{
     Timeouts, ValueSource, VarType, Variable,
 };
 pub use snapform_core::Secret;
+pub use summary::ExpressionSummary;
 
 /// Checks a file's syntax only, for `fmt`, which refuses to rewrite invalid files.
 pub fn check_syntax(

@@ -1,10 +1,12 @@
 //! The loaded configuration: providers, variables, locals, resources expanded into instances,
 //! outputs and backend settings, each with the span it came from.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use serde::Serialize;
+
+use crate::summary::ExpressionSummary;
 use snapform_core::{
     FileId, ProviderAddr, ResourceAddr, ResourceInstanceAddr, Secret, Span, Value,
 };
@@ -114,6 +116,9 @@ pub struct ProviderConfig {
     /// Credentials set in the block, by argument name; never serialized.
     #[serde(serialize_with = "secret_names")]
     pub secrets: BTreeMap<String, Secret>,
+    /// How the block's arguments other than credentials are written.
+    #[serde(skip)]
+    pub expressions: BTreeMap<String, ExpressionSummary>,
 }
 
 /// A type constraint of a variable.
@@ -202,6 +207,9 @@ pub struct Variable {
     pub description: Option<String>,
     /// `sensitive = true` hides the value in output.
     pub sensitive: bool,
+    /// The `default`, when there is one.
+    #[serde(skip)]
+    pub default: Option<Value>,
     /// The value after type conversion.
     #[serde(serialize_with = "value_text")]
     pub value: Value,
@@ -278,6 +286,12 @@ pub struct Resource {
     pub timeouts: Timeouts,
     /// The instances, in key order.
     pub instances: Vec<ResourceInstance>,
+    /// How each argument is written.
+    #[serde(skip)]
+    pub expressions: BTreeMap<String, ExpressionSummary>,
+    /// How `count` or `for_each` is written.
+    #[serde(skip)]
+    pub repetition_expression: Option<ExpressionSummary>,
 }
 
 /// One instance of a resource with its evaluated arguments.
@@ -290,6 +304,10 @@ pub struct ResourceInstance {
     /// Values that depend on other resources are [`Value::Unknown`].
     #[serde(serialize_with = "value_map")]
     pub arguments: BTreeMap<String, Value>,
+    /// The arguments whose values derive from something sensitive: shown as
+    /// `(sensitive value)`, marked in the JSON plan, never written to a plan file.
+    #[serde(skip_serializing_if = "BTreeSet::is_empty")]
+    pub sensitive: BTreeSet<String>,
     /// Where each argument's value is written.
     #[serde(skip)]
     pub argument_spans: BTreeMap<String, Span>,
@@ -311,6 +329,9 @@ pub struct Output {
     /// The value; unknown until apply when it reads computed attributes.
     #[serde(serialize_with = "value_text")]
     pub value: Value,
+    /// How `value` is written.
+    #[serde(skip)]
+    pub expression: ExpressionSummary,
 }
 
 /// Where state is stored, from `snapform { backend "..." { ... } }`.

@@ -9,6 +9,12 @@ use std::fmt;
 /// does not exist yet. Operations on an unknown value give an unknown value, so the unknown
 /// travels through references and templates to the plan, which shows it as
 /// `(known after apply)`.
+///
+/// `Sensitive` marks a value derived from a `sensitive` variable, local, output or argument,
+/// as Terraform's marks do: operations on it give a marked result, and every human view shows
+/// it as `(sensitive value)`. Marks exist only while the configuration is evaluated; the loader
+/// strips them into per-argument sets before values reach the planner, the state or a file.
+/// A mark around `Unknown` stands for a sensitive value that a plan file does not carry.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Value {
     /// The absence of a value; an argument set to null counts as not set.
@@ -30,6 +36,8 @@ pub enum Value {
     Map(BTreeMap<String, Value>),
     /// Known only after apply.
     Unknown,
+    /// A sensitive value; never nested directly in another mark.
+    Sensitive(Box<Value>),
 }
 
 impl Value {
@@ -39,6 +47,65 @@ impl Value {
         items.sort_by_cached_key(Value::sort_key);
         items.dedup();
         Value::Set(items)
+    }
+
+    /// `value`, marked sensitive (once, however often it is marked).
+    pub fn sensitive(value: Value) -> Value {
+        match value {
+            Value::Sensitive(_) => value,
+            other => Value::Sensitive(Box::new(other)),
+        }
+    }
+
+    /// `self`, marked sensitive when `marked`.
+    pub fn marked_if(self, marked: bool) -> Value {
+        if marked { Value::sensitive(self) } else { self }
+    }
+
+    /// The value without its own mark, and whether it had one; marks inside stay.
+    pub fn unmark(self) -> (Value, bool) {
+        match self {
+            Value::Sensitive(inner) => (*inner, true),
+            other => (other, false),
+        }
+    }
+
+    /// The value with every mark removed, and whether it had any.
+    pub fn unmark_deep(self) -> (Value, bool) {
+        match self {
+            Value::Sensitive(inner) => (inner.unmark_deep().0, true),
+            Value::List(items) => {
+                let (items, marked) = unmark_items(items);
+                (Value::List(items), marked)
+            }
+            Value::Set(items) => {
+                let (items, marked) = unmark_items(items);
+                (Value::set(items), marked)
+            }
+            Value::Map(entries) => {
+                let mut marked = false;
+                let entries = entries
+                    .into_iter()
+                    .map(|(key, value)| {
+                        let (value, inner) = value.unmark_deep();
+                        marked |= inner;
+                        (key, value)
+                    })
+                    .collect();
+                (Value::Map(entries), marked)
+            }
+            other => (other, false),
+        }
+    }
+
+    /// Whether the value, or anything inside it, is marked sensitive.
+    pub fn contains_sensitive(&self) -> bool {
+        match self {
+            Value::Sensitive(_) => true,
+            Value::List(items) | Value::Set(items) => items.iter().any(Value::contains_sensitive),
+            Value::Map(entries) => entries.values().any(Value::contains_sensitive),
+            _ => false,
+        }
     }
 
     /// A string value.
@@ -57,6 +124,7 @@ impl Value {
             Value::Set(_) => 5,
             Value::Map(_) => 6,
             Value::Unknown => 7,
+            Value::Sensitive(inner) => return inner.sort_key(),
         };
         let text = match self {
             Value::String(text) => text.clone(),
@@ -78,6 +146,7 @@ impl Value {
             Value::Set(_) => "set",
             Value::Map(_) => "map",
             Value::Unknown => "unknown",
+            Value::Sensitive(inner) => inner.type_name(),
         }
     }
 
@@ -85,6 +154,7 @@ impl Value {
     pub fn contains_unknown(&self) -> bool {
         match self {
             Value::Unknown => true,
+            Value::Sensitive(inner) => inner.contains_unknown(),
             Value::List(items) | Value::Set(items) => items.iter().any(Value::contains_unknown),
             Value::Map(entries) => entries.values().any(Value::contains_unknown),
             _ => false,
@@ -129,6 +199,7 @@ impl Value {
     pub fn to_json(&self) -> serde_json::Value {
         match self {
             Value::Null | Value::Unknown => serde_json::Value::Null,
+            Value::Sensitive(inner) => inner.to_json(),
             Value::Bool(flag) => serde_json::Value::Bool(*flag),
             Value::Number(number) => number_to_json(*number),
             Value::String(text) => serde_json::Value::String(text.clone()),
@@ -162,6 +233,19 @@ impl Value {
             ),
         }
     }
+}
+
+fn unmark_items(items: Vec<Value>) -> (Vec<Value>, bool) {
+    let mut marked = false;
+    let items = items
+        .into_iter()
+        .map(|item| {
+            let (item, inner) = item.unmark_deep();
+            marked |= inner;
+            item
+        })
+        .collect();
+    (items, marked)
 }
 
 fn number_to_json(number: f64) -> serde_json::Value {
@@ -264,6 +348,7 @@ impl fmt::Display for Value {
                 f.write_str(" }")
             }
             Value::Unknown => f.write_str("(known after apply)"),
+            Value::Sensitive(_) => f.write_str("(sensitive value)"),
         }
     }
 }
@@ -304,5 +389,25 @@ mod tests {
         assert_eq!(Value::Number(1.5).to_string(), "1.5");
         assert_eq!(Value::Unknown.to_string(), "(known after apply)");
         assert_eq!(Value::string("a\"b").to_string(), r#""a\"b""#);
+        assert_eq!(
+            Value::sensitive(Value::string("s3cr3t")).to_string(),
+            "(sensitive value)"
+        );
+    }
+
+    #[test]
+    fn marks_come_off_deep_and_are_never_doubled() {
+        let secret = Value::sensitive(Value::sensitive(Value::string("s")));
+        assert_eq!(secret, Value::Sensitive(Box::new(Value::string("s"))));
+        let nested = Value::List(vec![Value::string("a"), secret]);
+        assert!(nested.contains_sensitive());
+        assert_eq!(
+            nested.unmark_deep(),
+            (
+                Value::List(vec![Value::string("a"), Value::string("s")]),
+                true
+            )
+        );
+        assert!(!Value::sensitive(Value::Unknown).is_known());
     }
 }

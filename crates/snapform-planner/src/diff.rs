@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use snapform_config::{Config, Expansion, Resource};
+use snapform_config::{Config, Expansion, Resource, ResourceInstance};
 use snapform_core::schema::{Mutability, resource_schema};
 use snapform_core::{
     Diagnostic, InstanceKey, ProviderAddr, ResourceAddr, ResourceInstanceAddr, Value,
@@ -38,6 +38,8 @@ pub struct PlanInputs<'a> {
     pub conflict_keys: &'a ConflictKeysFn<'a>,
     /// A hash of the configuration and variables.
     pub config_hash: String,
+    /// The plan's clock, read once by the CLI; the planner reads no clock.
+    pub now: jiff::Timestamp,
 }
 
 /// Makes a plan. Problems that make it unusable (`prevent_destroy`, configuration errors met
@@ -94,7 +96,7 @@ pub fn plan(inputs: &PlanInputs<'_>) -> (Plan, Vec<Diagnostic>) {
         let mut values = PlannedValues::default();
         for change in &changes {
             if let Some(after) = &change.after {
-                values.insert(change.addr.clone(), after);
+                values.insert(change.addr.clone(), after, &change.after_sensitive);
             }
         }
         let (outputs, output_diagnostics) = inputs.config.evaluate_outputs(&values);
@@ -125,6 +127,8 @@ pub fn plan(inputs: &PlanInputs<'_>) -> (Plan, Vec<Diagnostic>) {
         outputs,
         sensitive_outputs,
         warnings,
+        timestamp: inputs.now,
+        configuration: inputs.config.summary(),
     };
     (plan, diagnostics)
 }
@@ -153,9 +157,10 @@ impl Planner<'_, '_> {
                 config.evaluate_resource(&resource.addr, &self.values);
             diagnostics.extend(instance_diagnostics);
             for instance in &instances {
-                let change = self.change_for(resource, &instance.addr, &instance.arguments);
+                let change = self.change_for(resource, instance);
                 if let Some(after) = &change.after {
-                    self.values.insert(change.addr.clone(), after);
+                    self.values
+                        .insert(change.addr.clone(), after, &change.after_sensitive);
                 }
                 self.changes.push(change);
             }
@@ -189,6 +194,8 @@ impl Planner<'_, '_> {
             id: Some(record.id.clone()),
             before: Some(with_id(record)),
             after: Some(with_id(record)),
+            before_sensitive: record.sensitive_attributes.clone(),
+            after_sensitive: record.sensitive_attributes.clone(),
             adopting: self.adopted.contains(&record.addr),
             deposed: false,
             awaits_readiness: false,
@@ -214,6 +221,8 @@ impl Planner<'_, '_> {
             id: Some(record.id.clone()),
             before: Some(with_id(record)),
             after: None,
+            before_sensitive: record.sensitive_attributes.clone(),
+            after_sensitive: BTreeSet::new(),
             adopting: self.adopted.contains(&record.addr),
             deposed: false,
             awaits_readiness: false,
@@ -223,12 +232,8 @@ impl Planner<'_, '_> {
         });
     }
 
-    fn change_for(
-        &self,
-        resource: &Resource,
-        addr: &ResourceInstanceAddr,
-        arguments: &BTreeMap<String, Value>,
-    ) -> ResourceChange {
+    fn change_for(&self, resource: &Resource, instance: &ResourceInstance) -> ResourceChange {
+        let (addr, arguments) = (&instance.addr, &instance.arguments);
         let type_name = &addr.resource.type_name;
         let schema =
             resource_schema(type_name).expect("the configuration only has known resource types");
@@ -243,6 +248,10 @@ impl Planner<'_, '_> {
             id: record.map(|record| record.id.clone()),
             before: record.map(with_id),
             after: None,
+            before_sensitive: record
+                .map(|record| record.sensitive_attributes.clone())
+                .unwrap_or_default(),
+            after_sensitive: instance.sensitive.clone(),
             adopting: self.adopted.contains(addr),
             deposed: false,
             awaits_readiness: false,

@@ -10,6 +10,7 @@
 mod diff;
 mod graph;
 mod model;
+pub mod planfile;
 mod refresh;
 mod values;
 
@@ -19,7 +20,7 @@ pub use model::{
     ResourceChange,
 };
 pub use refresh::{RefreshResult, refreshed_state, status_of};
-pub use values::{PlannedValues, arguments_now, outputs_now, values_of_state};
+pub use values::{PlannedValues, arguments_now, normalize, outputs_now, values_of_state};
 
 /// A function giving the conflict keys of a resource's arguments (the provider trait's
 /// `conflict_keys`), so the planner orders operations on the same disk.

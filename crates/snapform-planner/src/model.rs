@@ -1,6 +1,6 @@
 //! The plan: a resolved list of changes with the edges apply must follow.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 use snapform_core::{ProviderAddr, ResourceAddr, ResourceInstanceAddr, Value};
@@ -133,6 +133,14 @@ pub struct ResourceChange {
     /// The attributes after; unknown values are known only after apply.
     #[serde(with = "opt_value_map_unknown")]
     pub after: Option<BTreeMap<String, Value>>,
+    /// The attributes of `before` that are sensitive (from the record).
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub before_sensitive: BTreeSet<String>,
+    /// The attributes of `after` that are sensitive (from the configuration). A plan file
+    /// carries neither their values nor those of `before_sensitive`: apply computes them again
+    /// from the configuration, whose hash the plan file checks.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub after_sensitive: BTreeSet<String>,
     /// Found in the cloud after an interrupted create and taken into the state
     /// (Terraform's `importing`).
     pub adopting: bool,
@@ -217,6 +225,9 @@ pub struct Drift {
     /// What the cloud has now.
     #[serde(with = "opt_value_map_unknown")]
     pub after: Option<BTreeMap<String, Value>>,
+    /// The sensitive attributes, as the record marks them.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub sensitive: BTreeSet<String>,
 }
 
 /// How a resource changed outside snapform.
@@ -255,6 +266,12 @@ pub struct Plan {
     pub sensitive_outputs: Vec<String>,
     /// Warnings to show with the plan, such as targeting.
     pub warnings: Vec<String>,
+    /// The plan's one clock reading, taken by the CLI (or `-now`).
+    #[serde(default)]
+    pub timestamp: jiff::Timestamp,
+    /// The configuration the plan was made from, as the JSON plan shows it.
+    #[serde(default)]
+    pub configuration: snapform_config::summary::ConfigSummary,
 }
 
 impl Plan {
@@ -278,6 +295,8 @@ impl Plan {
 pub(crate) fn value_to_plan_json(value: &Value) -> serde_json::Value {
     match value {
         Value::Unknown => serde_json::json!({ "$unknown": true }),
+        // Never the value itself: a plan file holds no secret.
+        Value::Sensitive(_) => serde_json::json!({ "$sensitive": true }),
         Value::List(items) => {
             serde_json::Value::Array(items.iter().map(value_to_plan_json).collect())
         }
@@ -301,6 +320,12 @@ pub(crate) fn value_from_plan_json(json: &serde_json::Value) -> Value {
                 && entries.len() == 1 =>
         {
             Value::Unknown
+        }
+        serde_json::Value::Object(entries)
+            if entries.get("$sensitive") == Some(&serde_json::Value::Bool(true))
+                && entries.len() == 1 =>
+        {
+            Value::sensitive(Value::Unknown)
         }
         serde_json::Value::Object(entries)
             if entries.len() == 1 && entries.contains_key("$set") =>

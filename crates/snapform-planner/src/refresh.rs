@@ -48,6 +48,7 @@ pub fn refreshed_state(
                     kind: DriftKind::Deleted,
                     before: Some(record.attributes.clone()),
                     after: None,
+                    sensitive: record.sensitive_attributes.clone(),
                 });
                 state.remove(&record.addr);
             }
@@ -63,6 +64,7 @@ pub fn refreshed_state(
                         kind: DriftKind::Changed,
                         before: Some(record.attributes.clone()),
                         after: Some(attributes.clone()),
+                        sensitive: record.sensitive_attributes.clone(),
                     });
                 }
                 let status = match (record.status, status_of(&found.readiness)) {
@@ -98,6 +100,7 @@ pub fn refreshed_state(
                 attributes,
                 dependencies: Vec::new(),
                 status: status_of(&found.readiness),
+                sensitive_attributes: Default::default(),
             });
             adopted.push(intent.addr.clone());
         }

@@ -1,7 +1,7 @@
 //! Values as the planner compares them, and the known attributes it hands back to the
 //! configuration as it walks the graph.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use snapform_config::ResourceValues;
 use snapform_core::schema::{AttrType, Constraint, resource_schema};
@@ -90,7 +90,11 @@ pub fn values_of_state(state: &snapform_state::State) -> PlannedValues {
     for record in &state.resources {
         let mut attributes = record.attributes.clone();
         attributes.insert("id".to_owned(), Value::String(record.id.clone()));
-        values.insert(record.addr.clone(), &attributes);
+        values.insert(
+            record.addr.clone(),
+            &attributes,
+            &record.sensitive_attributes,
+        );
     }
     values
 }
@@ -104,14 +108,23 @@ pub struct PlannedValues {
 impl PlannedValues {
     /// Records an instance's attributes after the plan; every schema attribute is present
     /// (null when unset), so reading an unset argument gives null rather than an error.
-    pub fn insert(&mut self, addr: ResourceInstanceAddr, attributes: &BTreeMap<String, Value>) {
+    /// Attributes named in `sensitive` are marked, so what reads them is marked too.
+    pub fn insert(
+        &mut self,
+        addr: ResourceInstanceAddr,
+        attributes: &BTreeMap<String, Value>,
+        sensitive: &BTreeSet<String>,
+    ) {
         let mut object: BTreeMap<String, Value> = BTreeMap::new();
         if let Some(schema) = resource_schema(&addr.resource.type_name) {
             for name in schema.attribute_names() {
                 object.insert(name.to_owned(), Value::Null);
             }
         }
-        object.extend(attributes.iter().map(|(k, v)| (k.clone(), v.clone())));
+        object.extend(attributes.iter().map(|(key, value)| {
+            let value = value.clone().marked_if(sensitive.contains(key));
+            (key.clone(), value)
+        }));
         self.instances.insert(addr, Value::Map(object));
     }
 }

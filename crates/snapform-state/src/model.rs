@@ -1,7 +1,7 @@
 //! The state model: what snapform knows about each resource it manages, and the intents of
 //! creates that have not finished.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 use snapform_core::{ProviderAddr, ResourceAddr, ResourceInstanceAddr, Value};
@@ -37,6 +37,10 @@ pub struct ResourceRecord {
     pub dependencies: Vec<ResourceAddr>,
     /// Ready, creating or tainted.
     pub status: RecordStatus,
+    /// The attributes whose values derive from something sensitive in the configuration:
+    /// `show` and `state show` print them as `(sensitive value)`.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub sensitive_attributes: BTreeSet<String>,
 }
 
 /// What an intent was about to do.
@@ -65,6 +69,9 @@ pub struct Intent {
     pub arguments: BTreeMap<String, Value>,
     /// When the intent was recorded (RFC 3339, UTC).
     pub started_at: String,
+    /// The arguments whose values are sensitive.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub sensitive: BTreeSet<String>,
 }
 
 /// Everything snapform recorded.
@@ -90,6 +97,9 @@ pub struct State {
     /// The outputs of the last apply.
     #[serde(default, with = "value_map")]
     pub outputs: BTreeMap<String, Value>,
+    /// The outputs marked `sensitive`, shown as `<sensitive>`.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub sensitive_outputs: BTreeSet<String>,
 }
 
 impl State {
@@ -104,6 +114,7 @@ impl State {
             pending: Vec::new(),
             deposed: Vec::new(),
             outputs: BTreeMap::new(),
+            sensitive_outputs: BTreeSet::new(),
         }
     }
 

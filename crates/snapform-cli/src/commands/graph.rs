@@ -38,6 +38,7 @@ pub fn run(args: &GraphArgs, emulator: bool) -> anyhow::Result<i32> {
                 targets: &[],
                 replace: &[],
                 parallelism: 1,
+                now: None,
             };
             let Some(plan) = make_plan(&mut session, &request, CloudCalls::Never)? else {
                 return Ok(1);

@@ -57,6 +57,7 @@ pub fn run(args: &ImportArgs, emulator: bool) -> anyhow::Result<i32> {
         );
     }
     let provider_addr = resource.provider.clone();
+    let instance_sensitive = instance.sensitive.clone();
     // The configuration's arguments help providers that read per parent (ECD lists per desktop).
     let recorded = instance
         .arguments
@@ -101,6 +102,7 @@ pub fn run(args: &ImportArgs, emulator: bool) -> anyhow::Result<i32> {
         attributes,
         dependencies: resource.depends_on.clone(),
         status: snapform_planner::status_of(&found.readiness),
+        sensitive_attributes: instance_sensitive,
     });
     state.serial += 1;
     session

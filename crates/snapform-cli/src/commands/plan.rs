@@ -12,9 +12,6 @@ use crate::commands::session::{Session, SessionOptions, report};
 use crate::providers;
 use crate::view;
 
-/// The plan file's first line marks it, so `show` and `apply` refuse other files clearly.
-const PLAN_FILE_KIND: &str = "snapform-plan";
-
 /// Runs `plan`.
 pub fn run(args: &PlanArgs, emulator: bool) -> anyhow::Result<i32> {
     let Some(mut session) = Session::open(&SessionOptions {
@@ -75,6 +72,8 @@ pub struct PlanRequest<'a> {
     pub replace: &'a [String],
     /// Call slots of the providers.
     pub parallelism: usize,
+    /// `-now`, or `None` for the machine's clock.
+    pub now: Option<jiff::Timestamp>,
 }
 
 impl PlanOptions {
@@ -103,6 +102,7 @@ impl RunOptions {
             targets: &self.targets,
             replace: &[],
             parallelism: self.parallelism,
+            now: self.now,
         }
     }
 }
@@ -160,6 +160,8 @@ pub fn make_plan(
         regions: &regions,
         conflict_keys: &providers::conflict_keys,
         config_hash: session.config_hash.clone(),
+        // The one clock reading of the plan.
+        now: request.now.unwrap_or_else(jiff::Timestamp::now),
     });
     if let Some(providers) = &providers
         && mode == PlanMode::Normal
@@ -201,30 +203,17 @@ fn preflight_diagnostic(session: &Session, problem: &snapform_apply::Problem) ->
     }
 }
 
-/// Writes the plan file atomically.
+/// Writes the plan file atomically, without its sensitive values.
 pub fn write_plan_file(path: &Path, plan: &Plan) -> anyhow::Result<()> {
-    let document = serde_json::json!({ "kind": PLAN_FILE_KIND, "plan": plan });
-    let text = serde_json::to_string_pretty(&document).expect("plans serialize");
-    super::write_atomically(path, &text)
+    super::write_atomically(path, &snapform_planner::planfile::encode(plan))
 }
 
 /// Reads a plan file written by `plan -out`.
 pub fn read_plan_file(path: &Path) -> anyhow::Result<Plan> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read the plan file {}", path.display()))?;
-    let document: serde_json::Value = serde_json::from_str(&text)
-        .with_context(|| format!("{} is not a snapform plan file", path.display()))?;
-    if document.get("kind").and_then(|kind| kind.as_str()) != Some(PLAN_FILE_KIND) {
-        anyhow::bail!("{} is not a snapform plan file", path.display());
-    }
-    let plan: Plan = serde_json::from_value(document["plan"].clone())
-        .with_context(|| format!("{} is a damaged plan file", path.display()))?;
-    if plan.format_version > snapform_planner::PLAN_FORMAT_VERSION {
-        anyhow::bail!(
-            "{} was written by a newer snapform (plan format {})",
-            path.display(),
-            plan.format_version
-        );
-    }
-    Ok(plan)
+    Ok(snapform_planner::planfile::decode(
+        &path.display().to_string(),
+        &text,
+    )?)
 }

@@ -140,6 +140,7 @@ fn plan_scenario(dir: &Path) -> Views {
         regions: &regions,
         conflict_keys: &crate::providers::conflict_keys,
         config_hash: "0".repeat(64),
+        now: "2026-12-05T02:00:00Z".parse().expect("a fixed time"),
     };
     let (plan, diagnostics) = snapform_planner::plan(&inputs);
     // Planning twice gives the same plan.

@@ -144,6 +144,8 @@ mod tests {
             outputs: BTreeMap::new(),
             sensitive_outputs: Vec::new(),
             warnings: Vec::new(),
+            timestamp: jiff::Timestamp::UNIX_EPOCH,
+            configuration: Default::default(),
         }
     }
 

@@ -269,9 +269,14 @@ fn render_drift(out: &mut String, drift: &[Drift], palette: &Palette) {
                 ));
                 render_attributes(
                     out,
-                    entry.before.as_ref(),
-                    None,
-                    &[],
+                    &Attributes {
+                        type_name: &entry.addr.resource.type_name,
+                        before: entry.before.as_ref(),
+                        after: None,
+                        before_sensitive: &entry.sensitive,
+                        after_sensitive: &entry.sensitive,
+                        replace_paths: &[],
+                    },
                     AttrMode::Delete,
                     palette,
                 );
@@ -288,9 +293,14 @@ fn render_drift(out: &mut String, drift: &[Drift], palette: &Palette) {
                 ));
                 render_attributes(
                     out,
-                    entry.before.as_ref(),
-                    entry.after.as_ref(),
-                    &[],
+                    &Attributes {
+                        type_name: &entry.addr.resource.type_name,
+                        before: entry.before.as_ref(),
+                        after: entry.after.as_ref(),
+                        before_sensitive: &entry.sensitive,
+                        after_sensitive: &entry.sensitive,
+                        replace_paths: &[],
+                    },
                     AttrMode::Diff,
                     palette,
                 );
@@ -367,14 +377,7 @@ fn render_change(out: &mut String, change: &ResourceChange, palette: &Palette) {
         ));
     }
     out.push_str(&format!("{symbol} {}\n", resource_header(&change.addr)));
-    render_attributes(
-        out,
-        change.before.as_ref(),
-        change.after.as_ref(),
-        &change.replace_paths,
-        mode,
-        palette,
-    );
+    render_attributes(out, &Attributes::of_change(change), mode, palette);
     out.push_str("    }\n\n");
 }
 
@@ -386,17 +389,50 @@ enum AttrMode {
     Same,
 }
 
-fn render_attributes(
-    out: &mut String,
-    before: Option<&BTreeMap<String, Value>>,
-    after: Option<&BTreeMap<String, Value>>,
-    replace_paths: &[String],
-    mode: AttrMode,
-    palette: &Palette,
-) {
+/// What one resource block of a plan shows: the attributes before and after, which of them are
+/// sensitive, and which force the replacement.
+pub struct Attributes<'a> {
+    /// The resource type, whose schema says how the cloud compares values.
+    pub type_name: &'a str,
+    /// The attributes before.
+    pub before: Option<&'a BTreeMap<String, Value>>,
+    /// The attributes after.
+    pub after: Option<&'a BTreeMap<String, Value>>,
+    /// Sensitive attributes of `before`.
+    pub before_sensitive: &'a BTreeSet<String>,
+    /// Sensitive attributes of `after`.
+    pub after_sensitive: &'a BTreeSet<String>,
+    /// The arguments that force a replacement.
+    pub replace_paths: &'a [String],
+}
+
+impl<'a> Attributes<'a> {
+    /// The attributes of a planned change.
+    pub fn of_change(change: &'a ResourceChange) -> Attributes<'a> {
+        Attributes {
+            type_name: &change.addr.resource.type_name,
+            before: change.before.as_ref(),
+            after: change.after.as_ref(),
+            before_sensitive: &change.before_sensitive,
+            after_sensitive: &change.after_sensitive,
+            replace_paths: &change.replace_paths,
+        }
+    }
+}
+
+/// How a value is shown: `(sensitive value)` when it is sensitive, whatever it is.
+fn shown(value: &Value, sensitive: bool) -> String {
+    if sensitive || matches!(value, Value::Sensitive(_)) {
+        "(sensitive value)".to_owned()
+    } else {
+        value.to_string()
+    }
+}
+
+fn render_attributes(out: &mut String, attrs: &Attributes<'_>, mode: AttrMode, palette: &Palette) {
     let empty = BTreeMap::new();
-    let before = before.unwrap_or(&empty);
-    let after = after.unwrap_or(&empty);
+    let before = attrs.before.unwrap_or(&empty);
+    let after = attrs.after.unwrap_or(&empty);
     let names: BTreeSet<&String> = match mode {
         AttrMode::Create => after.keys().collect(),
         AttrMode::Delete => before.keys().collect(),
@@ -407,13 +443,15 @@ fn render_attributes(
     for name in names {
         let old = before.get(name).filter(|v| **v != Value::Null);
         let new = after.get(name).filter(|v| **v != Value::Null);
+        let old_sensitive = attrs.before_sensitive.contains(name);
+        let new_sensitive = attrs.after_sensitive.contains(name);
         match mode {
             AttrMode::Create => {
                 if let Some(new) = new {
                     lines.push((
                         palette.create.apply_to("+").to_string(),
                         name,
-                        new.to_string(),
+                        shown(new, new_sensitive),
                     ));
                 }
             }
@@ -422,30 +460,56 @@ fn render_attributes(
                     lines.push((
                         palette.delete.apply_to("-").to_string(),
                         name,
-                        format!("{old} -> null"),
+                        format!("{} -> null", shown(old, old_sensitive)),
                     ));
                 }
             }
             AttrMode::Same => {
                 if let Some(value) = new.or(old) {
-                    lines.push((" ".to_owned(), name, value.to_string()));
+                    lines.push((
+                        " ".to_owned(),
+                        name,
+                        shown(value, old_sensitive || new_sensitive),
+                    ));
                 }
             }
             AttrMode::Diff => match (old, new) {
-                (Some(old), Some(new)) if old == new => {
-                    if name == "id" {
-                        lines.push((" ".to_owned(), name, old.to_string()));
+                // Equal as the cloud compares them: a set in another order, an enumeration in
+                // another case.
+                (Some(old), Some(new))
+                    if snapform_planner::normalize(attrs.type_name, name, old)
+                        == snapform_planner::normalize(attrs.type_name, name, new) =>
+                {
+                    if old_sensitive != new_sensitive {
+                        let now = if new_sensitive { "now" } else { "no longer" };
+                        lines.push((
+                            palette.update.apply_to("~").to_string(),
+                            name,
+                            format!(
+                                "(sensitive value) {}",
+                                palette.dim.apply_to(format!(
+                                    "# {now} marked sensitive; the value is unchanged"
+                                ))
+                            ),
+                        ));
+                    } else if name == "id" {
+                        lines.push((" ".to_owned(), name, shown(old, old_sensitive)));
                     } else {
                         n_hidden += 1;
                     }
                 }
                 (Some(old), Some(new)) => {
-                    let forces = if replace_paths.iter().any(|p| p == name) {
+                    let forces = if attrs.replace_paths.iter().any(|p| p == name) {
                         format!(" {}", palette.delete.apply_to("# forces replacement"))
                     } else {
                         String::new()
                     };
                     let text = match (old, new) {
+                        _ if old_sensitive || new_sensitive => format!(
+                            "{} -> {}",
+                            shown(old, old_sensitive),
+                            shown(new, new_sensitive)
+                        ),
                         (Value::String(a), Value::String(b))
                             if a.contains('\n') || b.contains('\n') =>
                         {
@@ -462,12 +526,12 @@ fn render_attributes(
                 (None, Some(new)) => lines.push((
                     palette.create.apply_to("+").to_string(),
                     name,
-                    new.to_string(),
+                    shown(new, new_sensitive),
                 )),
                 (Some(old), None) => lines.push((
                     palette.delete.apply_to("-").to_string(),
                     name,
-                    format!("{old} -> null"),
+                    format!("{} -> null", shown(old, old_sensitive)),
                 )),
                 (None, None) => {}
             },
@@ -518,27 +582,21 @@ fn multiline_diff(old: &str, new: &str, palette: &Palette) -> String {
 
 fn render_output_changes(out: &mut String, plan: &Plan, palette: &Palette) {
     let before = &plan.prior_state.outputs;
+    let was_sensitive = |name: &String| plan.prior_state.sensitive_outputs.contains(name);
     let mut lines = Vec::new();
     for (name, value) in &plan.outputs {
         let sensitive = plan.sensitive_outputs.contains(name);
-        let shown = |value: &Value| {
-            if sensitive {
-                "(sensitive value)".to_owned()
-            } else {
-                value.to_string()
-            }
-        };
         match before.get(name) {
             None => lines.push(format!(
                 "  {} {name} = {}",
                 palette.create.apply_to("+"),
-                shown(value)
+                shown(value, sensitive)
             )),
-            Some(old) if old != value => lines.push(format!(
+            Some(old) if old != value || was_sensitive(name) != sensitive => lines.push(format!(
                 "  {} {name} = {} -> {}",
                 palette.update.apply_to("~"),
-                shown(old),
-                shown(value)
+                shown(old, was_sensitive(name) || sensitive),
+                shown(value, sensitive)
             )),
             Some(_) => {}
         }
@@ -551,7 +609,7 @@ fn render_output_changes(out: &mut String, plan: &Plan, palette: &Palette) {
             lines.push(format!(
                 "  {} {name} = {} -> null",
                 palette.delete.apply_to("-"),
-                before[name]
+                shown(&before[name], was_sensitive(name))
             ));
         }
     }

@@ -21,9 +21,13 @@ impl Loader {
         sources: &mut SourceMap,
     ) -> Config {
         let variables = self.resolve_variables(decls, auto_files, options, sources);
+        // Sensitive variables are marked, so everything derived from them is marked too.
         let variable_values: BTreeMap<String, Value> = variables
             .iter()
-            .map(|variable| (variable.name.clone(), variable.value.clone()))
+            .map(|variable| {
+                let value = variable.value.clone().marked_if(variable.sensitive);
+                (variable.name.clone(), value)
+            })
             .collect();
 
         // The resource table first: locals and outputs may refer to resources.

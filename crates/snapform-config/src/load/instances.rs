@@ -1,6 +1,6 @@
 //! Expanding `count` and `for_each` into instances, and evaluating each instance's arguments.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use snapform_core::{Diagnostic, InstanceKey, ResourceAddr, Value};
 
@@ -42,6 +42,7 @@ impl Loader {
             };
             let instance_name = (*key != InstanceKey::None).then(|| instance_addr.to_string());
             let mut arguments = BTreeMap::new();
+            let mut sensitive = BTreeSet::new();
             let mut argument_spans = BTreeMap::new();
             let before = self.diagnostics.len();
             for (arg, file, expr) in &source.exprs {
@@ -55,13 +56,29 @@ impl Loader {
                         continue;
                     }
                 };
-                let Some(value) = check_argument(
+                // An argument holding anything sensitive is sensitive as a whole; its value
+                // leaves the configuration without marks, its name in `sensitive`.
+                let (value, marked) = value.unmark_deep();
+                if marked {
+                    sensitive.insert(arg.name.to_owned());
+                }
+                let secrets = if marked {
+                    string_leaves(&value)
+                } else {
+                    Vec::new()
+                };
+                let checked_from = self.diagnostics.len();
+                let checked = check_argument(
                     arg,
                     value,
                     value_span,
                     instance_name.as_deref(),
                     &mut self.diagnostics,
-                ) else {
+                );
+                if marked {
+                    hide_values(&mut self.diagnostics[checked_from..], &secrets);
+                }
+                let Some(value) = checked else {
                     continue;
                 };
                 if value == Value::Null {
@@ -84,6 +101,7 @@ impl Loader {
             instances.push(ResourceInstance {
                 addr: instance_addr,
                 arguments,
+                sensitive,
                 argument_spans,
             });
         }
@@ -143,7 +161,8 @@ impl Loader {
         let placeholder = || vec![(InstanceKey::None, Some((Value::Unknown, Value::Unknown)))];
         if let Some(attr) = decl.count {
             let value = match eval::evaluate(attr.expr(), scope) {
-                Ok(value) => value,
+                // A count is a number of instances, which every plan shows anyway.
+                Ok(value) => value.unmark_deep().0,
                 Err(diagnostic) => {
                     self.push(*diagnostic);
                     return (Expansion::Count(0), placeholder());
@@ -191,6 +210,24 @@ impl Loader {
                     return (Expansion::ForEach(Vec::new()), placeholder());
                 }
             };
+            // Keys become instance addresses, which every view shows: they cannot be secret.
+            // Marked values inside a map stay marked in `each.value`.
+            let sensitive_keys = match &value {
+                Value::Sensitive(_) => true,
+                Value::Set(items) => items.iter().any(Value::contains_sensitive),
+                _ => false,
+            };
+            if sensitive_keys {
+                self.error(
+                    "sensitive-for-each",
+                    "`for_each` cannot use sensitive values: its keys become instance addresses, which are shown everywhere",
+                    attr.value_span(),
+                )
+                .help = Some(
+                    "iterate over values that are not sensitive, such as a map of names to IDs, or wrap them in nonsensitive() if they are not secret".to_owned(),
+                );
+                return (Expansion::ForEach(Vec::new()), placeholder());
+            }
             let pairs: Vec<(String, Value)> = match value {
                 Value::Map(entries) => entries.into_iter().collect(),
                 Value::Set(items) => {
@@ -269,5 +306,35 @@ impl Loader {
             return (Expansion::ForEach(keys), instances);
         }
         (Expansion::Single, vec![(InstanceKey::None, None)])
+    }
+}
+
+/// Diagnostics about a sensitive argument name the argument and the rule, never the value: the
+/// help line, which may quote it, is replaced, and the value's text is cut from the rest.
+fn hide_values(diagnostics: &mut [Diagnostic], secrets: &[String]) {
+    let scrub = |text: &mut String| {
+        for secret in secrets.iter().filter(|secret| !secret.is_empty()) {
+            *text = text.replace(secret.as_str(), "(sensitive value)");
+        }
+    };
+    for diagnostic in diagnostics {
+        diagnostic.help = Some("the value is sensitive, so it is not shown here".to_owned());
+        scrub(&mut diagnostic.message);
+        for label in diagnostic
+            .primary
+            .iter_mut()
+            .chain(diagnostic.secondary.iter_mut())
+        {
+            scrub(&mut label.message);
+        }
+    }
+}
+
+/// The texts inside a value: strings, numbers and bools, at any depth.
+fn string_leaves(value: &Value) -> Vec<String> {
+    match value {
+        Value::List(items) | Value::Set(items) => items.iter().flat_map(string_leaves).collect(),
+        Value::Map(entries) => entries.values().flat_map(string_leaves).collect(),
+        other => other.to_template_string().into_iter().collect(),
     }
 }

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use snapform_core::{Diagnostic, FileId, Value};
+use snapform_core::{Diagnostic, FileId, Span, Value};
 
 use super::Loader;
 use super::decode::Decls;
@@ -36,8 +36,10 @@ impl Loader {
                 description: None,
                 sensitive: false,
                 value: Value::Null,
+                expression: Default::default(),
             };
             let mut has_value = false;
+            let mut value_marked = false;
             for attr in &decl.attrs {
                 let value = match eval::evaluate(attr.expr(), &scope) {
                     Ok(value) => value,
@@ -52,7 +54,10 @@ impl Loader {
                 match attr.name() {
                     "value" => {
                         has_value = true;
+                        output.expression = crate::summary::summarize(attr.expr());
+                        let (value, marked) = value.unmark_deep();
                         output.value = value;
+                        value_marked = marked;
                     }
                     "description" => output.description = self.expect_string(*attr, value),
                     "sensitive" => output.sensitive = self.expect_bool(*attr, value) == Some(true),
@@ -74,8 +79,24 @@ impl Loader {
                     decl.span,
                 );
             }
+            if value_marked && !output.sensitive {
+                self.push(sensitive_output_diagnostic(&decl.name, decl.span));
+            }
             outputs.insert(decl.name.clone(), output);
         }
         outputs.into_values().collect()
     }
+}
+
+/// Terraform's rule: an output holding a sensitive value must say so, so nothing secret is
+/// exported by accident.
+pub(crate) fn sensitive_output_diagnostic(name: &str, span: Span) -> Diagnostic {
+    Diagnostic::error(
+        "sensitive-output",
+        format!("output `{name}` refers to sensitive values"),
+        span,
+    )
+    .with_help(
+        "outputs holding sensitive data must be marked explicitly, to confirm the intent: add `sensitive = true` to the output block",
+    )
 }

@@ -13,6 +13,7 @@ use super::decode::Decls;
 use crate::eval::{self, Scope};
 use crate::model::ProviderConfig;
 use crate::suggest::did_you_mean;
+use crate::summary::summarize;
 use crate::types::{check_argument, describe};
 
 impl Loader {
@@ -44,11 +45,13 @@ impl Loader {
                 endpoint: None,
                 rate_limit: None,
                 secrets: BTreeMap::new(),
+                expressions: BTreeMap::new(),
             };
             for attr in &decl.attrs {
                 let name = attr.name();
                 if name == "alias" {
-                    let alias = match eval::evaluate(attr.expr(), &scope) {
+                    let alias = match eval::evaluate(attr.expr(), &scope).map(|v| v.unmark_deep().0)
+                    {
                         Ok(Value::String(alias)) if is_identifier(&alias) => alias,
                         Ok(other) => {
                             self.error(
@@ -81,8 +84,14 @@ impl Loader {
                     );
                     continue;
                 };
+                if !arg.sensitive {
+                    config
+                        .expressions
+                        .insert(name.to_owned(), summarize(attr.expr()));
+                }
                 let value = match eval::evaluate(attr.expr(), &scope) {
-                    Ok(value) => value,
+                    // Provider settings are never shown; credentials are kept as secrets.
+                    Ok(value) => value.unmark_deep().0,
                     Err(diagnostic) => {
                         let mut diagnostic = *diagnostic;
                         if diagnostic.code == "invalid-reference" {

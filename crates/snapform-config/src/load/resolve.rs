@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use snapform_core::{Diagnostic, ResourceAddr, Value};
 
 use super::Loader;
+use super::outputs::sensitive_output_diagnostic;
 use crate::eval::{self, ResourceValues, Scope};
 use crate::model::{Config, ResourceInstance};
 
@@ -45,7 +46,20 @@ impl Config {
         for (name, file, expr) in &self.context.outputs {
             let scope = self.scope(*file, &locals, values);
             match eval::evaluate(expr, &scope) {
-                Ok(value) => outputs.push((name.clone(), value)),
+                Ok(value) => {
+                    // Values read from other resources can be sensitive only now; an output
+                    // that holds them must say so, as at load time.
+                    let (value, marked) = value.unmark_deep();
+                    if let Some(output) = self.outputs.iter().find(|output| &output.name == name)
+                        && marked
+                        && !output.sensitive
+                    {
+                        loader
+                            .diagnostics
+                            .push(sensitive_output_diagnostic(name, output.span));
+                    }
+                    outputs.push((name.clone(), value));
+                }
                 Err(diagnostic) => loader.diagnostics.push(*diagnostic),
             }
         }

@@ -15,6 +15,7 @@ use crate::duration::parse_duration;
 use crate::eval::{self, Reference, Scope, span_of};
 use crate::model::{ArgumentSource, Lifecycle, ProviderConfig, Resource, Timeouts};
 use crate::suggest::did_you_mean;
+use crate::summary::summarize;
 use crate::types::describe;
 
 impl Loader {
@@ -62,6 +63,7 @@ impl Loader {
                     endpoint: None,
                     rate_limit: None,
                     secrets: BTreeMap::new(),
+                    expressions: BTreeMap::new(),
                 });
             } else if let Some(attr) = decl.provider {
                 self.error(
@@ -203,6 +205,15 @@ impl Loader {
             counted: decl.count.is_some(),
         };
         let instances = self.instances(&decl.addr, &source, scope);
+        let expressions = decl
+            .arguments
+            .iter()
+            .map(|attr| (attr.name().to_owned(), summarize(attr.expr())))
+            .collect();
+        let repetition_expression = decl
+            .count
+            .or(decl.for_each)
+            .map(|attr| summarize(attr.expr()));
 
         Resource {
             addr: decl.addr.clone(),
@@ -215,6 +226,8 @@ impl Loader {
             lifecycle,
             timeouts,
             instances,
+            expressions,
+            repetition_expression,
         }
     }
 

@@ -78,6 +78,8 @@ impl Loader {
                     ty,
                     description,
                     sensitive,
+                    default: (source == ValueSource::Default && value.is_known())
+                        .then(|| value.clone()),
                     value,
                     source,
                 },
@@ -168,10 +170,13 @@ impl Loader {
             }
         }
 
-        // Validation blocks see only their own variable.
+        // Validation blocks see only their own variable, marked when it is sensitive.
         let values: BTreeMap<String, Value> = variables
             .iter()
-            .map(|(name, variable)| (name.clone(), variable.value.clone()))
+            .map(|(name, variable)| {
+                let value = variable.value.clone().marked_if(variable.sensitive);
+                (name.clone(), value)
+            })
             .collect();
         for (name, rules) in &validations {
             let Some(value) = values.get(name) else {
@@ -184,7 +189,7 @@ impl Loader {
                 [(name.clone(), value.clone())].into_iter().collect();
             for (condition, message) in rules {
                 let scope = Scope::variables_only(condition.file, &own);
-                match eval::evaluate(condition.expr(), &scope) {
+                match eval::evaluate(condition.expr(), &scope).map(|value| value.unmark_deep().0) {
                     Ok(Value::Bool(true) | Value::Unknown) => {}
                     Ok(Value::Bool(false)) => {
                         let text = message

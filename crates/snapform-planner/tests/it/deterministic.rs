@@ -60,6 +60,7 @@ prop_compose! {
                     attributes,
                     dependencies: Vec::new(),
                     status: if tainted[idx] { RecordStatus::Tainted } else { RecordStatus::Ready },
+                    sensitive_attributes: Default::default(),
                 });
             }
         }
@@ -78,6 +79,7 @@ prop_compose! {
                 attributes,
                 dependencies: Vec::new(),
                 status: RecordStatus::Ready,
+                sensitive_attributes: Default::default(),
             });
         }
         (hcl, state, expected)
@@ -107,6 +109,7 @@ proptest! {
             regions: &regions,
             conflict_keys: &keys,
             config_hash: String::new(),
+            now: jiff::Timestamp::UNIX_EPOCH,
         };
         let (first, first_diagnostics) = plan(&inputs);
         let actual: BTreeMap<String, Expected> = first
