@@ -220,8 +220,13 @@ pub async fn apply(
         poll_tasks: std::sync::Mutex::new(Vec::new()),
         stop,
     });
-    // The refreshed state (adoptions, drift) is recorded before anything changes.
-    engine.saver.save(|_| {}).await?;
+    // The refreshed state (adoptions, drift, what is sensitive) is recorded before anything
+    // changes.
+    let plan = engine.plan.clone();
+    engine
+        .saver
+        .save(|state| plan.record_sensitivity(state))
+        .await?;
     let mut report = engine.run().await;
     for task in engine.poll_tasks.lock().expect("never poisoned").drain(..) {
         task.abort();
@@ -683,6 +688,7 @@ impl Engine {
             ));
         };
         record.attributes.extend(arguments);
+        record.sensitive_attributes = change.after_sensitive.clone();
         let timeout = self.timeout(change, Phase::Update);
         self.wait_ready(change, &record, Phase::Update, started, timeout)
             .await

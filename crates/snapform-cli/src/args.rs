@@ -153,7 +153,8 @@ pub struct ApplyArgs {
     /// Do not ask for approval.
     #[arg(long)]
     pub auto_approve: bool,
-    /// Stream machine-readable JSON events, one per line (implies -auto-approve).
+    /// Stream machine-readable JSON messages, one per line; needs -auto-approve or a plan
+    /// file, since it cannot ask.
     #[arg(long)]
     pub json: bool,
     #[command(flatten)]
@@ -166,7 +167,8 @@ pub struct DestroyArgs {
     /// Do not ask for approval.
     #[arg(long)]
     pub auto_approve: bool,
-    /// Stream machine-readable JSON events, one per line (implies -auto-approve).
+    /// Stream machine-readable JSON messages, one per line; needs -auto-approve, since it
+    /// cannot ask.
     #[arg(long)]
     pub json: bool,
     #[command(flatten)]

@@ -43,6 +43,11 @@ fn main() -> ExitCode {
             if is_broken_pipe(&error) {
                 return ExitCode::SUCCESS;
             }
+            if view::machine::enabled() {
+                let detail: Vec<String> = error.chain().skip(1).map(ToString::to_string).collect();
+                view::machine::error(&error.to_string(), &detail.join("\n"), None);
+                return ExitCode::FAILURE;
+            }
             let mut stderr = std::io::stderr().lock();
             let _ = writeln!(
                 stderr,

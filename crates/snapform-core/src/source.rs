@@ -125,6 +125,16 @@ impl SourceMap {
         }
     }
 
+    /// The byte offset at which a 1-based line starts (the file's end past the last line).
+    pub fn line_start(&self, id: FileId, line: u32) -> u32 {
+        let file = self.file(id);
+        let idx = (line.max(1) - 1) as usize;
+        file.line_starts
+            .get(idx)
+            .copied()
+            .unwrap_or(file.text.len() as u32)
+    }
+
     /// The text of a 1-based line, without its line ending.
     pub fn line_text(&self, id: FileId, line: u32) -> &str {
         let file = self.file(id);

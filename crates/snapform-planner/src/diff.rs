@@ -128,6 +128,7 @@ pub fn plan(inputs: &PlanInputs<'_>) -> (Plan, Vec<Diagnostic>) {
         sensitive_outputs,
         warnings,
         timestamp: inputs.now,
+        targeted: !inputs.targets.is_empty(),
         configuration: inputs.config.summary(),
     };
     (plan, diagnostics)

@@ -217,6 +217,11 @@ pub enum EdgeKind {
 pub struct Drift {
     /// The instance.
     pub addr: ResourceInstanceAddr,
+    /// Its provider configuration.
+    pub provider: ProviderAddr,
+    /// The cloud's ID of the object.
+    #[serde(default)]
+    pub id: String,
     /// Deleted or changed.
     pub kind: DriftKind,
     /// The recorded attributes.
@@ -272,6 +277,9 @@ pub struct Plan {
     /// The configuration the plan was made from, as the JSON plan shows it.
     #[serde(default)]
     pub configuration: snapform_config::summary::ConfigSummary,
+    /// Whether `-target` limited it, so it may not show every change.
+    #[serde(default)]
+    pub targeted: bool,
 }
 
 impl Plan {
@@ -282,6 +290,20 @@ impl Plan {
             counts.count(change);
         }
         counts
+    }
+
+    /// Marks, in `state`, the attributes this plan's configuration makes sensitive, for every
+    /// recorded instance the plan keeps: sensitivity follows the configuration even when
+    /// nothing else changes, as Terraform's does.
+    pub fn record_sensitivity(&self, state: &mut State) {
+        for change in &self.changes {
+            if change.after.is_none() || change.deposed {
+                continue;
+            }
+            if let Some(record) = state.resource_mut(&change.addr) {
+                record.sensitive_attributes = change.after_sensitive.clone();
+            }
+        }
     }
 
     /// Whether applying it changes anything (adoptions and refresh-only updates count).

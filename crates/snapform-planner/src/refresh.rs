@@ -45,6 +45,8 @@ pub fn refreshed_state(
             None => {
                 drift.push(Drift {
                     addr: record.addr.clone(),
+                    provider: record.provider.clone(),
+                    id: record.id.clone(),
                     kind: DriftKind::Deleted,
                     before: Some(record.attributes.clone()),
                     after: None,
@@ -61,6 +63,8 @@ pub fn refreshed_state(
                 if changed {
                     drift.push(Drift {
                         addr: record.addr.clone(),
+                        provider: record.provider.clone(),
+                        id: found.id.clone(),
                         kind: DriftKind::Changed,
                         before: Some(record.attributes.clone()),
                         after: Some(attributes.clone()),

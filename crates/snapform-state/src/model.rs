@@ -126,6 +126,14 @@ impl State {
             .map(|idx| &self.resources[idx])
     }
 
+    /// The record at `addr`, to change in place.
+    pub fn resource_mut(&mut self, addr: &ResourceInstanceAddr) -> Option<&mut ResourceRecord> {
+        self.resources
+            .binary_search_by(|record| record.addr.cmp(addr))
+            .ok()
+            .map(|idx| &mut self.resources[idx])
+    }
+
     /// Adds or replaces the record at its address, keeping the order.
     pub fn upsert(&mut self, record: ResourceRecord) {
         match self

@@ -14,79 +14,117 @@ use crate::view;
 
 /// Runs `apply`.
 pub fn run(args: &ApplyArgs, emulator: bool) -> anyhow::Result<i32> {
-    execute(
-        args.plan_file.as_deref(),
-        &args.options.run,
-        &args.options.request()?,
-        args.auto_approve || args.json,
-        args.json,
+    execute(&Execution {
+        plan_file: args.plan_file.as_deref(),
+        options: &args.options.run,
+        request: &args.options.request()?,
+        auto_approve: args.auto_approve,
+        json: args.json,
         emulator,
-        "apply",
-    )
+        operation: "apply",
+    })
 }
 
 /// Runs `destroy`: an apply of a destroy plan.
 pub fn run_destroy(args: &DestroyArgs, emulator: bool) -> anyhow::Result<i32> {
-    execute(
-        None,
-        &args.options,
-        &args.options.request(PlanMode::Destroy),
-        args.auto_approve || args.json,
-        args.json,
+    execute(&Execution {
+        plan_file: None,
+        options: &args.options,
+        request: &args.options.request(PlanMode::Destroy),
+        auto_approve: args.auto_approve,
+        json: args.json,
         emulator,
-        "destroy",
-    )
+        operation: "destroy",
+    })
 }
 
-fn execute(
-    plan_file: Option<&std::path::Path>,
-    options: &RunOptions,
-    request: &super::plan::PlanRequest<'_>,
+/// What one `apply` or `destroy` was asked to do.
+struct Execution<'a> {
+    plan_file: Option<&'a std::path::Path>,
+    options: &'a RunOptions,
+    request: &'a super::plan::PlanRequest<'a>,
     auto_approve: bool,
     json: bool,
     emulator: bool,
     operation: &'static str,
-) -> anyhow::Result<i32> {
+}
+
+fn execute(run: &Execution<'_>) -> anyhow::Result<i32> {
+    let json = run.json;
+    if json {
+        view::machine::start();
+        // Terraform's rule: a stream cannot ask, so it needs a reviewed plan or an explicit yes.
+        if run.plan_file.is_none() && !run.auto_approve {
+            view::machine::error(
+                "Plan file or auto-approve required",
+                &format!(
+                    "snapform cannot ask for approval when -json is set: apply a saved plan file (snapform plan -out=FILE, then snapform apply -json FILE), or add -auto-approve to {} without asking.",
+                    run.operation
+                ),
+                None,
+            );
+            return Ok(1);
+        }
+    }
     let Some(mut session) = Session::open(&SessionOptions {
-        vars: &options.vars,
-        lock: &options.lock,
-        operation,
-        emulator,
+        vars: &run.options.vars,
+        lock: &run.options.lock,
+        operation: run.operation,
+        emulator: run.emulator,
     })?
     else {
         return Ok(1);
     };
-    let plan = match plan_file {
+    let plan = match run.plan_file {
         Some(path) => {
-            let plan = super::plan::read_plan_file(path)?;
+            let mut plan = super::plan::read_plan_file(path)?;
             check_not_stale(&plan, &session)?;
+            restore_redacted(&mut plan, &session.state);
+            if json {
+                view::machine::planned_changes(&plan);
+            }
             plan
         }
         None => {
-            let Some(plan) =
-                super::plan::make_plan(&mut session, request, super::plan::CloudCalls::Allowed)?
+            let Some(plan) = super::plan::make_plan(
+                &mut session,
+                run.request,
+                super::plan::CloudCalls::Allowed,
+            )?
             else {
                 return Ok(1);
             };
-            if !json {
+            if json {
+                view::machine::plan(&plan);
+            } else {
                 write!(std::io::stdout(), "{}", view::plan::render(&plan))?;
             }
-            if plan.has_changes() && !auto_approve && !approved(plan.mode)? {
+            if plan.has_changes() && !run.auto_approve && !approved(plan.mode)? {
                 writeln!(
                     std::io::stdout(),
-                    "\n{} {operation} cancelled.",
-                    console::style("Error:").red().bold()
+                    "\n{} {} cancelled.",
+                    console::style("Error:").red().bold(),
+                    run.operation
                 )?;
                 return Ok(1);
             }
             plan
         }
     };
-    if !plan.has_changes() && plan.mode != PlanMode::RefreshOnly && plan_file.is_none() {
-        // Nothing to do but the outputs, which may have changed with the configuration.
-        let mut state = session.state.clone();
-        record_outputs(&session.config, &mut state, false);
-        if state.outputs != session.state.outputs && session.state_exists {
+    let destroying = plan.mode == PlanMode::Destroy;
+    let summary_operation = if run.operation == "destroy" {
+        "destroy"
+    } else {
+        "apply"
+    };
+    if !plan.has_changes() && plan.mode != PlanMode::RefreshOnly {
+        // Nothing to create, change or delete; what refresh found (a create an interrupted
+        // run left unfinished, now ready), what is sensitive, and the outputs are still saved.
+        let mut state = plan.prior_state.clone();
+        plan.record_sensitivity(&mut state);
+        record_outputs(&session.config, &mut state, &plan);
+        state.serial = session.state.serial;
+        if state != session.state && (session.state_exists || !state.is_empty()) {
             state.serial += 1;
             session
                 .backend
@@ -94,32 +132,41 @@ fn execute(
                 .context("the state backend is open once")?
                 .write(&state)?;
         }
-        if !json {
+        let counts = snapform_planner::Counts::default();
+        if json {
+            view::machine::emit(view::machine::summary(&counts, summary_operation));
+            if !destroying {
+                view::machine::applied_outputs(&state.outputs, &sensitive_outputs(&state));
+            }
+        } else {
             writeln!(
                 std::io::stdout(),
-                "\n{} Resources: 0 added, 0 changed, 0 destroyed.",
-                console::style("Apply complete!").green().bold()
+                "\n{} {}",
+                console::style(complete_verb(run.operation)).green().bold(),
+                complete_counts(run.operation, &counts)
             )?;
+            print_outputs(&state)?;
         }
         return Ok(0);
     }
-    let (providers, _) = session.providers(options.parallelism)?;
+    let (providers, _) = session.providers(run.options.parallelism)?;
     let resolver_config = session.config.clone();
     let resolver = move |addr: &snapform_core::ResourceInstanceAddr,
                          state: &snapform_state::State| {
         snapform_planner::arguments_now(&resolver_config, addr, state)
     };
     let outputs_config = session.config.clone();
-    let destroying = plan.mode == PlanMode::Destroy;
-    let finish =
-        move |state: &mut snapform_state::State| record_outputs(&outputs_config, state, destroying);
+    let outputs_plan = plan.clone();
+    let finish = move |state: &mut snapform_state::State| {
+        record_outputs(&outputs_config, state, &outputs_plan)
+    };
     let poll_interval = match crate::env::get(crate::env::POLL_INTERVAL) {
         Some(text) => snapform_config::parse_duration(&text)
             .map_err(|why| anyhow::anyhow!("invalid {}: {why}", crate::env::POLL_INTERVAL))?,
         None => ApplyOptions::default().poll_interval,
     };
     let apply_options = Arc::new(ApplyOptions {
-        parallelism: options.parallelism,
+        parallelism: run.options.parallelism,
         poll_interval,
         resolver: Some(Box::new(resolver)),
         finish: Some(Box::new(finish)),
@@ -131,8 +178,13 @@ fn execute(
         .take()
         .context("the state backend is open once")?;
     let current_serial = session.state.serial;
+    let total = plan
+        .changes
+        .iter()
+        .filter(|change| change.is_active())
+        .count();
     let plan = Arc::new(plan);
-    let hook = Arc::new(view::progress::Progress::new(json));
+    let hook = Arc::new(view::progress::Progress::new(json, total));
     if !json {
         writeln!(std::io::stdout())?;
     }
@@ -152,6 +204,37 @@ fn execute(
         report
     });
     let report = report.context("cannot save the state")?;
+    if json {
+        for (addr, error) in &report.failures {
+            view::machine::error(&format!("{addr}: {error}"), error, Some(addr));
+        }
+        if !report.skipped.is_empty() {
+            let skipped: Vec<String> = report.skipped.iter().map(ToString::to_string).collect();
+            view::machine::error(
+                "Not applied because something they wait for failed",
+                &skipped.join(", "),
+                None,
+            );
+        }
+        if report.interrupted {
+            view::machine::error(
+                "The apply was interrupted",
+                "The state records every finished step. Run apply again to finish.",
+                None,
+            );
+        }
+        if report.interrupted || !report.failures.is_empty() {
+            return Ok(1);
+        }
+        view::machine::emit(view::machine::summary(&report.counts, summary_operation));
+        if !destroying {
+            view::machine::applied_outputs(
+                &report.state.outputs,
+                &sensitive_outputs(&report.state),
+            );
+        }
+        return Ok(0);
+    }
     let mut stdout = std::io::stdout().lock();
     for (addr, error) in &report.failures {
         writeln!(
@@ -184,50 +267,113 @@ fn execute(
         return Ok(1);
     }
     drop(stdout);
-    if !json {
-        let counts = report.counts;
-        let adopted = if counts.adopt > 0 {
-            format!("{} adopted, ", counts.adopt)
-        } else {
-            String::new()
-        };
-        let verb = if plan.mode == PlanMode::Destroy {
-            "Destroy complete!"
-        } else {
-            "Apply complete!"
-        };
-        writeln!(
-            std::io::stdout(),
-            "\n{} Resources: {adopted}{} added, {} changed, {} destroyed.",
-            console::style(verb).green().bold(),
-            counts.add,
-            counts.change,
-            counts.destroy
-        )?;
-        print_outputs(&report.state, &session.config.sensitive_outputs())?;
+    writeln!(
+        std::io::stdout(),
+        "\n{} {}",
+        console::style(complete_verb(run.operation)).green().bold(),
+        complete_counts(run.operation, &report.counts)
+    )?;
+    if !destroying {
+        print_outputs(&report.state)?;
     }
     Ok(0)
+}
+
+/// `Apply complete!` or `Destroy complete!`.
+fn complete_verb(operation: &str) -> &'static str {
+    if operation == "destroy" {
+        "Destroy complete!"
+    } else {
+        "Apply complete!"
+    }
+}
+
+/// `Resources: N added, N changed, N destroyed.` (`N destroyed.` for destroy), as Terraform
+/// says it.
+fn complete_counts(operation: &str, counts: &snapform_planner::Counts) -> String {
+    if operation == "destroy" {
+        return format!("Resources: {} destroyed.", counts.destroy);
+    }
+    let adopted = if counts.adopt > 0 {
+        format!("{} adopted, ", counts.adopt)
+    } else {
+        String::new()
+    };
+    format!(
+        "Resources: {adopted}{} added, {} changed, {} destroyed.",
+        counts.add, counts.change, counts.destroy
+    )
+}
+
+/// The outputs the state marks sensitive.
+fn sensitive_outputs(state: &snapform_state::State) -> Vec<String> {
+    state.sensitive_outputs.iter().cloned().collect()
+}
+
+/// A plan file holds no sensitive value. Apply computes arguments again from the configuration
+/// (whose hash the plan checked); the state it starts from takes the recorded values back from
+/// the state the plan was made on, which `check_not_stale` proved is the current one.
+fn restore_redacted(plan: &mut Plan, current: &snapform_state::State) {
+    for record in plan
+        .prior_state
+        .resources
+        .iter_mut()
+        .chain(plan.prior_state.deposed.iter_mut())
+    {
+        let Some(recorded) = current
+            .resource(&record.addr)
+            .or_else(|| current.deposed.iter().find(|old| old.id == record.id))
+        else {
+            continue;
+        };
+        for name in &record.sensitive_attributes {
+            if let Some(value) = recorded.attributes.get(name) {
+                record.attributes.insert(name.clone(), value.clone());
+            }
+        }
+    }
+    for intent in &mut plan.prior_state.pending {
+        if let Some(recorded) = current
+            .pending
+            .iter()
+            .find(|other| other.addr == intent.addr)
+        {
+            intent.arguments = recorded.arguments.clone();
+        }
+    }
+    for name in plan.prior_state.sensitive_outputs.clone() {
+        if let Some(value) = current.outputs.get(&name) {
+            plan.prior_state.outputs.insert(name, value.clone());
+        }
+    }
 }
 
 fn eprintln_interrupt(message: &str) {
     let _ = writeln!(std::io::stderr(), "\n{message}");
 }
 
-/// Records the outputs `state` now gives; a destroy clears them.
+/// Records the outputs `state` now gives, and which are sensitive. A destroy of everything
+/// clears them; a targeted destroy keeps those that still evaluate.
 fn record_outputs(
     config: &snapform_config::Config,
     state: &mut snapform_state::State,
-    destroying: bool,
+    plan: &Plan,
 ) {
-    state.outputs = if destroying {
-        Default::default()
-    } else {
-        snapform_planner::outputs_now(config, state)
-    };
+    if plan.mode == PlanMode::Destroy && !plan.targeted {
+        state.outputs.clear();
+        state.sensitive_outputs.clear();
+        return;
+    }
+    state.outputs = snapform_planner::outputs_now(config, state);
+    state.sensitive_outputs = config
+        .sensitive_outputs()
+        .into_iter()
+        .filter(|name| state.outputs.contains_key(name))
+        .collect();
 }
 
 /// Prints `Outputs:` as Terraform does.
-fn print_outputs(state: &snapform_state::State, sensitive: &[String]) -> anyhow::Result<()> {
+fn print_outputs(state: &snapform_state::State) -> anyhow::Result<()> {
     if state.outputs.is_empty() {
         return Ok(());
     }
@@ -236,7 +382,7 @@ fn print_outputs(state: &snapform_state::State, sensitive: &[String]) -> anyhow:
     write!(
         stdout,
         "{}",
-        view::outputs::render(&state.outputs, sensitive)
+        view::outputs::render(&state.outputs, &sensitive_outputs(state))
     )?;
     Ok(())
 }

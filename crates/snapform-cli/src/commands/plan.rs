@@ -14,6 +14,9 @@ use crate::view;
 
 /// Runs `plan`.
 pub fn run(args: &PlanArgs, emulator: bool) -> anyhow::Result<i32> {
+    if args.json {
+        view::machine::start();
+    }
     let Some(mut session) = Session::open(&SessionOptions {
         vars: &args.options.run.vars,
         lock: &args.options.run.lock,
@@ -27,10 +30,7 @@ pub fn run(args: &PlanArgs, emulator: bool) -> anyhow::Result<i32> {
         return Ok(1);
     };
     if args.json {
-        let mut stdout = std::io::stdout().lock();
-        for line in view::machine::plan_lines(&plan)? {
-            writeln!(stdout, "{line}")?;
-        }
+        view::machine::plan(&plan);
     } else {
         write!(std::io::stdout(), "{}", view::plan::render(&plan))?;
     }
@@ -39,8 +39,9 @@ pub fn run(args: &PlanArgs, emulator: bool) -> anyhow::Result<i32> {
         if !args.json {
             writeln!(
                 std::io::stdout(),
-                "\nSaved the plan to: {}\n\nTo perform exactly these actions, run the following command to apply:\n    snapform apply {:?}",
+                "\nSaved the plan to: {}\n\nTo perform exactly these actions, run the following command to apply:\n    snapform {}apply {:?}",
                 out.display(),
+                if emulator { "--emulator " } else { "" },
                 out.display().to_string()
             )?;
         }

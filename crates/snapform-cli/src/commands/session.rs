@@ -60,9 +60,14 @@ pub struct SessionOptions<'a> {
     pub emulator: bool,
 }
 
-/// Prints diagnostics; returns whether any is an error.
+/// Prints diagnostics (as `diagnostic` messages in the machine-readable UI); returns whether
+/// any is an error.
 pub fn report(diagnostics: &[Diagnostic], sources: &SourceMap) -> anyhow::Result<bool> {
-    write!(std::io::stderr(), "{}", render_human(diagnostics, sources))?;
+    if crate::view::machine::enabled() {
+        crate::view::machine::diagnostics(diagnostics, sources);
+    } else {
+        write!(std::io::stderr(), "{}", render_human(diagnostics, sources))?;
+    }
     Ok(has_errors(diagnostics))
 }
 

@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use anyhow::Context;
+use anyhow::{Context, bail};
 
 use crate::args::ShowArgs;
 use crate::view;
@@ -30,27 +30,48 @@ pub fn run(args: &ShowArgs) -> anyhow::Result<i32> {
     Ok(0)
 }
 
-/// Without a plan file: the recorded resources.
+/// Without a plan file: the recorded resources and outputs.
 fn show_state(args: &ShowArgs) -> anyhow::Result<i32> {
+    if args.markdown {
+        bail!(
+            "show -markdown renders a plan as a pull-request comment: give it a plan file written by `snapform plan -out=FILE`"
+        );
+    }
     let backend = super::session::open_backend(&super::session::config_for_state())?;
-    let Some(state) = backend.read().context("cannot read the state")? else {
-        writeln!(std::io::stdout(), "No state.")?;
-        return Ok(0);
-    };
+    let state = backend.read().context("cannot read the state")?;
     let mut stdout = std::io::stdout().lock();
     if args.json {
         writeln!(
             stdout,
             "{}",
-            serde_json::to_string(
-                &serde_json::json!({"format_version": "1.0", "values": view::plan_json::state_json(&state)})
-            )?
+            serde_json::to_string(&view::plan_json::state_json(state.as_ref()))?
+        )?;
+        return Ok(0);
+    }
+    let Some(state) = state else {
+        writeln!(stdout, "No state.")?;
+        return Ok(0);
+    };
+    if state.resources.is_empty() && state.outputs.is_empty() {
+        writeln!(
+            stdout,
+            "The state file is empty. No resources are represented."
         )?;
         return Ok(0);
     }
     for record in &state.resources {
         view::record::write(&mut stdout, record)?;
         writeln!(stdout)?;
+    }
+    if !state.outputs.is_empty() {
+        let sensitive: Vec<&String> = state.sensitive_outputs.iter().collect();
+        writeln!(stdout, "\nOutputs:\n")?;
+        write!(
+            stdout,
+            "{}",
+            view::outputs::render(&state.outputs, &sensitive)
+                .replace("= <sensitive>", "= (sensitive value)")
+        )?;
     }
     Ok(0)
 }

@@ -132,36 +132,60 @@ fn render_snippet(
     out.push('\n');
 }
 
+/// One diagnostic as Terraform's JSON diagnostic (`severity`, `summary`, `detail`, `range`,
+/// `snippet`), plus snapform's stable `code`, the `message` and `help`, and the `file`.
+pub fn diagnostic_json(diagnostic: &Diagnostic, sources: &SourceMap) -> serde_json::Value {
+    let mut entry = json!({
+        "severity": match diagnostic.severity { Severity::Error => "error", Severity::Warning => "warning" },
+        "summary": diagnostic.message,
+        "detail": diagnostic.help.clone().unwrap_or_default(),
+        "code": diagnostic.code,
+        "message": diagnostic.message,
+    });
+    if let Some(help) = &diagnostic.help {
+        entry["help"] = json!(help);
+    }
+    if let Some(label) = &diagnostic.primary {
+        let file = label.span.file;
+        let start = sources.location(file, label.span.start);
+        let end = sources.location(file, label.span.end);
+        entry["file"] = json!(sources.name(file));
+        entry["range"] = json!({
+            "filename": sources.name(file),
+            "start": {"line": start.line, "column": start.column, "byte": label.span.start},
+            "end": {"line": end.line, "column": end.column, "byte": label.span.end},
+        });
+        // The whole lines the range covers, with the range's offsets in them.
+        let code: Vec<String> = (start.line..=end.line.max(start.line))
+            .map(|line| sources.line_text(file, line).to_owned())
+            .collect();
+        let code = code.join("\n");
+        let line_start = sources.line_start(file, start.line) as usize;
+        let highlight_start = (label.span.start as usize)
+            .saturating_sub(line_start)
+            .min(code.len());
+        let highlight_end = (label.span.end as usize)
+            .saturating_sub(line_start)
+            .min(code.len());
+        entry["snippet"] = json!({
+            "context": null,
+            "code": code,
+            "start_line": start.line,
+            "highlight_start_offset": highlight_start,
+            "highlight_end_offset": highlight_end.max(highlight_start),
+            "values": [],
+        });
+    }
+    entry
+}
+
 /// The `validate -json` document: Terraform's shape (`valid`, `error_count`, `diagnostics` with
 /// `summary`, `detail`, `range`), plus `code`, `message` and `file` on each diagnostic.
 pub fn render_json(diagnostics: &[Diagnostic], sources: &SourceMap) -> serde_json::Value {
     let n_errors = diagnostics.iter().filter(|d| d.is_error()).count();
     let rendered: Vec<serde_json::Value> = diagnostics
         .iter()
-        .map(|diagnostic| {
-            let mut entry = json!({
-                "severity": match diagnostic.severity { Severity::Error => "error", Severity::Warning => "warning" },
-                "code": diagnostic.code,
-                "message": diagnostic.message,
-                "summary": diagnostic.message,
-                "detail": diagnostic.help.clone().unwrap_or_default(),
-            });
-            if let Some(help) = &diagnostic.help {
-                entry["help"] = json!(help);
-            }
-            if let Some(label) = &diagnostic.primary {
-                let file = label.span.file;
-                let start = sources.location(file, label.span.start);
-                let end = sources.location(file, label.span.end);
-                entry["file"] = json!(sources.name(file));
-                entry["range"] = json!({
-                    "filename": sources.name(file),
-                    "start": {"line": start.line, "column": start.column, "byte": label.span.start},
-                    "end": {"line": end.line, "column": end.column, "byte": label.span.end},
-                });
-            }
-            entry
-        })
+        .map(|diagnostic| diagnostic_json(diagnostic, sources))
         .collect();
     json!({
         "format_version": "1.0",

@@ -146,6 +146,7 @@ mod tests {
             warnings: Vec::new(),
             timestamp: jiff::Timestamp::UNIX_EPOCH,
             configuration: Default::default(),
+            targeted: false,
         }
     }
 

@@ -5,11 +5,11 @@ use std::collections::BTreeMap;
 use snapform_core::Value;
 
 /// One `name = value` line per output; sensitive values print as `<sensitive>`.
-pub fn render(outputs: &BTreeMap<String, Value>, sensitive: &[String]) -> String {
+pub fn render<S: AsRef<str>>(outputs: &BTreeMap<String, Value>, sensitive: &[S]) -> String {
     outputs
         .iter()
         .map(|(name, value)| {
-            if sensitive.contains(name) {
+            if sensitive.iter().any(|hidden| hidden.as_ref() == name) {
                 format!("{name} = <sensitive>\n")
             } else {
                 format!("{name} = {value}\n")

@@ -2,21 +2,38 @@
 //! elapsed, 45%]`, `Creation complete after 12s [id=...]`), or one JSON object per line with
 //! `-json`.
 
+use std::collections::HashMap;
 use std::io::Write;
-use std::time::Duration;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use console::Style;
 use snapform_apply::{Event, Hook, Phase};
+use snapform_core::ResourceInstanceAddr;
 
-/// Prints events as they come.
+/// Prints events as they come, counting finished steps against the plan's total.
 pub struct Progress {
     json: bool,
+    /// The number of changes apply makes.
+    total: usize,
+    /// Steps finished so far, and when each running step started.
+    tally: Mutex<Tally>,
+}
+
+#[derive(Default)]
+struct Tally {
+    done: usize,
+    started: HashMap<ResourceInstanceAddr, Instant>,
 }
 
 impl Progress {
-    /// Human lines, or JSON lines with `json`.
-    pub fn new(json: bool) -> Progress {
-        Progress { json }
+    /// Human lines, or JSON lines with `json`; `total` steps are expected.
+    pub fn new(json: bool, total: usize) -> Progress {
+        Progress {
+            json,
+            total,
+            tally: Mutex::new(Tally::default()),
+        }
     }
 }
 
@@ -61,18 +78,47 @@ fn phase_name(phase: Phase) -> &'static str {
 
 impl Hook for Progress {
     fn event(&self, event: Event) {
-        let line = if self.json {
-            json_line(&event)
-        } else {
-            human_line(&event)
+        let (done, elapsed) = {
+            let mut tally = self.tally.lock().expect("never poisoned");
+            match &event {
+                Event::Started { addr, .. } => {
+                    tally.started.insert(addr.clone(), Instant::now());
+                }
+                Event::Completed { addr, .. } | Event::Failed { addr, .. } => {
+                    tally.done += 1;
+                    tally.started.remove(addr);
+                }
+                _ => {}
+            }
+            let elapsed = match &event {
+                Event::Failed { addr, .. } => tally
+                    .started
+                    .get(addr)
+                    .map(Instant::elapsed)
+                    .unwrap_or_default(),
+                _ => Duration::ZERO,
+            };
+            (tally.done, elapsed)
         };
-        let mut stdout = std::io::stdout().lock();
-        // A closed stdout must not stop the apply: the state is what matters.
-        let _ = writeln!(stdout, "{line}");
+        if self.json {
+            super::machine::emit(json_line(&event, done, self.total, elapsed));
+        } else {
+            let line = human_line(&event, done, self.total);
+            // A closed stdout must not stop the apply: the state is what matters.
+            let _ = writeln!(std::io::stdout().lock(), "{line}");
+        }
     }
 }
 
-fn human_line(event: &Event) -> String {
+/// `[N/M]`, how many of the plan's changes are finished.
+fn counter(done: usize, total: usize) -> String {
+    Style::new()
+        .dim()
+        .apply_to(format!("[{done}/{total}]"))
+        .to_string()
+}
+
+fn human_line(event: &Event, done: usize, total: usize) -> String {
     let bold = Style::new().bold();
     match event {
         Event::Started { addr, phase, id } => {
@@ -90,10 +136,11 @@ fn human_line(event: &Event) -> String {
         } => {
             let percent = percent.map(|p| format!(", {p}%")).unwrap_or_default();
             format!(
-                "{}: {} [{} elapsed{percent}]",
+                "{}: {} [{} elapsed{percent}] {}",
                 bold.apply_to(addr),
                 words(*phase).1,
-                seconds(*elapsed)
+                seconds(*elapsed),
+                counter(done, total)
             )
         }
         Event::Completed {
@@ -108,28 +155,52 @@ fn human_line(event: &Event) -> String {
                 .map(|id| format!(" [id={id}]"))
                 .unwrap_or_default();
             format!(
-                "{}: {} after {}{id}",
+                "{}: {} after {}{id} {}",
                 bold.apply_to(addr),
                 words(*phase).2,
-                seconds(*elapsed)
+                seconds(*elapsed),
+                counter(done, total)
             )
         }
         Event::Note { addr, message } => format!("{}: {message}", bold.apply_to(addr)),
         Event::Failed { addr, phase, error } => {
             format!(
-                "{}: {} failed: {error}",
+                "{}: {} failed: {error} {}",
                 bold.apply_to(addr),
-                phase_name(*phase)
+                phase_name(*phase),
+                counter(done, total)
             )
         }
     }
 }
 
-fn json_line(event: &Event) -> String {
-    let resource = super::machine::resource;
-    let value = match event {
+/// Terraform's noun for a finished step: `Creation errored after 2s`.
+fn noun(phase: Phase) -> &'static str {
+    match phase {
+        Phase::Create => "Creation",
+        Phase::Update => "Modifications",
+        Phase::Delete => "Destruction",
+        Phase::Adopt => "Adoption",
+    }
+}
+
+fn json_line(
+    event: &Event,
+    done: usize,
+    total: usize,
+    failed_after: Duration,
+) -> serde_json::Value {
+    use super::machine::{message, resource};
+    use serde_json::json;
+    let text = console::strip_ansi_codes(&human_line(event, done, total)).into_owned();
+    match event {
         Event::Started { addr, phase, id } => {
-            serde_json::json!({"@level": "info", "@message": human(event), "type": "apply_start", "hook": {"resource": resource(addr), "action": phase_name(*phase), "id_value": id}})
+            let mut hook = json!({"resource": resource(addr), "action": phase_name(*phase)});
+            if let Some(id) = id {
+                hook["id_key"] = json!("id");
+                hook["id_value"] = json!(id);
+            }
+            message("info", text, "apply_start", [("hook", hook)])
         }
         Event::Progress {
             addr,
@@ -137,7 +208,17 @@ fn json_line(event: &Event) -> String {
             elapsed,
             percent,
         } => {
-            serde_json::json!({"@level": "info", "@message": human(event), "type": "apply_progress", "hook": {"resource": resource(addr), "action": phase_name(*phase), "elapsed_seconds": elapsed.as_secs(), "percent": percent}})
+            let mut hook = json!({
+                "resource": resource(addr),
+                "action": phase_name(*phase),
+                "elapsed_seconds": elapsed.as_secs(),
+                "snapform_done": done,
+                "snapform_total": total,
+            });
+            if let Some(percent) = percent {
+                hook["snapform_percent"] = json!(percent);
+            }
+            message("info", text, "apply_progress", [("hook", hook)])
         }
         Event::Completed {
             addr,
@@ -145,18 +226,36 @@ fn json_line(event: &Event) -> String {
             elapsed,
             id,
         } => {
-            serde_json::json!({"@level": "info", "@message": human(event), "type": "apply_complete", "hook": {"resource": resource(addr), "action": phase_name(*phase), "elapsed_seconds": elapsed.as_secs(), "id_value": id}})
+            let mut hook = json!({"resource": resource(addr), "action": phase_name(*phase)});
+            if let Some(id) = id.as_ref().filter(|_| *phase != Phase::Delete) {
+                hook["id_key"] = json!("id");
+                hook["id_value"] = json!(id);
+            }
+            hook["elapsed_seconds"] = json!(elapsed.as_secs());
+            hook["snapform_done"] = json!(done);
+            hook["snapform_total"] = json!(total);
+            message("info", text, "apply_complete", [("hook", hook)])
         }
-        Event::Note { addr, message } => {
-            serde_json::json!({"@level": "warn", "@message": format!("{addr}: {message}"), "type": "log"})
+        Event::Note {
+            message: note,
+            addr,
+        } => message("warn", format!("{addr}: {note}"), "log", []),
+        Event::Failed { addr, phase, .. } => {
+            let hook = json!({
+                "resource": resource(addr),
+                "action": phase_name(*phase),
+                "elapsed_seconds": failed_after.as_secs(),
+            });
+            message(
+                "info",
+                format!(
+                    "{addr}: {} errored after {}",
+                    noun(*phase),
+                    seconds(failed_after)
+                ),
+                "apply_errored",
+                [("hook", hook)],
+            )
         }
-        Event::Failed { addr, phase, error } => {
-            serde_json::json!({"@level": "error", "@message": human(event), "type": "apply_errored", "hook": {"resource": resource(addr), "action": phase_name(*phase), "error": error}})
-        }
-    };
-    value.to_string()
-}
-
-fn human(event: &Event) -> String {
-    console::strip_ansi_codes(&human_line(event)).into_owned()
+    }
 }
