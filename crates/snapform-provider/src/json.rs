@@ -52,16 +52,56 @@ pub fn strings(object: &Json, key: &str) -> Vec<String> {
 }
 
 /// A list field's items, flat (`"Snapshots": [...]`) or wrapped in an object holding one list
-/// (`"Disks": {"Disks": [...]}`, the XML-derived shape some RPC APIs answer); absent or null
-/// gives none.
-pub fn items<'a>(object: &'a Json, key: &str) -> &'a [Json] {
+/// (`"Disks": {"Disks": [...]}`, the XML-derived shape some RPC APIs answer). The list APIs
+/// always send it, empty or not, so an answer without it is an error, never "nothing there":
+/// taking it as empty would make every recorded resource look deleted.
+pub fn items<'a>(object: &'a Json, key: &str) -> Result<&'a [Json], String> {
     match object.get(key) {
-        Some(Json::Array(items)) => items,
+        Some(Json::Array(items)) => Ok(items),
+        Some(Json::Object(wrapper)) if wrapper.is_empty() => Ok(&[]),
         Some(Json::Object(wrapper)) => wrapper
             .values()
             .find_map(Json::as_array)
-            .map_or(&[], Vec::as_slice),
-        _ => &[],
+            .map(Vec::as_slice)
+            .ok_or_else(|| format!("the answer's `{key}` holds no list")),
+        Some(other) => Err(format!(
+            "the answer's `{key}` is not a list but {}",
+            kind(other)
+        )),
+        None => Err(format!("the answer has no `{key}` list")),
+    }
+}
+
+/// Checks that every item of the list `key` has each of `fields`, which the API always sends:
+/// an item without its ID or its state cannot be told apart from a missing resource.
+pub fn require_fields(items: &[Json], key: &str, fields: &[&str]) -> Result<(), String> {
+    for (index, item) in items.iter().enumerate() {
+        for field in fields {
+            if matches!(item.get(*field), None | Some(Json::Null)) {
+                return Err(format!("item {index} of `{key}` has no `{field}`"));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A count the API always sends (`TotalCount`), which says how many items a listing holds.
+pub fn count(object: &Json, key: &str) -> Result<usize, String> {
+    match number(object, key) {
+        Some(count) if count >= 0.0 && count.fract() == 0.0 => Ok(count as usize),
+        Some(count) => Err(format!("the answer's `{key}` is {count}, not a count")),
+        None => Err(format!("the answer has no `{key}`")),
+    }
+}
+
+fn kind(json: &Json) -> &'static str {
+    match json {
+        Json::Null => "null",
+        Json::Bool(_) => "a bool",
+        Json::Number(_) => "a number",
+        Json::String(_) => "a string",
+        Json::Array(_) => "a list",
+        Json::Object(_) => "an object",
     }
 }
 
@@ -126,10 +166,26 @@ mod tests {
         assert_eq!(strings(&object, "e"), ["one"]);
         assert_eq!(strings(&object, "f"), ["x", "1"]);
         assert!(strings(&object, "d").is_empty());
-        assert_eq!(items(&object, "flat").len(), 1);
-        assert_eq!(items(&object, "wrapped")[0]["id"], 2);
-        assert!(items(&object, "missing").is_empty());
-        assert!(items(&object, "unknown").is_empty());
+        assert_eq!(items(&object, "flat").map(<[Json]>::len), Ok(1));
+        assert_eq!(items(&object, "wrapped").expect("a list")[0]["id"], 2);
+        assert!(
+            items(&object, "unknown")
+                .expect("an empty wrapper")
+                .is_empty()
+        );
+        assert_eq!(
+            items(&object, "missing"),
+            Err("the answer has no `missing` list".to_owned())
+        );
+        assert!(items(&object, "d").is_err());
+        assert!(items(&object, "a").is_err());
+        assert_eq!(count(&object, "b"), Ok(40));
+        assert!(count(&object, "missing").is_err());
+        assert!(require_fields(&[serde_json::json!({"id": 1})], "flat", &["id"]).is_ok());
+        assert_eq!(
+            require_fields(&[serde_json::json!({"id": null})], "flat", &["id"]),
+            Err("item 0 of `flat` has no `id`".to_owned())
+        );
     }
 
     #[test]

@@ -20,6 +20,8 @@ const CREATE: &str = "CreateSnapshot";
 const DESCRIBE: &str = "DescribeSnapshots";
 const DELETE: &str = "DeleteSnapshot";
 const DESCRIBE_DESKTOPS: &str = "DescribeDesktops";
+/// What every `Snapshots` item carries.
+const REQUIRED: &[&str] = &["SnapshotId", "Status"];
 
 /// The resource state of one `Snapshots` item; `recorded` fills what the item lacks.
 fn to_state(item: &Json, recorded: Option<&Attributes>) -> Option<ResourceState> {
@@ -92,6 +94,7 @@ async fn describe_pages(
     action: &'static str,
     mut request: Json,
     list_key: &str,
+    required: &[&str],
     done: impl Fn(&[Json]) -> bool,
 ) -> Result<Vec<Json>, Error> {
     request["RegionId"] = Json::from(client.region.as_str());
@@ -99,7 +102,10 @@ async fn describe_pages(
     let mut items = Vec::new();
     loop {
         let response = client.call(Service::Ecd, action, &request, true).await?;
-        items.extend(json::items(&response, list_key).iter().cloned());
+        let invalid = |why: String| Error::invalid_response(action, why);
+        let page = json::items(&response, list_key).map_err(invalid)?;
+        json::require_fields(page, list_key, required).map_err(invalid)?;
+        items.extend(page.iter().cloned());
         match json::non_empty(&response, "NextToken") {
             Some(token) if !done(&items) => request["NextToken"] = Json::from(token),
             _ => return Ok(items),
@@ -124,7 +130,7 @@ async fn list_wanted(
             .collect();
         wanted.iter().all(|id| seen.contains(*id))
     };
-    let listed = describe_pages(client, DESCRIBE, request, "Snapshots", seen_all).await?;
+    let listed = describe_pages(client, DESCRIBE, request, "Snapshots", REQUIRED, seen_all).await?;
     Ok(listed.into_iter().filter(is_wanted).collect())
 }
 
@@ -180,6 +186,7 @@ pub async fn read_many(
             DESCRIBE,
             json!({ "SnapshotId": id }),
             "Snapshots",
+            REQUIRED,
             |_| true,
         )
         .await?;
@@ -221,7 +228,7 @@ pub async fn lookup(client: &Client, arguments: &Attributes) -> Result<Vec<Resou
     if !name.is_empty() {
         request["SnapshotName"] = Json::from(name);
     }
-    let items = describe_pages(client, DESCRIBE, request, "Snapshots", |_| false).await?;
+    let items = describe_pages(client, DESCRIBE, request, "Snapshots", REQUIRED, |_| false).await?;
     Ok(items
         .iter()
         .filter(|item| json::string(item, "SnapshotName").unwrap_or_default() == name)
@@ -244,8 +251,15 @@ async fn desktop_statuses(
     let mut statuses = BTreeMap::new();
     for chunk in ids.chunks(MAX_DESCRIBE) {
         let request = json!({ "DesktopId": chunk });
-        let desktops =
-            describe_pages(client, DESCRIBE_DESKTOPS, request, "Desktops", |_| false).await?;
+        let desktops = describe_pages(
+            client,
+            DESCRIBE_DESKTOPS,
+            request,
+            "Desktops",
+            &["DesktopId"],
+            |_| false,
+        )
+        .await?;
         for desktop in &desktops {
             if let Some(id) = json::non_empty(desktop, "DesktopId") {
                 let status = json::string(desktop, "DesktopStatus").unwrap_or_default();

@@ -23,6 +23,8 @@ const DESCRIBE: &str = "DescribeSnapshots";
 const MODIFY: &str = "ModifySnapshotAttribute";
 const DELETE: &str = "DeleteSnapshot";
 const DESCRIBE_DISKS: &str = "DescribeDisks";
+/// What every `Snapshots` item carries.
+const REQUIRED: &[&str] = &["SnapshotId", "Status"];
 
 /// The resource state of one `Snapshots` item; `recorded` fills what the item lacks.
 fn to_state(item: &Json, recorded: Option<&Attributes>) -> Option<ResourceState> {
@@ -89,6 +91,7 @@ async fn describe_pages(
     action: &'static str,
     mut request: Json,
     list_key: &str,
+    required: &[&str],
 ) -> Result<Vec<Json>, Error> {
     let mut items = Vec::new();
     let mut page_number = 1usize;
@@ -96,11 +99,18 @@ async fn describe_pages(
         request["PageNumber"] = Json::from(page_number);
         request["PageSize"] = Json::from(MAX_DESCRIBE);
         let response = client.call(Service::Ens, action, &request, true).await?;
-        let page = json::items(&response, list_key);
+        let invalid = |why: String| Error::invalid_response(action, why);
+        let page = json::items(&response, list_key).map_err(invalid)?;
+        json::require_fields(page, list_key, required).map_err(invalid)?;
+        let total = json::count(&response, "TotalCount").map_err(invalid)?;
         items.extend(page.iter().cloned());
-        let total = json::number(&response, "TotalCount").map_or(0, |n| n as usize);
-        if page.is_empty() || items.len() >= total {
+        if items.len() >= total {
             return Ok(items);
+        }
+        if page.is_empty() {
+            return Err(invalid(format!(
+                "an empty page {page_number}, though `TotalCount` is {total}"
+            )));
         }
         page_number += 1;
     }
@@ -119,7 +129,7 @@ pub async fn read_many(
     for chunk in requests.chunks(MAX_DESCRIBE) {
         let ids: Vec<&str> = chunk.iter().map(|request| request.id.as_str()).collect();
         let request = json!({ "SnapshotId": params::json_style(&json!(ids)) });
-        let items = describe_pages(client, DESCRIBE, request, "Snapshots").await?;
+        let items = describe_pages(client, DESCRIBE, request, "Snapshots", REQUIRED).await?;
         // Keep only what was asked for, should the filter ever be read loosely.
         states.extend(items.iter().filter_map(|item| {
             let id = json::string(item, "SnapshotId")?;
@@ -178,7 +188,7 @@ pub async fn lookup(client: &Client, arguments: &Attributes) -> Result<Vec<Resou
     if !name.is_empty() {
         request["SnapshotName"] = Json::from(name);
     }
-    let items = describe_pages(client, DESCRIBE, request, "Snapshots").await?;
+    let items = describe_pages(client, DESCRIBE, request, "Snapshots", REQUIRED).await?;
     Ok(items
         .iter()
         .filter(|item| json::string(item, "SnapshotName").unwrap_or_default() == name)
@@ -210,7 +220,8 @@ pub async fn preflight(
                 "EnsRegionId": ens_region_id,
                 "DiskIds": params::json_style(&json!(chunk)),
             });
-            let disks = describe_pages(client, DESCRIBE_DISKS, request, "Disks").await?;
+            let disks =
+                describe_pages(client, DESCRIBE_DISKS, request, "Disks", &["DiskId"]).await?;
             found.extend(disks.iter().filter_map(|disk| {
                 let id = json::non_empty(disk, "DiskId")?;
                 let region = json::non_empty(disk, "EnsRegionId")

@@ -15,6 +15,8 @@ use snapform_provider::json;
 const CREATE: &str = "CreateDiskBackup";
 const DESCRIBE: &str = "DescribeDiskBackups";
 const DELETE: &str = "DeleteDiskBackups";
+/// What every `DiskBackupSet` item carries.
+const REQUIRED: &[&str] = &["DiskBackupId", "DiskId", "DiskBackupState"];
 
 /// The resource state of one `DiskBackupSet` item.
 fn to_state(item: &Json) -> Option<ResourceState> {
@@ -74,6 +76,7 @@ pub async fn read_many(
             DESCRIBE,
             json!({ "DiskBackupIds": ids }),
             "DiskBackupSet",
+            REQUIRED,
         )
         .await?;
         states.extend(items.iter().filter_map(to_state));
@@ -103,7 +106,15 @@ pub async fn lookup(client: &Client, arguments: &Attributes) -> Result<Vec<Resou
     };
     let name = string_arg(arguments, "disk_backup_name").unwrap_or_default();
     let params = json!({ "Filters": [{ "Name": "disk-id", "Values": [disk_id] }] });
-    let items = describe_all(client, Service::Cbs, DESCRIBE, params, "DiskBackupSet").await?;
+    let items = describe_all(
+        client,
+        Service::Cbs,
+        DESCRIBE,
+        params,
+        "DiskBackupSet",
+        REQUIRED,
+    )
+    .await?;
     Ok(items
         .iter()
         .filter(|item| json::string(item, "DiskBackupName").unwrap_or_default() == name)

@@ -17,6 +17,8 @@ use snapform_provider::json;
 const CREATE: &str = "CreateSnapshotGroup";
 const DESCRIBE: &str = "DescribeSnapshotGroups";
 const DELETE: &str = "DeleteSnapshotGroup";
+/// What every `SnapshotGroupSet` item carries.
+const REQUIRED: &[&str] = &["SnapshotGroupId", "SnapshotGroupState"];
 
 /// The resource state of one `SnapshotGroupSet` item. The API returns neither the disks nor
 /// the tags, so those come from `recorded`.
@@ -100,8 +102,15 @@ pub async fn read_many(
     for chunk in requests.chunks(MAX_DESCRIBE) {
         let ids: Vec<&str> = chunk.iter().map(|request| request.id.as_str()).collect();
         let params = json!({ "Filters": [{ "Name": "snapshot-group-id", "Values": ids }] });
-        let items =
-            describe_all(client, Service::Cbs, DESCRIBE, params, "SnapshotGroupSet").await?;
+        let items = describe_all(
+            client,
+            Service::Cbs,
+            DESCRIBE,
+            params,
+            "SnapshotGroupSet",
+            REQUIRED,
+        )
+        .await?;
         states.extend(items.iter().filter_map(|item| {
             let id = json::string(item, "SnapshotGroupId")?;
             to_state(item, recorded.get(id.as_str()).copied())
@@ -134,7 +143,15 @@ pub async fn lookup(client: &Client, arguments: &Attributes) -> Result<Vec<Resou
         return Ok(Vec::new());
     };
     let params = json!({ "Filters": [{ "Name": "snapshot-group-name", "Values": [name] }] });
-    let items = describe_all(client, Service::Cbs, DESCRIBE, params, "SnapshotGroupSet").await?;
+    let items = describe_all(
+        client,
+        Service::Cbs,
+        DESCRIBE,
+        params,
+        "SnapshotGroupSet",
+        REQUIRED,
+    )
+    .await?;
     Ok(items
         .iter()
         .filter_map(|item| to_state(item, Some(arguments)))
@@ -155,6 +172,7 @@ pub async fn describe_disks(
             "DescribeDisks",
             json!({ "DiskIds": chunk }),
             "DiskSet",
+            &["DiskId"],
         )
         .await?;
         for item in items {

@@ -17,6 +17,8 @@ const CREATE: &str = "CreateInstanceSnapshot";
 const DESCRIBE: &str = "DescribeSnapshots";
 const MODIFY: &str = "ModifySnapshotAttribute";
 const DELETE: &str = "DeleteSnapshots";
+/// What every `SnapshotSet` item carries.
+const REQUIRED: &[&str] = &["SnapshotId", "SnapshotState"];
 /// DeleteSnapshots takes at most 10 IDs, though DescribeSnapshots takes 100.
 const MAX_DELETE: usize = 10;
 
@@ -88,6 +90,7 @@ pub async fn read_many(
             DESCRIBE,
             json!({ "SnapshotIds": ids }),
             "SnapshotSet",
+            REQUIRED,
         )
         .await?;
         states.extend(items.iter().filter_map(|item| {
@@ -134,7 +137,15 @@ pub async fn lookup(client: &Client, arguments: &Attributes) -> Result<Vec<Resou
     };
     let name = string_arg(arguments, "snapshot_name").unwrap_or_default();
     let params = json!({ "Filters": [{ "Name": "instance-id", "Values": [instance_id] }] });
-    let items = describe_all(client, Service::Lighthouse, DESCRIBE, params, "SnapshotSet").await?;
+    let items = describe_all(
+        client,
+        Service::Lighthouse,
+        DESCRIBE,
+        params,
+        "SnapshotSet",
+        REQUIRED,
+    )
+    .await?;
     let instance = Value::String(instance_id.to_owned());
     Ok(items
         .iter()
@@ -161,6 +172,7 @@ pub async fn preflight(
             "DescribeInstances",
             json!({ "InstanceIds": chunk }),
             "InstanceSet",
+            &["InstanceId"],
         )
         .await?;
         found_ids.extend(

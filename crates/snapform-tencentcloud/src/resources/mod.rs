@@ -23,26 +23,37 @@ pub fn put_number(attributes: &mut BTreeMap<String, Value>, name: &str, object: 
     }
 }
 
-/// Pages through a Describe action with Offset/Limit, collecting the items of `set_key`.
+/// Pages through a Describe action with Offset/Limit, collecting the items of `set_key`, each
+/// of which must carry every field of `required`. An answer without its list or its
+/// `TotalCount`, or an empty page before `TotalCount` items were read, is an error: it must
+/// never pass for "nothing there".
 pub async fn describe_all(
     client: &Client,
     service: Service,
     action: &'static str,
     mut params: Json,
     set_key: &str,
+    required: &[&str],
 ) -> Result<Vec<Json>, Error> {
+    let invalid = |why: String| Error::invalid_response(action, why);
     let mut items = Vec::new();
     let mut offset = 0usize;
     loop {
         params["Offset"] = Json::from(offset);
         params["Limit"] = Json::from(MAX_DESCRIBE);
         let response = client.call(service, action, &params, true).await?;
-        let page = json::items(&response, set_key);
-        let total = json::number(&response, "TotalCount").map_or(0, |n| n as usize);
+        let page = json::items(&response, set_key).map_err(invalid)?;
+        json::require_fields(page, set_key, required).map_err(invalid)?;
+        let total = json::count(&response, "TotalCount").map_err(invalid)?;
         items.extend(page.iter().cloned());
         offset += page.len();
-        if page.is_empty() || offset >= total {
+        if offset >= total {
             return Ok(items);
+        }
+        if page.is_empty() {
+            return Err(invalid(format!(
+                "an empty page at offset {offset}, though `TotalCount` is {total}"
+            )));
         }
     }
 }
