@@ -486,8 +486,7 @@ impl Engine {
         // The intent is durable before the request leaves: whatever happens next, the next
         // run looks for the resource before creating it again.
         self.save(|state| {
-            state.pending.retain(|pending| pending.addr != intent.addr);
-            state.pending.push(intent.clone());
+            state.pending.insert(intent.clone());
         })
         .await?;
         let mut attempts = 0;
@@ -508,8 +507,10 @@ impl Engine {
             match result {
                 Ok(id) => break id,
                 Err(CreateError::Rejected(error)) => {
-                    self.save(|state| state.pending.retain(|pending| pending.addr != change.addr))
-                        .await?;
+                    self.save(|state| {
+                        state.pending.remove(&change.addr);
+                    })
+                    .await?;
                     return Err(StepError::Failed(error.to_string()));
                 }
                 Err(CreateError::OutcomeUnknown(error)) => {
@@ -524,7 +525,7 @@ impl Engine {
                             None if attempts < 3 => continue,
                             None => {
                                 self.save(|state| {
-                                    state.pending.retain(|pending| pending.addr != change.addr)
+                                    state.pending.remove(&change.addr);
                                 })
                                 .await?;
                                 return Err(StepError::Failed(format!(
@@ -552,7 +553,7 @@ impl Engine {
             status: RecordStatus::Creating,
         };
         self.save(|state| {
-            state.pending.retain(|pending| pending.addr != change.addr);
+            state.pending.remove(&change.addr);
             state.upsert(record.clone());
         })
         .await?;
@@ -732,7 +733,7 @@ impl Engine {
             let old = old.clone();
             self.save(|state| {
                 state.remove(&old.addr);
-                state.deposed.push(old);
+                state.depose(old);
             })
             .await?;
         }
@@ -878,7 +879,7 @@ impl Engine {
         let id_owned = id.to_owned();
         self.save(|state| {
             if deposed {
-                state.deposed.retain(|record| record.id != id_owned);
+                state.remove_deposed(&addr, &id_owned);
             } else if state
                 .resource(&addr)
                 .is_some_and(|record| record.id == id_owned)

@@ -5,11 +5,13 @@
 //! apply produce new [`State`] values and hand them to a [`Backend`].
 
 mod backend;
+mod by_addr;
 mod lock;
 mod model;
 pub mod statefile;
 
 pub use backend::{Backend, LocalBackend};
+pub use by_addr::{Addressed, ByAddr};
 pub use lock::{LockGuard, LockInfo};
 pub use model::{Intent, Operation, RecordStatus, ResourceRecord, State};
 
