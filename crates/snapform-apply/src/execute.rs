@@ -8,10 +8,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use snapform_core::schema::resource_schema;
-use snapform_core::{ProviderAddr, ResourceInstanceAddr};
+use snapform_core::{ProviderAddr, ResourceInstanceAddr, Value};
 use snapform_planner::{Action, Counts, Plan, ResourceChange};
 use snapform_provider::{Attributes, CreateError, Provider, Readiness};
-use snapform_state::{Intent, Operation, RecordStatus, ResourceRecord, State};
+use snapform_state::{Intent, Operation, RecordStatus, ResourceRecord, State, TrackedState};
 use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
@@ -115,7 +115,7 @@ pub struct ApplyOptions {
     pub delete_timeout: Duration,
     /// Arguments still unknown in the plan are computed with this.
     pub resolver: Option<Box<Resolver>>,
-    /// Last changes to the state before the final save (the outputs, which need the
+    /// The outputs, computed from the final state before the last save (they need the
     /// configuration); runs only when the apply finished without failures.
     pub finish: Option<Box<Finisher>>,
     /// Terraform's way, for comparison in the benchmark: `parallelism` counts whole steps,
@@ -123,8 +123,8 @@ pub struct ApplyOptions {
     pub terraform_way: bool,
 }
 
-/// Edits the final state (see [`ApplyOptions::finish`]).
-pub type Finisher = dyn Fn(&mut State) + Send + Sync;
+/// Computes the outputs from the final state (see [`ApplyOptions::finish`]).
+pub type Finisher = dyn Fn(&State) -> BTreeMap<String, Value> + Send + Sync;
 
 impl Default for ApplyOptions {
     fn default() -> ApplyOptions {
@@ -155,10 +155,13 @@ pub enum Stop {
 }
 
 /// What an apply did.
-#[derive(Debug)]
 pub struct ApplyReport {
     /// The final state (also saved).
     pub state: State,
+    /// The backend, given back: the run saved its steps there, and the caller folds them
+    /// ([`snapform_state::Backend::fold`]) once the run is over. A backend that is not folded
+    /// loses nothing: reading applies the steps and the next locked command folds them.
+    pub backend: Box<dyn snapform_state::Backend + Send>,
     /// What was adopted, added, changed and destroyed.
     pub counts: Counts,
     /// Failed changes, with why.
@@ -167,6 +170,27 @@ pub struct ApplyReport {
     pub skipped: Vec<ResourceInstanceAddr>,
     /// Whether Ctrl-C stopped it.
     pub interrupted: bool,
+}
+
+impl std::fmt::Debug for ApplyReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApplyReport")
+            .field("state", &self.state)
+            .field("backend", &self.backend.describe())
+            .field("counts", &self.counts)
+            .field("failures", &self.failures)
+            .field("skipped", &self.skipped)
+            .field("interrupted", &self.interrupted)
+            .finish()
+    }
+}
+
+/// How the walk over the plan went.
+struct Walk {
+    counts: Counts,
+    failures: Vec<(ResourceInstanceAddr, String)>,
+    skipped: Vec<ResourceInstanceAddr>,
+    interrupted: bool,
 }
 
 /// Why a step did not complete.
@@ -222,19 +246,28 @@ pub async fn apply(
     });
     // The refreshed state (adoptions, drift) is recorded before anything changes.
     engine.saver.save(|_| {}).await?;
-    let mut report = engine.run().await;
+    let walk = engine.run().await;
     for task in engine.poll_tasks.lock().expect("never poisoned").drain(..) {
         task.abort();
     }
-    if report.failures.is_empty()
-        && !report.interrupted
+    if walk.failures.is_empty()
+        && !walk.interrupted
         && let Some(finish) = &engine.options.finish
     {
-        engine.saver.change(|state| finish(state));
+        engine.saver.change(|state| {
+            let outputs = finish(state);
+            state.set_outputs(outputs);
+        });
     }
     engine.saver.flush_all().await?;
-    report.state = engine.saver.snapshot();
-    Ok(report)
+    Ok(ApplyReport {
+        state: engine.saver.take_state(),
+        backend: engine.saver.take_backend().await,
+        counts: walk.counts,
+        failures: walk.failures,
+        skipped: walk.skipped,
+        interrupted: walk.interrupted,
+    })
 }
 
 impl Engine {
@@ -242,7 +275,7 @@ impl Engine {
         *self.stop.borrow()
     }
 
-    async fn run(self: &Arc<Self>) -> ApplyReport {
+    async fn run(self: &Arc<Self>) -> Walk {
         let plan = self.plan.clone();
         let changes = &plan.changes;
         let active: Vec<bool> = changes.iter().map(ResourceChange::is_active).collect();
@@ -263,8 +296,7 @@ impl Engine {
             .filter(|idx| active[*idx] && n_waiting[*idx] == 0)
             .collect();
         let mut done = vec![false; changes.len()];
-        let mut report = ApplyReport {
-            state: State::new(),
+        let mut report = Walk {
             counts: Counts::default(),
             failures: Vec::new(),
             skipped: Vec::new(),
@@ -371,7 +403,7 @@ impl Engine {
             })
     }
 
-    async fn save(&self, edit: impl FnOnce(&mut State)) -> Result<(), StepError> {
+    async fn save(&self, edit: impl FnOnce(&mut TrackedState)) -> Result<(), StepError> {
         self.saver
             .save(edit)
             .await
@@ -485,10 +517,7 @@ impl Engine {
         };
         // The intent is durable before the request leaves: whatever happens next, the next
         // run looks for the resource before creating it again.
-        self.save(|state| {
-            state.pending.insert(intent.clone());
-        })
-        .await?;
+        self.save(|state| state.add_intent(intent.clone())).await?;
         let mut attempts = 0;
         let id = loop {
             attempts += 1;
@@ -508,7 +537,7 @@ impl Engine {
                 Ok(id) => break id,
                 Err(CreateError::Rejected(error)) => {
                     self.save(|state| {
-                        state.pending.remove(&change.addr);
+                        state.remove_intent(&change.addr);
                     })
                     .await?;
                     return Err(StepError::Failed(error.to_string()));
@@ -525,7 +554,7 @@ impl Engine {
                             None if attempts < 3 => continue,
                             None => {
                                 self.save(|state| {
-                                    state.pending.remove(&change.addr);
+                                    state.remove_intent(&change.addr);
                                 })
                                 .await?;
                                 return Err(StepError::Failed(format!(
@@ -553,7 +582,7 @@ impl Engine {
             status: RecordStatus::Creating,
         };
         self.save(|state| {
-            state.pending.remove(&change.addr);
+            state.remove_intent(&change.addr);
             state.upsert(record.clone());
         })
         .await?;

@@ -85,7 +85,7 @@ fn execute(
     if !plan.has_changes() && plan.mode != PlanMode::RefreshOnly && plan_file.is_none() {
         // Nothing to do but the outputs, which may have changed with the configuration.
         let mut state = session.state.clone();
-        record_outputs(&session.config, &mut state, false);
+        state.outputs = outputs_now(&session.config, &state, false);
         if state.outputs != session.state.outputs && session.state_exists {
             state.serial += 1;
             session
@@ -112,7 +112,7 @@ fn execute(
     let outputs_config = session.config.clone();
     let destroying = plan.mode == PlanMode::Destroy;
     let finish =
-        move |state: &mut snapform_state::State| record_outputs(&outputs_config, state, destroying);
+        move |state: &snapform_state::State| outputs_now(&outputs_config, state, destroying);
     let poll_interval = match crate::env::get(crate::env::POLL_INTERVAL) {
         Some(text) => snapform_config::parse_duration(&text)
             .map_err(|why| anyhow::anyhow!("invalid {}: {why}", crate::env::POLL_INTERVAL))?,
@@ -151,7 +151,14 @@ fn execute(
         interrupts.abort();
         report
     });
-    let report = report.context("cannot save the state")?;
+    let mut report = report.context("cannot save the state")?;
+    // The run saved each step to the backend's journal; fold them into the state now, so the
+    // state file is whole again. Nothing is lost if this fails: reading applies the journal,
+    // and the next command that locks the state folds it.
+    report
+        .backend
+        .fold()
+        .context("cannot fold the saved steps into the state file; they are kept in the journal beside it, which the next command folds")?;
     let mut stdout = std::io::stdout().lock();
     for (addr, error) in &report.failures {
         writeln!(
@@ -213,17 +220,17 @@ fn eprintln_interrupt(message: &str) {
     let _ = writeln!(std::io::stderr(), "\n{message}");
 }
 
-/// Records the outputs `state` now gives; a destroy clears them.
-fn record_outputs(
+/// The outputs `state` now gives; a destroy clears them.
+fn outputs_now(
     config: &snapform_config::Config,
-    state: &mut snapform_state::State,
+    state: &snapform_state::State,
     destroying: bool,
-) {
-    state.outputs = if destroying {
+) -> std::collections::BTreeMap<String, snapform_core::Value> {
+    if destroying {
         Default::default()
     } else {
         snapform_planner::outputs_now(config, state)
-    };
+    }
 }
 
 /// Prints `Outputs:` as Terraform does.
