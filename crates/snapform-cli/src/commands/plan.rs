@@ -201,11 +201,11 @@ fn preflight_diagnostic(session: &Session, problem: &snapform_apply::Problem) ->
     }
 }
 
-/// Writes the plan file atomically.
+/// Writes the plan file atomically, readable by its owner only.
 pub fn write_plan_file(path: &Path, plan: &Plan) -> anyhow::Result<()> {
     let document = serde_json::json!({ "kind": PLAN_FILE_KIND, "plan": plan });
     let text = serde_json::to_string_pretty(&document).expect("plans serialize");
-    super::write_atomically(path, &text)
+    super::write_private(path, &text)
 }
 
 /// Reads a plan file written by `plan -out`.
