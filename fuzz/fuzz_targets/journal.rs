@@ -6,10 +6,23 @@
 use std::path::Path;
 
 use libfuzzer_sys::fuzz_target;
-use snapform_state::journal::{decode, encode_record, replay};
+use snapform_state::journal::{decode, encode_record, frame, replay};
 use snapform_state::State;
 
 fuzz_target!(|data: &[u8]| {
+    // The first byte chooses: the rest as journal bytes (torn and damaged records), or as
+    // payloads separated by newlines, each framed with a valid checksum, so that the record
+    // reader and replay see arbitrary JSON that random bytes would never get past the CRC.
+    let Some((&mode, rest)) = data.split_first() else { return };
+    let bytes: Vec<u8> = if mode & 1 == 0 {
+        rest.to_vec()
+    } else {
+        rest.split(|byte| *byte == b'\n').flat_map(frame).collect()
+    };
+    check(&bytes);
+});
+
+fn check(data: &[u8]) {
     let path = Path::new("snapform.tfstate.journal");
     let Ok(journal) = decode(path, data) else { return };
     let valid_len = usize::try_from(journal.valid_len).expect("within the input");
@@ -32,4 +45,4 @@ fuzz_target!(|data: &[u8]| {
         state.serial = first.serial.saturating_sub(1);
         let _ = replay(path, &journal, &mut state);
     }
-});
+}

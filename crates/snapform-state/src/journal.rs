@@ -59,14 +59,20 @@ pub struct Journal {
 
 /// The bytes of one record holding `delta`.
 pub fn encode_record(delta: &StateDelta) -> Vec<u8> {
-    let payload = serde_json::to_vec(delta).expect("a delta always serializes");
+    frame(&serde_json::to_vec(delta).expect("a delta always serializes"))
+}
+
+/// The bytes of one record holding `payload` as it is, which need not be a delta: the fuzz
+/// target frames arbitrary payloads so that it reaches the payload reader past the checksum.
+#[doc(hidden)]
+pub fn frame(payload: &[u8]) -> Vec<u8> {
     let len = u32::try_from(payload.len()).expect("a step's changes are far below 4 GiB");
     let mut res = Vec::with_capacity(HEADER_LEN + payload.len());
     res.extend_from_slice(&MAGIC);
     res.push(VERSION);
     res.extend_from_slice(&len.to_le_bytes());
-    res.extend_from_slice(&checksum(VERSION, len, &payload).to_le_bytes());
-    res.extend_from_slice(&payload);
+    res.extend_from_slice(&checksum(VERSION, len, payload).to_le_bytes());
+    res.extend_from_slice(payload);
     res
 }
 
