@@ -196,6 +196,9 @@ impl LocalBackend {
     /// state, the journal, and how many records were applied.
     #[expect(clippy::type_complexity, reason = "a private helper's tuple")]
     fn read_all(&self) -> Result<Option<(String, State, Option<Journal>, usize)>, Error> {
+        // The journal first: if another process folds it meanwhile, the state file read next
+        // already has its records, which replay skips. Read the other way round, the journal
+        // could be gone and the state file still old.
         let journal = self.read_journal()?;
         let Some((text, mut state)) = self.read_state_file()? else {
             if journal.is_some() {
@@ -214,20 +217,6 @@ impl LocalBackend {
             None => 0,
         };
         Ok(Some((text, state, journal, n_applied)))
-    }
-
-    /// Keeps `previous`, the state file's text, as the backup if this run kept none yet.
-    fn back_up(&mut self, previous: Option<&str>) -> Result<(), Error> {
-        if self.backed_up {
-            return Ok(());
-        }
-        // The backup is taken before the first overwrite: a first write onto no file
-        // overwrites nothing, so the next write backs up what it wrote.
-        if let Some(previous) = previous {
-            replace_file(&self.sibling(".backup"), previous.as_bytes())?;
-            self.backed_up = true;
-        }
-        Ok(())
     }
 
     /// Folds the journal into the state file, up to `until`; `None` when there is no journal.
@@ -296,7 +285,12 @@ impl LocalBackend {
                 });
                 Ok(())
             }
-            Ok(None) => Ok(()),
+            // No journal: if this process thought it had one, someone else removed it, so
+            // the next save reads what is stored before it appends.
+            Ok(None) => {
+                self.tail = None;
+                Ok(())
+            }
             Err(error) => {
                 self.tail = None;
                 Err(error)
@@ -426,9 +420,11 @@ impl Backend for LocalBackend {
     fn write(&mut self, state: &State) -> Result<(), Error> {
         if !self.backed_up {
             // Keep what was there before this run; never copy a file we cannot read as state.
+            // The backup is taken before the first overwrite: a first write onto no file
+            // overwrites nothing, so the next write (or fold) backs up what it wrote.
             if let Ok(previous) = std::fs::read_to_string(&self.path) {
                 if statefile::decode(&self.path, &previous).is_ok() {
-                    self.back_up(Some(&previous))?;
+                    replace_file(&self.sibling(".backup"), previous.as_bytes())?;
                 }
                 self.backed_up = true;
             }
