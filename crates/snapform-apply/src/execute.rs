@@ -8,10 +8,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use snapform_core::schema::resource_schema;
-use snapform_core::{ProviderAddr, ResourceInstanceAddr};
+use snapform_core::{ProviderAddr, ResourceInstanceAddr, Value};
 use snapform_planner::{Action, Counts, Plan, ResourceChange};
 use snapform_provider::{Attributes, CreateError, Provider, Readiness};
-use snapform_state::{Intent, Operation, RecordStatus, ResourceRecord, State};
+use snapform_state::{Intent, Operation, RecordStatus, ResourceRecord, State, TrackedState};
 use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
@@ -115,7 +115,7 @@ pub struct ApplyOptions {
     pub delete_timeout: Duration,
     /// Arguments still unknown in the plan are computed with this.
     pub resolver: Option<Box<Resolver>>,
-    /// Last changes to the state before the final save (the outputs, which need the
+    /// The outputs, computed from the final state before the last save (they need the
     /// configuration); runs only when the apply finished without failures.
     pub finish: Option<Box<Finisher>>,
     /// Terraform's way, for comparison in the benchmark: `parallelism` counts whole steps,
@@ -123,8 +123,10 @@ pub struct ApplyOptions {
     pub terraform_way: bool,
 }
 
-/// Edits the final state (see [`ApplyOptions::finish`]).
-pub type Finisher = dyn Fn(&mut State) + Send + Sync;
+/// Computes the outputs from the final state, and which of them are sensitive (see
+/// [`ApplyOptions::finish`]).
+pub type Finisher =
+    dyn Fn(&State) -> (BTreeMap<String, Value>, std::collections::BTreeSet<String>) + Send + Sync;
 
 impl Default for ApplyOptions {
     fn default() -> ApplyOptions {
@@ -155,10 +157,13 @@ pub enum Stop {
 }
 
 /// What an apply did.
-#[derive(Debug)]
 pub struct ApplyReport {
     /// The final state (also saved).
     pub state: State,
+    /// The backend, given back: the run saved its steps there, and the caller folds them
+    /// ([`snapform_state::Backend::fold`]) once the run is over. A backend that is not folded
+    /// loses nothing: reading applies the steps and the next locked command folds them.
+    pub backend: Box<dyn snapform_state::Backend + Send>,
     /// What was adopted, added, changed and destroyed.
     pub counts: Counts,
     /// Failed changes, with why.
@@ -167,6 +172,27 @@ pub struct ApplyReport {
     pub skipped: Vec<ResourceInstanceAddr>,
     /// Whether Ctrl-C stopped it.
     pub interrupted: bool,
+}
+
+impl std::fmt::Debug for ApplyReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApplyReport")
+            .field("state", &self.state)
+            .field("backend", &self.backend.describe())
+            .field("counts", &self.counts)
+            .field("failures", &self.failures)
+            .field("skipped", &self.skipped)
+            .field("interrupted", &self.interrupted)
+            .finish()
+    }
+}
+
+/// How the walk over the plan went.
+struct Walk {
+    counts: Counts,
+    failures: Vec<(ResourceInstanceAddr, String)>,
+    skipped: Vec<ResourceInstanceAddr>,
+    interrupted: bool,
 }
 
 /// Why a step did not complete.
@@ -202,6 +228,7 @@ pub async fn apply(
     stop: watch::Receiver<Stop>,
 ) -> Result<ApplyReport, snapform_state::Error> {
     let mut start = plan.prior_state.clone();
+    plan.record_sensitivity(&mut start);
     start.serial = current_serial;
     let parallelism = options.parallelism.max(1);
     let terraform_way = options.terraform_way;
@@ -222,24 +249,29 @@ pub async fn apply(
     });
     // The refreshed state (adoptions, drift, what is sensitive) is recorded before anything
     // changes.
-    let plan = engine.plan.clone();
-    engine
-        .saver
-        .save(|state| plan.record_sensitivity(state))
-        .await?;
-    let mut report = engine.run().await;
+    engine.saver.save(|_| {}).await?;
+    let walk = engine.run().await;
     for task in engine.poll_tasks.lock().expect("never poisoned").drain(..) {
         task.abort();
     }
-    if report.failures.is_empty()
-        && !report.interrupted
+    if walk.failures.is_empty()
+        && !walk.interrupted
         && let Some(finish) = &engine.options.finish
     {
-        engine.saver.change(|state| finish(state));
+        engine.saver.change(|state| {
+            let (outputs, sensitive) = finish(state);
+            state.set_outputs(outputs, sensitive);
+        });
     }
     engine.saver.flush_all().await?;
-    report.state = engine.saver.snapshot();
-    Ok(report)
+    Ok(ApplyReport {
+        state: engine.saver.take_state(),
+        backend: engine.saver.take_backend().await,
+        counts: walk.counts,
+        failures: walk.failures,
+        skipped: walk.skipped,
+        interrupted: walk.interrupted,
+    })
 }
 
 impl Engine {
@@ -247,7 +279,7 @@ impl Engine {
         *self.stop.borrow()
     }
 
-    async fn run(self: &Arc<Self>) -> ApplyReport {
+    async fn run(self: &Arc<Self>) -> Walk {
         let plan = self.plan.clone();
         let changes = &plan.changes;
         let active: Vec<bool> = changes.iter().map(ResourceChange::is_active).collect();
@@ -268,8 +300,7 @@ impl Engine {
             .filter(|idx| active[*idx] && n_waiting[*idx] == 0)
             .collect();
         let mut done = vec![false; changes.len()];
-        let mut report = ApplyReport {
-            state: State::new(),
+        let mut report = Walk {
             counts: Counts::default(),
             failures: Vec::new(),
             skipped: Vec::new(),
@@ -376,7 +407,7 @@ impl Engine {
             })
     }
 
-    async fn save(&self, edit: impl FnOnce(&mut State)) -> Result<(), StepError> {
+    async fn save(&self, edit: impl FnOnce(&mut TrackedState)) -> Result<(), StepError> {
         self.saver
             .save(edit)
             .await
@@ -491,11 +522,7 @@ impl Engine {
         };
         // The intent is durable before the request leaves: whatever happens next, the next
         // run looks for the resource before creating it again.
-        self.save(|state| {
-            state.pending.retain(|pending| pending.addr != intent.addr);
-            state.pending.push(intent.clone());
-        })
-        .await?;
+        self.save(|state| state.add_intent(intent.clone())).await?;
         let mut attempts = 0;
         let id = loop {
             attempts += 1;
@@ -514,8 +541,10 @@ impl Engine {
             match result {
                 Ok(id) => break id,
                 Err(CreateError::Rejected(error)) => {
-                    self.save(|state| state.pending.retain(|pending| pending.addr != change.addr))
-                        .await?;
+                    self.save(|state| {
+                        state.remove_intent(&change.addr);
+                    })
+                    .await?;
                     return Err(StepError::Failed(error.to_string()));
                 }
                 Err(CreateError::OutcomeUnknown(error)) => {
@@ -530,7 +559,7 @@ impl Engine {
                             None if attempts < 3 => continue,
                             None => {
                                 self.save(|state| {
-                                    state.pending.retain(|pending| pending.addr != change.addr)
+                                    state.remove_intent(&change.addr);
                                 })
                                 .await?;
                                 return Err(StepError::Failed(format!(
@@ -559,7 +588,7 @@ impl Engine {
             sensitive_attributes: change.after_sensitive.clone(),
         };
         self.save(|state| {
-            state.pending.retain(|pending| pending.addr != change.addr);
+            state.remove_intent(&change.addr);
             state.upsert(record.clone());
         })
         .await?;
@@ -740,7 +769,7 @@ impl Engine {
             let old = old.clone();
             self.save(|state| {
                 state.remove(&old.addr);
-                state.deposed.push(old);
+                state.depose(old);
             })
             .await?;
         }
@@ -886,7 +915,7 @@ impl Engine {
         let id_owned = id.to_owned();
         self.save(|state| {
             if deposed {
-                state.deposed.retain(|record| record.id != id_owned);
+                state.remove_deposed(&addr, &id_owned);
             } else if state
                 .resource(&addr)
                 .is_some_and(|record| record.id == id_owned)

@@ -1,23 +1,31 @@
 //! Saving the state after every step, with group commits: a step changes the state in memory
 //! and waits until a write that includes its change is durable. Steps that finish together
 //! share one write, so a thousand creates do not mean three thousand serial fsyncs.
+//!
+//! A save costs what changed, not the size of the state: edits go through a [`TrackedState`],
+//! which notes the keys they touch, and each write after the first hands the backend a
+//! [`StateDelta`] of those keys (the local backend appends it to its journal). The first write
+//! of a run stores the refreshed state whole, since refresh may have changed any record.
 
 use std::sync::Mutex;
 
-use snapform_state::{Backend, State};
+use snapform_state::{Backend, State, TrackedState};
 
 /// The state being applied, and the backend it is saved to.
 pub struct Saver {
     /// The state in memory and the number of changes made to it.
-    current: Mutex<(State, u64)>,
+    current: Mutex<(TrackedState, u64)>,
     /// The backend and the last change number written; one writer at a time.
     writer: tokio::sync::Mutex<Writer>,
 }
 
 struct Writer {
-    backend: Box<dyn Backend + Send>,
+    /// Taken back by [`Saver::take_backend`] at the end of the run.
+    backend: Option<Box<dyn Backend + Send>>,
     saved: u64,
     serial: u64,
+    /// Whether the next write stores the whole state (the first of the run).
+    whole: bool,
 }
 
 impl Saver {
@@ -25,17 +33,18 @@ impl Saver {
     pub fn new(state: State, backend: Box<dyn Backend + Send>) -> Saver {
         let serial = state.serial;
         Saver {
-            current: Mutex::new((state, 0)),
+            current: Mutex::new((TrackedState::new(state), 0)),
             writer: tokio::sync::Mutex::new(Writer {
-                backend,
+                backend: Some(backend),
                 saved: 0,
                 serial,
+                whole: true,
             }),
         }
     }
 
     /// Changes the state in memory; returns the change's number.
-    pub fn change(&self, edit: impl FnOnce(&mut State)) -> u64 {
+    pub fn change(&self, edit: impl FnOnce(&mut TrackedState)) -> u64 {
         let mut current = self
             .current
             .lock()
@@ -57,12 +66,19 @@ impl Saver {
     }
 
     /// A copy of the state in memory, with the serial of the last write.
+    #[cfg(test)]
     pub fn snapshot(&self) -> State {
-        self.current
+        self.read(State::clone)
+    }
+
+    /// The state in memory, with the serial of the last write, taken out at the end of the
+    /// run without copying it; the saver holds an empty state afterwards.
+    pub fn take_state(&self) -> State {
+        let mut current = self
+            .current
             .lock()
-            .expect("the state's lock is never poisoned")
-            .0
-            .clone()
+            .expect("the state's lock is never poisoned");
+        std::mem::replace(&mut current.0, TrackedState::new(State::new())).into_state()
     }
 
     /// Waits until change `number` (and every change before it) is written.
@@ -71,27 +87,61 @@ impl Saver {
         if writer.saved >= number {
             return Ok(());
         }
-        let (mut state, latest) = {
-            let current = self
-                .current
-                .lock()
-                .expect("the state's lock is never poisoned");
-            (current.0.clone(), current.1)
+        let serial = writer.serial + 1;
+        let whole = writer.whole;
+        let backend = writer
+            .backend
+            .as_mut()
+            .expect("the backend is taken back only after the last write");
+        let latest = if whole {
+            // Copied once per run; the copy is written outside the lock.
+            let (mut state, latest) = {
+                let mut current = self
+                    .current
+                    .lock()
+                    .expect("the state's lock is never poisoned");
+                current.0.untouch();
+                (State::clone(&current.0), current.1)
+            };
+            state.serial = serial;
+            // If this fails, nothing was stored and the next write is whole again, so what
+            // was touched still reaches the backend.
+            backend.write(&state)?;
+            latest
+        } else {
+            let (delta, latest) = {
+                let mut current = self
+                    .current
+                    .lock()
+                    .expect("the state's lock is never poisoned");
+                (current.0.take_delta(serial), current.1)
+            };
+            if let Err(error) = backend.save(&delta) {
+                self.current
+                    .lock()
+                    .expect("the state's lock is never poisoned")
+                    .0
+                    .retouch(&delta);
+                return Err(error);
+            }
+            latest
         };
-        writer.serial += 1;
-        state.serial = writer.serial;
-        writer.backend.write(&state)?;
+        writer.serial = serial;
         writer.saved = latest;
+        writer.whole = false;
         self.current
             .lock()
             .expect("the state's lock is never poisoned")
             .0
-            .serial = writer.serial;
+            .set_serial(serial);
         Ok(())
     }
 
     /// Changes the state and waits until the change is written.
-    pub async fn save(&self, edit: impl FnOnce(&mut State)) -> Result<(), snapform_state::Error> {
+    pub async fn save(
+        &self,
+        edit: impl FnOnce(&mut TrackedState),
+    ) -> Result<(), snapform_state::Error> {
         let number = self.change(edit);
         self.flush(number).await
     }
@@ -104,6 +154,16 @@ impl Saver {
             .expect("the state's lock is never poisoned")
             .1;
         self.flush(latest).await
+    }
+
+    /// The backend, given back at the end of the run (to fold what was saved step by step).
+    pub async fn take_backend(&self) -> Box<dyn Backend + Send> {
+        self.writer
+            .lock()
+            .await
+            .backend
+            .take()
+            .expect("the backend is taken back once")
     }
 }
 
@@ -132,10 +192,15 @@ mod tests {
         };
         let saver = Saver::new(start, Box::new(LocalBackend::new(&path)));
         let first = saver.change(|state| {
-            state.outputs.insert("a".into(), Value::string("1"));
+            state.set_outputs(
+                [("a".into(), Value::string("1"))].into(),
+                Default::default(),
+            );
         });
         saver.change(|state| {
-            state.outputs.insert("b".into(), Value::string("2"));
+            let mut outputs = state.outputs.clone();
+            outputs.insert("b".into(), Value::string("2"));
+            state.set_outputs(outputs, Default::default());
         });
         saver.flush(first).await.expect("written");
         // The write that made `first` durable carried the change after it too.
@@ -146,12 +211,129 @@ mod tests {
         assert_eq!(saver.read(|state| state.outputs.len()), 2);
 
         saver
-            .save(|state| state.outputs.clear())
+            .save(|state| state.set_outputs(Default::default(), Default::default()))
             .await
             .expect("written");
         assert_eq!(saved_serial(&path), 7);
         let saved = LocalBackend::new(&path).read().expect("r").expect("w");
         assert!(saved.outputs.is_empty());
         assert_eq!(saver.snapshot().serial, 7);
+    }
+
+    /// Records what reaches it; fails the next save when asked.
+    #[derive(Clone, Default)]
+    struct Recording(std::sync::Arc<std::sync::Mutex<Calls>>);
+
+    #[derive(Default)]
+    struct Calls {
+        writes: Vec<State>,
+        deltas: Vec<snapform_state::StateDelta>,
+        fail_next_save: bool,
+    }
+
+    impl Backend for Recording {
+        fn read(&self) -> Result<Option<State>, snapform_state::Error> {
+            Ok(None)
+        }
+        fn write(&mut self, state: &State) -> Result<(), snapform_state::Error> {
+            self.0
+                .lock()
+                .expect("not poisoned")
+                .writes
+                .push(state.clone());
+            Ok(())
+        }
+        fn save(
+            &mut self,
+            delta: &snapform_state::StateDelta,
+        ) -> Result<(), snapform_state::Error> {
+            let mut calls = self.0.lock().expect("not poisoned");
+            if std::mem::take(&mut calls.fail_next_save) {
+                return Err(snapform_state::Error::Missing {
+                    location: "nowhere".to_owned(),
+                });
+            }
+            calls.deltas.push(delta.clone());
+            Ok(())
+        }
+        fn lock(
+            &self,
+            _: snapform_state::LockInfo,
+            _: std::time::Duration,
+        ) -> Result<snapform_state::LockGuard, snapform_state::Error> {
+            unreachable!("not locked here")
+        }
+        fn force_unlock(&self, _: &str) -> Result<(), snapform_state::Error> {
+            Ok(())
+        }
+        fn describe(&self) -> String {
+            "recording".to_owned()
+        }
+    }
+
+    fn record(name: &str) -> snapform_state::ResourceRecord {
+        snapform_state::ResourceRecord {
+            addr: format!("tencentcloud_cbs_disk_backup.{name}")
+                .parse()
+                .expect("address"),
+            provider: snapform_core::ProviderAddr::default_for("tencentcloud"),
+            region: "ap-guangzhou".to_owned(),
+            id: format!("dbp-{name}"),
+            attributes: Default::default(),
+            dependencies: Vec::new(),
+            status: snapform_state::RecordStatus::Ready,
+            sensitive_attributes: Default::default(),
+        }
+    }
+
+    #[tokio::test]
+    async fn the_first_write_is_whole_and_the_next_ones_carry_only_what_changed() {
+        let backend = Recording::default();
+        let calls = backend.0.clone();
+        let mut start = State::new();
+        start.upsert(record("old"));
+        let saver = Saver::new(start, Box::new(backend));
+        saver
+            .save(|state| state.upsert(record("a")))
+            .await
+            .expect("whole");
+        saver
+            .save(|state| state.upsert(record("b")))
+            .await
+            .expect("delta");
+        {
+            let calls = calls.lock().expect("not poisoned");
+            assert_eq!(calls.writes.len(), 1);
+            assert_eq!(
+                calls.writes[0].resources.len(),
+                2,
+                "the refreshed state, whole"
+            );
+            assert_eq!(calls.deltas.len(), 1);
+            assert_eq!(calls.deltas[0].serial, 2);
+            assert_eq!(
+                calls.deltas[0].upserted,
+                vec![record("b")],
+                "only what changed"
+            );
+        }
+        // A failed save keeps its changes for the next one.
+        calls.lock().expect("not poisoned").fail_next_save = true;
+        saver
+            .save(|state| {
+                state.remove(&record("old").addr);
+            })
+            .await
+            .expect_err("failed");
+        saver
+            .save(|state| state.upsert(record("c")))
+            .await
+            .expect("saved");
+        let calls = calls.lock().expect("not poisoned");
+        let last = calls.deltas.last().expect("a delta");
+        assert_eq!(last.serial, 3, "the failed save used no serial");
+        assert_eq!(last.removed, vec![record("old").addr]);
+        assert_eq!(last.upserted, vec![record("c")]);
+        assert_eq!(saver.take_state().serial, 3);
     }
 }

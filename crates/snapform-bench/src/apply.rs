@@ -159,7 +159,7 @@ async fn run(
         started,
         timeline.clone(),
     ));
-    let report = snapform_apply::apply(
+    let mut report = snapform_apply::apply(
         Arc::new(plan),
         providers,
         options,
@@ -169,6 +169,8 @@ async fn run(
         stop,
     )
     .await?;
+    // Folding the steps into the state file is part of the run, as in the command line.
+    report.backend.fold()?;
     let wall = started.elapsed();
     sampler.abort();
     let timeline = std::mem::take(&mut *timeline.lock().unwrap_or_else(|p| p.into_inner()));

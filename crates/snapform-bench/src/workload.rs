@@ -342,7 +342,6 @@ impl Workload {
             .enumerate()
             .filter_map(|(position, spec)| id_of(position, spec).map(|id| spec.record(id)))
             .collect();
-        state.sort();
         state
     }
 }

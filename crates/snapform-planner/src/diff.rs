@@ -357,14 +357,7 @@ fn with_id(record: &ResourceRecord) -> BTreeMap<String, Value> {
 
 /// The recorded instances of one resource.
 fn records_of<'s>(state: &'s State, addr: &ResourceAddr) -> Vec<&'s ResourceRecord> {
-    let start = addr.instance(InstanceKey::None);
-    let first = state
-        .resources
-        .partition_point(|record| record.addr < start);
-    state.resources[first..]
-        .iter()
-        .take_while(|record| &record.addr.resource == addr)
-        .collect()
+    state.resources.instances_of(addr).collect()
 }
 
 fn timeouts_of(resource: &Resource) -> [Option<u64>; 3] {

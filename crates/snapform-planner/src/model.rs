@@ -300,8 +300,12 @@ impl Plan {
             if change.after.is_none() || change.deposed {
                 continue;
             }
-            if let Some(record) = state.resource_mut(&change.addr) {
+            if let Some(record) = state.resource(&change.addr)
+                && record.sensitive_attributes != change.after_sensitive
+            {
+                let mut record = record.clone();
                 record.sensitive_attributes = change.after_sensitive.clone();
+                state.upsert(record);
             }
         }
     }

@@ -103,20 +103,33 @@ fn redact(plan: &mut Plan) {
 
 /// A state's sensitive values, as a plan file carries it (`prior_state`).
 fn redact_state(state: &mut State, sensitive_outputs: &[String]) {
-    for record in state.resources.iter_mut().chain(state.deposed.iter_mut()) {
+    let redact_record = |mut record: snapform_state::ResourceRecord| {
         for (name, value) in &mut record.attributes {
             if record.sensitive_attributes.contains(name) {
                 *value = Value::Null;
             }
         }
-    }
-    for intent in &mut state.pending {
-        for (name, value) in &mut intent.arguments {
-            if intent.sensitive.contains(name) {
-                *value = Value::Null;
+        record
+    };
+    state.resources = std::mem::take(&mut state.resources)
+        .into_iter()
+        .map(redact_record)
+        .collect();
+    state.deposed = std::mem::take(&mut state.deposed)
+        .into_iter()
+        .map(redact_record)
+        .collect();
+    state.pending = std::mem::take(&mut state.pending)
+        .into_iter()
+        .map(|mut intent| {
+            for (name, value) in &mut intent.arguments {
+                if intent.sensitive.contains(name) {
+                    *value = Value::Null;
+                }
             }
-        }
-    }
+            intent
+        })
+        .collect();
     for (name, value) in &mut state.outputs {
         if sensitive_outputs.contains(name) {
             *value = Value::Null;

@@ -108,7 +108,7 @@ pub fn refreshed_state(
             });
             adopted.push(intent.addr.clone());
         }
-        state.pending.retain(|pending| pending.addr != intent.addr);
+        state.pending.remove(&intent.addr);
     }
     (state, drift, adopted)
 }

@@ -1,20 +1,55 @@
-//! Where the state lives. The local backend keeps `snapform.tfstate` beside the configuration:
-//! atomic writes (temporary file, fsync, rename, fsync of the directory), the previous version
-//! kept as `.backup`, and an exclusive OS lock with a lock-info file.
+//! Where the state lives.
+//!
+//! The [`Backend`] trait has two ways to store a state: [`Backend::write`] replaces it whole
+//! (`state push`, `import`, `state rm`, the first save of a run), and [`Backend::save`] stores
+//! one step's [`StateDelta`], refused unless it follows the stored state (same lineage, next
+//! serial). Apply saves after every step, so `save` must cost what the step changed; a backend
+//! that cannot store changes in place may fall back to the provided read-apply-write.
+//!
+//! The local backend keeps `snapform.tfstate` beside the configuration:
+//! - whole writes are atomic (temporary file, fsync, rename, fsync of the directory);
+//! - steps are appended to `snapform.tfstate.journal` (see [`crate::journal`]) and folded into
+//!   the state file at the end of a run ([`Backend::fold`]), whenever the journal grows past
+//!   the state file, and when a command takes the lock and finds a journal left by a crash;
+//!   reading always applies the journal, so no command sees a state without its last steps;
+//! - the state from before a run is kept as `.backup`, taken before the first overwrite;
+//! - every file that holds state (the state, its temporary files, the backup, the journal) is
+//!   created readable by its owner only (0600): states hold resource IDs and arguments;
+//! - an exclusive OS lock with a lock-info file guards writers.
 
+use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use crate::journal::{self, Journal};
 use crate::lock::{LockGuard, LockInfo};
-use crate::{Error, State, statefile};
+use crate::{Error, State, StateDelta, statefile};
 
 /// A place to keep state. A PostgreSQL backend implements the same trait.
 pub trait Backend {
-    /// The state, or `None` when none was ever written.
+    /// The state, or `None` when none was ever written. It includes every step saved, even
+    /// those not folded yet.
     fn read(&self) -> Result<Option<State>, Error>;
     /// Replaces the state; its serial must already be set.
     fn write(&mut self, state: &State) -> Result<(), Error>;
+    /// Stores one step: `delta` must follow the stored state (the same lineage, the serial
+    /// after the stored one), or it is refused with [`Error::Conflict`] and nothing changes.
+    ///
+    /// Provided as read, apply, write: correct for any backend, but it costs the whole state
+    /// per step, so a backend that can store a change in place overrides it.
+    fn save(&mut self, delta: &StateDelta) -> Result<(), Error> {
+        let mut state = self.read()?.ok_or_else(|| Error::Missing {
+            location: self.describe(),
+        })?;
+        state.apply_delta(delta)?;
+        self.write(&state)
+    }
+    /// Folds the steps saved since the last whole write into the stored state; called at the
+    /// end of a run. Backends that store each step in place have nothing to do.
+    fn fold(&mut self) -> Result<(), Error> {
+        Ok(())
+    }
     /// Takes the exclusive lock, waiting up to `timeout`.
     fn lock(&self, info: LockInfo, timeout: Duration) -> Result<LockGuard, Error>;
     /// Removes a stale lock whose holder is gone.
@@ -23,12 +58,62 @@ pub trait Backend {
     fn describe(&self) -> String;
 }
 
+/// A journal smaller than this is not folded during a run, even when it is larger than the
+/// state file: a small state would otherwise be rewritten at nearly every step.
+const FOLD_FLOOR: u64 = 1 << 20;
+
 /// The state file on the local disk.
 #[derive(Debug)]
 pub struct LocalBackend {
     path: PathBuf,
     /// Whether this run already kept a backup: the backup holds the state from before the run.
     backed_up: bool,
+    /// What this process last stored, once it wrote, saved or folded.
+    tail: Option<Tail>,
+    /// See [`FOLD_FLOOR`]; smaller in tests.
+    fold_floor: u64,
+}
+
+/// The stored state as this process left it: where the next step goes.
+#[derive(Debug)]
+struct Tail {
+    lineage: String,
+    /// The serial of the last step stored (in the state file or the journal).
+    serial: u64,
+    /// The size of the state file, against which the journal's size is measured.
+    state_len: u64,
+    /// The journal this process appends to, once it has written a record.
+    journal: Option<OpenJournal>,
+}
+
+#[derive(Debug)]
+struct OpenJournal {
+    file: File,
+    /// Bytes written; the file must still have exactly this many.
+    len: u64,
+    /// The file's identity (device, inode), to notice that another process replaced it.
+    identity: (u64, u64),
+}
+
+/// What a fold left.
+struct Folded {
+    /// The state, as the state file now has it.
+    state: State,
+    /// The size of the state file.
+    state_len: u64,
+    /// Whether the state file was kept as the backup before it was replaced.
+    backed_up: bool,
+}
+
+/// How far a fold goes; tests stop it early to play a crash.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum FoldStep {
+    /// The folded state is written to a temporary file, which a crash leaves behind.
+    TempWritten,
+    /// The folded state replaced the state file; the journal is still there.
+    Renamed,
+    /// The journal is removed.
+    Done,
 }
 
 impl LocalBackend {
@@ -37,12 +122,19 @@ impl LocalBackend {
         LocalBackend {
             path: path.into(),
             backed_up: false,
+            tail: None,
+            fold_floor: FOLD_FLOOR,
         }
     }
 
     /// The state file.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The journal of steps not yet folded into the state file.
+    pub fn journal_path(&self) -> PathBuf {
+        self.sibling(".journal")
     }
 
     fn sibling(&self, suffix: &str) -> PathBuf {
@@ -70,62 +162,312 @@ impl LocalBackend {
     }
 
     fn io(&self, action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> Error {
-        let path = path.to_owned();
-        move |source| Error::Io {
-            action,
-            path,
-            source,
-        }
+        io_error(action, path)
     }
 
     fn read_lock_info(&self) -> Option<LockInfo> {
         let text = std::fs::read_to_string(self.lock_info_path()).ok()?;
         serde_json::from_str(&text).ok()
     }
-}
 
-fn directory_of(path: &Path) -> &Path {
-    path.parent()
-        .filter(|dir| !dir.as_os_str().is_empty())
-        .unwrap_or(Path::new("."))
-}
-
-impl Backend for LocalBackend {
-    fn read(&self) -> Result<Option<State>, Error> {
+    /// The state file's text and its state, or `None` when there is no state file.
+    fn read_state_file(&self) -> Result<Option<(String, State)>, Error> {
         match std::fs::read_to_string(&self.path) {
-            Ok(text) => statefile::decode(&self.path, &text).map(Some),
+            Ok(text) => {
+                let state = statefile::decode(&self.path, &text)?;
+                Ok(Some((text, state)))
+            }
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(error) => Err(self.io("read", &self.path)(error)),
         }
     }
 
+    /// The journal's records, or `None` when there is no journal.
+    fn read_journal(&self) -> Result<Option<Journal>, Error> {
+        let path = self.journal_path();
+        match std::fs::read(&path) {
+            Ok(bytes) => journal::decode(&path, &bytes).map(Some),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(error) => Err(self.io("read", &path)(error)),
+        }
+    }
+
+    /// The state file with the journal applied: the state file's text (for the backup), the
+    /// state, the journal, and how many records were applied.
+    #[expect(clippy::type_complexity, reason = "a private helper's tuple")]
+    fn read_all(&self) -> Result<Option<(String, State, Option<Journal>, usize)>, Error> {
+        // The journal first: if another process folds it meanwhile, the state file read next
+        // already has its records, which replay skips. Read the other way round, the journal
+        // could be gone and the state file still old.
+        let journal = self.read_journal()?;
+        let Some((text, mut state)) = self.read_state_file()? else {
+            if journal.is_some() {
+                return Err(Error::Journal {
+                    path: self.journal_path(),
+                    reason: format!(
+                        "there is no state file {} for it to change",
+                        self.path.display()
+                    ),
+                });
+            }
+            return Ok(None);
+        };
+        let n_applied = match &journal {
+            Some(journal) => journal::replay(&self.journal_path(), journal, &mut state)?,
+            None => 0,
+        };
+        Ok(Some((text, state, journal, n_applied)))
+    }
+
+    /// Folds the journal into the state file, up to `until`; `None` when there is no journal.
+    /// With `back_up`, the state file is kept as the run's backup before it is replaced.
+    ///
+    /// Crash safe at every step: until the rename the state file is untouched; after it, the
+    /// journal's records all have serials the state file has, so reading skips them.
+    fn fold_files(&self, back_up: bool, until: FoldStep) -> Result<Option<Folded>, Error> {
+        let journal_path = self.journal_path();
+        if !journal_path.exists() {
+            return Ok(None);
+        }
+        let Some((text, state, _, n_applied)) = self.read_all()? else {
+            return Ok(None);
+        };
+        let mut res = Folded {
+            state_len: text.len() as u64,
+            state,
+            backed_up: false,
+        };
+        if n_applied > 0 {
+            if back_up {
+                replace_file(&self.sibling(".backup"), text.as_bytes())?;
+                res.backed_up = true;
+            }
+            let folded = statefile::encode(&res.state);
+            res.state_len = folded.len() as u64;
+            let dir = directory_of(&self.path);
+            let mut temp = private_temp_in(dir)?;
+            temp.write_all(folded.as_bytes())
+                .map_err(self.io("write", &self.path))?;
+            temp.as_file()
+                .sync_all()
+                .map_err(self.io("write", &self.path))?;
+            if until == FoldStep::TempWritten {
+                temp.keep()
+                    .map_err(|error| self.io("write", &self.path)(error.error))?;
+                return Ok(Some(res));
+            }
+            temp.persist(&self.path)
+                .map_err(|error| self.io("write", &self.path)(error.error))?;
+            sync_dir(dir);
+            if until == FoldStep::Renamed {
+                return Ok(Some(res));
+            }
+        }
+        remove_journal(&journal_path)?;
+        Ok(Some(res))
+    }
+
+    /// Folds as [`Backend::fold`] does, stopping at `until`.
+    fn fold_until(&mut self, until: FoldStep) -> Result<(), Error> {
+        let back_up = !self.backed_up;
+        // The journal is closed before it is removed.
+        if let Some(tail) = &mut self.tail {
+            tail.journal = None;
+        }
+        match self.fold_files(back_up, until) {
+            Ok(Some(folded)) => {
+                self.backed_up |= folded.backed_up;
+                self.tail = Some(Tail {
+                    lineage: folded.state.lineage,
+                    serial: folded.state.serial,
+                    state_len: folded.state_len,
+                    journal: None,
+                });
+                Ok(())
+            }
+            // No journal: if this process thought it had one, someone else removed it, so
+            // the next save reads what is stored before it appends.
+            Ok(None) => {
+                self.tail = None;
+                Ok(())
+            }
+            Err(error) => {
+                self.tail = None;
+                Err(error)
+            }
+        }
+    }
+
+    /// What is stored now, read from the files when this process has not written yet.
+    fn tail(&mut self) -> Result<&mut Tail, Error> {
+        if self.tail.is_none() {
+            let Some((text, state, journal, _)) = self.read_all()? else {
+                return Err(Error::Missing {
+                    location: self.describe(),
+                });
+            };
+            let journal = match journal {
+                Some(journal) => Some(self.open_journal(Some(journal.valid_len))?),
+                None => None,
+            };
+            self.tail = Some(Tail {
+                lineage: state.lineage,
+                serial: state.serial,
+                state_len: text.len() as u64,
+                journal,
+            });
+        }
+        Ok(self.tail.as_mut().expect("set above"))
+    }
+
+    /// Opens the journal for appending: the existing one, cut to its intact records
+    /// (`Some(valid_len)`), or a new one.
+    fn open_journal(&self, existing: Option<u64>) -> Result<OpenJournal, Error> {
+        let path = self.journal_path();
+        let mut options = std::fs::OpenOptions::new();
+        options.append(true);
+        match existing {
+            Some(_) => {}
+            // Another process's journal is never appended to by mistake.
+            None => {
+                options.create_new(true);
+            }
+        }
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        let file = options.open(&path).map_err(self.io("write", &path))?;
+        let len = match existing {
+            Some(valid_len) => {
+                // A torn last record is cut off before anything is appended after it.
+                file.set_len(valid_len).map_err(self.io("write", &path))?;
+                file.sync_all().map_err(self.io("write", &path))?;
+                valid_len
+            }
+            None => {
+                // The new file's name must survive a crash, as its records will.
+                sync_dir(directory_of(&path));
+                0
+            }
+        };
+        let metadata = file.metadata().map_err(self.io("read", &path))?;
+        Ok(OpenJournal {
+            file,
+            len,
+            identity: identity(&metadata),
+        })
+    }
+
+    /// Appends `record` to the journal and makes it durable.
+    fn append(&mut self, record: &[u8]) -> Result<(), Error> {
+        let path = self.journal_path();
+        let needs_new = self.tail()?.journal.is_none();
+        if needs_new {
+            let opened = self.open_journal(None)?;
+            self.tail()?.journal = Some(opened);
+        }
+        let tail = self.tail()?;
+        let journal = tail.journal.as_mut().expect("opened above");
+        // Another process that wrote the state (with -lock=false) replaced or removed the
+        // journal, or appended to it: refuse rather than write steps after someone else's.
+        let current = std::fs::metadata(&path).ok();
+        if current
+            .as_ref()
+            .is_none_or(|meta| identity(meta) != journal.identity || meta.len() != journal.len)
+        {
+            let (lineage, serial) = (tail.lineage.clone(), tail.serial);
+            self.tail = None;
+            return Err(Error::Conflict {
+                lineage: lineage.clone(),
+                serial: serial + 1,
+                stored_lineage: lineage,
+                stored_serial: serial,
+            });
+        }
+        let written = journal
+            .file
+            .write_all(record)
+            .and_then(|()| journal.file.sync_data());
+        match written {
+            Ok(()) => {
+                journal.len += record.len() as u64;
+                Ok(())
+            }
+            Err(error) => {
+                // Cut off what part of the record was written, so no later record follows a
+                // damaged one; if even that fails, the next save reads the journal again and
+                // cuts it there.
+                let _ = journal.file.set_len(journal.len);
+                self.tail = None;
+                Err(io_error("write", &path)(error))
+            }
+        }
+    }
+
+    #[cfg(test)]
+    fn set_fold_floor(&mut self, floor: u64) {
+        self.fold_floor = floor;
+    }
+}
+
+impl Backend for LocalBackend {
+    fn read(&self) -> Result<Option<State>, Error> {
+        Ok(self.read_all()?.map(|(_, state, _, _)| state))
+    }
+
     fn write(&mut self, state: &State) -> Result<(), Error> {
-        let dir = directory_of(&self.path);
         if !self.backed_up {
             // Keep what was there before this run; never copy a file we cannot read as state.
             // The backup is taken before the first overwrite: a first write onto no file
-            // overwrites nothing, so the next write backs up what it wrote.
+            // overwrites nothing, so the next write (or fold) backs up what it wrote.
             if let Ok(previous) = std::fs::read_to_string(&self.path) {
                 if statefile::decode(&self.path, &previous).is_ok() {
-                    let backup = self.sibling(".backup");
-                    std::fs::write(&backup, previous).map_err(self.io("write", &backup))?;
+                    replace_file(&self.sibling(".backup"), previous.as_bytes())?;
                 }
                 self.backed_up = true;
             }
         }
-        let mut temp = tempfile::NamedTempFile::new_in(dir).map_err(self.io("write", dir))?;
-        temp.write_all(statefile::encode(state).as_bytes())
-            .map_err(self.io("write", &self.path))?;
-        temp.as_file()
-            .sync_all()
-            .map_err(self.io("write", &self.path))?;
-        temp.persist(&self.path)
-            .map_err(|error| self.io("write", &self.path)(error.error))?;
-        // The rename is durable only once the directory is synced.
-        if let Ok(dir_handle) = std::fs::File::open(dir) {
-            let _ = dir_handle.sync_all();
+        let text = statefile::encode(state);
+        // The journal is closed before the state it led to is replaced.
+        self.tail = None;
+        replace_file(&self.path, text.as_bytes())?;
+        // The state written has every step: the journal's records all have smaller serials,
+        // so a crash before it is removed leaves records that reading skips.
+        remove_journal(&self.journal_path())?;
+        self.tail = Some(Tail {
+            lineage: state.lineage.clone(),
+            serial: state.serial,
+            state_len: text.len() as u64,
+            journal: None,
+        });
+        Ok(())
+    }
+
+    fn save(&mut self, delta: &StateDelta) -> Result<(), Error> {
+        let tail = self.tail()?;
+        if delta.lineage != tail.lineage || Some(delta.serial) != tail.serial.checked_add(1) {
+            return Err(Error::Conflict {
+                lineage: delta.lineage.clone(),
+                serial: delta.serial,
+                stored_lineage: tail.lineage.clone(),
+                stored_serial: tail.serial,
+            });
+        }
+        self.append(&journal::encode_record(delta))?;
+        let floor = self.fold_floor;
+        let tail = self.tail()?;
+        tail.serial = delta.serial;
+        let journal_len = tail.journal.as_ref().map_or(0, |journal| journal.len);
+        if journal_len > tail.state_len.max(floor) {
+            self.fold_until(FoldStep::Done)?;
         }
         Ok(())
+    }
+
+    fn fold(&mut self) -> Result<(), Error> {
+        self.fold_until(FoldStep::Done)
     }
 
     fn lock(&self, mut info: LockInfo, timeout: Duration) -> Result<LockGuard, Error> {
@@ -172,10 +514,14 @@ impl Backend for LocalBackend {
         let info_path = self.lock_info_path();
         let text = serde_json::to_string_pretty(&info).expect("lock info serializes");
         std::fs::write(&info_path, text).map_err(self.io("write", &info_path))?;
-        Ok(LockGuard {
+        let guard = LockGuard {
             file: Some(file),
             info_path,
-        })
+        };
+        // A run that crashed left its journal: fold it now that no one else writes, before the
+        // lock holder reads. If it cannot be folded, the lock is released with the error.
+        self.fold_files(false, FoldStep::Done)?;
+        Ok(guard)
     }
 
     fn force_unlock(&self, id: &str) -> Result<(), Error> {
@@ -215,118 +561,77 @@ impl Backend for LocalBackend {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn info(id: &str) -> LockInfo {
-        LockInfo {
-            id: id.to_owned(),
-            operation: "apply".to_owned(),
-            who: "tester@host".to_owned(),
-            version: "0".to_owned(),
-            created: "2026-11-22T03:00:00Z".to_owned(),
-            path: String::new(),
-            pid: std::process::id(),
-        }
-    }
-
-    #[test]
-    fn writes_are_atomic_and_keep_a_backup() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let mut backend = LocalBackend::new(dir.path().join("snapform.tfstate"));
-        assert_eq!(backend.read().expect("no state yet"), None);
-        let mut state = State::new();
-        state.serial = 1;
-        backend.write(&state).expect("first write");
-        assert!(
-            !dir.path().join("snapform.tfstate.backup").exists(),
-            "nothing to back up"
-        );
-        state.serial = 2;
-        backend.write(&state).expect("second write");
-        let backup =
-            std::fs::read_to_string(dir.path().join("snapform.tfstate.backup")).expect("backup");
-        assert!(
-            backup.contains("\"serial\": 1"),
-            "the backup holds the state from before the run"
-        );
-        assert_eq!(backend.read().expect("read").map(|s| s.serial), Some(2));
-        let leftovers: Vec<_> = std::fs::read_dir(dir.path())
-            .expect("dir")
-            .filter_map(Result::ok)
-            .map(|e| e.file_name())
-            .collect();
-        assert_eq!(leftovers.len(), 2, "no temporary files left: {leftovers:?}");
-    }
-
-    #[test]
-    fn a_corrupt_or_newer_file_is_refused_and_left_untouched() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let path = dir.path().join("snapform.tfstate");
-        for text in [
-            "{\"format_version\": 1, \"ser",
-            "{\"format_version\": 99, \"serial\": 1}",
-        ] {
-            std::fs::write(&path, text).expect("write");
-            let backend = LocalBackend::new(&path);
-            assert!(backend.read().is_err());
-            assert_eq!(std::fs::read_to_string(&path).expect("read"), text);
-        }
-    }
-
-    #[test]
-    fn a_second_lock_fails_fast_names_its_holder_and_waits_with_a_timeout() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let backend = LocalBackend::new(dir.path().join("snapform.tfstate"));
-        let guard = backend.lock(info("first"), Duration::ZERO).expect("locked");
-        let started = Instant::now();
-        let error = backend
-            .lock(info("second"), Duration::ZERO)
-            .err()
-            .expect("already locked");
-        assert!(started.elapsed() < Duration::from_secs(1));
-        assert!(
-            error.to_string().contains("tester@host running `apply`"),
-            "{error}"
-        );
-        assert!(error.to_string().contains("lock ID first"), "{error}");
-        let error = backend
-            .lock(info("second"), Duration::from_millis(300))
-            .err()
-            .expect("still locked");
-        assert!(started.elapsed() >= Duration::from_millis(300));
-        assert!(matches!(error, Error::Locked { .. }));
-        assert!(matches!(
-            backend.force_unlock("first"),
-            Err(Error::LockHeldByRunningProcess { .. })
-        ));
-        drop(guard);
-        assert!(
-            !backend.lock_info_path().exists(),
-            "the info goes with the lock"
-        );
-        backend
-            .lock(info("third"), Duration::ZERO)
-            .expect("free again");
-    }
-
-    #[test]
-    fn force_unlock_clears_a_stale_lock_with_the_right_id() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let backend = LocalBackend::new(dir.path().join("snapform.tfstate"));
-        assert!(matches!(backend.force_unlock("x"), Err(Error::NotLocked)));
-        // A process that died leaves its info but not its OS lock.
-        std::fs::write(
-            backend.lock_info_path(),
-            serde_json::to_string(&info("stale")).expect("json"),
-        )
-        .expect("write");
-        assert!(matches!(
-            backend.force_unlock("other"),
-            Err(Error::LockIdMismatch { .. })
-        ));
-        backend.force_unlock("stale").expect("cleared");
-        assert!(!backend.lock_info_path().exists());
+fn io_error(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> Error {
+    let path = path.to_owned();
+    move |source| Error::Io {
+        action,
+        path,
+        source,
     }
 }
+
+fn directory_of(path: &Path) -> &Path {
+    path.parent()
+        .filter(|dir| !dir.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+}
+
+/// A temporary file in `dir` that only its owner can read, whatever the umask.
+fn private_temp_in(dir: &Path) -> Result<tempfile::NamedTempFile, Error> {
+    let mut builder = tempfile::Builder::new();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o600));
+    }
+    builder.tempfile_in(dir).map_err(io_error("write", dir))
+}
+
+/// Replaces `path` with `bytes` atomically and durably (temporary file, fsync, rename, fsync
+/// of the directory); the file is private to its owner.
+fn replace_file(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    let dir = directory_of(path);
+    let mut temp = private_temp_in(dir)?;
+    temp.write_all(bytes).map_err(io_error("write", path))?;
+    temp.as_file().sync_all().map_err(io_error("write", path))?;
+    temp.persist(path)
+        .map_err(|error| io_error("write", path)(error.error))?;
+    sync_dir(dir);
+    Ok(())
+}
+
+/// Removes the journal, durably; a missing journal is fine.
+fn remove_journal(path: &Path) -> Result<(), Error> {
+    match std::fs::remove_file(path) {
+        Ok(()) => {
+            sync_dir(directory_of(path));
+            Ok(())
+        }
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(error) => Err(io_error("write", path)(error)),
+    }
+}
+
+/// A rename or removal is durable only once the directory is synced; systems that cannot sync
+/// a directory do without.
+fn sync_dir(dir: &Path) {
+    if let Ok(dir_handle) = File::open(dir) {
+        let _ = dir_handle.sync_all();
+    }
+}
+
+fn identity(metadata: &std::fs::Metadata) -> (u64, u64) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        (metadata.dev(), metadata.ino())
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = metadata;
+        (0, 0)
+    }
+}
+
+#[cfg(test)]
+mod tests;

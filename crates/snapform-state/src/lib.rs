@@ -1,15 +1,22 @@
 //! The state snapform records about real resources, the versioned `snapform.tfstate` format,
 //! and the backends that store it under a lock.
 //!
-//! Only this crate knows the layout of the state file. It does not talk to clouds: refresh and
-//! apply produce new [`State`] values and hand them to a [`Backend`].
+//! Only this crate knows the layout of the state file and of the local journal. It does not
+//! talk to clouds: refresh and apply produce new [`State`] values, or during apply one
+//! [`StateDelta`] per step (edits made through a [`TrackedState`]), and hand them to a
+//! [`Backend`].
 
 mod backend;
+mod by_addr;
+mod delta;
+pub mod journal;
 mod lock;
 mod model;
 pub mod statefile;
 
 pub use backend::{Backend, LocalBackend};
+pub use by_addr::{Addressed, ByAddr};
+pub use delta::{DeposedKey, StateDelta, TrackedState};
 pub use lock::{LockGuard, LockInfo};
 pub use model::{Intent, Operation, RecordStatus, ResourceRecord, State};
 
@@ -63,6 +70,37 @@ pub enum Error {
     /// There is no lock to force.
     #[error("the state is not locked")]
     NotLocked,
+    /// The journal of saved steps beside the state file cannot be applied to it: damaged in a
+    /// way an interrupted write cannot explain, or written for another state.
+    #[error(
+        "the state journal {path} cannot be used, so the state is refused and nothing was overwritten: {reason}"
+    )]
+    Journal {
+        /// The journal.
+        path: PathBuf,
+        /// What is wrong, and what to do.
+        reason: String,
+    },
+    /// A save that does not follow the stored state: another process wrote it meanwhile.
+    #[error(
+        "cannot save serial {serial} of lineage {lineage}: the stored state is serial {stored_serial} of lineage {stored_lineage}, so another process wrote it meanwhile; nothing was saved"
+    )]
+    Conflict {
+        /// The lineage of the state being saved.
+        lineage: String,
+        /// The serial being saved.
+        serial: u64,
+        /// The lineage stored.
+        stored_lineage: String,
+        /// The serial stored.
+        stored_serial: u64,
+    },
+    /// A step was saved where no state is stored.
+    #[error("there is no state at {location} to save a step to")]
+    Missing {
+        /// Where the state should be.
+        location: String,
+    },
     /// Reading or writing failed.
     #[error("cannot {action} {path}")]
     Io {

@@ -6,6 +6,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 use snapform_core::{ProviderAddr, ResourceAddr, ResourceInstanceAddr, Value};
 
+use crate::by_addr::{Addressed, ByAddr};
+
 /// Whether a recorded resource can be used.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -52,6 +54,12 @@ pub enum Operation {
     Create,
 }
 
+impl Addressed for ResourceRecord {
+    fn addr(&self) -> &ResourceInstanceAddr {
+        &self.addr
+    }
+}
+
 /// An operation recorded before it was sent, so that a crash, a lost response or a timeout
 /// never leaves an orphan or a duplicate.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -74,6 +82,12 @@ pub struct Intent {
     pub sensitive: BTreeSet<String>,
 }
 
+impl Addressed for Intent {
+    fn addr(&self) -> &ResourceInstanceAddr {
+        &self.addr
+    }
+}
+
 /// Everything snapform recorded.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct State {
@@ -85,13 +99,14 @@ pub struct State {
     pub lineage: String,
     /// The snapform version that wrote it.
     pub snapform_version: String,
-    /// Managed resources. Invariant: sorted by address, no duplicates.
-    pub resources: Vec<ResourceRecord>,
-    /// Creates that were started but not confirmed.
+    /// Managed resources, one per address, in address order.
+    pub resources: ByAddr<ResourceRecord>,
+    /// Creates that were started but not confirmed, one per address.
     #[serde(default)]
-    pub pending: Vec<Intent>,
+    pub pending: ByAddr<Intent>,
     /// Old resources replaced with `create_before_destroy` whose deletion has not finished;
-    /// the next plan deletes them.
+    /// the next plan deletes them. Invariant: sorted by address then ID, no duplicates; change
+    /// it through [`State::depose`] and [`State::remove_deposed`].
     #[serde(default)]
     pub deposed: Vec<ResourceRecord>,
     /// The outputs of the last apply.
@@ -110,8 +125,8 @@ impl State {
             serial: 0,
             lineage: uuid::Uuid::new_v4().to_string(),
             snapform_version: env!("CARGO_PKG_VERSION").to_owned(),
-            resources: Vec::new(),
-            pending: Vec::new(),
+            resources: ByAddr::new(),
+            pending: ByAddr::new(),
             deposed: Vec::new(),
             outputs: BTreeMap::new(),
             sensitive_outputs: BTreeSet::new(),
@@ -120,47 +135,56 @@ impl State {
 
     /// The record at `addr`.
     pub fn resource(&self, addr: &ResourceInstanceAddr) -> Option<&ResourceRecord> {
-        self.resources
-            .binary_search_by(|record| record.addr.cmp(addr))
-            .ok()
-            .map(|idx| &self.resources[idx])
+        self.resources.get(addr)
     }
 
-    /// The record at `addr`, to change in place.
-    pub fn resource_mut(&mut self, addr: &ResourceInstanceAddr) -> Option<&mut ResourceRecord> {
-        self.resources
-            .binary_search_by(|record| record.addr.cmp(addr))
-            .ok()
-            .map(|idx| &mut self.resources[idx])
-    }
-
-    /// Adds or replaces the record at its address, keeping the order.
+    /// Adds or replaces the record at its address.
     pub fn upsert(&mut self, record: ResourceRecord) {
-        match self
-            .resources
-            .binary_search_by(|existing| existing.addr.cmp(&record.addr))
-        {
-            Ok(idx) => self.resources[idx] = record,
-            Err(idx) => self.resources.insert(idx, record),
-        }
+        self.resources.insert(record);
     }
 
     /// Removes and returns the record at `addr`.
     pub fn remove(&mut self, addr: &ResourceInstanceAddr) -> Option<ResourceRecord> {
-        let idx = self
-            .resources
-            .binary_search_by(|record| record.addr.cmp(addr))
-            .ok()?;
-        Some(self.resources.remove(idx))
+        self.resources.remove(addr)
     }
 
-    /// Restores the order invariant after records were pushed in any order; later duplicates
+    /// Keeps `record` as deposed (replacing a deposed record with the same address and ID).
+    pub fn depose(&mut self, record: ResourceRecord) {
+        match self.deposed_idx(&record.addr, &record.id) {
+            Ok(idx) => self.deposed[idx] = record,
+            Err(idx) => self.deposed.insert(idx, record),
+        }
+    }
+
+    /// Removes and returns the deposed record with this address and ID.
+    pub fn remove_deposed(
+        &mut self,
+        addr: &ResourceInstanceAddr,
+        id: &str,
+    ) -> Option<ResourceRecord> {
+        let idx = self.deposed_idx(addr, id).ok()?;
+        Some(self.deposed.remove(idx))
+    }
+
+    /// The deposed record with this address and ID.
+    pub fn deposed_record(&self, addr: &ResourceInstanceAddr, id: &str) -> Option<&ResourceRecord> {
+        let idx = self.deposed_idx(addr, id).ok()?;
+        Some(&self.deposed[idx])
+    }
+
+    fn deposed_idx(&self, addr: &ResourceInstanceAddr, id: &str) -> Result<usize, usize> {
+        self.deposed
+            .binary_search_by(|record| (&record.addr, record.id.as_str()).cmp(&(addr, id)))
+    }
+
+    /// Restores the order of `deposed` after a file listed it in any order; later duplicates
     /// win.
-    pub fn sort(&mut self) {
-        self.resources.reverse();
-        self.resources.sort_by(|a, b| a.addr.cmp(&b.addr));
-        self.resources
-            .dedup_by(|later, earlier| later.addr == earlier.addr);
+    pub(crate) fn sort_deposed(&mut self) {
+        self.deposed.reverse();
+        self.deposed
+            .sort_by(|a, b| (&a.addr, &a.id).cmp(&(&b.addr, &b.id)));
+        self.deposed
+            .dedup_by(|later, earlier| later.addr == earlier.addr && later.id == earlier.id);
     }
 
     /// Whether nothing is recorded.
@@ -176,7 +200,7 @@ impl Default for State {
 }
 
 /// Values as plain JSON: sets become arrays and are restored by the schema when compared.
-mod value_map {
+pub(crate) mod value_map {
     use std::collections::BTreeMap;
 
     use snapform_core::Value;

@@ -157,9 +157,8 @@ fn execute(run: &Execution<'_>) -> anyhow::Result<i32> {
     };
     let outputs_config = session.config.clone();
     let outputs_plan = plan.clone();
-    let finish = move |state: &mut snapform_state::State| {
-        record_outputs(&outputs_config, state, &outputs_plan)
-    };
+    let finish =
+        move |state: &snapform_state::State| outputs_after(&outputs_config, state, &outputs_plan);
     let poll_interval = match crate::env::get(crate::env::POLL_INTERVAL) {
         Some(text) => snapform_config::parse_duration(&text)
             .map_err(|why| anyhow::anyhow!("invalid {}: {why}", crate::env::POLL_INTERVAL))?,
@@ -203,7 +202,14 @@ fn execute(run: &Execution<'_>) -> anyhow::Result<i32> {
         interrupts.abort();
         report
     });
-    let report = report.context("cannot save the state")?;
+    let mut report = report.context("cannot save the state")?;
+    // The run saved each step to the backend's journal; fold them into the state now, so the
+    // state file is whole again. Nothing is lost if this fails: reading applies the journal,
+    // and the next command that locks the state folds it.
+    report
+        .backend
+        .fold()
+        .context("cannot fold the saved steps into the state file; they are kept in the journal beside it, which the next command folds")?;
     if json {
         for (addr, error) in &report.failures {
             view::machine::error(&format!("{addr}: {error}"), error, Some(addr));
@@ -314,36 +320,40 @@ fn sensitive_outputs(state: &snapform_state::State) -> Vec<String> {
 /// (whose hash the plan checked); the state it starts from takes the recorded values back from
 /// the state the plan was made on, which `check_not_stale` proved is the current one.
 fn restore_redacted(plan: &mut Plan, current: &snapform_state::State) {
-    for record in plan
-        .prior_state
-        .resources
-        .iter_mut()
-        .chain(plan.prior_state.deposed.iter_mut())
-    {
-        let Some(recorded) = current
+    let restore = |mut record: snapform_state::ResourceRecord| {
+        let recorded = current
             .resource(&record.addr)
-            .or_else(|| current.deposed.iter().find(|old| old.id == record.id))
-        else {
-            continue;
-        };
-        for name in &record.sensitive_attributes {
-            if let Some(value) = recorded.attributes.get(name) {
-                record.attributes.insert(name.clone(), value.clone());
+            .or_else(|| current.deposed.iter().find(|old| old.id == record.id));
+        if let Some(recorded) = recorded {
+            for name in &record.sensitive_attributes {
+                if let Some(value) = recorded.attributes.get(name) {
+                    record.attributes.insert(name.clone(), value.clone());
+                }
             }
         }
-    }
-    for intent in &mut plan.prior_state.pending {
-        if let Some(recorded) = current
-            .pending
-            .iter()
-            .find(|other| other.addr == intent.addr)
-        {
-            intent.arguments = recorded.arguments.clone();
-        }
-    }
-    for name in plan.prior_state.sensitive_outputs.clone() {
+        record
+    };
+    let prior = &mut plan.prior_state;
+    prior.resources = std::mem::take(&mut prior.resources)
+        .into_iter()
+        .map(restore)
+        .collect();
+    prior.deposed = std::mem::take(&mut prior.deposed)
+        .into_iter()
+        .map(restore)
+        .collect();
+    prior.pending = std::mem::take(&mut prior.pending)
+        .into_iter()
+        .map(|mut intent| {
+            if let Some(recorded) = current.pending.get(&intent.addr) {
+                intent.arguments = recorded.arguments.clone();
+            }
+            intent
+        })
+        .collect();
+    for name in prior.sensitive_outputs.clone() {
         if let Some(value) = current.outputs.get(&name) {
-            plan.prior_state.outputs.insert(name, value.clone());
+            prior.outputs.insert(name, value.clone());
         }
     }
 }
@@ -352,24 +362,37 @@ fn eprintln_interrupt(message: &str) {
     let _ = writeln!(std::io::stderr(), "\n{message}");
 }
 
-/// Records the outputs `state` now gives, and which are sensitive. A destroy of everything
-/// clears them; a targeted destroy keeps those that still evaluate.
+/// The outputs `state` now gives, and which are sensitive. A destroy of everything clears them;
+/// a targeted destroy keeps those that still evaluate.
+fn outputs_after(
+    config: &snapform_config::Config,
+    state: &snapform_state::State,
+    plan: &Plan,
+) -> (
+    std::collections::BTreeMap<String, snapform_core::Value>,
+    std::collections::BTreeSet<String>,
+) {
+    if plan.mode == PlanMode::Destroy && !plan.targeted {
+        return Default::default();
+    }
+    let outputs = snapform_planner::outputs_now(config, state);
+    let sensitive = config
+        .sensitive_outputs()
+        .into_iter()
+        .filter(|name| outputs.contains_key(name))
+        .collect();
+    (outputs, sensitive)
+}
+
+/// Records in `state` the outputs it now gives.
 fn record_outputs(
     config: &snapform_config::Config,
     state: &mut snapform_state::State,
     plan: &Plan,
 ) {
-    if plan.mode == PlanMode::Destroy && !plan.targeted {
-        state.outputs.clear();
-        state.sensitive_outputs.clear();
-        return;
-    }
-    state.outputs = snapform_planner::outputs_now(config, state);
-    state.sensitive_outputs = config
-        .sensitive_outputs()
-        .into_iter()
-        .filter(|name| state.outputs.contains_key(name))
-        .collect();
+    let (outputs, sensitive) = outputs_after(config, state, plan);
+    state.outputs = outputs;
+    state.sensitive_outputs = sensitive;
 }
 
 /// Prints `Outputs:` as Terraform does.

@@ -88,20 +88,77 @@ pub fn config_dir() -> &'static Path {
 }
 
 /// Replaces `path` through a temporary file in the same directory, so an interrupted write
-/// never leaves half a file.
+/// never leaves half a file. The file keeps the permissions it had (`fmt` rewrites the user's
+/// own files); a new file is readable by its owner only.
 pub fn write_atomically(path: &Path, text: &str) -> anyhow::Result<()> {
+    let keep = std::fs::metadata(path)
+        .ok()
+        .map(|metadata| metadata.permissions());
+    replace_file(path, text, keep)
+}
+
+/// Replaces `path` as [`write_atomically`] does, readable by its owner only (0600) whatever it
+/// was before: plan files carry the state's records and the planned arguments.
+pub fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
+    replace_file(path, text, None)
+}
+
+fn replace_file(
+    path: &Path,
+    text: &str,
+    permissions: Option<std::fs::Permissions>,
+) -> anyhow::Result<()> {
     let dir = path
         .parent()
         .filter(|dir| !dir.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let mut temp = tempfile::NamedTempFile::new_in(dir)
+    let mut builder = tempfile::Builder::new();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o600));
+    }
+    let mut temp = builder
+        .tempfile_in(dir)
         .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
     temp.write_all(text.as_bytes())?;
     temp.as_file().sync_all()?;
-    if let Ok(metadata) = std::fs::metadata(path) {
-        temp.as_file().set_permissions(metadata.permissions())?;
+    if let Some(permissions) = permissions {
+        temp.as_file().set_permissions(permissions)?;
     }
     temp.persist(path)
         .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn plan_files_are_private_and_formatted_files_keep_their_mode() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mode = |path: &Path| {
+            std::fs::metadata(path)
+                .expect("exists")
+                .permissions()
+                .mode()
+                & 0o777
+        };
+        let plan = dir.path().join("tfplan");
+        write_private(&plan, "{}").expect("new plan file");
+        assert_eq!(mode(&plan), 0o600);
+        // A plan file an older snapform left readable by everyone becomes private.
+        std::fs::set_permissions(&plan, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+        write_private(&plan, "{}").expect("rewritten");
+        assert_eq!(mode(&plan), 0o600);
+
+        let hcl = dir.path().join("main.hcl");
+        std::fs::write(&hcl, "a = 1\n").expect("write");
+        std::fs::set_permissions(&hcl, std::fs::Permissions::from_mode(0o664)).expect("chmod");
+        write_atomically(&hcl, "a = 1\n").expect("formatted");
+        assert_eq!(mode(&hcl), 0o664);
+    }
 }

@@ -204,9 +204,9 @@ fn preflight_diagnostic(session: &Session, problem: &snapform_apply::Problem) ->
     }
 }
 
-/// Writes the plan file atomically, without its sensitive values.
+/// Writes the plan file atomically, readable by its owner only, without its sensitive values.
 pub fn write_plan_file(path: &Path, plan: &Plan) -> anyhow::Result<()> {
-    super::write_atomically(path, &snapform_planner::planfile::encode(plan))
+    super::write_private(path, &snapform_planner::planfile::encode(plan))
 }
 
 /// Reads a plan file written by `plan -out`.

@@ -930,3 +930,78 @@ fn apply_asks_and_only_yes_proceeds_even_from_a_pipe() {
     );
     assert!(cloud.resources().is_empty());
 }
+
+#[cfg(unix)]
+#[test]
+fn files_holding_state_are_private_and_a_finished_apply_leaves_no_journal() {
+    use std::os::unix::fs::PermissionsExt;
+    let cloud = Cloud::start();
+    let dir = project(&cloud, EVERY_TYPE);
+    let plan = sf(dir.path(), &["plan", "-out=tfplan"]);
+    assert_eq!(plan.code, 0, "{}", plan.transcript());
+    let apply = sf(dir.path(), &["apply", "tfplan"]);
+    assert_eq!(apply.code, 0, "{}", apply.transcript());
+    // A second apply overwrites the state, so the backup is written too.
+    rewrite(
+        dir.path(),
+        &EVERY_TYPE.replace("snapshot_name = \"site\"", "snapshot_name = \"site-v2\""),
+    );
+    apply_ok(dir.path());
+    for name in ["snapform.tfstate", "snapform.tfstate.backup", "tfplan"] {
+        let mode = std::fs::metadata(dir.path().join(name))
+            .expect(name)
+            .permissions()
+            .mode()
+            & 0o777;
+        assert_eq!(mode, 0o600, "{name} is {mode:o}");
+    }
+    assert!(
+        !dir.path().join("snapform.tfstate.journal").exists(),
+        "the run's journal was folded into the state file"
+    );
+    no_changes(dir.path());
+}
+
+#[test]
+fn steps_a_crashed_run_left_in_the_journal_are_read_and_folded_by_the_next_locked_command() {
+    use snapform_state::Backend;
+    let cloud = Cloud::start();
+    let dir = project(&cloud, EVERY_TYPE);
+    apply_ok(dir.path());
+    let state_path = dir.path().join("snapform.tfstate");
+    let journal_path = dir.path().join("snapform.tfstate.journal");
+    // A run that died after saving one step: it forgot the Lighthouse snapshot.
+    let mut backend = snapform_state::LocalBackend::new(&state_path);
+    let stored = backend.read().expect("readable").expect("exists");
+    let mut delta = snapform_state::StateDelta::empty(stored.lineage.clone(), stored.serial + 1);
+    delta.removed.push(
+        "tencentcloud_lighthouse_snapshot.site"
+            .parse()
+            .expect("address"),
+    );
+    backend.save(&delta).expect("saved");
+    drop(backend);
+    let file_before = std::fs::read_to_string(&state_path).expect("state");
+
+    let list = sf(dir.path(), &["state", "list"]);
+    assert_eq!(list.code, 0, "{}", list.transcript());
+    assert_eq!(
+        list.stdout.lines().count(),
+        6,
+        "reading applies the journal"
+    );
+    assert!(!list.stdout.contains("lighthouse"), "{}", list.stdout);
+    assert_eq!(
+        std::fs::read_to_string(&state_path).expect("state"),
+        file_before,
+        "a command that does not lock changes no file"
+    );
+    let plan = sf(dir.path(), &["plan"]);
+    assert_eq!(plan.code, 0, "{}", plan.transcript());
+    assert!(!journal_path.exists(), "the plan's lock folded the journal");
+    assert_eq!(state(dir.path())["serial"], stored.serial + 1);
+    assert_eq!(
+        state(dir.path())["resources"].as_array().expect("r").len(),
+        6
+    );
+}
