@@ -17,103 +17,48 @@
 //! [`banner`].
 
 mod api;
+mod clock;
 mod cloud;
 mod config;
 mod control;
+mod duration;
+mod error;
 mod faults;
 mod inventory;
+mod json_file;
+mod keys;
 mod params;
 mod ratelimit;
+mod response;
 mod server;
+mod shared;
 mod signature;
 mod stats;
 mod store;
+mod sync;
 
 use std::future::Future;
 use std::net::{Ipv4Addr, SocketAddr};
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+pub use crate::clock::{Clock, ManualClock, SystemClock};
 pub use crate::cloud::ResourceType;
-pub use crate::config::{
-    AlicloudKey, Clock, DEFAULT_LISTEN, EmulatorArgs, EmulatorConfig, KeyTable, ManualClock,
-    SystemClock, TencentKey, parse_duration,
-};
+pub use crate::config::{DEFAULT_LISTEN, EmulatorArgs, EmulatorConfig};
+pub use crate::duration::parse_duration;
+pub use crate::error::Error;
 pub use crate::faults::FaultConfig;
 pub use crate::inventory::{
     AlicloudInventory, AlicloudRegion, CbsDisk, Desktop, EnsDisk, EnsRegion, Inventory,
     LighthouseInstance, TencentRegion,
 };
-
-/// The documented default Tencent Cloud `SecretId`.
-pub const DEFAULT_TENCENTCLOUD_SECRET_ID: &str = "AKIDsnapformEmulatorTestKey0000001";
-/// The documented default Tencent Cloud `SecretKey`.
-pub const DEFAULT_TENCENTCLOUD_SECRET_KEY: &str = "snapformEmulatorTencentSecretKey";
-/// The documented default Alibaba Cloud `AccessKeyId`.
-pub const DEFAULT_ALICLOUD_ACCESS_KEY_ID: &str = "LTAIsnapformEmulatorTestKey";
-/// The documented default Alibaba Cloud `AccessKeySecret`.
-pub const DEFAULT_ALICLOUD_ACCESS_KEY_SECRET: &str = "snapformEmulatorAlicloudSecretKey";
-
-/// The emulator's error type.
-#[derive(Debug, thiserror::Error)]
-pub enum Error {
-    /// A configuration file could not be read.
-    #[error("cannot read {}", path.display())]
-    Read {
-        /// The file.
-        path: PathBuf,
-        /// Why.
-        #[source]
-        source: std::io::Error,
-    },
-    /// A configuration or data file is not valid JSON of the expected form.
-    #[error("cannot parse {}", path.display())]
-    Parse {
-        /// The file.
-        path: PathBuf,
-        /// Why.
-        #[source]
-        source: serde_json::Error,
-    },
-    /// The data file could not be written or locked.
-    #[error("cannot persist the cloud to {}", path.display())]
-    Persist {
-        /// The data file.
-        path: PathBuf,
-        /// Why.
-        #[source]
-        source: std::io::Error,
-    },
-    /// The data file was written by a newer emulator.
-    #[error("{} has data format version {version}, newer than this emulator understands", path.display())]
-    DataVersion {
-        /// The data file.
-        path: PathBuf,
-        /// Its format version.
-        version: u32,
-    },
-    /// The data file parses but breaks an invariant of the cloud.
-    #[error("{} is not a valid emulator data file: {reason}", path.display())]
-    DataInvalid {
-        /// The data file.
-        path: PathBuf,
-        /// What is wrong.
-        reason: String,
-    },
-    /// A duration such as `2s` could not be parsed.
-    #[error("invalid duration `{0}` (use e.g. 500ms, 2s, 1m)")]
-    InvalidDuration(String),
-    /// A fault SPEC or JSON could not be parsed.
-    #[error("invalid faults: {0}")]
-    InvalidFaults(String),
-    /// Binding or accepting on the listener failed.
-    #[error("cannot listen")]
-    Listen(#[source] std::io::Error),
-}
+pub use crate::keys::{
+    AlicloudKey, DEFAULT_ALICLOUD_ACCESS_KEY_ID, DEFAULT_ALICLOUD_ACCESS_KEY_SECRET,
+    DEFAULT_TENCENTCLOUD_SECRET_ID, DEFAULT_TENCENTCLOUD_SECRET_KEY, KeyTable, TencentKey,
+};
 
 /// Serves on an already-bound listener until `shutdown` resolves (mini-redis style), then
 /// lets in-flight requests finish.
@@ -122,7 +67,7 @@ pub async fn serve(
     config: EmulatorConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), Error> {
-    let shared = Arc::new(server::Shared::new(config)?);
+    let shared = Arc::new(shared::Shared::new(config)?);
     server::run(listener, shared, shutdown).await
 }
 
@@ -172,7 +117,7 @@ pub async fn spawn(config: EmulatorConfig) -> Result<RunningEmulator, Error> {
         .map_err(Error::Listen)?;
     let addr = listener.local_addr().map_err(Error::Listen)?;
     // Build the shared state here so a bad data file fails the call, not the task.
-    let shared = Arc::new(server::Shared::new(config)?);
+    let shared = Arc::new(shared::Shared::new(config)?);
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(server::run(listener, shared, async move {
         let _ = stopped.await;

@@ -4,126 +4,29 @@
 //! answer, which a hyper service does by returning an error.
 
 use std::future::Future;
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant, UNIX_EPOCH};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
-use hyper::header::{CONTENT_TYPE, HeaderValue};
+use hyper::header::HeaderValue;
 use hyper::http::request::Parts;
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
-use rand::SeedableRng;
-use rand::rngs::StdRng;
 use tokio::net::TcpListener;
 
-use crate::api::{self, ApiError, Call, NonceCache, Rejection, Service, alibaba, header, tencent};
-use crate::cloud::{self, Cloud, Ctx};
-use crate::config::EmulatorConfig;
-use crate::faults::{Fault, FaultInjector};
-use crate::ratelimit::RateLimiter;
-use crate::stats::Stats;
-use crate::store::Store;
-use crate::{Error, control};
+use crate::api::{self, ApiError, Call, Rejection, Service, alibaba, header, tencent};
+use crate::cloud::{self, Ctx};
+use crate::control;
+use crate::error::Error;
+use crate::faults::Fault;
+use crate::response::{alibaba_response, json_response};
+use crate::shared::Shared;
+use crate::sync::lock;
 
 /// Requests larger than this are refused (Tencent documents 10 MB for TC3 POST).
 const MAX_BODY: usize = 10 * 1024 * 1024;
-
-/// The cloud and what must change with it under one lock.
-pub(crate) struct State {
-    pub(crate) cloud: Cloud,
-    pub(crate) rng: StdRng,
-    pub(crate) store: Option<Store>,
-    /// The latest time an action ran at. Invariant: never decreases, so an action never sees a
-    /// resource created "after" it, even when its clock was read before another took the lock.
-    last_now_ms: i64,
-}
-
-impl State {
-    /// The action time: the clock, read under the lock, never earlier than the last one.
-    pub(crate) fn action_time(&mut self, clock_ms: i64) -> i64 {
-        self.last_now_ms = self.last_now_ms.max(clock_ms);
-        self.last_now_ms
-    }
-}
-
-/// Everything the connection tasks share.
-pub(crate) struct Shared {
-    pub(crate) config: EmulatorConfig,
-    pub(crate) state: Mutex<State>,
-    pub(crate) limiter: Mutex<RateLimiter>,
-    pub(crate) faults: Mutex<FaultInjector>,
-    pub(crate) stats: Mutex<Stats>,
-    pub(crate) nonces: Mutex<NonceCache>,
-}
-
-/// Locks a mutex; a panic elsewhere must not take the emulator down with it.
-pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-impl Shared {
-    pub(crate) fn new(config: EmulatorConfig) -> Result<Self, Error> {
-        let fresh = Cloud::new(config.inventory.clone());
-        let (store, cloud) = match &config.data_file {
-            Some(path) => {
-                let (store, cloud) = Store::open(path, fresh)?;
-                (Some(store), cloud)
-            }
-            None => (None, fresh),
-        };
-        Ok(Self {
-            state: Mutex::new(State {
-                cloud,
-                rng: StdRng::seed_from_u64(config.seed),
-                store,
-                last_now_ms: i64::MIN,
-            }),
-            limiter: Mutex::new(RateLimiter::default()),
-            faults: Mutex::new(FaultInjector::new(config.faults, config.seed)),
-            stats: Mutex::new(Stats::default()),
-            nonces: Mutex::new(NonceCache::default()),
-            config,
-        })
-    }
-
-    /// Unix milliseconds of the injected clock.
-    pub(crate) fn now_ms(&self) -> i64 {
-        let now = self.config.clock.now();
-        match now.duration_since(UNIX_EPOCH) {
-            Ok(since) => i64::try_from(since.as_millis()).unwrap_or(i64::MAX),
-            Err(before) => -i64::try_from(before.duration().as_millis()).unwrap_or(i64::MAX),
-        }
-    }
-
-    /// Runs `change` on the cloud with persistence: reload what other processes wrote, and for
-    /// a mutation hold the cross-process lock and save before returning.
-    pub(crate) fn with_cloud<T>(
-        &self,
-        mutating: bool,
-        change: impl FnOnce(&mut State) -> (T, bool),
-    ) -> Result<T, Error> {
-        let mut state = lock(&self.state);
-        let state = &mut *state;
-        let Some(mut store) = state.store.take() else {
-            return Ok(change(state).0);
-        };
-        let result = (|| {
-            let _guard = if mutating { Some(store.lock()?) } else { None };
-            store.refresh(&mut state.cloud)?;
-            let (value, changed) = change(state);
-            if changed {
-                store.save(&state.cloud)?;
-            }
-            Ok(value)
-        })();
-        state.store = Some(store);
-        result
-    }
-}
 
 /// The error a hyper service returns to drop the connection without an answer.
 #[derive(Debug)]
@@ -138,27 +41,6 @@ impl std::fmt::Display for DropConnection {
 impl std::error::Error for DropConnection {}
 
 pub(crate) type Answer = Result<Response<Full<Bytes>>, DropConnection>;
-
-/// A JSON answer with `Content-Type: application/json`, exactly what Tencent sends (its SDK
-/// only looks for errors in a body of that exact type).
-pub(crate) fn json_response(status: StatusCode, body: Vec<u8>) -> Response<Full<Bytes>> {
-    let mut response = Response::new(Full::new(Bytes::from(body)));
-    *response.status_mut() = status;
-    response
-        .headers_mut()
-        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    response
-}
-
-/// A JSON answer as Alibaba's gateway sends it.
-fn alibaba_response(status: StatusCode, body: Vec<u8>) -> Response<Full<Bytes>> {
-    let mut response = json_response(status, body);
-    response.headers_mut().insert(
-        CONTENT_TYPE,
-        HeaderValue::from_static("application/json;charset=utf-8"),
-    );
-    response
-}
 
 /// Accepts connections until `shutdown` resolves, then lets in-flight requests finish
 /// (for at most five seconds).

@@ -7,7 +7,7 @@ use hyper::HeaderMap;
 use serde_json::{Map, Value};
 
 use super::{ApiError, Call, CallParams, Rejection, Service, header};
-use crate::config::KeyTable;
+use crate::keys::KeyTable;
 use crate::params::{missing, unflatten};
 use crate::signature::{constant_time_eq, decode_form, sha256_hex, tc3};
 
