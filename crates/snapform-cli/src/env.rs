@@ -38,8 +38,13 @@ pub const POLL_INTERVAL: &str = "SNAPFORM_POLL_INTERVAL";
 /// default `2s`.
 pub const EMULATOR_READY_AFTER: &str = "SNAPFORM_EMULATOR_READY_AFTER";
 
-/// The home directory, where `~/.tccli` and `~/.aliyun/config.json` live.
+/// The home directory, where `~/.tccli` and `~/.aliyun/config.json` live, and under which
+/// `snapform emulator` keeps its local CA (`~/.local/share/snapform/emulator-ca`).
 pub const HOME: &str = "HOME";
+
+/// Where `snapform emulator` keeps its local CA when set (`$XDG_DATA_HOME/snapform/emulator-ca`),
+/// instead of under `HOME`.
+pub const XDG_DATA_HOME: &str = "XDG_DATA_HOME";
 
 /// Who holds a lock, as the lock info records it.
 pub const USER: &str = "USER";

@@ -11,6 +11,7 @@ use crate::error::Error;
 use crate::faults::FaultConfig;
 use crate::inventory::Inventory;
 use crate::keys::KeyTable;
+use crate::tls;
 
 /// The listen address used when `--listen` is not given.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:4566";
@@ -34,6 +35,9 @@ pub struct EmulatorConfig {
     pub seed: u64,
     /// With a file, the whole cloud persists there and is shared with other processes.
     pub data_file: Option<PathBuf>,
+    /// With a directory, the port speaks https too, with a certificate from the local CA kept
+    /// there (made on first start). `None` serves plain http only.
+    pub ca_dir: Option<PathBuf>,
     /// How far a request's signing time may be from the clock (both directions).
     pub skew_window: Duration,
     /// The clock for progress and signature times.
@@ -51,6 +55,7 @@ impl Default for EmulatorConfig {
             faults: FaultConfig::default(),
             seed: 0,
             data_file: None,
+            ca_dir: None,
             skew_window: Duration::from_secs(300),
             clock: Arc::new(SystemClock),
         }
@@ -87,17 +92,36 @@ pub struct EmulatorArgs {
     /// Seed for fault draws and generated IDs.
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub seed: u64,
+    /// Where the local CA for https lives, made on first start (default: `emulator-ca` beside
+    /// the --data file, else $XDG_DATA_HOME/snapform/emulator-ca or
+    /// ~/.local/share/snapform/emulator-ca).
+    #[arg(long, value_name = "DIR")]
+    pub ca_dir: Option<PathBuf>,
 }
 
 impl EmulatorArgs {
-    /// Builds the configuration, reading the inventory and key files.
-    pub fn to_config(&self) -> Result<EmulatorConfig, Error> {
+    /// Builds the configuration, reading the inventory and key files, and makes the local CA
+    /// on first use, so its file exists before anyone reads the banner.
+    ///
+    /// The CA lives in `--ca-dir`, else beside the `--data` file, else in `user_ca_dir` (the
+    /// caller's [`user_ca_dir`](crate::user_ca_dir), from its environment); with none of the
+    /// three the emulator serves plain http only.
+    pub fn to_config(&self, user_ca_dir: Option<PathBuf>) -> Result<EmulatorConfig, Error> {
+        let ca_dir = self
+            .ca_dir
+            .clone()
+            .or_else(|| self.data.as_deref().map(tls::dir_beside))
+            .or(user_ca_dir);
+        if let Some(dir) = &ca_dir {
+            tls::ensure(dir)?;
+        }
         let mut config = EmulatorConfig {
             ready_after: self.ready_after,
             latency: self.latency,
             rate_limit: self.rate_limit,
             seed: self.seed,
             data_file: self.data.clone(),
+            ca_dir,
             ..EmulatorConfig::default()
         };
         if let Some(path) = &self.inventory {

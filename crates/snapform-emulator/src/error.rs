@@ -54,6 +54,15 @@ pub enum Error {
     /// A fault SPEC or JSON could not be parsed.
     #[error("invalid faults: {0}")]
     InvalidFaults(String),
+    /// The local CA or the server certificate could not be made or loaded.
+    #[error("cannot set up https with {} (remove the CA directory to make a new one)", path.display())]
+    Tls {
+        /// The file or directory.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
     /// Binding or accepting on the listener failed.
     #[error("cannot listen")]
     Listen(#[source] std::io::Error),

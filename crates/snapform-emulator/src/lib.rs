@@ -12,7 +12,8 @@
 //! copied to both sides of the wire would be invisible. It depends on no workspace crate.
 //!
 //! Where it sits: snapform's providers (and the official SDKs in the conformance suite) talk to
-//! it over loopback HTTP. `snapform emulator` serves it with [`EmulatorArgs`] + [`serve`];
+//! it over loopback HTTP, or HTTPS on the same port with a certificate from a local CA (the
+//! `tls` module). `snapform emulator` serves it with [`EmulatorArgs`] + [`serve`];
 //! tests and the embedded mode use [`spawn`]. The library never prints; binaries print
 //! [`banner`].
 
@@ -36,9 +37,11 @@ mod signature;
 mod stats;
 mod store;
 mod sync;
+mod tls;
 
 use std::future::Future;
 use std::net::{Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use tokio::net::TcpListener;
@@ -59,6 +62,7 @@ pub use crate::keys::{
     AlicloudKey, DEFAULT_ALICLOUD_ACCESS_KEY_ID, DEFAULT_ALICLOUD_ACCESS_KEY_SECRET,
     DEFAULT_TENCENTCLOUD_SECRET_ID, DEFAULT_TENCENTCLOUD_SECRET_KEY, KeyTable, TencentKey,
 };
+pub use crate::tls::user_ca_dir;
 
 /// Serves on an already-bound listener until `shutdown` resolves (mini-redis style), then
 /// lets in-flight requests finish.
@@ -76,6 +80,7 @@ pub async fn serve(
 #[derive(Debug)]
 pub struct RunningEmulator {
     addr: SocketAddr,
+    ca_file: Option<PathBuf>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<Result<(), Error>>>,
 }
@@ -89,6 +94,19 @@ impl RunningEmulator {
     /// `http://127.0.0.1:PORT`: the endpoint to give every service.
     pub fn endpoint(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// `https://127.0.0.1:PORT`, the same port over TLS, when the configuration has a CA
+    /// directory.
+    pub fn https_endpoint(&self) -> Option<String> {
+        self.ca_file
+            .as_ref()
+            .map(|_| format!("https://{}", self.addr))
+    }
+
+    /// The local CA's certificate, which https clients must trust, when there is one.
+    pub fn ca_file(&self) -> Option<&Path> {
+        self.ca_file.as_deref()
     }
 
     /// Stops accepting, lets in-flight requests finish, and waits for the server task.
@@ -116,7 +134,8 @@ pub async fn spawn(config: EmulatorConfig) -> Result<RunningEmulator, Error> {
         .await
         .map_err(Error::Listen)?;
     let addr = listener.local_addr().map_err(Error::Listen)?;
-    // Build the shared state here so a bad data file fails the call, not the task.
+    // Build the shared state here so a bad data file or CA fails the call, not the task.
+    let ca_file = config.ca_dir.as_deref().map(tls::ca_file);
     let shared = Arc::new(shared::Shared::new(config)?);
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(server::run(listener, shared, async move {
@@ -124,21 +143,34 @@ pub async fn spawn(config: EmulatorConfig) -> Result<RunningEmulator, Error> {
     }));
     Ok(RunningEmulator {
         addr,
+        ca_file,
         stop: Some(stop),
         task: Some(task),
     })
 }
 
-/// A human banner: where the emulator listens, the key pairs, and the endpoints to set.
+/// A human banner: where the emulator listens, the key pairs, the endpoints to set and, with
+/// https, the CA file and the variables that make common clients trust it.
 pub fn banner(addr: SocketAddr, config: &EmulatorConfig) -> String {
     let endpoint = format!("http://{addr}");
-    let mut text = format!("snapform emulator listening on {endpoint}\n");
+    let ca_file = config.ca_dir.as_deref().map(tls::ca_file);
+    let mut text = match &ca_file {
+        Some(_) => format!(
+            "snapform emulator listening on {endpoint} and https://{addr} (one port, both protocols)\n"
+        ),
+        None => format!("snapform emulator listening on {endpoint}\n"),
+    };
     text.push_str(
         "  services: cbs 2017-03-12, lighthouse 2020-03-24, ecd 2020-09-30, ens 2017-11-10\n",
     );
-    text.push_str(&format!(
-        "  set every service endpoint to {endpoint} (plain http)\n"
-    ));
+    match &ca_file {
+        Some(_) => text.push_str(&format!(
+            "  set every service endpoint to {endpoint} (plain http) or https://{addr}\n"
+        )),
+        None => text.push_str(&format!(
+            "  set every service endpoint to {endpoint} (plain http)\n"
+        )),
+    }
     for key in &config.keys.tencentcloud {
         text.push_str(&format!(
             "  tencentcloud: TENCENTCLOUD_SECRET_ID={} TENCENTCLOUD_SECRET_KEY={}\n",
@@ -150,6 +182,35 @@ pub fn banner(addr: SocketAddr, config: &EmulatorConfig) -> String {
             "  alicloud: ALIBABA_CLOUD_ACCESS_KEY_ID={} ALIBABA_CLOUD_ACCESS_KEY_SECRET={}\n",
             key.access_key_id, key.access_key_secret
         ));
+    }
+    match &ca_file {
+        Some(ca_file) => {
+            let ca_file = ca_file.display();
+            text.push_str(&format!(
+                "  https: the certificate is signed by the local CA {ca_file}; to trust it:\n"
+            ));
+            let exports = [
+                ("REQUESTS_CA_BUNDLE", "Python SDKs, tccli"),
+                ("NODE_EXTRA_CA_CERTS", "Node.js SDKs"),
+                ("SSL_CERT_FILE", "OpenSSL-based clients"),
+                (
+                    "SNAPFORM_CA_FILE",
+                    "snapform, or ca_file in a provider block",
+                ),
+            ]
+            .map(|(variable, who)| (format!("export {variable}={ca_file}"), who));
+            let width = exports
+                .iter()
+                .map(|(line, _)| line.len())
+                .max()
+                .unwrap_or(0);
+            for (line, who) in exports {
+                text.push_str(&format!("    {line:<width$}  # {who}\n"));
+            }
+        }
+        None => text.push_str(
+            "  https: off (no --ca-dir, no --data and no home directory to keep a CA in)\n",
+        ),
     }
     text.push_str(&format!(
         "  ready after {:?}, rate limit {} req/s per action{}{}\n",

@@ -1,4 +1,5 @@
-//! The HTTP server: one hyper connection task per client, one handler for every route.
+//! The HTTP server: one hyper connection task per client, plain http or https on the same
+//! port, one handler for every route.
 //!
 //! hyper is used directly (not axum) because two faults must drop the connection without an
 //! answer, which a hyper service does by returning an error.
@@ -14,7 +15,12 @@ use hyper::header::HeaderValue;
 use hyper::http::request::Parts;
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
-use tokio::net::TcpListener;
+use hyper_util::server::graceful::{GracefulShutdown, Watcher};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
+use tokio_rustls::TlsAcceptor;
+use tokio_rustls::server::TlsStream;
 
 use crate::api::{self, ApiError, Call, Rejection, Service, alibaba, header, tencent};
 use crate::cloud::{self, Ctx};
@@ -44,12 +50,19 @@ pub(crate) type Answer = Result<Response<Full<Bytes>>, DropConnection>;
 
 /// Accepts connections until `shutdown` resolves, then lets in-flight requests finish
 /// (for at most five seconds).
+///
+/// With a TLS acceptor, each connection's first byte says which protocol it speaks: a TLS
+/// handshake always opens with a record of type 22 (0x16), which no HTTP method starts with,
+/// so http and https share the port.
 pub(crate) async fn run(
     listener: TcpListener,
     shared: Arc<Shared>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), Error> {
-    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let graceful = GracefulShutdown::new();
+    // Dropped at shutdown, which wakes connections still waiting for their first byte or
+    // their TLS handshake: those are not yet watched by `graceful`.
+    let (stop, stopping) = watch::channel(());
     tokio::pin!(shutdown);
     loop {
         let accepted = tokio::select! {
@@ -66,22 +79,70 @@ pub(crate) async fn run(
         };
         let _ = stream.set_nodelay(true);
         let shared = Arc::clone(&shared);
-        let service = hyper::service::service_fn(move |request: Request<Incoming>| {
-            let shared = Arc::clone(&shared);
-            async move { handle(shared, request).await }
-        });
-        let connection = hyper::server::conn::http1::Builder::new()
-            .keep_alive(true)
-            .serve_connection(TokioIo::new(stream), service);
-        let connection = graceful.watch(connection);
-        tokio::spawn(async move {
-            // A dropped connection (fault injection) or a client that went away ends here.
-            let _ = connection.await;
-        });
+        let watcher = graceful.watcher();
+        match shared.tls.clone() {
+            None => {
+                tokio::spawn(serve_http(stream, shared, watcher));
+            }
+            Some(acceptor) => {
+                let mut stopping = stopping.clone();
+                tokio::spawn(async move {
+                    let opened = tokio::select! {
+                        _ = stopping.changed() => return,
+                        opened = open(stream, &acceptor) => opened,
+                    };
+                    match opened {
+                        Some(Opened::Plain(stream)) => serve_http(stream, shared, watcher).await,
+                        Some(Opened::Tls(stream)) => serve_http(stream, shared, watcher).await,
+                        None => {}
+                    }
+                });
+            }
+        }
     }
     drop(listener);
+    drop(stop);
     let _ = tokio::time::timeout(Duration::from_secs(5), graceful.shutdown()).await;
     Ok(())
+}
+
+/// A connection once its protocol is known.
+enum Opened {
+    Plain(TcpStream),
+    Tls(Box<TlsStream<TcpStream>>),
+}
+
+/// Peeks at the first byte and, for a TLS handshake, completes it. `None` when the client
+/// went away or the handshake failed (a client that does not trust the CA ends here).
+async fn open(stream: TcpStream, acceptor: &TlsAcceptor) -> Option<Opened> {
+    /// The content type of a TLS handshake record.
+    const HANDSHAKE: u8 = 0x16;
+    let mut first = [0_u8; 1];
+    match stream.peek(&mut first).await {
+        Ok(1) if first[0] == HANDSHAKE => acceptor
+            .accept(stream)
+            .await
+            .ok()
+            .map(|stream| Opened::Tls(Box::new(stream))),
+        Ok(1) => Some(Opened::Plain(stream)),
+        _ => None,
+    }
+}
+
+/// Serves HTTP/1.1 on one connection until it closes or the server shuts down.
+async fn serve_http<I>(io: I, shared: Arc<Shared>, watcher: Watcher)
+where
+    I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let service = hyper::service::service_fn(move |request: Request<Incoming>| {
+        let shared = Arc::clone(&shared);
+        async move { handle(shared, request).await }
+    });
+    let connection = hyper::server::conn::http1::Builder::new()
+        .keep_alive(true)
+        .serve_connection(TokioIo::new(io), service);
+    // A dropped connection (fault injection) or a client that went away ends here.
+    let _ = watcher.watch(connection).await;
 }
 
 async fn handle(shared: Arc<Shared>, request: Request<Incoming>) -> Answer {

@@ -6,6 +6,7 @@ use std::time::UNIX_EPOCH;
 
 use rand::SeedableRng;
 use rand::rngs::StdRng;
+use tokio_rustls::TlsAcceptor;
 
 use crate::api::NonceCache;
 use crate::cloud::Cloud;
@@ -16,6 +17,7 @@ use crate::ratelimit::RateLimiter;
 use crate::stats::Stats;
 use crate::store::Store;
 use crate::sync::lock;
+use crate::tls;
 
 /// The cloud and what must change with it under one lock.
 pub(crate) struct State {
@@ -43,6 +45,8 @@ pub(crate) struct Shared {
     pub(crate) faults: Mutex<FaultInjector>,
     pub(crate) stats: Mutex<Stats>,
     pub(crate) nonces: Mutex<NonceCache>,
+    /// Set when the configuration has a CA directory: the port then speaks https too.
+    pub(crate) tls: Option<TlsAcceptor>,
 }
 
 impl Shared {
@@ -55,6 +59,7 @@ impl Shared {
             }
             None => (None, fresh),
         };
+        let tls = config.ca_dir.as_deref().map(tls::acceptor).transpose()?;
         Ok(Self {
             state: Mutex::new(State {
                 cloud,
@@ -66,6 +71,7 @@ impl Shared {
             faults: Mutex::new(FaultInjector::new(config.faults, config.seed)),
             stats: Mutex::new(Stats::default()),
             nonces: Mutex::new(NonceCache::default()),
+            tls,
             config,
         })
     }

@@ -62,7 +62,15 @@ pub async fn send(addr: SocketAddr, raw: Raw) -> Result<Answer, WireError> {
     let stream = tokio::net::TcpStream::connect(addr)
         .await
         .map_err(|error| WireError(error.to_string()))?;
-    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+    send_on(stream, addr, raw).await
+}
+
+/// Sends one request on an open connection (plain or TLS) to `addr`.
+pub async fn send_on<I>(io: I, addr: SocketAddr, raw: Raw) -> Result<Answer, WireError>
+where
+    I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(io))
         .await
         .map_err(|error| WireError(error.to_string()))?;
     tokio::spawn(async move {
