@@ -30,6 +30,10 @@ pub const ALICLOUD_SECRET_KEY: &str = "ALICLOUD_SECRET_KEY";
 /// See [`ALICLOUD_ACCESS_KEY`].
 pub const ALICLOUD_REGION: &str = "ALICLOUD_REGION";
 
+/// A PEM file of CA certificates every provider trusts besides the system's, for an https
+/// endpoint such as the emulator's; a provider block's `ca_file` takes its place.
+pub const CA_FILE: &str = "SNAPFORM_CA_FILE";
+
 /// How often apply polls resources it waits for (a duration such as `1s`, the default, or
 /// `200ms`).
 pub const POLL_INTERVAL: &str = "SNAPFORM_POLL_INTERVAL";

@@ -116,6 +116,7 @@ impl Session {
             let needed = self.needed_providers();
             let built = crate::providers::build(
                 &self.config,
+                &self.sources,
                 &needed,
                 self.emulator_target().as_ref(),
                 parallelism,

@@ -4,6 +4,7 @@ mod cloud;
 mod emulator;
 mod fmt;
 mod graph;
+mod https;
 mod lifecycle;
 mod support;
 mod validate;
