@@ -284,8 +284,8 @@ fn set_header(raw: &mut Raw, name: &str, value: &str) {
 }
 
 /// Issue 16: the Tencent Node.js SDK takes the scope's service from the endpoint's host, so it
-/// signs `127` for `127.0.0.1:PORT`. Such requests are routed by version and action, and their
-/// signature is still checked over the scope they sent.
+/// signs `127` for `127.0.0.1:PORT`, and signs the host without its port. Such requests are
+/// routed by version and action, and their signature is still checked over the scope they sent.
 #[tokio::test]
 async fn issue_16_a_scope_service_taken_from_the_host_is_routed_by_version_and_action() {
     let (emulator, client, _clock) = start().await;
@@ -330,6 +330,25 @@ async fn issue_16_a_scope_service_taken_from_the_host_is_routed_by_version_and_a
     set_header(&mut wrong, "X-TC-Version", "2017-03-12");
     let answer = send(emulator.addr(), wrong).await.expect("answer");
     assert_eq!(code(answer), "AuthFailure.SignatureFailure");
+
+    // The Node.js SDK also signs the host name without its port; only that variant passes.
+    for (signed_host, expected) in [
+        ("127.0.0.1", ""),
+        ("127.0.0.2", "AuthFailure.SignatureFailure"),
+        ("127.0.0.1:1", "AuthFailure.SignatureFailure"),
+    ] {
+        let mut raw = client.tc3_raw_signing_host(
+            "127",
+            "DescribeDisks",
+            "ap-guangzhou",
+            "{}",
+            None,
+            signed_host,
+        );
+        set_header(&mut raw, "X-TC-Version", "2017-03-12");
+        let answer = send(emulator.addr(), raw).await.expect("answer");
+        assert_eq!(code(answer), expected, "signed host {signed_host}");
+    }
 
     // No served service has this version and action.
     let mut unknown = client.tc3_raw("127", "RunInstances", "ap-guangzhou", "{}", None);
