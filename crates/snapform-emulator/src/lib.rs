@@ -189,22 +189,32 @@ pub fn banner(addr: SocketAddr, config: &EmulatorConfig) -> String {
             text.push_str(&format!(
                 "  https: the certificate is signed by the local CA {ca_file}; to trust it:\n"
             ));
-            let exports = [
-                ("REQUESTS_CA_BUNDLE", "Python SDKs, tccli"),
-                ("NODE_EXTRA_CA_CERTS", "Node.js SDKs"),
-                ("SSL_CERT_FILE", "OpenSSL-based clients"),
+            // Which client reads which is checked by the conformance suites. tccli and the
+            // Tencent Python SDK read none: they hand certifi's bundle to requests themselves.
+            let lines = [
                 (
-                    "SNAPFORM_CA_FILE",
+                    format!("export REQUESTS_CA_BUNDLE={ca_file}"),
+                    "Python requests, instead of its CAs (not tccli: see the last line)",
+                ),
+                (
+                    format!("export NODE_EXTRA_CA_CERTS={ca_file}"),
+                    "Node.js SDKs, besides the system's CAs",
+                ),
+                (
+                    format!("export SSL_CERT_FILE={ca_file}"),
+                    "OpenSSL-based clients and the Alibaba Python SDKs, instead of the system's CAs",
+                ),
+                (
+                    format!("export SNAPFORM_CA_FILE={ca_file}"),
                     "snapform, or ca_file in a provider block",
                 ),
-            ]
-            .map(|(variable, who)| (format!("export {variable}={ca_file}"), who));
-            let width = exports
-                .iter()
-                .map(|(line, _)| line.len())
-                .max()
-                .unwrap_or(0);
-            for (line, who) in exports {
+                (
+                    format!("cat {ca_file} >> \"$(python3 -m certifi)\""),
+                    "tccli and the Tencent Python SDK, with the Python they run on",
+                ),
+            ];
+            let width = lines.iter().map(|(line, _)| line.len()).max().unwrap_or(0);
+            for (line, who) in lines {
                 text.push_str(&format!("    {line:<width$}  # {who}\n"));
             }
         }
