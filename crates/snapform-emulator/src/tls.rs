@@ -68,15 +68,27 @@ pub(crate) fn ca_file(dir: &Path) -> PathBuf {
     dir.join(CA_FILE)
 }
 
-/// Makes the CA and the server certificate in `dir` unless they are there already.
+/// Makes the CA and the server certificate in `dir` unless they are there already; a
+/// directory holding some of the files but not all is an error naming a missing one.
 pub(crate) fn ensure(dir: &Path) -> Result<(), Error> {
-    if dir.join(CERT_FILE).exists() {
-        return Ok(());
-    }
     let failed = |path: &Path, source: Box<dyn std::error::Error + Send + Sync>| Error::Tls {
         path: path.to_owned(),
         source,
     };
+    let present = [CA_FILE, CERT_FILE, KEY_FILE].map(|name| dir.join(name).exists());
+    if present.iter().any(|&there| there) {
+        return match [CA_FILE, CERT_FILE, KEY_FILE]
+            .into_iter()
+            .zip(present)
+            .find(|(_, there)| !there)
+        {
+            Some((missing, _)) => Err(failed(
+                &dir.join(missing),
+                Box::new(std::io::Error::from(std::io::ErrorKind::NotFound)),
+            )),
+            None => Ok(()),
+        };
+    }
     let generated = generate().map_err(|error| failed(dir, Box::new(error)))?;
     let parent = match dir.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent.to_owned(),
@@ -100,7 +112,7 @@ pub(crate) fn ensure(dir: &Path) -> Result<(), Error> {
                 Ok(())
             }
             // Another process made it first: theirs is as good as ours.
-            Err(_) if dir.join(CERT_FILE).exists() => Ok(()),
+            Err(_) if dir.join(KEY_FILE).exists() => Ok(()),
             Err(error) => Err(failed(dir, Box::new(error))),
         });
     let _ = fs::remove_dir_all(&staging);
@@ -281,5 +293,10 @@ mod tests {
             panic!("a broken key is refused");
         };
         assert!(error.to_string().contains("server-key.pem"), "{error}");
+        fs::remove_file(dir.join(CA_FILE)).expect("remove ca.pem");
+        let Err(error) = acceptor(&dir) else {
+            panic!("a directory without its CA is refused");
+        };
+        assert!(error.to_string().contains("ca.pem"), "{error}");
     }
 }
