@@ -24,6 +24,7 @@ pub struct EmulatorTarget {
 
 /// The providers a run needs (those of `needed`), and each configuration's region. They share
 /// `parallelism` slots for API calls in flight (`-parallelism`).
+///
 /// `sources` holds the configuration's files, for errors that point into them.
 pub fn build(
     config: &Config,
@@ -52,7 +53,7 @@ pub fn build(
 /// The certificates (DER) of the CAs a provider trusts besides the system's: its block's
 /// `ca_file`, else `SNAPFORM_CA_FILE`; none when neither is set. Relative paths are read from
 /// the working directory. A file that cannot be read or holds no certificate is an error that
-/// names it, and for the block's argument, where it is written.
+/// names it and, for the block's argument, where the argument is written.
 fn trusted_ca_certificates(
     addr: &ProviderAddr,
     block: Option<&ProviderConfig>,
