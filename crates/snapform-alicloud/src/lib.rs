@@ -42,6 +42,9 @@ pub struct AliCloudConfig {
     pub rate_limit: f64,
     /// Retries of throttled, transient and busy errors.
     pub retry: RetryPolicy,
+    /// Certificates (DER) of CAs trusted besides the system's, for an https endpoint such as
+    /// the emulator's (a provider block's `ca_file`). Certificates are always checked.
+    pub ca_certificates: Vec<Vec<u8>>,
     /// Longest wait for a connection.
     pub connect_timeout: Duration,
     /// Longest wait for a whole request.
@@ -61,6 +64,7 @@ impl AliCloudConfig {
             credentials,
             rate_limit: 20.0,
             retry: RetryPolicy::default(),
+            ca_certificates: Vec::new(),
             connect_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(30),
             call_slots: None,
@@ -86,7 +90,11 @@ impl AliCloud {
             .transpose()?;
         Ok(AliCloud {
             client: client::Client {
-                http: client::http_client(config.connect_timeout, config.request_timeout),
+                http: client::http_client(
+                    config.connect_timeout,
+                    config.request_timeout,
+                    &config.ca_certificates,
+                )?,
                 credentials: config.credentials,
                 region: config.region,
                 endpoint,
@@ -249,5 +257,21 @@ mod tests {
             })
             .is_err()
         );
+    }
+
+    #[test]
+    fn a_ca_certificate_that_is_not_one_is_refused() {
+        let credentials = Credentials {
+            access_key_id: "LTAIexample".to_owned(),
+            access_key_secret: Secret::new("example-secret"),
+            security_token: None,
+        };
+        let Err(error) = AliCloud::new(AliCloudConfig {
+            ca_certificates: vec![b"not a certificate".to_vec()],
+            ..AliCloudConfig::new("cn-hangzhou", credentials)
+        }) else {
+            panic!("a broken CA certificate is refused");
+        };
+        assert!(error.message.contains("cannot trust"), "{error}");
     }
 }

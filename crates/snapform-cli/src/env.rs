@@ -30,6 +30,10 @@ pub const ALICLOUD_SECRET_KEY: &str = "ALICLOUD_SECRET_KEY";
 /// See [`ALICLOUD_ACCESS_KEY`].
 pub const ALICLOUD_REGION: &str = "ALICLOUD_REGION";
 
+/// A PEM file of CA certificates every provider trusts besides the system's, for an https
+/// endpoint such as the emulator's; a provider block's `ca_file` takes its place.
+pub const CA_FILE: &str = "SNAPFORM_CA_FILE";
+
 /// How often apply polls resources it waits for (a duration such as `1s`, the default, or
 /// `200ms`).
 pub const POLL_INTERVAL: &str = "SNAPFORM_POLL_INTERVAL";
@@ -38,8 +42,13 @@ pub const POLL_INTERVAL: &str = "SNAPFORM_POLL_INTERVAL";
 /// default `2s`.
 pub const EMULATOR_READY_AFTER: &str = "SNAPFORM_EMULATOR_READY_AFTER";
 
-/// The home directory, where `~/.tccli` and `~/.aliyun/config.json` live.
+/// The home directory, where `~/.tccli` and `~/.aliyun/config.json` live, and under which
+/// `snapform emulator` keeps its local CA (`~/.local/share/snapform/emulator-ca`).
 pub const HOME: &str = "HOME";
+
+/// Where `snapform emulator` keeps its local CA when set (`$XDG_DATA_HOME/snapform/emulator-ca`),
+/// instead of under `HOME`.
+pub const XDG_DATA_HOME: &str = "XDG_DATA_HOME";
 
 /// Who holds a lock, as the lock info records it.
 pub const USER: &str = "USER";

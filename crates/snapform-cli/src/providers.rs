@@ -6,9 +6,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::{Context, bail};
+use rustls_pki_types::CertificateDer;
+use rustls_pki_types::pem::PemObject;
 use snapform_apply::Providers;
 use snapform_config::{Config, ProviderConfig};
-use snapform_core::{ProviderAddr, Secret};
+use snapform_core::{ProviderAddr, Secret, SourceMap};
 use snapform_provider::Provider;
 
 use crate::env;
@@ -22,8 +24,11 @@ pub struct EmulatorTarget {
 
 /// The providers a run needs (those of `needed`), and each configuration's region. They share
 /// `parallelism` slots for API calls in flight (`-parallelism`).
+///
+/// `sources` holds the configuration's files, for errors that point into them.
 pub fn build(
     config: &Config,
+    sources: &SourceMap,
     needed: &[ProviderAddr],
     emulator: Option<&EmulatorTarget>,
     parallelism: usize,
@@ -33,15 +38,63 @@ pub fn build(
     let mut regions = BTreeMap::new();
     for addr in needed {
         let block = config.provider(addr);
+        let trusted = trusted_ca_certificates(addr, block, sources)?;
         let (provider, region): (Arc<dyn Provider>, String) = match addr.name.as_str() {
-            "tencentcloud" => tencentcloud(addr, block, emulator, slots.clone())?,
-            "alicloud" => alicloud(addr, block, emulator, slots.clone())?,
+            "tencentcloud" => tencentcloud(addr, block, emulator, trusted, slots.clone())?,
+            "alicloud" => alicloud(addr, block, emulator, trusted, slots.clone())?,
             other => bail!("unknown provider {other:?}"),
         };
         providers.insert(addr.clone(), provider);
         regions.insert(addr.clone(), region);
     }
     Ok((providers, regions))
+}
+
+/// The certificates (DER) of the CAs a provider trusts besides the system's: its block's
+/// `ca_file`, else `SNAPFORM_CA_FILE`; none when neither is set. Relative paths are read from
+/// the working directory. A file that cannot be read or holds no certificate is an error that
+/// names it and, for the block's argument, where the argument is written.
+fn trusted_ca_certificates(
+    addr: &ProviderAddr,
+    block: Option<&ProviderConfig>,
+    sources: &SourceMap,
+) -> anyhow::Result<Vec<Vec<u8>>> {
+    let (path, source) = match block.and_then(|block| Some((block, block.ca_file.as_deref()?))) {
+        Some((block, path)) => {
+            let place = match block.argument_spans.get("ca_file") {
+                Some(span) => {
+                    let location = sources.location(span.file, span.start);
+                    format!(
+                        "{}:{}:{}: ",
+                        sources.name(span.file),
+                        location.line,
+                        location.column
+                    )
+                }
+                None => String::new(),
+            };
+            (
+                path.to_owned(),
+                format!("{place}ca_file {path:?} of provider {addr}"),
+            )
+        }
+        None => match env::get(env::CA_FILE) {
+            Some(path) => {
+                let source = format!("{}={path}", env::CA_FILE);
+                (path, source)
+            }
+            None => return Ok(Vec::new()),
+        },
+    };
+    let text = std::fs::read(&path).with_context(|| format!("{source}: cannot read the file"))?;
+    let certificates = CertificateDer::pem_slice_iter(&text)
+        .map(|certificate| certificate.map(|der| der.to_vec()))
+        .collect::<Result<Vec<_>, _>>()
+        .with_context(|| format!("{source}: not a valid PEM file"))?;
+    if certificates.is_empty() {
+        bail!("{source}: the file holds no PEM certificate (-----BEGIN CERTIFICATE-----)");
+    }
+    Ok(certificates)
 }
 
 fn home() -> Option<PathBuf> {
@@ -136,6 +189,7 @@ fn tencentcloud(
     addr: &ProviderAddr,
     block: Option<&ProviderConfig>,
     emulator: Option<&EmulatorTarget>,
+    ca_certificates: Vec<Vec<u8>>,
     slots: snapform_provider::CallSlots,
 ) -> anyhow::Result<(Arc<dyn Provider>, String)> {
     use snapform_tencentcloud::{TencentCloud, TencentCloudConfig};
@@ -151,6 +205,7 @@ fn tencentcloud(
     })?;
     let mut settings = TencentCloudConfig::new(region.clone(), credentials);
     settings.call_slots = Some(slots);
+    settings.ca_certificates = ca_certificates;
     settings.endpoint = match emulator {
         Some(emulator) => Some(emulator.endpoint.clone()),
         None => block.and_then(|block| block.endpoint.clone()),
@@ -208,6 +263,7 @@ fn alicloud(
     addr: &ProviderAddr,
     block: Option<&ProviderConfig>,
     emulator: Option<&EmulatorTarget>,
+    ca_certificates: Vec<Vec<u8>>,
     slots: snapform_provider::CallSlots,
 ) -> anyhow::Result<(Arc<dyn Provider>, String)> {
     use snapform_alicloud::{AliCloud, AliCloudConfig};
@@ -223,6 +279,7 @@ fn alicloud(
     })?;
     let mut settings = AliCloudConfig::new(region.clone(), credentials);
     settings.call_slots = Some(slots);
+    settings.ca_certificates = ca_certificates;
     settings.endpoint = match emulator {
         Some(emulator) => Some(emulator.endpoint.clone()),
         None => block.and_then(|block| block.endpoint.clone()),

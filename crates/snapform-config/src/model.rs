@@ -113,6 +113,13 @@ pub struct ProviderConfig {
     pub endpoint: Option<String>,
     /// `rate_limit` in requests per second per API action, if set.
     pub rate_limit: Option<f64>,
+    /// `ca_file`, if set: a PEM file of CA certificates to trust besides the system's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ca_file: Option<String>,
+    /// Where each argument's value is written, for errors found after loading (an unreadable
+    /// `ca_file`).
+    #[serde(skip)]
+    pub argument_spans: BTreeMap<String, Span>,
     /// Credentials set in the block, by argument name; never serialized.
     #[serde(serialize_with = "secret_names")]
     pub secrets: BTreeMap<String, Secret>,

@@ -697,6 +697,14 @@ const ENDPOINT: ArgumentSchema = arg(
     &[Constraint::UrlPrefix],
     "Sends every API call to this URL instead of the cloud's own endpoints.",
 );
+const CA_FILE: ArgumentSchema = arg(
+    "ca_file",
+    Str,
+    false,
+    Updatable,
+    &[],
+    "A PEM file of CA certificates to trust besides the system's, for an https endpoint such as the emulator's.",
+);
 const RATE_LIMIT: ArgumentSchema = arg(
     "rate_limit",
     Number,
@@ -716,6 +724,7 @@ pub static TENCENTCLOUD_PROVIDER: ProviderSchema = ProviderSchema {
         secret("secret_key", "The API key's SecretKey."),
         secret("security_token", "A temporary credential's token."),
         RATE_LIMIT,
+        CA_FILE,
     ],
 };
 
@@ -729,6 +738,7 @@ pub static ALICLOUD_PROVIDER: ProviderSchema = ProviderSchema {
         secret("secret_key", "The AccessKey secret."),
         secret("security_token", "A temporary credential's token."),
         RATE_LIMIT,
+        CA_FILE,
     ],
 };
 

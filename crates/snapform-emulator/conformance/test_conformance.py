@@ -1,8 +1,9 @@
 """Conformance suite: the official Python SDKs, unchanged but for the endpoint, against the emulator.
 
 Run through conformance/run.sh, which starts the emulator and sets SNAPFORM_EMULATOR_ENDPOINT
-(host:port). Each test resets the emulated cloud first through the control API. The emulator
-is started with --ready-after 1s, so waits here are short.
+(host:port) and SNAPFORM_EMULATOR_CA_FILE (the CA of the same port's https side). Each test
+resets the emulated cloud first through the control API. The emulator is started with
+--ready-after 1s, so waits here are short.
 """
 
 import json
@@ -350,6 +351,55 @@ class ThrottlingTest(EmulatorTestCase):
         self.assertEqual(caught.code, "Throttling.User")
         self.assertEqual(caught.status_code, 400)
         self.assertTrue(caught.request_id)
+
+
+CA_FILE = os.environ.get("SNAPFORM_EMULATOR_CA_FILE")
+
+
+@unittest.skipUnless(CA_FILE, "SNAPFORM_EMULATOR_CA_FILE names no CA: the emulator serves no https")
+class HttpsTest(EmulatorTestCase):
+    """The same port over https, each SDK trusting the emulator's CA the way the banner says."""
+
+    def test_tencent_sdk_with_the_ca_as_its_certification(self):
+        # The Tencent SDK reads no CA variable; its HttpProfile takes the bundle to verify with.
+        profile = ClientProfile(httpProfile=HttpProfile(protocol="https", endpoint=ENDPOINT, certification=CA_FILE))
+        client = cbs_client.CbsClient(credential.Credential(TC_ID, TC_KEY), "ap-guangzhou", profile)
+        disks = tc_call(client, "DescribeDisks", cbs_models, {"DiskIds": ["disk-qs100001"]})
+        self.assertEqual(disks.TotalCount, 1)
+        untrusting = ClientProfile(httpProfile=HttpProfile(protocol="https", endpoint=ENDPOINT))
+        client = cbs_client.CbsClient(credential.Credential(TC_ID, TC_KEY), "ap-guangzhou", untrusting)
+        with self.assertRaises(TencentCloudSDKException) as caught:
+            tc_call(client, "DescribeDisks", cbs_models, {})
+        self.assertEqual(caught.exception.get_code(), "ClientNetworkError")
+        self.assertIn("CERTIFICATE_VERIFY_FAILED", caught.exception.get_message())
+
+    def test_alibaba_sdk_with_ssl_cert_file(self):
+        previous = os.environ.get("SSL_CERT_FILE")
+        os.environ["SSL_CERT_FILE"] = CA_FILE
+        try:
+            for algorithm in (None, "v2"):
+                config = ali_config(algorithm=algorithm)
+                config.protocol = "https"
+                desktops = EcdClient(config).describe_desktops(ecd_models.DescribeDesktopsRequest(region_id="cn-hangzhou"))
+                self.assertGreaterEqual(len(desktops.body.desktops), 3)
+        finally:
+            if previous is None:
+                os.environ.pop("SSL_CERT_FILE", None)
+            else:
+                os.environ["SSL_CERT_FILE"] = previous
+
+    def test_python_requests_with_requests_ca_bundle(self):
+        import requests
+
+        previous = os.environ.get("REQUESTS_CA_BUNDLE")
+        os.environ["REQUESTS_CA_BUNDLE"] = CA_FILE
+        try:
+            self.assertEqual(requests.get(f"https://{ENDPOINT}/_emulator/health", timeout=10).json(), {"status": "ok"})
+        finally:
+            if previous is None:
+                os.environ.pop("REQUESTS_CA_BUNDLE", None)
+            else:
+                os.environ["REQUESTS_CA_BUNDLE"] = previous
 
 
 if __name__ == "__main__":

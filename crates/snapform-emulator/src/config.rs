@@ -1,150 +1,20 @@
 //! How an emulator is set up: [`EmulatorConfig`] (library) and [`EmulatorArgs`] (command line).
 
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
 
-use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
-
+use crate::clock::{Clock, SystemClock};
+use crate::duration::parse_duration;
+use crate::error::Error;
 use crate::faults::FaultConfig;
 use crate::inventory::Inventory;
-use crate::server::lock;
-use crate::{
-    DEFAULT_ALICLOUD_ACCESS_KEY_ID, DEFAULT_ALICLOUD_ACCESS_KEY_SECRET,
-    DEFAULT_TENCENTCLOUD_SECRET_ID, DEFAULT_TENCENTCLOUD_SECRET_KEY, Error,
-};
+use crate::keys::KeyTable;
+use crate::tls;
 
 /// The listen address used when `--listen` is not given.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:4566";
-
-/// Where the emulator reads the time: resource progress and the signature skew window.
-///
-/// Tests inject a [`ManualClock`] to move time forward without sleeping.
-pub trait Clock: Send + Sync + std::fmt::Debug {
-    /// The current wall-clock time.
-    fn now(&self) -> SystemTime;
-}
-
-/// The operating system's clock.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct SystemClock;
-
-impl Clock for SystemClock {
-    fn now(&self) -> SystemTime {
-        SystemTime::now()
-    }
-}
-
-/// A clock that only moves when told to. Clones share one time.
-#[derive(Debug, Clone)]
-pub struct ManualClock {
-    now: Arc<Mutex<SystemTime>>,
-}
-
-impl ManualClock {
-    /// A clock stopped at `start`.
-    pub fn new(start: SystemTime) -> Self {
-        Self {
-            now: Arc::new(Mutex::new(start)),
-        }
-    }
-
-    /// Moves the clock forward.
-    pub fn advance(&self, by: Duration) {
-        *lock(&self.now) += by;
-    }
-
-    /// Sets the clock to an instant.
-    pub fn set(&self, to: SystemTime) {
-        *lock(&self.now) = to;
-    }
-}
-
-impl Clock for ManualClock {
-    fn now(&self) -> SystemTime {
-        *lock(&self.now)
-    }
-}
-
-/// Reads a JSON configuration file (`--keys`, `--inventory`).
-pub(crate) fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T, Error> {
-    let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
-        path: path.to_owned(),
-        source,
-    })?;
-    serde_json::from_str(&text).map_err(|source| Error::Parse {
-        path: path.to_owned(),
-        source,
-    })
-}
-
-/// The key pairs the emulator accepts, per cloud. `--keys FILE` reads this JSON form.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct KeyTable {
-    /// Tencent Cloud `SecretId`/`SecretKey` pairs.
-    #[serde(default)]
-    pub tencentcloud: Vec<TencentKey>,
-    /// Alibaba Cloud `AccessKeyId`/`AccessKeySecret` pairs.
-    #[serde(default)]
-    pub alicloud: Vec<AlicloudKey>,
-}
-
-/// A Tencent Cloud key pair.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TencentKey {
-    /// `AKID...`.
-    pub secret_id: String,
-    /// The secret.
-    pub secret_key: String,
-}
-
-/// An Alibaba Cloud key pair.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AlicloudKey {
-    /// `LTAI...`.
-    pub access_key_id: String,
-    /// The secret.
-    pub access_key_secret: String,
-}
-
-impl Default for KeyTable {
-    /// One documented test key pair per cloud.
-    fn default() -> Self {
-        Self {
-            tencentcloud: vec![TencentKey {
-                secret_id: DEFAULT_TENCENTCLOUD_SECRET_ID.to_owned(),
-                secret_key: DEFAULT_TENCENTCLOUD_SECRET_KEY.to_owned(),
-            }],
-            alicloud: vec![AlicloudKey {
-                access_key_id: DEFAULT_ALICLOUD_ACCESS_KEY_ID.to_owned(),
-                access_key_secret: DEFAULT_ALICLOUD_ACCESS_KEY_SECRET.to_owned(),
-            }],
-        }
-    }
-}
-
-impl KeyTable {
-    /// Reads a `--keys` JSON file.
-    pub fn from_file(path: &Path) -> Result<Self, Error> {
-        read_json(path)
-    }
-
-    pub(crate) fn tencent_secret(&self, secret_id: &str) -> Option<&str> {
-        self.tencentcloud
-            .iter()
-            .find(|key| key.secret_id == secret_id)
-            .map(|key| key.secret_key.as_str())
-    }
-
-    pub(crate) fn alicloud_secret(&self, access_key_id: &str) -> Option<&str> {
-        self.alicloud
-            .iter()
-            .find(|key| key.access_key_id == access_key_id)
-            .map(|key| key.access_key_secret.as_str())
-    }
-}
 
 /// Everything an emulator needs to run. `Default` is the documented out-of-the-box setup.
 #[derive(Debug, Clone)]
@@ -165,6 +35,9 @@ pub struct EmulatorConfig {
     pub seed: u64,
     /// With a file, the whole cloud persists there and is shared with other processes.
     pub data_file: Option<PathBuf>,
+    /// With a directory, the port speaks https too, with a certificate from the local CA kept
+    /// there (made on first start). `None` serves plain http only.
+    pub ca_dir: Option<PathBuf>,
     /// How far a request's signing time may be from the clock (both directions).
     pub skew_window: Duration,
     /// The clock for progress and signature times.
@@ -182,6 +55,7 @@ impl Default for EmulatorConfig {
             faults: FaultConfig::default(),
             seed: 0,
             data_file: None,
+            ca_dir: None,
             skew_window: Duration::from_secs(300),
             clock: Arc::new(SystemClock),
         }
@@ -218,17 +92,36 @@ pub struct EmulatorArgs {
     /// Seed for fault draws and generated IDs.
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub seed: u64,
+    /// Where the local CA for https lives, made on first start (default: `emulator-ca` beside
+    /// the --data file, else $XDG_DATA_HOME/snapform/emulator-ca or
+    /// ~/.local/share/snapform/emulator-ca).
+    #[arg(long, value_name = "DIR")]
+    pub ca_dir: Option<PathBuf>,
 }
 
 impl EmulatorArgs {
-    /// Builds the configuration, reading the inventory and key files.
-    pub fn to_config(&self) -> Result<EmulatorConfig, Error> {
+    /// Builds the configuration, reading the inventory and key files, and makes the local CA
+    /// on first use, so its file exists before anyone reads the banner.
+    ///
+    /// The CA lives in `--ca-dir`, else beside the `--data` file, else in `user_ca_dir` (the
+    /// caller's [`user_ca_dir`](crate::user_ca_dir), from its environment); with none of the
+    /// three the emulator serves plain http only.
+    pub fn to_config(&self, user_ca_dir: Option<PathBuf>) -> Result<EmulatorConfig, Error> {
+        let ca_dir = self
+            .ca_dir
+            .clone()
+            .or_else(|| self.data.as_deref().map(tls::dir_beside))
+            .or(user_ca_dir);
+        if let Some(dir) = &ca_dir {
+            tls::ensure(dir)?;
+        }
         let mut config = EmulatorConfig {
             ready_after: self.ready_after,
             latency: self.latency,
             rate_limit: self.rate_limit,
             seed: self.seed,
             data_file: self.data.clone(),
+            ca_dir,
             ..EmulatorConfig::default()
         };
         if let Some(path) = &self.inventory {
@@ -246,62 +139,5 @@ impl EmulatorArgs {
     /// The address to bind.
     pub fn listen_addr(&self) -> SocketAddr {
         self.listen
-    }
-}
-
-/// Parses `250ms`, `2s`, `1.5s`, `3m`, `1h` or a bare number of seconds.
-pub fn parse_duration(text: &str) -> Result<Duration, Error> {
-    let text = text.trim();
-    let invalid = || Error::InvalidDuration(text.to_owned());
-    let split = text
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let value: f64 = number.parse().map_err(|_| invalid())?;
-    let seconds = match unit.trim() {
-        "" | "s" => value,
-        "ms" => value / 1000.0,
-        "us" => value / 1_000_000.0,
-        "m" => value * 60.0,
-        "h" => value * 3600.0,
-        _ => return Err(invalid()),
-    };
-    if !seconds.is_finite() || seconds < 0.0 {
-        return Err(invalid());
-    }
-    Ok(Duration::from_secs_f64(seconds))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn durations() {
-        assert_eq!(parse_duration("2s").ok(), Some(Duration::from_secs(2)));
-        assert_eq!(
-            parse_duration("200ms").ok(),
-            Some(Duration::from_millis(200))
-        );
-        assert_eq!(parse_duration("0").ok(), Some(Duration::ZERO));
-        assert_eq!(
-            parse_duration("1.5s").ok(),
-            Some(Duration::from_millis(1500))
-        );
-        assert_eq!(parse_duration("2m").ok(), Some(Duration::from_secs(120)));
-        assert!(parse_duration("fast").is_err());
-        assert!(parse_duration("2 parsecs").is_err());
-    }
-
-    #[test]
-    fn key_file_form() {
-        let keys: KeyTable = serde_json::from_str(
-            r#"{"tencentcloud": [{"secret_id": "AKIDx", "secret_key": "k"}],
-                "alicloud": [{"access_key_id": "LTAIx", "access_key_secret": "s"}]}"#,
-        )
-        .expect("valid key table");
-        assert_eq!(keys.tencent_secret("AKIDx"), Some("k"));
-        assert_eq!(keys.alicloud_secret("LTAIx"), Some("s"));
-        assert_eq!(keys.alicloud_secret("LTAIy"), None);
     }
 }

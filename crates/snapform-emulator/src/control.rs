@@ -24,7 +24,9 @@ use crate::cloud::{Cloud, ResourceType};
 use crate::faults::FaultConfig;
 use crate::inventory::Inventory;
 use crate::params::Tag;
-use crate::server::{Shared, json_response, lock};
+use crate::response::json_response;
+use crate::shared::Shared;
+use crate::sync::lock;
 
 type Answer = Response<Full<Bytes>>;
 
@@ -43,7 +45,7 @@ fn fail(status: StatusCode, message: impl Into<String>) -> Answer {
     )
 }
 
-fn persist_failed(error: &crate::Error) -> Answer {
+fn persist_failed(error: &crate::error::Error) -> Answer {
     fail(
         StatusCode::INTERNAL_SERVER_ERROR,
         format!("could not persist the cloud: {error}"),

@@ -19,7 +19,8 @@ use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::Error;
+use crate::duration::parse_duration;
+use crate::error::Error;
 
 const DEFAULT_FAULT_LATENCY: Duration = Duration::from_millis(200);
 
@@ -84,7 +85,7 @@ impl FaultConfig {
                 };
                 config.latency = parse_rate(kind, rate)?;
                 if let Some(amount) = amount {
-                    let amount = crate::config::parse_duration(amount)
+                    let amount = parse_duration(amount)
                         .map_err(|_| Error::InvalidFaults(format!("bad latency `{amount}`")))?;
                     config.latency_ms = duration_ms(amount);
                 }

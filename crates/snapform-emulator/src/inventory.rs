@@ -9,8 +9,8 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::Error;
-use crate::config::read_json;
+use crate::error::Error;
+use crate::json_file::read_json;
 
 /// Every parent resource the emulated clouds know, per cloud and region.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

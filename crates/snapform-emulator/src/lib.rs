@@ -12,108 +12,57 @@
 //! copied to both sides of the wire would be invisible. It depends on no workspace crate.
 //!
 //! Where it sits: snapform's providers (and the official SDKs in the conformance suite) talk to
-//! it over loopback HTTP. `snapform emulator` serves it with [`EmulatorArgs`] + [`serve`];
+//! it over loopback HTTP, or HTTPS on the same port with a certificate from a local CA (the
+//! `tls` module). `snapform emulator` serves it with [`EmulatorArgs`] + [`serve`];
 //! tests and the embedded mode use [`spawn`]. The library never prints; binaries print
 //! [`banner`].
 
 mod api;
+mod clock;
 mod cloud;
 mod config;
 mod control;
+mod duration;
+mod error;
 mod faults;
 mod inventory;
+mod json_file;
+mod keys;
 mod params;
 mod ratelimit;
+mod response;
 mod server;
+mod shared;
 mod signature;
 mod stats;
 mod store;
+mod sync;
+mod tls;
 
 use std::future::Future;
 use std::net::{Ipv4Addr, SocketAddr};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+pub use crate::clock::{Clock, ManualClock, SystemClock};
 pub use crate::cloud::ResourceType;
-pub use crate::config::{
-    AlicloudKey, Clock, DEFAULT_LISTEN, EmulatorArgs, EmulatorConfig, KeyTable, ManualClock,
-    SystemClock, TencentKey, parse_duration,
-};
+pub use crate::config::{DEFAULT_LISTEN, EmulatorArgs, EmulatorConfig};
+pub use crate::duration::parse_duration;
+pub use crate::error::Error;
 pub use crate::faults::FaultConfig;
 pub use crate::inventory::{
     AlicloudInventory, AlicloudRegion, CbsDisk, Desktop, EnsDisk, EnsRegion, Inventory,
     LighthouseInstance, TencentRegion,
 };
-
-/// The documented default Tencent Cloud `SecretId`.
-pub const DEFAULT_TENCENTCLOUD_SECRET_ID: &str = "AKIDsnapformEmulatorTestKey0000001";
-/// The documented default Tencent Cloud `SecretKey`.
-pub const DEFAULT_TENCENTCLOUD_SECRET_KEY: &str = "snapformEmulatorTencentSecretKey";
-/// The documented default Alibaba Cloud `AccessKeyId`.
-pub const DEFAULT_ALICLOUD_ACCESS_KEY_ID: &str = "LTAIsnapformEmulatorTestKey";
-/// The documented default Alibaba Cloud `AccessKeySecret`.
-pub const DEFAULT_ALICLOUD_ACCESS_KEY_SECRET: &str = "snapformEmulatorAlicloudSecretKey";
-
-/// The emulator's error type.
-#[derive(Debug, thiserror::Error)]
-pub enum Error {
-    /// A configuration file could not be read.
-    #[error("cannot read {}", path.display())]
-    Read {
-        /// The file.
-        path: PathBuf,
-        /// Why.
-        #[source]
-        source: std::io::Error,
-    },
-    /// A configuration or data file is not valid JSON of the expected form.
-    #[error("cannot parse {}", path.display())]
-    Parse {
-        /// The file.
-        path: PathBuf,
-        /// Why.
-        #[source]
-        source: serde_json::Error,
-    },
-    /// The data file could not be written or locked.
-    #[error("cannot persist the cloud to {}", path.display())]
-    Persist {
-        /// The data file.
-        path: PathBuf,
-        /// Why.
-        #[source]
-        source: std::io::Error,
-    },
-    /// The data file was written by a newer emulator.
-    #[error("{} has data format version {version}, newer than this emulator understands", path.display())]
-    DataVersion {
-        /// The data file.
-        path: PathBuf,
-        /// Its format version.
-        version: u32,
-    },
-    /// The data file parses but breaks an invariant of the cloud.
-    #[error("{} is not a valid emulator data file: {reason}", path.display())]
-    DataInvalid {
-        /// The data file.
-        path: PathBuf,
-        /// What is wrong.
-        reason: String,
-    },
-    /// A duration such as `2s` could not be parsed.
-    #[error("invalid duration `{0}` (use e.g. 500ms, 2s, 1m)")]
-    InvalidDuration(String),
-    /// A fault SPEC or JSON could not be parsed.
-    #[error("invalid faults: {0}")]
-    InvalidFaults(String),
-    /// Binding or accepting on the listener failed.
-    #[error("cannot listen")]
-    Listen(#[source] std::io::Error),
-}
+pub use crate::keys::{
+    AlicloudKey, DEFAULT_ALICLOUD_ACCESS_KEY_ID, DEFAULT_ALICLOUD_ACCESS_KEY_SECRET,
+    DEFAULT_TENCENTCLOUD_SECRET_ID, DEFAULT_TENCENTCLOUD_SECRET_KEY, KeyTable, TencentKey,
+};
+pub use crate::tls::user_ca_dir;
 
 /// Serves on an already-bound listener until `shutdown` resolves (mini-redis style), then
 /// lets in-flight requests finish.
@@ -122,7 +71,7 @@ pub async fn serve(
     config: EmulatorConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), Error> {
-    let shared = Arc::new(server::Shared::new(config)?);
+    let shared = Arc::new(shared::Shared::new(config)?);
     server::run(listener, shared, shutdown).await
 }
 
@@ -131,6 +80,7 @@ pub async fn serve(
 #[derive(Debug)]
 pub struct RunningEmulator {
     addr: SocketAddr,
+    ca_file: Option<PathBuf>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<Result<(), Error>>>,
 }
@@ -144,6 +94,19 @@ impl RunningEmulator {
     /// `http://127.0.0.1:PORT`: the endpoint to give every service.
     pub fn endpoint(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// `https://127.0.0.1:PORT`, the same port over TLS, when the configuration has a CA
+    /// directory.
+    pub fn https_endpoint(&self) -> Option<String> {
+        self.ca_file
+            .as_ref()
+            .map(|_| format!("https://{}", self.addr))
+    }
+
+    /// The local CA's certificate, which https clients must trust, when there is one.
+    pub fn ca_file(&self) -> Option<&Path> {
+        self.ca_file.as_deref()
     }
 
     /// Stops accepting, lets in-flight requests finish, and waits for the server task.
@@ -171,29 +134,43 @@ pub async fn spawn(config: EmulatorConfig) -> Result<RunningEmulator, Error> {
         .await
         .map_err(Error::Listen)?;
     let addr = listener.local_addr().map_err(Error::Listen)?;
-    // Build the shared state here so a bad data file fails the call, not the task.
-    let shared = Arc::new(server::Shared::new(config)?);
+    // Build the shared state here so a bad data file or CA fails the call, not the task.
+    let ca_file = config.ca_dir.as_deref().map(tls::ca_file);
+    let shared = Arc::new(shared::Shared::new(config)?);
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(server::run(listener, shared, async move {
         let _ = stopped.await;
     }));
     Ok(RunningEmulator {
         addr,
+        ca_file,
         stop: Some(stop),
         task: Some(task),
     })
 }
 
-/// A human banner: where the emulator listens, the key pairs, and the endpoints to set.
+/// A human banner: where the emulator listens, the key pairs, the endpoints to set and, with
+/// https, the CA file and the variables that make common clients trust it.
 pub fn banner(addr: SocketAddr, config: &EmulatorConfig) -> String {
     let endpoint = format!("http://{addr}");
-    let mut text = format!("snapform emulator listening on {endpoint}\n");
+    let ca_file = config.ca_dir.as_deref().map(tls::ca_file);
+    let mut text = match &ca_file {
+        Some(_) => format!(
+            "snapform emulator listening on {endpoint} and https://{addr} (one port, both protocols)\n"
+        ),
+        None => format!("snapform emulator listening on {endpoint}\n"),
+    };
     text.push_str(
         "  services: cbs 2017-03-12, lighthouse 2020-03-24, ecd 2020-09-30, ens 2017-11-10\n",
     );
-    text.push_str(&format!(
-        "  set every service endpoint to {endpoint} (plain http)\n"
-    ));
+    match &ca_file {
+        Some(_) => text.push_str(&format!(
+            "  set every service endpoint to {endpoint} (plain http) or https://{addr}\n"
+        )),
+        None => text.push_str(&format!(
+            "  set every service endpoint to {endpoint} (plain http)\n"
+        )),
+    }
     for key in &config.keys.tencentcloud {
         text.push_str(&format!(
             "  tencentcloud: TENCENTCLOUD_SECRET_ID={} TENCENTCLOUD_SECRET_KEY={}\n",
@@ -205,6 +182,45 @@ pub fn banner(addr: SocketAddr, config: &EmulatorConfig) -> String {
             "  alicloud: ALIBABA_CLOUD_ACCESS_KEY_ID={} ALIBABA_CLOUD_ACCESS_KEY_SECRET={}\n",
             key.access_key_id, key.access_key_secret
         ));
+    }
+    match &ca_file {
+        Some(ca_file) => {
+            let ca_file = ca_file.display();
+            text.push_str(&format!(
+                "  https: the certificate is signed by the local CA {ca_file}; to trust it:\n"
+            ));
+            // Which client reads which is checked by the conformance suites. tccli and the
+            // Tencent Python SDK read none: they hand certifi's bundle to requests themselves.
+            let lines = [
+                (
+                    format!("export REQUESTS_CA_BUNDLE={ca_file}"),
+                    "Python requests, instead of its CAs (not tccli: see the last line)",
+                ),
+                (
+                    format!("export NODE_EXTRA_CA_CERTS={ca_file}"),
+                    "Node.js SDKs, besides the system's CAs",
+                ),
+                (
+                    format!("export SSL_CERT_FILE={ca_file}"),
+                    "OpenSSL-based clients and the Alibaba Python SDKs, instead of the system's CAs",
+                ),
+                (
+                    format!("export SNAPFORM_CA_FILE={ca_file}"),
+                    "snapform, or ca_file in a provider block",
+                ),
+                (
+                    format!("cat {ca_file} >> \"$(python3 -m certifi)\""),
+                    "tccli and the Tencent Python SDK, with the Python they run on",
+                ),
+            ];
+            let width = lines.iter().map(|(line, _)| line.len()).max().unwrap_or(0);
+            for (line, who) in lines {
+                text.push_str(&format!("    {line:<width$}  # {who}\n"));
+            }
+        }
+        None => text.push_str(
+            "  https: off (no --ca-dir, no --data and no home directory to keep a CA in)\n",
+        ),
     }
     text.push_str(&format!(
         "  ready after {:?}, rate limit {} req/s per action{}{}\n",

@@ -37,7 +37,12 @@ async fn main() -> std::process::ExitCode {
 }
 
 async fn run(args: EmulatorArgs) -> Result<(), snapform_emulator::Error> {
-    let config = args.to_config()?;
+    // This small binary reads the two variables that locate the per-user CA directory itself;
+    // `snapform emulator` reads them through its `env` module.
+    let var = |name: &str| std::env::var_os(name).map(std::path::PathBuf::from);
+    let user_ca_dir =
+        snapform_emulator::user_ca_dir(var("XDG_DATA_HOME").as_deref(), var("HOME").as_deref());
+    let config = args.to_config(user_ca_dir)?;
     let listener = tokio::net::TcpListener::bind(args.listen_addr())
         .await
         .map_err(snapform_emulator::Error::Listen)?;

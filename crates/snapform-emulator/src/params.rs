@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
-use crate::api::ApiError;
+use crate::api::error::ApiError;
 
 /// Rebuilds the structure that a flattened parameter list encodes (`Filters.0.Values.1=x`,
 /// `Tag.1.Key=k`). Numeric segments are list positions counted from `first_index` (0 for

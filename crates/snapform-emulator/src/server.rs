@@ -1,129 +1,38 @@
-//! The HTTP server: one hyper connection task per client, one handler for every route.
+//! The HTTP server: one hyper connection task per client, plain http or https on the same
+//! port, one handler for every route.
 //!
 //! hyper is used directly (not axum) because two faults must drop the connection without an
 //! answer, which a hyper service does by returning an error.
 
 use std::future::Future;
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant, UNIX_EPOCH};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
-use hyper::header::{CONTENT_TYPE, HeaderValue};
+use hyper::header::HeaderValue;
 use hyper::http::request::Parts;
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
-use rand::SeedableRng;
-use rand::rngs::StdRng;
-use tokio::net::TcpListener;
+use hyper_util::server::graceful::{GracefulShutdown, Watcher};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
+use tokio_rustls::TlsAcceptor;
+use tokio_rustls::server::TlsStream;
 
-use crate::api::{self, ApiError, Call, NonceCache, Rejection, Service, alibaba, header, tencent};
-use crate::cloud::{self, Cloud, Ctx};
-use crate::config::EmulatorConfig;
-use crate::faults::{Fault, FaultInjector};
-use crate::ratelimit::RateLimiter;
-use crate::stats::Stats;
-use crate::store::Store;
-use crate::{Error, control};
+use crate::api::{self, ApiError, Call, Rejection, Service, alibaba, header, tencent};
+use crate::cloud::{self, Ctx};
+use crate::control;
+use crate::error::Error;
+use crate::faults::Fault;
+use crate::response::{alibaba_response, json_response};
+use crate::shared::Shared;
+use crate::sync::lock;
 
 /// Requests larger than this are refused (Tencent documents 10 MB for TC3 POST).
 const MAX_BODY: usize = 10 * 1024 * 1024;
-
-/// The cloud and what must change with it under one lock.
-pub(crate) struct State {
-    pub(crate) cloud: Cloud,
-    pub(crate) rng: StdRng,
-    pub(crate) store: Option<Store>,
-    /// The latest time an action ran at. Invariant: never decreases, so an action never sees a
-    /// resource created "after" it, even when its clock was read before another took the lock.
-    last_now_ms: i64,
-}
-
-impl State {
-    /// The action time: the clock, read under the lock, never earlier than the last one.
-    pub(crate) fn action_time(&mut self, clock_ms: i64) -> i64 {
-        self.last_now_ms = self.last_now_ms.max(clock_ms);
-        self.last_now_ms
-    }
-}
-
-/// Everything the connection tasks share.
-pub(crate) struct Shared {
-    pub(crate) config: EmulatorConfig,
-    pub(crate) state: Mutex<State>,
-    pub(crate) limiter: Mutex<RateLimiter>,
-    pub(crate) faults: Mutex<FaultInjector>,
-    pub(crate) stats: Mutex<Stats>,
-    pub(crate) nonces: Mutex<NonceCache>,
-}
-
-/// Locks a mutex; a panic elsewhere must not take the emulator down with it.
-pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-impl Shared {
-    pub(crate) fn new(config: EmulatorConfig) -> Result<Self, Error> {
-        let fresh = Cloud::new(config.inventory.clone());
-        let (store, cloud) = match &config.data_file {
-            Some(path) => {
-                let (store, cloud) = Store::open(path, fresh)?;
-                (Some(store), cloud)
-            }
-            None => (None, fresh),
-        };
-        Ok(Self {
-            state: Mutex::new(State {
-                cloud,
-                rng: StdRng::seed_from_u64(config.seed),
-                store,
-                last_now_ms: i64::MIN,
-            }),
-            limiter: Mutex::new(RateLimiter::default()),
-            faults: Mutex::new(FaultInjector::new(config.faults, config.seed)),
-            stats: Mutex::new(Stats::default()),
-            nonces: Mutex::new(NonceCache::default()),
-            config,
-        })
-    }
-
-    /// Unix milliseconds of the injected clock.
-    pub(crate) fn now_ms(&self) -> i64 {
-        let now = self.config.clock.now();
-        match now.duration_since(UNIX_EPOCH) {
-            Ok(since) => i64::try_from(since.as_millis()).unwrap_or(i64::MAX),
-            Err(before) => -i64::try_from(before.duration().as_millis()).unwrap_or(i64::MAX),
-        }
-    }
-
-    /// Runs `change` on the cloud with persistence: reload what other processes wrote, and for
-    /// a mutation hold the cross-process lock and save before returning.
-    pub(crate) fn with_cloud<T>(
-        &self,
-        mutating: bool,
-        change: impl FnOnce(&mut State) -> (T, bool),
-    ) -> Result<T, Error> {
-        let mut state = lock(&self.state);
-        let state = &mut *state;
-        let Some(mut store) = state.store.take() else {
-            return Ok(change(state).0);
-        };
-        let result = (|| {
-            let _guard = if mutating { Some(store.lock()?) } else { None };
-            store.refresh(&mut state.cloud)?;
-            let (value, changed) = change(state);
-            if changed {
-                store.save(&state.cloud)?;
-            }
-            Ok(value)
-        })();
-        state.store = Some(store);
-        result
-    }
-}
 
 /// The error a hyper service returns to drop the connection without an answer.
 #[derive(Debug)]
@@ -139,35 +48,21 @@ impl std::error::Error for DropConnection {}
 
 pub(crate) type Answer = Result<Response<Full<Bytes>>, DropConnection>;
 
-/// A JSON answer with `Content-Type: application/json`, exactly what Tencent sends (its SDK
-/// only looks for errors in a body of that exact type).
-pub(crate) fn json_response(status: StatusCode, body: Vec<u8>) -> Response<Full<Bytes>> {
-    let mut response = Response::new(Full::new(Bytes::from(body)));
-    *response.status_mut() = status;
-    response
-        .headers_mut()
-        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    response
-}
-
-/// A JSON answer as Alibaba's gateway sends it.
-fn alibaba_response(status: StatusCode, body: Vec<u8>) -> Response<Full<Bytes>> {
-    let mut response = json_response(status, body);
-    response.headers_mut().insert(
-        CONTENT_TYPE,
-        HeaderValue::from_static("application/json;charset=utf-8"),
-    );
-    response
-}
-
 /// Accepts connections until `shutdown` resolves, then lets in-flight requests finish
 /// (for at most five seconds).
+///
+/// With a TLS acceptor, each connection's first byte says which protocol it speaks: a TLS
+/// handshake always opens with a record of type 22 (0x16), which no HTTP method starts with,
+/// so http and https share the port.
 pub(crate) async fn run(
     listener: TcpListener,
     shared: Arc<Shared>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), Error> {
-    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let graceful = GracefulShutdown::new();
+    // Dropped at shutdown, which wakes connections still waiting for their first byte or
+    // their TLS handshake: those are not yet watched by `graceful`.
+    let (stop, stopping) = watch::channel(());
     tokio::pin!(shutdown);
     loop {
         let accepted = tokio::select! {
@@ -184,22 +79,70 @@ pub(crate) async fn run(
         };
         let _ = stream.set_nodelay(true);
         let shared = Arc::clone(&shared);
-        let service = hyper::service::service_fn(move |request: Request<Incoming>| {
-            let shared = Arc::clone(&shared);
-            async move { handle(shared, request).await }
-        });
-        let connection = hyper::server::conn::http1::Builder::new()
-            .keep_alive(true)
-            .serve_connection(TokioIo::new(stream), service);
-        let connection = graceful.watch(connection);
-        tokio::spawn(async move {
-            // A dropped connection (fault injection) or a client that went away ends here.
-            let _ = connection.await;
-        });
+        let watcher = graceful.watcher();
+        match shared.tls.clone() {
+            None => {
+                tokio::spawn(serve_http(stream, shared, watcher));
+            }
+            Some(acceptor) => {
+                let mut stopping = stopping.clone();
+                tokio::spawn(async move {
+                    let opened = tokio::select! {
+                        _ = stopping.changed() => return,
+                        opened = open(stream, &acceptor) => opened,
+                    };
+                    match opened {
+                        Some(Opened::Plain(stream)) => serve_http(stream, shared, watcher).await,
+                        Some(Opened::Tls(stream)) => serve_http(stream, shared, watcher).await,
+                        None => {}
+                    }
+                });
+            }
+        }
     }
     drop(listener);
+    drop(stop);
     let _ = tokio::time::timeout(Duration::from_secs(5), graceful.shutdown()).await;
     Ok(())
+}
+
+/// A connection once its protocol is known.
+enum Opened {
+    Plain(TcpStream),
+    Tls(Box<TlsStream<TcpStream>>),
+}
+
+/// Peeks at the first byte and, for a TLS handshake, completes it. `None` when the client
+/// went away or the handshake failed (a client that does not trust the CA ends here).
+async fn open(stream: TcpStream, acceptor: &TlsAcceptor) -> Option<Opened> {
+    /// The content type of a TLS handshake record.
+    const HANDSHAKE: u8 = 0x16;
+    let mut first = [0_u8; 1];
+    match stream.peek(&mut first).await {
+        Ok(1) if first[0] == HANDSHAKE => acceptor
+            .accept(stream)
+            .await
+            .ok()
+            .map(|stream| Opened::Tls(Box::new(stream))),
+        Ok(1) => Some(Opened::Plain(stream)),
+        _ => None,
+    }
+}
+
+/// Serves HTTP/1.1 on one connection until it closes or the server shuts down.
+async fn serve_http<I>(io: I, shared: Arc<Shared>, watcher: Watcher)
+where
+    I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let service = hyper::service::service_fn(move |request: Request<Incoming>| {
+        let shared = Arc::clone(&shared);
+        async move { handle(shared, request).await }
+    });
+    let connection = hyper::server::conn::http1::Builder::new()
+        .keep_alive(true)
+        .serve_connection(TokioIo::new(io), service);
+    // A dropped connection (fault injection) or a client that went away ends here.
+    let _ = watcher.watch(connection).await;
 }
 
 async fn handle(shared: Arc<Shared>, request: Request<Incoming>) -> Answer {

@@ -13,8 +13,8 @@ use std::time::SystemTime;
 
 use serde::{Deserialize, Serialize};
 
-use crate::Error;
 use crate::cloud::Cloud;
+use crate::error::Error;
 
 /// The version of the data file layout; a newer one is refused.
 const FORMAT_VERSION: u32 = 1;

@@ -67,13 +67,27 @@ impl Error {
 
     /// A failure on the way to the cloud. If the connection was never made, the request surely
     /// did not reach the cloud and may be sent again; after that (a timeout, a dropped
-    /// connection) it may have been carried out.
+    /// connection) it may have been carried out. A server certificate the client does not
+    /// trust is permanent: sending again cannot help, trusting its CA can.
     pub fn transport(
         action: &str,
         connect_failed: bool,
         timed_out: bool,
         cause: &dyn std::error::Error,
     ) -> Error {
+        let chain = error_chain(cause);
+        // This crate does no HTTP and has no TLS dependency, so the TLS library's error is
+        // known here only by its text; rustls words every certificate failure this way.
+        if chain.contains("invalid peer certificate") {
+            return Error::new(
+                ErrorKind::Permanent,
+                action,
+                "UntrustedCertificate",
+                format!(
+                    "the server's certificate is not trusted ({chain}); if the endpoint is the emulator's, trust its CA with the provider's ca_file or SNAPFORM_CA_FILE"
+                ),
+            );
+        }
         let code = if connect_failed {
             "ConnectionFailed"
         } else if timed_out {
@@ -81,7 +95,7 @@ impl Error {
         } else {
             "ConnectionLost"
         };
-        let mut res = Error::new(ErrorKind::Transient, action, code, error_chain(cause));
+        let mut res = Error::new(ErrorKind::Transient, action, code, chain);
         res.maybe_applied = !connect_failed;
         res
     }
@@ -154,4 +168,29 @@ pub fn first_line(text: &str) -> String {
         .chars()
         .take(200)
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("client error (Connect)")]
+    struct Connect(#[source] std::io::Error);
+
+    #[test]
+    fn an_untrusted_certificate_is_not_retried() {
+        let cause = Connect(std::io::Error::other(
+            "invalid peer certificate: UnknownIssuer",
+        ));
+        let error = Error::transport("DescribeDisks", true, false, &cause);
+        assert_eq!(error.kind, ErrorKind::Permanent);
+        assert_eq!(error.code, "UntrustedCertificate");
+        assert!(error.message.contains("UnknownIssuer"), "{}", error.message);
+        assert!(error.message.contains("ca_file"), "{}", error.message);
+        let refused = Connect(std::io::Error::from(std::io::ErrorKind::ConnectionRefused));
+        let error = Error::transport("DescribeDisks", true, false, &refused);
+        assert_eq!(error.kind, ErrorKind::Transient);
+        assert_eq!(error.code, "ConnectionFailed");
+    }
 }

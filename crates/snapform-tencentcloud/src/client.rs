@@ -186,12 +186,29 @@ fn transport_error(action: &str, error: &reqwest::Error) -> Error {
     Error::transport(action, error.is_connect(), error.is_timeout(), error)
 }
 
-/// Builds the shared HTTP client: rustls, connect and total timeouts.
-pub fn http_client(connect_timeout: Duration, request_timeout: Duration) -> reqwest::Client {
+/// Builds the shared HTTP client: rustls, connect and total timeouts, and the system's CAs
+/// plus `ca_certificates` (DER).
+pub fn http_client(
+    connect_timeout: Duration,
+    request_timeout: Duration,
+    ca_certificates: &[Vec<u8>],
+) -> Result<reqwest::Client, Error> {
+    let invalid_ca = |error: reqwest::Error| {
+        Error::invalid_endpoint(format!(
+            "cannot trust the given CA certificates: {}",
+            snapform_provider::error_chain(&error)
+        ))
+    };
+    let certificates = ca_certificates
+        .iter()
+        .map(|der| reqwest::Certificate::from_der(der))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(invalid_ca)?;
     reqwest::Client::builder()
         .connect_timeout(connect_timeout)
         .timeout(request_timeout)
         .pool_max_idle_per_host(32)
+        .tls_certs_merge(certificates)
         .build()
-        .expect("the TLS backend initialises")
+        .map_err(invalid_ca)
 }

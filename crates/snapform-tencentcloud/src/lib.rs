@@ -35,6 +35,9 @@ pub struct TencentCloudConfig {
     pub rate_limit: f64,
     /// Retries of throttled, transient and busy errors.
     pub retry: RetryPolicy,
+    /// Certificates (DER) of CAs trusted besides the system's, for an https endpoint such as
+    /// the emulator's (a provider block's `ca_file`). Certificates are always checked.
+    pub ca_certificates: Vec<Vec<u8>>,
     /// Longest wait for a connection.
     pub connect_timeout: Duration,
     /// Longest wait for a whole request.
@@ -54,6 +57,7 @@ impl TencentCloudConfig {
             credentials,
             rate_limit: 20.0,
             retry: RetryPolicy::default(),
+            ca_certificates: Vec::new(),
             connect_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(30),
             call_slots: None,
@@ -79,7 +83,11 @@ impl TencentCloud {
             .transpose()?;
         Ok(TencentCloud {
             client: client::Client {
-                http: client::http_client(config.connect_timeout, config.request_timeout),
+                http: client::http_client(
+                    config.connect_timeout,
+                    config.request_timeout,
+                    &config.ca_certificates,
+                )?,
                 credentials: config.credentials,
                 region: config.region,
                 endpoint,
@@ -281,5 +289,21 @@ mod tests {
             ["lighthouse:lhins-1"]
         );
         assert!(keys("alicloud_ecd_snapshot").is_empty());
+    }
+
+    #[test]
+    fn a_ca_certificate_that_is_not_one_is_refused() {
+        let credentials = Credentials {
+            secret_id: "AKIDexample".to_owned(),
+            secret_key: snapform_core::Secret::new("example-secret"),
+            token: None,
+        };
+        let Err(error) = TencentCloud::new(TencentCloudConfig {
+            ca_certificates: vec![b"not a certificate".to_vec()],
+            ..TencentCloudConfig::new("ap-guangzhou", credentials)
+        }) else {
+            panic!("a broken CA certificate is refused");
+        };
+        assert!(error.message.contains("cannot trust"), "{error}");
     }
 }

@@ -67,6 +67,7 @@ pub fn run(args: &ImportArgs, emulator: bool) -> anyhow::Result<i32> {
         .collect();
     let (providers, regions) = providers::build(
         &session.config,
+        &session.sources,
         std::slice::from_ref(&provider_addr),
         session.emulator_target().as_ref(),
         10,

@@ -22,6 +22,9 @@ use crate::view::diagnostics::render_human;
 /// Where the embedded emulator keeps its cloud, relative to the working directory.
 pub const EMULATOR_DATA: &str = ".snapform/emulator.json";
 
+/// Where the embedded emulator keeps its local CA (https on its port), beside its cloud.
+pub const EMULATOR_CA_DIR: &str = ".snapform/emulator-ca";
+
 /// A loaded configuration and its state, ready for a command.
 pub struct Session {
     /// Every file read.
@@ -118,6 +121,7 @@ impl Session {
             let needed = self.needed_providers();
             let built = crate::providers::build(
                 &self.config,
+                &self.sources,
                 &needed,
                 self.emulator_target().as_ref(),
                 parallelism,
@@ -173,6 +177,7 @@ async fn start_emulator() -> anyhow::Result<snapform_emulator::RunningEmulator> 
     };
     let config = snapform_emulator::EmulatorConfig {
         data_file: Some(data),
+        ca_dir: Some(PathBuf::from(EMULATOR_CA_DIR)),
         ready_after,
         ..snapform_emulator::EmulatorConfig::default()
     };

@@ -4,6 +4,7 @@ mod cloud;
 mod emulator;
 mod fmt;
 mod graph;
+mod https;
 mod json_contracts;
 mod lifecycle;
 mod sensitive;

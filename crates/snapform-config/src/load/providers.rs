@@ -44,6 +44,8 @@ impl Loader {
                 region: None,
                 endpoint: None,
                 rate_limit: None,
+                ca_file: None,
+                argument_spans: BTreeMap::new(),
                 secrets: BTreeMap::new(),
                 expressions: BTreeMap::new(),
             };
@@ -107,8 +109,12 @@ impl Loader {
                 else {
                     continue;
                 };
+                config
+                    .argument_spans
+                    .insert(name.to_owned(), attr.value_span());
                 match (name, value) {
                     ("region", Value::String(text)) => config.region = Some(text),
+                    ("ca_file", Value::String(text)) => config.ca_file = Some(text),
                     ("endpoint", Value::String(text)) => config.endpoint = Some(text),
                     ("rate_limit", Value::Number(number)) => config.rate_limit = Some(number),
                     (_, Value::String(text)) if arg.sensitive => {

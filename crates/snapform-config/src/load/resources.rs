@@ -62,6 +62,8 @@ impl Loader {
                     region: None,
                     endpoint: None,
                     rate_limit: None,
+                    ca_file: None,
+                    argument_spans: BTreeMap::new(),
                     secrets: BTreeMap::new(),
                     expressions: BTreeMap::new(),
                 });

@@ -6,7 +6,7 @@
 use hyper::HeaderMap;
 
 use super::{ApiError, Call, CallParams, NonceCache, Rejection, Service, header};
-use crate::config::KeyTable;
+use crate::keys::KeyTable;
 use crate::params::FlatParams;
 use crate::signature::{acs3, constant_time_eq, decode_form, rpc_v1, sha256_hex};
 

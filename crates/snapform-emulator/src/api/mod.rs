@@ -6,6 +6,7 @@
 //! an HTTP 4xx/5xx status and `{"RequestId", "HostId", "Code", "Message", "Recommend"}`.
 
 pub(crate) mod alibaba;
+pub(crate) mod error;
 pub(crate) mod tencent;
 
 use std::collections::{HashSet, VecDeque};
@@ -13,35 +14,12 @@ use std::collections::{HashSet, VecDeque};
 use hyper::HeaderMap;
 use serde_json::{Map, Value};
 
+pub(crate) use self::error::ApiError;
 use crate::params::FlatParams;
 
 /// A header's value, when present and visible ASCII.
 pub(crate) fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|value| value.to_str().ok())
-}
-
-/// An error answer in the cloud's own words. `status` only matters to Alibaba.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct ApiError {
-    pub(crate) code: String,
-    pub(crate) message: String,
-    pub(crate) status: u16,
-}
-
-impl ApiError {
-    /// A business error (HTTP 400 on Alibaba).
-    pub(crate) fn new(code: impl Into<String>, message: impl Into<String>) -> Self {
-        Self {
-            code: code.into(),
-            message: message.into(),
-            status: 400,
-        }
-    }
-
-    pub(crate) fn with_status(mut self, status: u16) -> Self {
-        self.status = status;
-        self
-    }
 }
 
 /// The four emulated services.

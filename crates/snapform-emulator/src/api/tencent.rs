@@ -1,13 +1,15 @@
 //! Tencent Cloud API 3.0: `X-TC-*` headers, TC3-HMAC-SHA256, JSON (or form) parameters.
 //!
 //! Routing: the service is the credential scope's (`cbs`, `lighthouse`), because clients point
-//! every endpoint at the same loopback address, so the Host header says nothing.
+//! every endpoint at the same loopback address, so the Host header says nothing. A scope that
+//! names neither (an SDK that took it from the host, `127`) is routed by `X-TC-Version` and
+//! the action instead; see [`route`].
 
 use hyper::HeaderMap;
 use serde_json::{Map, Value};
 
 use super::{ApiError, Call, CallParams, Rejection, Service, header};
-use crate::config::KeyTable;
+use crate::keys::KeyTable;
 use crate::params::{missing, unflatten};
 use crate::signature::{constant_time_eq, decode_form, sha256_hex, tc3};
 
@@ -74,23 +76,13 @@ pub(crate) fn decode(
             "Authorization header is not a valid TC3-HMAC-SHA256 authorization.",
         ))
     })?;
-    let service = match auth.service {
-        "cbs" => Service::Cbs,
-        "lighthouse" => Service::Lighthouse,
-        other => {
-            return Err(Rejection::new(ApiError::new(
-                "AuthFailure.InvalidAuthorization",
-                format!(
-                    "The service `{other}` of the credential scope is not served by this endpoint."
-                ),
-            )));
-        }
-    };
+    let version = header(headers, "x-tc-version");
+    let service = route(auth.service, version, action)?;
     let reject = |error: ApiError| Rejection {
         error,
         stats_key: Some(format!("{}.{action}", service.name())),
     };
-    let version = header(headers, "x-tc-version").ok_or_else(|| reject(missing("Version")))?;
+    let version = version.ok_or_else(|| reject(missing("Version")))?;
     if version != service.version() {
         return Err(reject(ApiError::new(
             "NoSuchVersion",
@@ -139,17 +131,35 @@ pub(crate) fn decode(
         Some("UNSIGNED-PAYLOAD") => "UNSIGNED-PAYLOAD".to_owned(),
         _ => sha256_hex(incoming.body),
     };
-    let canonical = tc3::canonical_request(
-        incoming.method,
-        incoming.query,
-        &auth.signed_headers,
-        |name| header(headers, name),
-        &payload_hash,
-    );
-    let string_to_sign = tc3::string_to_sign(timestamp, auth.date, auth.service, &canonical);
-    let expected = tc3::signature(secret_key, auth.date, auth.service, &string_to_sign);
+    let signed_with_host = |host: Option<&str>| {
+        let canonical = tc3::canonical_request(
+            incoming.method,
+            incoming.query,
+            &auth.signed_headers,
+            |name| {
+                if name.eq_ignore_ascii_case("host") {
+                    host
+                } else {
+                    header(headers, name)
+                }
+            },
+            &payload_hash,
+        );
+        let string_to_sign = tc3::string_to_sign(timestamp, auth.date, auth.service, &canonical);
+        let expected = tc3::signature(secret_key, auth.date, auth.service, &string_to_sign);
+        constant_time_eq(expected.as_bytes(), auth.signature.as_bytes())
+    };
+    let host = header(headers, "host");
+    // The Node.js SDK signs the host name without its port (`127.0.0.1` for `127.0.0.1:4566`),
+    // which no real endpoint has; the key, the scope and the rest are checked all the same.
+    let signature_ok = signed_with_host(host)
+        || host
+            .and_then(|host| host.rsplit_once(':'))
+            .is_some_and(|(name, port)| {
+                port.bytes().all(|byte| byte.is_ascii_digit()) && signed_with_host(Some(name))
+            });
     let date_ok = tc3::utc_date(signed_at).is_some_and(|date| date == auth.date);
-    if !date_ok || !constant_time_eq(expected.as_bytes(), auth.signature.as_bytes()) {
+    if !date_ok || !signature_ok {
         return Err(reject(ApiError::new(
             "AuthFailure.SignatureFailure",
             "The provided credentials could not be validated. Please check your signature is correct.",
@@ -181,6 +191,33 @@ pub(crate) fn decode(
         region: region.to_owned(),
         params: CallParams::Json(params),
     })
+}
+
+/// The service a request is for: the credential scope's when it names one this endpoint
+/// serves; otherwise the one whose API version is `X-TC-Version` and that has the action.
+///
+/// The second rule is for clients that take the scope's service from the endpoint's host name
+/// (the Node.js SDK signs `127` for `127.0.0.1:4566`): the real cloud gives each service its own
+/// host, but here every service shares one address. The signature is still checked over the
+/// scope the client sent, so nothing about authentication is relaxed.
+fn route(scope_service: &str, version: Option<&str>, action: &str) -> Result<Service, Rejection> {
+    match scope_service {
+        "cbs" => return Ok(Service::Cbs),
+        "lighthouse" => return Ok(Service::Lighthouse),
+        _ => {}
+    }
+    let version = version.ok_or_else(|| Rejection::new(missing("Version")))?;
+    [Service::Cbs, Service::Lighthouse]
+        .into_iter()
+        .find(|service| service.version() == version && service.actions().contains(&action))
+        .ok_or_else(|| {
+            Rejection::new(ApiError::new(
+                "AuthFailure.InvalidAuthorization",
+                format!(
+                    "The service `{scope_service}` of the credential scope is not served by this endpoint, and no service it serves has version `{version}` and action `{action}`."
+                ),
+            ))
+        })
 }
 
 /// JSON body for `application/json`, else the 0-based flattened form (query for GET, body for POST).

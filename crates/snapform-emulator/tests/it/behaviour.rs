@@ -326,7 +326,7 @@ fn command_line_arguments() {
         "9",
     ])
     .expect("valid arguments");
-    let config = cli.args.to_config().expect("valid config");
+    let config = cli.args.to_config(None).expect("valid config");
     assert_eq!(cli.args.listen_addr().port(), 0);
     assert_eq!(config.ready_after, Duration::from_millis(500));
     assert_eq!(config.latency, Duration::from_millis(10));
@@ -339,10 +339,13 @@ fn command_line_arguments() {
         defaults.args.listen_addr().to_string(),
         snapform_emulator::DEFAULT_LISTEN
     );
-    assert_eq!(defaults.args.to_config().expect("config").rate_limit, 20);
+    assert_eq!(
+        defaults.args.to_config(None).expect("config").rate_limit,
+        20
+    );
     assert!(Cli::try_parse_from(["snapform", "--ready-after", "soon"]).is_err());
     let bad_faults = Cli::try_parse_from(["snapform", "--faults", "5xx=3"]).expect("parses");
-    assert!(bad_faults.args.to_config().is_err());
+    assert!(bad_faults.args.to_config(None).is_err());
     let dir = tempfile::tempdir().expect("temp dir");
     let inventory = dir.path().join("inventory.json");
     std::fs::write(
@@ -368,7 +371,7 @@ fn command_line_arguments() {
     ])
     .expect("parses")
     .args
-    .to_config()
+    .to_config(None)
     .expect("files load");
     assert_eq!(
         from_files.inventory.tencentcloud["ap-beijing"].disks[0].backup_quota,
@@ -382,7 +385,7 @@ fn command_line_arguments() {
     assert!(from_files.keys.alicloud.is_empty());
     let missing =
         Cli::try_parse_from(["snapform", "--keys", "/nonexistent/keys.json"]).expect("parses");
-    assert!(missing.args.to_config().is_err());
+    assert!(missing.args.to_config(None).is_err());
     let banner = snapform_emulator::banner(cli.args.listen_addr(), &config);
     assert!(banner.contains(snapform_emulator::DEFAULT_TENCENTCLOUD_SECRET_ID));
     assert!(banner.contains(snapform_emulator::DEFAULT_ALICLOUD_ACCESS_KEY_SECRET));
@@ -418,8 +421,12 @@ async fn serve_runs_on_a_bound_listener_until_shutdown() {
 #[tokio::test]
 async fn the_binary_prints_its_banner_and_serves() {
     use tokio::io::{AsyncBufReadExt, BufReader};
+    // The CA goes to the per-user data directory, here a temporary one.
+    let home = tempfile::tempdir().expect("temp dir");
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_snapform-emulator"))
         .args(["--listen", "127.0.0.1:0", "--ready-after", "0"])
+        .env("HOME", home.path())
+        .env_remove("XDG_DATA_HOME")
         .stderr(std::process::Stdio::piped())
         .kill_on_drop(true)
         .spawn()
@@ -432,12 +439,30 @@ async fn the_binary_prints_its_banner_and_serves() {
         .expect("read")
         .expect("a line");
     let endpoint = first
-        .split("http://")
-        .nth(1)
+        .split_whitespace()
+        .find_map(|word| word.strip_prefix("http://"))
         .expect("listening line has the endpoint")
-        .trim()
         .to_owned();
+    assert!(first.contains(&format!("https://{endpoint}")), "{first}");
     let addr: std::net::SocketAddr = endpoint.parse().expect("address");
+    let ca_file = home.path().join(".local/share/snapform/emulator-ca/ca.pem");
+    let mut banner = String::new();
+    while let Ok(Ok(Some(line))) =
+        tokio::time::timeout(Duration::from_secs(10), lines.next_line()).await
+    {
+        banner.push_str(&line);
+        banner.push('\n');
+        if line.contains("control API") {
+            break;
+        }
+    }
+    for variable in ["REQUESTS_CA_BUNDLE", "NODE_EXTRA_CA_CERTS", "SSL_CERT_FILE"] {
+        assert!(
+            banner.contains(&format!("export {variable}={}", ca_file.display())),
+            "{banner}"
+        );
+    }
+    assert!(ca_file.exists(), "the CA exists once the banner is printed");
     let client = Client::new(addr);
     let created = client
         .tc_ok(

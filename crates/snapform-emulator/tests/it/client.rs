@@ -62,7 +62,15 @@ pub async fn send(addr: SocketAddr, raw: Raw) -> Result<Answer, WireError> {
     let stream = tokio::net::TcpStream::connect(addr)
         .await
         .map_err(|error| WireError(error.to_string()))?;
-    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+    send_on(stream, addr, raw).await
+}
+
+/// Sends one request on an open connection (plain or TLS) to `addr`.
+pub async fn send_on<I>(io: I, addr: SocketAddr, raw: Raw) -> Result<Answer, WireError>
+where
+    I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(io))
         .await
         .map_err(|error| WireError(error.to_string()))?;
     tokio::spawn(async move {
@@ -160,6 +168,21 @@ impl Client {
         body: &str,
         timestamp: Option<i64>,
     ) -> Raw {
+        let host = self.addr.to_string();
+        self.tc3_raw_signing_host(service, action, region, body, timestamp, &host)
+    }
+
+    /// A TC3-signed request whose signature covers `signed_host` in place of the `Host`
+    /// header it sends (`127.0.0.1:PORT`).
+    pub fn tc3_raw_signing_host(
+        &self,
+        service: &str,
+        action: &str,
+        region: &str,
+        body: &str,
+        timestamp: Option<i64>,
+        signed_host: &str,
+    ) -> Raw {
         let timestamp = timestamp.unwrap_or_else(|| self.unix());
         let host = self.addr.to_string();
         let date = {
@@ -172,7 +195,7 @@ impl Client {
             )
         };
         let canonical = format!(
-            "POST\n/\n\ncontent-type:application/json\nhost:{host}\n\ncontent-type;host\n{}",
+            "POST\n/\n\ncontent-type:application/json\nhost:{signed_host}\n\ncontent-type;host\n{}",
             sha256_hex(body.as_bytes())
         );
         let scope = format!("{date}/{service}/tc3_request");

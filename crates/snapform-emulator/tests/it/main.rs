@@ -6,6 +6,7 @@ mod client;
 mod control;
 mod ecd;
 mod ens;
+mod https;
 mod lighthouse;
 mod persistence;
 mod signing;

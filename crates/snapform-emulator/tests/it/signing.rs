@@ -274,6 +274,96 @@ async fn tencent_auth_failures_get_tencent_codes() {
     emulator.shutdown().await;
 }
 
+/// Sets one header of a raw request.
+fn set_header(raw: &mut Raw, name: &str, value: &str) {
+    for (header, old) in &mut raw.headers {
+        if header.eq_ignore_ascii_case(name) {
+            *old = value.to_owned();
+        }
+    }
+}
+
+/// Issue 16: the Tencent Node.js SDK takes the scope's service from the endpoint's host, so it
+/// signs `127` for `127.0.0.1:PORT`, and signs the host without its port. Such requests are
+/// routed by version and action, and their signature is still checked over the scope they sent.
+#[tokio::test]
+async fn issue_16_a_scope_service_taken_from_the_host_is_routed_by_version_and_action() {
+    let (emulator, client, _clock) = start().await;
+    let code = |answer: crate::client::Answer| {
+        assert_eq!(answer.status, 200);
+        answer.body["Response"]["Error"]["Code"]
+            .as_str()
+            .unwrap_or("")
+            .to_owned()
+    };
+    let mut cbs = client.tc3_raw("127", "DescribeDisks", "ap-guangzhou", "{}", None);
+    set_header(&mut cbs, "X-TC-Version", "2017-03-12");
+    let answer = send(emulator.addr(), cbs).await.expect("answer");
+    assert!(
+        answer.body["Response"]["DiskSet"].is_array(),
+        "{}",
+        answer.body
+    );
+
+    let lighthouse = client.tc3_raw("127", "DescribeInstances", "ap-guangzhou", "{}", None);
+    let answer = send(emulator.addr(), lighthouse).await.expect("answer");
+    assert!(
+        answer.body["Response"]["InstanceSet"].is_array(),
+        "{}",
+        answer.body
+    );
+
+    // The signature covers the scope the client sent: claiming another service breaks it.
+    let mut forged = client.tc3_raw("127", "DescribeDisks", "ap-guangzhou", "{}", None);
+    set_header(&mut forged, "X-TC-Version", "2017-03-12");
+    for (name, value) in &mut forged.headers {
+        if name == "Authorization" {
+            *value = value.replace("/127/", "/cbs/");
+        }
+    }
+    let answer = send(emulator.addr(), forged).await.expect("answer");
+    assert_eq!(code(answer), "AuthFailure.SignatureFailure");
+
+    let mut wrong_key = client.clone();
+    wrong_key.secret_key = "not-the-key".to_owned();
+    let mut wrong = wrong_key.tc3_raw("127", "DescribeDisks", "ap-guangzhou", "{}", None);
+    set_header(&mut wrong, "X-TC-Version", "2017-03-12");
+    let answer = send(emulator.addr(), wrong).await.expect("answer");
+    assert_eq!(code(answer), "AuthFailure.SignatureFailure");
+
+    // The Node.js SDK also signs the host name without its port; only that variant passes.
+    for (signed_host, expected) in [
+        ("127.0.0.1", ""),
+        ("127.0.0.2", "AuthFailure.SignatureFailure"),
+        ("127.0.0.1:1", "AuthFailure.SignatureFailure"),
+    ] {
+        let mut raw = client.tc3_raw_signing_host(
+            "127",
+            "DescribeDisks",
+            "ap-guangzhou",
+            "{}",
+            None,
+            signed_host,
+        );
+        set_header(&mut raw, "X-TC-Version", "2017-03-12");
+        let answer = send(emulator.addr(), raw).await.expect("answer");
+        assert_eq!(code(answer), expected, "signed host {signed_host}");
+    }
+
+    // No served service has this version and action.
+    let mut unknown = client.tc3_raw("127", "RunInstances", "ap-guangzhou", "{}", None);
+    set_header(&mut unknown, "X-TC-Version", "2017-03-12");
+    let answer = send(emulator.addr(), unknown).await.expect("answer");
+    assert_eq!(code(answer), "AuthFailure.InvalidAuthorization");
+    let mut unversioned = client.tc3_raw("127", "DescribeDisks", "ap-guangzhou", "{}", None);
+    unversioned
+        .headers
+        .retain(|(name, _)| name != "X-TC-Version");
+    let answer = send(emulator.addr(), unversioned).await.expect("answer");
+    assert_eq!(code(answer), "MissingParameter");
+    emulator.shutdown().await;
+}
+
 #[tokio::test]
 async fn alibaba_auth_failures_get_alibaba_codes() {
     let (emulator, client, clock) = start().await;
