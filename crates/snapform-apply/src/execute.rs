@@ -7,7 +7,6 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
-use snapform_core::schema::resource_schema;
 use snapform_core::{ProviderAddr, ResourceInstanceAddr, Value};
 use snapform_planner::{Action, Counts, Plan, ResourceChange};
 use snapform_provider::{Attributes, CreateError, Provider, Readiness};
@@ -466,12 +465,7 @@ impl Engine {
     /// The arguments to send: the plan's, with values that were unknown at plan time computed
     /// now that what they reference exists.
     fn arguments(&self, change: &ResourceChange) -> Result<Attributes, StepError> {
-        let schema = resource_schema(&change.addr.resource.type_name).ok_or_else(|| {
-            StepError::Failed(format!(
-                "unknown resource type {}",
-                change.addr.resource.type_name
-            ))
-        })?;
+        let schema = change.schema;
         let after = change.after.clone().unwrap_or_default();
         let mut arguments: Attributes = after
             .into_iter()
@@ -866,9 +860,9 @@ impl Engine {
     /// How long a step of `phase` may take: the resource's `timeouts` block, or the default.
     fn timeout(&self, change: &ResourceChange, phase: Phase) -> Duration {
         let (configured, default) = match phase {
-            Phase::Create | Phase::Adopt => (change.timeouts[0], self.options.create_timeout),
-            Phase::Update => (change.timeouts[1], self.options.update_timeout),
-            Phase::Delete => (change.timeouts[2], self.options.delete_timeout),
+            Phase::Create | Phase::Adopt => (change.timeouts.create, self.options.create_timeout),
+            Phase::Update => (change.timeouts.update, self.options.update_timeout),
+            Phase::Delete => (change.timeouts.delete, self.options.delete_timeout),
         };
         configured.map_or(default, Duration::from_secs)
     }

@@ -3,7 +3,6 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
@@ -12,7 +11,7 @@ use serde_json::{Value as Json, json};
 use snapform_apply::Providers;
 use snapform_core::{ProviderAddr, Secret};
 use snapform_emulator::{EmulatorConfig, Inventory, RunningEmulator};
-use snapform_provider::Provider;
+use snapform_provider::{Credentials, ProviderSettings};
 
 use crate::workload::{ALICLOUD_REGION, Kind, Spec, TENCENT_REGION, Workload};
 
@@ -50,40 +49,36 @@ pub fn providers(
     call_slots: Option<usize>,
 ) -> anyhow::Result<Providers> {
     let slots = call_slots.map(snapform_provider::CallSlots::new);
-    let mut tencent = snapform_tencentcloud::TencentCloudConfig::new(
-        TENCENT_REGION,
-        snapform_tencentcloud::Credentials {
-            secret_id: snapform_emulator::DEFAULT_TENCENTCLOUD_SECRET_ID.to_owned(),
-            secret_key: Secret::new(snapform_emulator::DEFAULT_TENCENTCLOUD_SECRET_KEY),
+    let keys = [
+        (
+            &snapform_tencentcloud::CLOUD,
+            TENCENT_REGION,
+            snapform_emulator::DEFAULT_TENCENTCLOUD_SECRET_ID,
+            snapform_emulator::DEFAULT_TENCENTCLOUD_SECRET_KEY,
+        ),
+        (
+            &snapform_alicloud::CLOUD,
+            ALICLOUD_REGION,
+            snapform_emulator::DEFAULT_ALICLOUD_ACCESS_KEY_ID,
+            snapform_emulator::DEFAULT_ALICLOUD_ACCESS_KEY_SECRET,
+        ),
+    ];
+    let mut providers = Providers::new();
+    for (cloud, region, key_id, secret) in keys {
+        let credentials = Credentials {
+            key_id: key_id.to_owned(),
+            secret: Secret::new(secret),
             token: None,
-        },
-    );
-    tencent.endpoint = Some(endpoint.to_owned());
-    tencent.rate_limit = rate_limit;
-    tencent.call_slots = slots.clone();
-    let mut ali = snapform_alicloud::AliCloudConfig::new(
-        ALICLOUD_REGION,
-        snapform_alicloud::Credentials {
-            access_key_id: snapform_emulator::DEFAULT_ALICLOUD_ACCESS_KEY_ID.to_owned(),
-            access_key_secret: Secret::new(snapform_emulator::DEFAULT_ALICLOUD_ACCESS_KEY_SECRET),
-            security_token: None,
-        },
-    );
-    ali.endpoint = Some(endpoint.to_owned());
-    ali.rate_limit = rate_limit;
-    ali.call_slots = slots;
-    let tencent: Arc<dyn Provider> = Arc::new(
-        snapform_tencentcloud::TencentCloud::new(tencent)
-            .map_err(|error| anyhow::anyhow!("tencentcloud provider: {error}"))?,
-    );
-    let ali: Arc<dyn Provider> = Arc::new(
-        snapform_alicloud::AliCloud::new(ali)
-            .map_err(|error| anyhow::anyhow!("alicloud provider: {error}"))?,
-    );
-    Ok(Providers::from([
-        (ProviderAddr::default_for("tencentcloud"), tencent),
-        (ProviderAddr::default_for("alicloud"), ali),
-    ]))
+        };
+        let mut settings = ProviderSettings::new(region, credentials);
+        settings.endpoint = Some(endpoint.to_owned());
+        settings.rate_limit = rate_limit;
+        settings.call_slots = slots.clone();
+        let provider = (cloud.build)(settings)
+            .map_err(|error| anyhow::anyhow!("{} provider: {error}", cloud.name()))?;
+        providers.insert(ProviderAddr::default_for(cloud.name()), provider);
+    }
+    Ok(providers)
 }
 
 /// The emulator's counters (`GET /_emulator/stats`).

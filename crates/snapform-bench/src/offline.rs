@@ -14,7 +14,6 @@ use serde::{Deserialize, Serialize};
 use snapform_config::{LoadOptions, Loaded, SourceFile, load_sources};
 use snapform_core::{ProviderAddr, SourceMap};
 use snapform_planner::{Action, PlanInputs, PlanMode};
-use snapform_provider::{Attributes, ConflictKey};
 
 use crate::workload::{ALICLOUD_REGION, Kind, TENCENT_REGION, Workload};
 
@@ -103,15 +102,6 @@ pub fn parse_child(n_instances: usize) -> anyhow::Result<ParseResult> {
     })
 }
 
-/// The disks, instances or desktops a resource touches, as the command line answers them.
-fn conflict_keys(type_name: &str, arguments: &Attributes) -> Vec<ConflictKey> {
-    if type_name.starts_with("alicloud_") {
-        snapform_alicloud::conflict_keys(type_name, arguments)
-    } else {
-        snapform_tencentcloud::conflict_keys(type_name, arguments)
-    }
-}
-
 /// The region of each provider configuration of the generated workloads.
 pub fn regions() -> BTreeMap<ProviderAddr, String> {
     BTreeMap::from([
@@ -144,7 +134,6 @@ pub fn make_plan(
         targets: &[],
         replace: &[],
         regions: &regions,
-        conflict_keys: &conflict_keys,
         config_hash: String::new(),
     });
     if let Some(diagnostic) = diagnostics.first() {
@@ -180,7 +169,6 @@ pub fn plan_child(n_instances: usize) -> anyhow::Result<PlanResult> {
         targets: &[],
         replace: &[],
         regions: &regions,
-        conflict_keys: &conflict_keys,
         config_hash: String::new(),
     });
     let plan_seconds = plan_started.elapsed().as_secs_f64();

@@ -30,6 +30,68 @@ pub const ALICLOUD_SECRET_KEY: &str = "ALICLOUD_SECRET_KEY";
 /// See [`ALICLOUD_ACCESS_KEY`].
 pub const ALICLOUD_REGION: &str = "ALICLOUD_REGION";
 
+/// Where each cloud's credentials and region come from in the environment, first name first
+/// (the alicloud Terraform provider's names come after Alibaba's own).
+pub struct CloudVariables {
+    /// The cloud.
+    pub cloud: &'static str,
+    /// The key ID.
+    pub key_id: &'static [&'static str],
+    /// The secret.
+    pub secret: &'static [&'static str],
+    /// A session token.
+    pub token: &'static [&'static str],
+    /// The region.
+    pub region: &'static [&'static str],
+}
+
+/// Every cloud's variables.
+pub const CLOUD_VARIABLES: [CloudVariables; 2] = [
+    CloudVariables {
+        cloud: "tencentcloud",
+        key_id: &[TENCENTCLOUD_SECRET_ID],
+        secret: &[TENCENTCLOUD_SECRET_KEY],
+        token: &[TENCENTCLOUD_SECURITY_TOKEN],
+        region: &[TENCENTCLOUD_REGION],
+    },
+    CloudVariables {
+        cloud: "alicloud",
+        key_id: &[ALIBABA_CLOUD_ACCESS_KEY_ID, ALICLOUD_ACCESS_KEY],
+        secret: &[ALIBABA_CLOUD_ACCESS_KEY_SECRET, ALICLOUD_SECRET_KEY],
+        token: &[ALIBABA_CLOUD_SECURITY_TOKEN],
+        region: &[ALIBABA_CLOUD_REGION_ID, ALICLOUD_REGION],
+    },
+];
+
+/// The variables of `cloud`.
+pub fn cloud_variables(cloud: &str) -> Option<&'static CloudVariables> {
+    CLOUD_VARIABLES
+        .iter()
+        .find(|variables| variables.cloud == cloud)
+}
+
+/// The first of `names` that is set.
+pub fn first(names: &[&str]) -> Option<String> {
+    names.iter().find_map(|name| get(name))
+}
+
+/// The log level: `trace`, `debug`, `info`, `warn` or `error` (default `warn`, which shows
+/// only calls that keep being retried).
+pub const LOG: &str = "SNAPFORM_LOG";
+/// Terraform's name for [`LOG`], honoured when [`LOG`] is not set.
+pub const TF_LOG: &str = "TF_LOG";
+/// A file the log is appended to instead of standard error.
+pub const LOG_PATH: &str = "SNAPFORM_LOG_PATH";
+
+/// Set to `1` to let a provider's `endpoint` be plain http to an address that is not loopback
+/// (a test rig); otherwise signed requests and tokens never cross a network in clear text.
+pub const ALLOW_INSECURE_HTTP: &str = "SNAPFORM_ALLOW_INSECURE_HTTP";
+
+/// Whether [`ALLOW_INSECURE_HTTP`] is set.
+pub fn allow_insecure_http() -> bool {
+    get(ALLOW_INSECURE_HTTP).is_some_and(|value| value == "1" || value == "true")
+}
+
 /// A PEM file of CA certificates every provider trusts besides the system's, for an https
 /// endpoint such as the emulator's; a provider block's `ca_file` takes its place.
 pub const CA_FILE: &str = "SNAPFORM_CA_FILE";

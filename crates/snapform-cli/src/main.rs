@@ -8,6 +8,7 @@ mod args;
 mod clock;
 mod commands;
 mod env;
+mod log;
 mod providers;
 mod view;
 
@@ -36,6 +37,14 @@ fn main() -> ExitCode {
     if cli.no_color || env::no_color() {
         console::set_colors_enabled(false);
         console::set_colors_enabled_stderr(false);
+    }
+    if let Err(error) = log::init() {
+        let _ = writeln!(
+            std::io::stderr(),
+            "{} {error}",
+            console::style("error:").for_stderr().red().bold()
+        );
+        return ExitCode::FAILURE;
     }
     match run(cli) {
         Ok(code) => ExitCode::from(u8::try_from(code).unwrap_or(1)),

@@ -3,7 +3,6 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use rustls_pki_types::CertificateDer;
@@ -11,7 +10,7 @@ use rustls_pki_types::pem::PemObject;
 use snapform_apply::Providers;
 use snapform_config::{Config, ProviderConfig};
 use snapform_core::{ProviderAddr, Secret, SourceMap};
-use snapform_provider::Provider;
+use snapform_provider::{Cloud, PartialCredentials, ProviderSettings, resolve_credentials};
 
 use crate::env;
 
@@ -20,6 +19,18 @@ use crate::env;
 pub struct EmulatorTarget {
     /// `http://127.0.0.1:PORT`.
     pub endpoint: String,
+}
+
+/// The clouds snapform manages, each one registry entry.
+pub static CLOUDS: [&Cloud; 2] = [&snapform_tencentcloud::CLOUD, &snapform_alicloud::CLOUD];
+
+/// The cloud a provider configuration belongs to.
+fn cloud(addr: &ProviderAddr) -> anyhow::Result<&'static Cloud> {
+    CLOUDS
+        .iter()
+        .copied()
+        .find(|cloud| cloud.name() == addr.name)
+        .with_context(|| format!("unknown provider {:?}", addr.name))
 }
 
 /// The providers a run needs (those of `needed`), and each configuration's region. They share
@@ -37,13 +48,34 @@ pub fn build(
     let mut providers = Providers::new();
     let mut regions = BTreeMap::new();
     for addr in needed {
+        let cloud = cloud(addr)?;
         let block = config.provider(addr);
-        let trusted = trusted_ca_certificates(addr, block, sources)?;
-        let (provider, region): (Arc<dyn Provider>, String) = match addr.name.as_str() {
-            "tencentcloud" => tencentcloud(addr, block, emulator, trusted, slots.clone())?,
-            "alicloud" => alicloud(addr, block, emulator, trusted, slots.clone())?,
-            other => bail!("unknown provider {other:?}"),
+        let (credentials, region) =
+            resolve_credentials(&credential_sources(cloud, block, emulator));
+        let region = required_region(addr, cloud, &region)?;
+        let credentials = credentials.with_context(|| {
+            let arguments = cloud.credential_arguments;
+            let variables = env::cloud_variables(cloud.name()).map_or(String::new(), |v| {
+                format!("{} and {}, ", v.key_id[0], v.secret[0])
+            });
+            format!(
+                "provider {addr} has no credentials: set {} and {} in its block, {variables}or {}",
+                arguments.key_id, arguments.secret, cloud.profile_hint
+            )
+        })?;
+        let mut settings = ProviderSettings::new(region.clone(), credentials);
+        settings.call_slots = Some(slots.clone());
+        settings.ca_certificates = trusted_ca_certificates(addr, block, sources)?;
+        settings.allow_insecure_http = env::allow_insecure_http();
+        settings.endpoint = match emulator {
+            Some(emulator) => Some(emulator.endpoint.clone()),
+            None => block.and_then(|block| block.endpoint.clone()),
         };
+        if let Some(rate_limit) = block.and_then(|block| block.rate_limit) {
+            settings.rate_limit = rate_limit;
+        }
+        let provider =
+            (cloud.build)(settings).map_err(|error| anyhow::anyhow!("provider {addr}: {error}"))?;
         providers.insert(addr.clone(), provider);
         regions.insert(addr.clone(), region);
     }
@@ -101,10 +133,6 @@ fn home() -> Option<PathBuf> {
     env::get(env::HOME).map(PathBuf::from)
 }
 
-fn secret(block: Option<&ProviderConfig>, name: &str) -> Option<Secret> {
-    block.and_then(|block| block.secrets.get(name).cloned())
-}
-
 /// Each needed provider configuration's region, for commands that make no API call and so
 /// need no credentials (`graph`).
 pub fn regions(
@@ -115,61 +143,70 @@ pub fn regions(
     needed
         .iter()
         .map(|addr| {
-            let block = config.provider(addr);
-            let (found, variable) = match addr.name.as_str() {
-                "tencentcloud" => (
-                    snapform_tencentcloud::credentials::resolve(&tencentcloud_sources(
-                        block, emulator,
-                    ))
-                    .1,
-                    env::TENCENTCLOUD_REGION,
-                ),
-                "alicloud" => (
-                    snapform_alicloud::credentials::resolve(&alicloud_sources(block, emulator)).1,
-                    env::ALIBABA_CLOUD_REGION_ID,
-                ),
-                other => bail!("unknown provider {other:?}"),
-            };
-            Ok((addr.clone(), required_region(addr, &found, variable)?))
+            let cloud = cloud(addr)?;
+            let sources = credential_sources(cloud, config.provider(addr), emulator);
+            let region = resolve_credentials(&sources).1;
+            Ok((addr.clone(), required_region(addr, cloud, &region)?))
         })
         .collect()
 }
 
-/// Where tencentcloud credentials and region come from, first source first: the block, the
-/// environment, then the emulator's keys with `--emulator` or the tccli profile without.
-fn tencentcloud_sources(
+/// The keys and default region of the emulator, by cloud: with `--emulator`, a quick try
+/// needs no setup.
+fn emulator_credentials(cloud: &Cloud) -> Option<(&'static str, &'static str, &'static str)> {
+    match cloud.name() {
+        "tencentcloud" => Some((
+            snapform_emulator::DEFAULT_TENCENTCLOUD_SECRET_ID,
+            snapform_emulator::DEFAULT_TENCENTCLOUD_SECRET_KEY,
+            "ap-guangzhou",
+        )),
+        "alicloud" => Some((
+            snapform_emulator::DEFAULT_ALICLOUD_ACCESS_KEY_ID,
+            snapform_emulator::DEFAULT_ALICLOUD_ACCESS_KEY_SECRET,
+            "cn-hangzhou",
+        )),
+        _ => None,
+    }
+}
+
+/// Where a cloud's credentials and region come from, first source first (DESIGN §3): the
+/// block, the environment, then the emulator's keys with `--emulator` or the official CLI's
+/// profile without.
+fn credential_sources(
+    cloud: &Cloud,
     block: Option<&ProviderConfig>,
     emulator: Option<&EmulatorTarget>,
-) -> Vec<snapform_tencentcloud::PartialCredentials> {
-    use snapform_tencentcloud::PartialCredentials;
+) -> Vec<PartialCredentials> {
+    let secret = |name: &str| block.and_then(|block| block.secrets.get(name).cloned());
+    let arguments = cloud.credential_arguments;
     let from_block = PartialCredentials {
-        secret_id: secret(block, "secret_id").map(|s| s.expose().to_owned()),
-        secret_key: secret(block, "secret_key"),
-        token: secret(block, "security_token"),
+        key_id: secret(arguments.key_id).map(|s| s.expose().to_owned()),
+        secret: secret(arguments.secret),
+        token: secret(arguments.token),
         region: block.and_then(|block| block.region.clone()),
     };
-    let from_env = PartialCredentials {
-        secret_id: env::get(env::TENCENTCLOUD_SECRET_ID),
-        secret_key: env::get(env::TENCENTCLOUD_SECRET_KEY).map(Secret::new),
-        token: env::get(env::TENCENTCLOUD_SECURITY_TOKEN).map(Secret::new),
-        region: env::get(env::TENCENTCLOUD_REGION),
-    };
-    let mut sources = vec![from_block, from_env];
-    if emulator.is_some() {
+    let mut sources = vec![from_block];
+    if let Some(variables) = env::cloud_variables(cloud.name()) {
         sources.push(PartialCredentials {
-            secret_id: Some(snapform_emulator::DEFAULT_TENCENTCLOUD_SECRET_ID.to_owned()),
-            secret_key: Some(Secret::new(
-                snapform_emulator::DEFAULT_TENCENTCLOUD_SECRET_KEY,
-            )),
-            token: None,
-            // The emulator serves every region; one is picked so a quick try needs no setup.
-            region: Some("ap-guangzhou".to_owned()),
+            key_id: env::first(variables.key_id),
+            secret: env::first(variables.secret).map(Secret::new),
+            token: env::first(variables.token).map(Secret::new),
+            region: env::first(variables.region),
         });
+    }
+    if emulator.is_some() {
+        if let Some((key_id, key_secret, region)) = emulator_credentials(cloud) {
+            sources.push(PartialCredentials {
+                key_id: Some(key_id.to_owned()),
+                secret: Some(Secret::new(key_secret)),
+                token: None,
+                // The emulator serves every region; one is picked so a quick try needs no
+                // setup.
+                region: Some(region.to_owned()),
+            });
+        }
     } else if let Some(home) = home() {
-        sources.push(snapform_tencentcloud::credentials::from_tccli_profile(
-            &home.join(".tccli"),
-            "default",
-        ));
+        sources.push((cloud.profile)(&home));
     }
     sources
 }
@@ -177,130 +214,11 @@ fn tencentcloud_sources(
 /// The region a provider configuration resolved to, or an error saying where to set one.
 fn required_region(
     addr: &ProviderAddr,
+    cloud: &Cloud,
     region: &Option<String>,
-    variable: &str,
 ) -> anyhow::Result<String> {
+    let variable = env::cloud_variables(cloud.name()).map_or("", |v| v.region[0]);
     region.clone().with_context(|| {
         format!("provider {addr} has no region: set `region` in its block, or {variable}")
     })
-}
-
-fn tencentcloud(
-    addr: &ProviderAddr,
-    block: Option<&ProviderConfig>,
-    emulator: Option<&EmulatorTarget>,
-    ca_certificates: Vec<Vec<u8>>,
-    slots: snapform_provider::CallSlots,
-) -> anyhow::Result<(Arc<dyn Provider>, String)> {
-    use snapform_tencentcloud::{TencentCloud, TencentCloudConfig};
-    let (credentials, region) =
-        snapform_tencentcloud::credentials::resolve(&tencentcloud_sources(block, emulator));
-    let region = required_region(addr, &region, env::TENCENTCLOUD_REGION)?;
-    let credentials = credentials.with_context(|| {
-        format!(
-            "provider {addr} has no credentials: set secret_id and secret_key in its block, {} and {}, or run `tccli configure`",
-            env::TENCENTCLOUD_SECRET_ID,
-            env::TENCENTCLOUD_SECRET_KEY
-        )
-    })?;
-    let mut settings = TencentCloudConfig::new(region.clone(), credentials);
-    settings.call_slots = Some(slots);
-    settings.ca_certificates = ca_certificates;
-    settings.endpoint = match emulator {
-        Some(emulator) => Some(emulator.endpoint.clone()),
-        None => block.and_then(|block| block.endpoint.clone()),
-    };
-    if let Some(rate_limit) = block.and_then(|block| block.rate_limit) {
-        settings.rate_limit = rate_limit;
-    }
-    let provider =
-        TencentCloud::new(settings).map_err(|error| anyhow::anyhow!("provider {addr}: {error}"))?;
-    Ok((Arc::new(provider), region))
-}
-
-/// Where alicloud credentials and region come from, first source first: the block, the
-/// environment, then the emulator's keys with `--emulator` or the aliyun profile without.
-fn alicloud_sources(
-    block: Option<&ProviderConfig>,
-    emulator: Option<&EmulatorTarget>,
-) -> Vec<snapform_alicloud::PartialCredentials> {
-    use snapform_alicloud::PartialCredentials;
-    let from_block = PartialCredentials {
-        access_key_id: secret(block, "access_key").map(|s| s.expose().to_owned()),
-        access_key_secret: secret(block, "secret_key"),
-        security_token: secret(block, "security_token"),
-        region: block.and_then(|block| block.region.clone()),
-    };
-    let from_env = PartialCredentials {
-        access_key_id: env::get(env::ALIBABA_CLOUD_ACCESS_KEY_ID)
-            .or_else(|| env::get(env::ALICLOUD_ACCESS_KEY)),
-        access_key_secret: env::get(env::ALIBABA_CLOUD_ACCESS_KEY_SECRET)
-            .or_else(|| env::get(env::ALICLOUD_SECRET_KEY))
-            .map(Secret::new),
-        security_token: env::get(env::ALIBABA_CLOUD_SECURITY_TOKEN).map(Secret::new),
-        region: env::get(env::ALIBABA_CLOUD_REGION_ID).or_else(|| env::get(env::ALICLOUD_REGION)),
-    };
-    let mut sources = vec![from_block, from_env];
-    if emulator.is_some() {
-        sources.push(PartialCredentials {
-            access_key_id: Some(snapform_emulator::DEFAULT_ALICLOUD_ACCESS_KEY_ID.to_owned()),
-            access_key_secret: Some(Secret::new(
-                snapform_emulator::DEFAULT_ALICLOUD_ACCESS_KEY_SECRET,
-            )),
-            security_token: None,
-            region: Some("cn-hangzhou".to_owned()),
-        });
-    } else if let Some(home) = home() {
-        sources.push(snapform_alicloud::credentials::from_aliyun_profile(
-            &home.join(".aliyun/config.json"),
-            None,
-        ));
-    }
-    sources
-}
-
-fn alicloud(
-    addr: &ProviderAddr,
-    block: Option<&ProviderConfig>,
-    emulator: Option<&EmulatorTarget>,
-    ca_certificates: Vec<Vec<u8>>,
-    slots: snapform_provider::CallSlots,
-) -> anyhow::Result<(Arc<dyn Provider>, String)> {
-    use snapform_alicloud::{AliCloud, AliCloudConfig};
-    let (credentials, region) =
-        snapform_alicloud::credentials::resolve(&alicloud_sources(block, emulator));
-    let region = required_region(addr, &region, env::ALIBABA_CLOUD_REGION_ID)?;
-    let credentials = credentials.with_context(|| {
-        format!(
-            "provider {addr} has no credentials: set access_key and secret_key in its block, {} and {}, or run `aliyun configure`",
-            env::ALIBABA_CLOUD_ACCESS_KEY_ID,
-            env::ALIBABA_CLOUD_ACCESS_KEY_SECRET
-        )
-    })?;
-    let mut settings = AliCloudConfig::new(region.clone(), credentials);
-    settings.call_slots = Some(slots);
-    settings.ca_certificates = ca_certificates;
-    settings.endpoint = match emulator {
-        Some(emulator) => Some(emulator.endpoint.clone()),
-        None => block.and_then(|block| block.endpoint.clone()),
-    };
-    if let Some(rate_limit) = block.and_then(|block| block.rate_limit) {
-        settings.rate_limit = rate_limit;
-    }
-    let provider =
-        AliCloud::new(settings).map_err(|error| anyhow::anyhow!("provider {addr}: {error}"))?;
-    Ok((Arc::new(provider), region))
-}
-
-/// The disks, instances or desktops a resource of any type touches, for the planner's conflict
-/// edges.
-pub fn conflict_keys(
-    type_name: &str,
-    arguments: &snapform_provider::Attributes,
-) -> Vec<snapform_provider::ConflictKey> {
-    if type_name.starts_with("alicloud_") {
-        snapform_alicloud::conflict_keys(type_name, arguments)
-    } else {
-        snapform_tencentcloud::conflict_keys(type_name, arguments)
-    }
 }

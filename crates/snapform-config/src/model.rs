@@ -269,6 +269,9 @@ pub struct Resource {
     /// `type.name`.
     #[serde(serialize_with = "display")]
     pub addr: ResourceAddr,
+    /// Its type's schema; later layers take it from here rather than look it up by name.
+    #[serde(skip)]
+    pub schema: &'static snapform_core::ResourceSchema,
     /// The block's header (`resource "type" "name"`), where diagnostics about the whole block
     /// point.
     #[serde(skip)]

@@ -4,15 +4,16 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use snapform_config::{Config, Expansion, Resource, ResourceInstance};
-use snapform_core::schema::{Mutability, resource_schema};
+use snapform_core::schema::Mutability;
 use snapform_core::{
     Diagnostic, InstanceKey, ProviderAddr, ResourceAddr, ResourceInstanceAddr, Value,
 };
 use snapform_state::{RecordStatus, ResourceRecord, State};
 
-use crate::ConflictKeysFn;
 use crate::graph;
-use crate::model::{Action, ActionReason, PLAN_FORMAT_VERSION, Plan, PlanMode, ResourceChange};
+use crate::model::{
+    Action, ActionReason, PLAN_FORMAT_VERSION, Plan, PlanMode, ResourceChange, Timeouts,
+};
 use crate::refresh::{RefreshResult, refreshed_state};
 use crate::values::{PlannedValues, normalize};
 
@@ -34,8 +35,6 @@ pub struct PlanInputs<'a> {
     pub replace: &'a [ResourceInstanceAddr],
     /// The region of each provider configuration.
     pub regions: &'a BTreeMap<ProviderAddr, String>,
-    /// The provider trait's conflict keys.
-    pub conflict_keys: &'a ConflictKeysFn<'a>,
     /// A hash of the configuration and variables.
     pub config_hash: String,
     /// The plan's clock, read once by the CLI; the planner reads no clock.
@@ -51,6 +50,20 @@ pub fn plan(inputs: &PlanInputs<'_>) -> (Plan, Vec<Diagnostic>) {
         None => (inputs.prior_state.clone(), Vec::new(), Vec::new()),
     };
     let adopted: BTreeSet<ResourceInstanceAddr> = adopted.into_iter().collect();
+    for record in state.resources.iter().chain(&state.deposed) {
+        if record.schema().is_none() {
+            diagnostics.push(
+                Diagnostic::global_error(
+                    "unknown-resource-type",
+                    format!(
+                        "the state records {} of type {}, which this build of snapform does not manage",
+                        record.addr, record.addr.resource.type_name
+                    ),
+                )
+                .with_help("use the snapform version that wrote the state, or `snapform state rm` it"),
+            );
+        }
+    }
     let mut planner = Planner {
         inputs,
         state: &state,
@@ -90,13 +103,18 @@ pub fn plan(inputs: &PlanInputs<'_>) -> (Plan, Vec<Diagnostic>) {
         );
     }
     check_prevent_destroy(inputs.config, &changes, &mut diagnostics);
-    graph::add_edges(&mut changes, inputs.conflict_keys);
+    graph::add_edges(&mut changes);
 
     let (outputs, sensitive_outputs) = if inputs.mode == PlanMode::Normal {
         let mut values = PlannedValues::default();
         for change in &changes {
             if let Some(after) = &change.after {
-                values.insert(change.addr.clone(), after, &change.after_sensitive);
+                values.insert(
+                    change.addr.clone(),
+                    Some(change.schema),
+                    after,
+                    &change.after_sensitive,
+                );
             }
         }
         let (outputs, output_diagnostics) = inputs.config.evaluate_outputs(&values);
@@ -160,8 +178,12 @@ impl Planner<'_, '_> {
             for instance in &instances {
                 let change = self.change_for(resource, instance);
                 if let Some(after) = &change.after {
-                    self.values
-                        .insert(change.addr.clone(), after, &change.after_sensitive);
+                    self.values.insert(
+                        change.addr.clone(),
+                        Some(change.schema),
+                        after,
+                        &change.after_sensitive,
+                    );
                 }
                 self.changes.push(change);
             }
@@ -185,8 +207,12 @@ impl Planner<'_, '_> {
     }
 
     fn push_unchanged(&mut self, record: &ResourceRecord) {
+        let Some(schema) = record.schema() else {
+            return;
+        };
         self.changes.push(ResourceChange {
             addr: record.addr.clone(),
+            schema,
             provider: record.provider.clone(),
             region: record.region.clone(),
             action: Action::NoOp,
@@ -202,18 +228,22 @@ impl Planner<'_, '_> {
             awaits_readiness: false,
             waits_for: Vec::new(),
             dependencies: record.dependencies.clone(),
-            timeouts: [None; 3],
+            timeouts: Timeouts::default(),
         });
     }
 
     fn push_delete(&mut self, record: &ResourceRecord, reason: Option<ActionReason>) {
+        let Some(schema) = record.schema() else {
+            return;
+        };
         let timeouts = self
             .inputs
             .config
             .resource(&record.addr.resource)
-            .map_or([None; 3], timeouts_of);
+            .map_or(Timeouts::default(), timeouts_of);
         self.changes.push(ResourceChange {
             addr: record.addr.clone(),
+            schema,
             provider: record.provider.clone(),
             region: record.region.clone(),
             action: Action::Delete,
@@ -235,12 +265,11 @@ impl Planner<'_, '_> {
 
     fn change_for(&self, resource: &Resource, instance: &ResourceInstance) -> ResourceChange {
         let (addr, arguments) = (&instance.addr, &instance.arguments);
-        let type_name = &addr.resource.type_name;
-        let schema =
-            resource_schema(type_name).expect("the configuration only has known resource types");
+        let schema = resource.schema;
         let record = self.state.resource(addr);
         let mut change = ResourceChange {
             addr: addr.clone(),
+            schema,
             provider: resource.provider.clone(),
             region: self.region(&resource.provider),
             action: Action::NoOp,
@@ -302,11 +331,11 @@ impl Planner<'_, '_> {
             }
             let wanted = arguments
                 .get(arg.name)
-                .map_or(Value::Null, |value| normalize(type_name, arg.name, value));
+                .map_or(Value::Null, |value| normalize(schema, arg.name, value));
             let recorded = record
                 .attributes
                 .get(arg.name)
-                .map_or(Value::Null, |value| normalize(type_name, arg.name, value));
+                .map_or(Value::Null, |value| normalize(schema, arg.name, value));
             if wanted == recorded {
                 continue;
             }
@@ -360,12 +389,12 @@ fn records_of<'s>(state: &'s State, addr: &ResourceAddr) -> Vec<&'s ResourceReco
     state.resources.instances_of(addr).collect()
 }
 
-fn timeouts_of(resource: &Resource) -> [Option<u64>; 3] {
-    [
-        resource.timeouts.create.map(|d| d.as_secs()),
-        resource.timeouts.update.map(|d| d.as_secs()),
-        resource.timeouts.delete.map(|d| d.as_secs()),
-    ]
+fn timeouts_of(resource: &Resource) -> Timeouts {
+    Timeouts {
+        create: resource.timeouts.create.map(|d| d.as_secs()),
+        update: resource.timeouts.update.map(|d| d.as_secs()),
+        delete: resource.timeouts.delete.map(|d| d.as_secs()),
+    }
 }
 
 fn missing_instance_reason(resource: &Resource, addr: &ResourceInstanceAddr) -> ActionReason {

@@ -8,7 +8,6 @@ use petgraph::graph::{DiGraph, NodeIndex};
 use snapform_config::{Config, Resource};
 use snapform_core::{ResourceAddr, ResourceInstanceAddr};
 
-use crate::ConflictKeysFn;
 use crate::model::{Action, EdgeKind, ResourceChange};
 
 /// The configuration's resources, dependencies first; address order where there is no
@@ -85,7 +84,7 @@ pub fn apply_targets(
 /// Fills every change's `waits_for`: dependencies first for creates and updates, dependants
 /// first for deletes, and a fixed order between creates that touch the same conflict key
 /// (snapshot groups first, then by address, unless a dependency already orders them).
-pub fn add_edges(changes: &mut [ResourceChange], conflict_keys: &ConflictKeysFn<'_>) {
+pub fn add_edges(changes: &mut [ResourceChange]) {
     let mut by_resource: BTreeMap<&ResourceAddr, Vec<usize>> = BTreeMap::new();
     for (idx, change) in changes.iter().enumerate() {
         by_resource
@@ -145,13 +144,13 @@ pub fn add_edges(changes: &mut [ResourceChange], conflict_keys: &ConflictKeysFn<
     }
 
     // Conflict order between creates on the same key.
-    let mut by_key: BTreeMap<snapform_provider::ConflictKey, Vec<usize>> = BTreeMap::new();
+    let mut by_key: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for (idx, change) in changes.iter().enumerate() {
         if !change.action.creates() {
             continue;
         }
         let Some(after) = &change.after else { continue };
-        for key in conflict_keys(&change.addr.resource.type_name, after) {
+        for key in change.schema.conflict_keys(after) {
             by_key.entry(key).or_default().push(idx);
         }
     }
@@ -164,10 +163,8 @@ pub fn add_edges(changes: &mut [ResourceChange], conflict_keys: &ConflictKeysFn<
             continue;
         }
         members.sort_by(|a, b| {
-            let group = |idx: &usize| {
-                changes[*idx].addr.resource.type_name != "tencentcloud_cbs_snapshot_group"
-            };
-            (group(a), &changes[*a].addr).cmp(&(group(b), &changes[*b].addr))
+            let later = |idx: &usize| !changes[*idx].schema.ordered_first;
+            (later(a), &changes[*a].addr).cmp(&(later(b), &changes[*b].addr))
         });
         members.dedup();
         for pair in members.windows(2) {

@@ -17,12 +17,7 @@ mod values;
 pub use diff::{PlanInputs, plan};
 pub use model::{
     Action, ActionReason, Counts, Drift, DriftKind, EdgeKind, PLAN_FORMAT_VERSION, Plan, PlanMode,
-    ResourceChange,
+    ResourceChange, Timeouts,
 };
 pub use refresh::{RefreshResult, refreshed_state, status_of};
 pub use values::{PlannedValues, arguments_now, normalize, outputs_now, values_of_state};
-
-/// A function giving the conflict keys of a resource's arguments (the provider trait's
-/// `conflict_keys`), so the planner orders operations on the same disk.
-pub type ConflictKeysFn<'a> =
-    dyn Fn(&str, &snapform_provider::Attributes) -> Vec<snapform_provider::ConflictKey> + 'a;

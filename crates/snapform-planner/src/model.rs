@@ -3,11 +3,23 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
-use snapform_core::{ProviderAddr, ResourceAddr, ResourceInstanceAddr, Value};
+use snapform_core::{ProviderAddr, ResourceAddr, ResourceInstanceAddr, ResourceSchema, Value};
 use snapform_state::State;
 
 /// The plan format this build writes and reads.
-pub const PLAN_FORMAT_VERSION: u64 = 1;
+pub const PLAN_FORMAT_VERSION: u64 = 2;
+
+/// The longest waits of a resource's steps, in seconds, from its `timeouts` block; `None`
+/// takes the apply engine's defaults.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Timeouts {
+    /// Creating, and waiting until ready.
+    pub create: Option<u64>,
+    /// Changing in place.
+    pub update: Option<u64>,
+    /// Deleting, and waiting until gone.
+    pub delete: Option<u64>,
+}
 
 /// What a plan does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -115,6 +127,9 @@ impl ActionReason {
 pub struct ResourceChange {
     /// The instance.
     pub addr: ResourceInstanceAddr,
+    /// Its type's schema (written as the type's name).
+    #[serde(rename = "type", with = "schema_by_name")]
+    pub schema: &'static ResourceSchema,
     /// Its provider configuration.
     pub provider: ProviderAddr,
     /// The region of that provider configuration.
@@ -157,8 +172,8 @@ pub struct ResourceChange {
     /// The resources it depends on: its `depends_on` and references, or for a delete, what its
     /// record says it depended on.
     pub dependencies: Vec<ResourceAddr>,
-    /// Longest waits, in seconds: create, update, delete.
-    pub timeouts: [Option<u64>; 3],
+    /// Longest waits of its steps.
+    pub timeouts: Timeouts,
 }
 
 impl ResourceChange {
@@ -217,6 +232,9 @@ pub enum EdgeKind {
 pub struct Drift {
     /// The instance.
     pub addr: ResourceInstanceAddr,
+    /// Its type's schema (written as the type's name).
+    #[serde(rename = "type", with = "schema_by_name")]
+    pub schema: &'static ResourceSchema,
     /// Its provider configuration.
     pub provider: ProviderAddr,
     /// The cloud's ID of the object.
@@ -428,5 +446,25 @@ mod opt_value_map_unknown {
                 .map(|(key, value)| (key.clone(), super::value_from_plan_json(value)))
                 .collect()
         }))
+    }
+}
+
+/// A schema as its type's name, for the plan file.
+mod schema_by_name {
+    use snapform_core::ResourceSchema;
+
+    pub fn serialize<S: serde::Serializer>(
+        schema: &&'static ResourceSchema,
+        ser: S,
+    ) -> Result<S::Ok, S::Error> {
+        ser.serialize_str(schema.type_name)
+    }
+
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(
+        de: D,
+    ) -> Result<&'static ResourceSchema, D::Error> {
+        let name: String = serde::Deserialize::deserialize(de)?;
+        snapform_core::schema::resource_schema(&name)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown resource type {name:?}")))
     }
 }

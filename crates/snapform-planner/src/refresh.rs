@@ -2,7 +2,6 @@
 
 use std::collections::BTreeMap;
 
-use snapform_core::schema::resource_schema;
 use snapform_core::{ResourceInstanceAddr, Value};
 use snapform_provider::{Readiness, ResourceState};
 use snapform_state::{RecordStatus, ResourceRecord, State};
@@ -41,10 +40,14 @@ pub fn refreshed_state(
         let Some(read) = refresh.read.get(&record.addr) else {
             continue;
         };
+        let Some(schema) = record.schema() else {
+            continue;
+        };
         match read {
             None => {
                 drift.push(Drift {
                     addr: record.addr.clone(),
+                    schema,
                     provider: record.provider.clone(),
                     id: record.id.clone(),
                     kind: DriftKind::Deleted,
@@ -57,12 +60,12 @@ pub fn refreshed_state(
             Some(found) => {
                 let mut attributes = record.attributes.clone();
                 attributes.extend(found.attributes.iter().map(|(k, v)| (k.clone(), v.clone())));
-                let type_name = &record.addr.resource.type_name;
-                let changed = normalize_arguments(type_name, &record.attributes)
-                    != normalize_arguments(type_name, &attributes);
+                let changed = normalize_arguments(schema, &record.attributes)
+                    != normalize_arguments(schema, &attributes);
                 if changed {
                     drift.push(Drift {
                         addr: record.addr.clone(),
+                        schema,
                         provider: record.provider.clone(),
                         id: found.id.clone(),
                         kind: DriftKind::Changed,
@@ -91,7 +94,7 @@ pub fn refreshed_state(
             continue;
         };
         if let Some(found) = found
-            && resource_schema(&intent.addr.resource.type_name).is_some()
+            && snapform_core::schema::resource_schema(&intent.addr.resource.type_name).is_some()
             && state.resource(&intent.addr).is_none()
         {
             let mut attributes: BTreeMap<String, Value> = intent.arguments.clone();

@@ -4,13 +4,14 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use snapform_config::ResourceValues;
-use snapform_core::schema::{AttrType, Constraint, resource_schema};
+use snapform_core::ResourceSchema;
+use snapform_core::schema::{AttrType, Constraint};
 use snapform_core::{InstanceKey, ResourceAddr, ResourceInstanceAddr, Value};
 
 /// Brings a value to the form in which equal values are equal: sets sorted, lists of a set
 /// argument made sets, enumerations that ignore case lowercased.
-pub fn normalize(type_name: &str, name: &str, value: &Value) -> Value {
-    let Some(arg) = resource_schema(type_name).and_then(|schema| schema.argument(name)) else {
+pub fn normalize(schema: &ResourceSchema, name: &str, value: &Value) -> Value {
+    let Some(arg) = schema.argument(name) else {
         return value.clone();
     };
     match (arg.ty, value) {
@@ -40,19 +41,16 @@ pub fn normalize(type_name: &str, name: &str, value: &Value) -> Value {
 
 /// The schema arguments of `attributes`, normalized; unset arguments are absent.
 pub fn normalize_arguments(
-    type_name: &str,
+    schema: &ResourceSchema,
     attributes: &BTreeMap<String, Value>,
 ) -> BTreeMap<String, Value> {
-    let Some(schema) = resource_schema(type_name) else {
-        return BTreeMap::new();
-    };
     schema
         .arguments
         .iter()
         .filter_map(|arg| {
             let value = attributes.get(arg.name)?;
             (*value != Value::Null)
-                .then(|| (arg.name.to_owned(), normalize(type_name, arg.name, value)))
+                .then(|| (arg.name.to_owned(), normalize(schema, arg.name, value)))
         })
         .collect()
 }
@@ -92,6 +90,7 @@ pub fn values_of_state(state: &snapform_state::State) -> PlannedValues {
         attributes.insert("id".to_owned(), Value::String(record.id.clone()));
         values.insert(
             record.addr.clone(),
+            record.schema(),
             &attributes,
             &record.sensitive_attributes,
         );
@@ -112,14 +111,13 @@ impl PlannedValues {
     pub fn insert(
         &mut self,
         addr: ResourceInstanceAddr,
+        schema: Option<&ResourceSchema>,
         attributes: &BTreeMap<String, Value>,
         sensitive: &BTreeSet<String>,
     ) {
         let mut object: BTreeMap<String, Value> = BTreeMap::new();
-        if let Some(schema) = resource_schema(&addr.resource.type_name) {
-            for name in schema.attribute_names() {
-                object.insert(name.to_owned(), Value::Null);
-            }
+        for name in schema.into_iter().flat_map(ResourceSchema::attribute_names) {
+            object.insert(name.to_owned(), Value::Null);
         }
         object.extend(attributes.iter().map(|(key, value)| {
             let value = value.clone().marked_if(sensitive.contains(key));
@@ -148,6 +146,8 @@ impl ResourceValues for PlannedValues {
 
 #[cfg(test)]
 mod tests {
+    use snapform_core::schema::{alicloud, tencentcloud};
+
     use super::*;
 
     #[test]
@@ -155,12 +155,12 @@ mod tests {
         let list = Value::List(vec![Value::string("disk-b"), Value::string("disk-a")]);
         let set = Value::set([Value::string("disk-a"), Value::string("disk-b")]);
         assert_eq!(
-            normalize("tencentcloud_cbs_snapshot_group", "disk_ids", &list),
+            normalize(&tencentcloud::CBS_SNAPSHOT_GROUP, "disk_ids", &list),
             set
         );
         assert_eq!(
             normalize(
-                "alicloud_ecd_snapshot",
+                &alicloud::ECD_SNAPSHOT,
                 "source_disk_type",
                 &Value::string("SYSTEM")
             ),
@@ -168,7 +168,7 @@ mod tests {
         );
         assert_eq!(
             normalize(
-                "alicloud_ecd_snapshot",
+                &alicloud::ECD_SNAPSHOT,
                 "snapshot_name",
                 &Value::string("Desk")
             ),

@@ -1,15 +1,19 @@
 //! The provider trait: everything the planner and the apply engine ask of a cloud, plus the
-//! pieces every provider shares — error classes, a per-action rate limiter, a retry loop and
-//! the helpers of create, read and delete.
+//! pieces every provider shares — error classes, a per-action rate limiter, a retry loop, the
+//! helpers of create, read and delete, the settings a provider is built from, and the resource
+//! type registry every cloud is made of (DESIGN §15).
 //!
 //! This crate does no HTTP and knows no cloud. The planner and apply engine depend on it alone;
-//! the command line picks the concrete providers (snapform-tencentcloud, snapform-alicloud).
+//! the command line picks the concrete providers (snapform-tencentcloud, snapform-alicloud)
+//! through their [`Cloud`] entries.
 
 mod error;
 pub mod json;
 mod ratelimit;
+mod registry;
 mod resource;
 mod retry;
+mod settings;
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -19,8 +23,13 @@ use snapform_core::Value;
 
 pub use error::{CreateError, Error, ErrorKind, error_chain, first_line};
 pub use ratelimit::{CallSlots, RateLimiter};
+pub use registry::{Cloud, CloudProvider, Registry, ResourceType, schemas_of};
 pub use resource::{create_outcome, delete_in_batches, fill_from_record, put_string};
 pub use retry::RetryPolicy;
+pub use settings::{
+    CredentialArguments, Credentials, PartialCredentials, ProfileReader, ProviderSettings,
+    resolve as resolve_credentials,
+};
 
 /// A boxed future, so that providers can be used as `dyn Provider`.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;

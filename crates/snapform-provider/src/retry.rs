@@ -20,6 +20,10 @@ pub struct RetryPolicy {
     pub max_attempts: usize,
     /// Give up on busy resources after this long.
     pub busy_timeout: Duration,
+    /// Stop retrying throttled and transient failures once a call has taken this long, so a
+    /// cloud that answers one byte a second fails the call within a minute, not eight times
+    /// the request timeout.
+    pub call_deadline: Duration,
 }
 
 impl Default for RetryPolicy {
@@ -29,6 +33,7 @@ impl Default for RetryPolicy {
             max_delay: Duration::from_secs(10),
             max_attempts: 8,
             busy_timeout: Duration::from_secs(300),
+            call_deadline: Duration::from_secs(60),
         }
     }
 }
@@ -64,9 +69,12 @@ impl RetryPolicy {
     /// policy's attempts and busy errors until its busy timeout, honouring a delay the cloud
     /// asks for. `idempotent` is false for creates: their transient failures are resent only
     /// when the request surely never reached the cloud.
+    ///
+    /// `attempt` gets the attempt's number, from 1, for the log. A retry that is still going
+    /// after 5 s is reported once as a warning, so a run that seems stuck says why.
     pub async fn run<T, F, Fut>(&self, idempotent: bool, mut attempt: F) -> Result<T, Error>
     where
-        F: FnMut() -> Fut,
+        F: FnMut(usize) -> Fut,
         Fut: Future<Output = Result<T, Error>>,
     {
         let started = Instant::now();
@@ -75,19 +83,26 @@ impl RetryPolicy {
         // must not use up the retries a flaky connection needs.
         let mut n_throttled = 0;
         let mut n_transient = 0;
+        let mut n_attempts = 0;
+        let mut warned = false;
         loop {
-            let error = match attempt().await {
+            n_attempts += 1;
+            let error = match attempt(n_attempts).await {
                 Ok(value) => return Ok(value),
                 Err(error) => error,
             };
+            let delay = error.retry_after.unwrap_or_else(|| backoff.next_delay());
+            let within_deadline = started.elapsed() + delay < self.call_deadline;
             let may_retry = match error.kind {
                 ErrorKind::Throttled => {
                     n_throttled += 1;
-                    n_throttled < self.max_attempts * 2
+                    n_throttled < self.max_attempts * 2 && within_deadline
                 }
                 ErrorKind::Transient => {
                     n_transient += 1;
-                    (idempotent || !error.maybe_applied) && n_transient < self.max_attempts
+                    (idempotent || !error.maybe_applied)
+                        && n_transient < self.max_attempts
+                        && within_deadline
                 }
                 ErrorKind::Busy => started.elapsed() < self.busy_timeout,
                 ErrorKind::NotFound | ErrorKind::Permanent => false,
@@ -95,7 +110,25 @@ impl RetryPolicy {
             if !may_retry {
                 return Err(error);
             }
-            let delay = error.retry_after.unwrap_or_else(|| backoff.next_delay());
+            tracing::debug!(
+                action = %error.action,
+                code = %error.code,
+                attempt = n_attempts,
+                delay_ms = delay.as_millis() as u64,
+                "retrying: {}",
+                error.message
+            );
+            if !warned && started.elapsed() >= Duration::from_secs(5) {
+                warned = true;
+                tracing::warn!(
+                    "still retrying {} after {}s ({} attempts): {}: {}",
+                    error.action,
+                    started.elapsed().as_secs(),
+                    n_attempts,
+                    error.code,
+                    error.message
+                );
+            }
             tokio::time::sleep(delay).await;
         }
     }
@@ -116,7 +149,7 @@ mod tests {
         let calls = AtomicUsize::new(0);
         let started = Instant::now();
         let result = RetryPolicy::default()
-            .run(false, || async {
+            .run(false, |_| async {
                 if calls.fetch_add(1, Ordering::SeqCst) < 3 {
                     Err(failing(ErrorKind::Throttled))
                 } else {
@@ -138,7 +171,7 @@ mod tests {
     async fn a_create_is_resent_only_when_it_surely_never_arrived() {
         let calls = AtomicUsize::new(0);
         let result: Result<(), Error> = RetryPolicy::default()
-            .run(false, || async {
+            .run(false, |_| async {
                 calls.fetch_add(1, Ordering::SeqCst);
                 let mut error = failing(ErrorKind::Transient);
                 error.maybe_applied = true;
@@ -154,7 +187,7 @@ mod tests {
 
         let calls = AtomicUsize::new(0);
         let result = RetryPolicy::default()
-            .run(false, || async {
+            .run(false, |_| async {
                 if calls.fetch_add(1, Ordering::SeqCst) == 0 {
                     Err(failing(ErrorKind::Transient))
                 } else {
@@ -166,7 +199,7 @@ mod tests {
 
         let calls = AtomicUsize::new(0);
         let result = RetryPolicy::default()
-            .run(true, || async {
+            .run(true, |_| async {
                 if calls.fetch_add(1, Ordering::SeqCst) == 0 {
                     let mut error = failing(ErrorKind::Transient);
                     error.maybe_applied = true;
@@ -188,7 +221,7 @@ mod tests {
         let calls = AtomicUsize::new(0);
         let started = Instant::now();
         let result: Result<(), Error> = policy
-            .run(true, || async {
+            .run(true, |_| async {
                 calls.fetch_add(1, Ordering::SeqCst);
                 Err(failing(ErrorKind::Busy))
             })
@@ -203,7 +236,7 @@ mod tests {
     async fn permanent_errors_fail_at_once_and_retry_after_is_honoured() {
         let calls = AtomicUsize::new(0);
         let result: Result<(), Error> = RetryPolicy::default()
-            .run(true, || async {
+            .run(true, |_| async {
                 calls.fetch_add(1, Ordering::SeqCst);
                 Err(failing(ErrorKind::Permanent))
             })
@@ -214,7 +247,7 @@ mod tests {
         let started = Instant::now();
         let calls = AtomicUsize::new(0);
         let _ = RetryPolicy::default()
-            .run(true, || async {
+            .run(true, |_| async {
                 if calls.fetch_add(1, Ordering::SeqCst) == 0 {
                     let mut error = failing(ErrorKind::Throttled);
                     error.retry_after = Some(Duration::from_secs(5));

@@ -54,6 +54,14 @@ pub enum Operation {
     Create,
 }
 
+impl ResourceRecord {
+    /// Its type's schema, `None` for a type this build does not know. The state's records name
+    /// their type; this is the one place that turns the name into its schema.
+    pub fn schema(&self) -> Option<&'static snapform_core::ResourceSchema> {
+        snapform_core::schema::resource_schema(&self.addr.resource.type_name)
+    }
+}
+
 impl Addressed for ResourceRecord {
     fn addr(&self) -> &ResourceInstanceAddr {
         &self.addr

@@ -1,46 +1,11 @@
-//! Credentials and their sources, in DESIGN §3's order: the provider block, then the
-//! environment, then the tccli profile (`~/.tccli/default.credential`).
-//!
-//! The command line reads the environment (all variable names live there) and passes the
-//! values in; this module knows the profile file's format.
+//! The tccli profile (`~/.tccli/default.credential`), the last source of credentials in
+//! DESIGN §3's order; the command line reads the block and the environment, and
+//! snapform-provider's `resolve_credentials` takes the first complete source.
 
 use std::path::Path;
 
 use snapform_core::Secret;
-
-/// A SecretId/SecretKey pair, with a session token for temporary credentials.
-#[derive(Clone, Debug)]
-pub struct Credentials {
-    /// The SecretId, not secret in itself.
-    pub secret_id: String,
-    /// The SecretKey.
-    pub secret_key: Secret,
-    /// The STS token of temporary credentials.
-    pub token: Option<Secret>,
-}
-
-/// Credential values from one source; any may be missing.
-#[derive(Clone, Debug, Default)]
-pub struct PartialCredentials {
-    /// SecretId.
-    pub secret_id: Option<String>,
-    /// SecretKey.
-    pub secret_key: Option<Secret>,
-    /// Session token.
-    pub token: Option<Secret>,
-    /// Region.
-    pub region: Option<String>,
-}
-
-impl PartialCredentials {
-    fn complete(&self) -> Option<Credentials> {
-        Some(Credentials {
-            secret_id: self.secret_id.clone()?,
-            secret_key: self.secret_key.clone()?,
-            token: self.token.clone(),
-        })
-    }
-}
+use snapform_provider::PartialCredentials;
 
 /// Reads tccli's profile: `default.credential` (`secretId`, `secretKey`, `token`) and
 /// `default.configure` (`_sys_param.region`) in `tccli_dir` (usually `~/.tccli`).
@@ -58,8 +23,8 @@ pub fn from_tccli_profile(tccli_dir: &Path, profile: &str) -> PartialCredentials
                 .filter(|v| !v.is_empty())
                 .map(str::to_owned)
         };
-        res.secret_id = field("secretId");
-        res.secret_key = field("secretKey").map(Secret::new);
+        res.key_id = field("secretId");
+        res.secret = field("secretKey").map(Secret::new);
         res.token = field("token").map(Secret::new);
     }
     if let Some(configure) = read(&format!("{profile}.configure")) {
@@ -71,20 +36,12 @@ pub fn from_tccli_profile(tccli_dir: &Path, profile: &str) -> PartialCredentials
     res
 }
 
-/// The first complete set of credentials, and the first region, from `sources` in order;
-/// `None` when no source has both a SecretId and a SecretKey.
-pub fn resolve(sources: &[PartialCredentials]) -> (Option<Credentials>, Option<String>) {
-    let credentials = sources.iter().find_map(PartialCredentials::complete);
-    let region = sources.iter().find_map(|source| source.region.clone());
-    (credentials, region)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn the_block_wins_then_the_environment_then_the_profile() {
+    fn the_profile_holds_the_key_and_the_region() {
         let dir = std::env::temp_dir().join(format!("snapform-tccli-{}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("temp dir");
         std::fs::write(
@@ -98,31 +55,13 @@ mod tests {
         )
         .expect("write");
         let profile = from_tccli_profile(&dir, "default");
-        let env = PartialCredentials {
-            secret_id: Some("AKIDenv".to_owned()),
-            secret_key: None,
-            ..PartialCredentials::default()
-        };
-        let (credentials, region) =
-            resolve(&[PartialCredentials::default(), env.clone(), profile.clone()]);
-        let credentials = credentials.expect("the profile is complete");
+        assert_eq!(profile.key_id.as_deref(), Some("AKIDprofile"));
         assert_eq!(
-            credentials.secret_id, "AKIDprofile",
-            "an incomplete source is skipped"
+            profile.secret.map(|s| s.expose().to_owned()).as_deref(),
+            Some("profile-key")
         );
-        assert_eq!(region.as_deref(), Some("ap-beijing"));
-        let block = PartialCredentials {
-            secret_id: Some("AKIDblock".to_owned()),
-            secret_key: Some(Secret::new("block-key")),
-            token: None,
-            region: Some("ap-guangzhou".to_owned()),
-        };
-        let (credentials, region) = resolve(&[block, env, profile]);
-        assert_eq!(
-            credentials.map(|c| c.secret_id).as_deref(),
-            Some("AKIDblock")
-        );
-        assert_eq!(region.as_deref(), Some("ap-guangzhou"));
+        assert_eq!(profile.region.as_deref(), Some("ap-beijing"));
+        assert!(from_tccli_profile(&dir, "missing").key_id.is_none());
         std::fs::remove_dir_all(&dir).ok();
     }
 }

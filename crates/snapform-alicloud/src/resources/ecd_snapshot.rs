@@ -16,6 +16,12 @@ use super::MAX_DESCRIBE;
 use crate::client::{Client, Service};
 use snapform_provider::json;
 
+snapform_provider::resource_type!(
+    EcdSnapshot,
+    Client,
+    &snapform_core::schema::alicloud::ECD_SNAPSHOT
+);
+
 const CREATE: &str = "CreateSnapshot";
 const DESCRIBE: &str = "DescribeSnapshots";
 const DELETE: &str = "DeleteSnapshot";
@@ -67,7 +73,7 @@ fn to_state(item: &Json, recorded: Option<&Attributes>) -> Option<ResourceState>
     })
 }
 
-pub async fn create(client: &Client, arguments: &Attributes) -> Result<String, CreateError> {
+async fn create(client: &Client, arguments: &Attributes) -> Result<String, CreateError> {
     let mut request = json!({
         "RegionId": client.region,
         "DesktopId": string_arg(arguments, "desktop_id").unwrap_or_default(),
@@ -137,10 +143,7 @@ async fn list_wanted(
 /// Reads by desktop: one listing per recorded desktop, paged, stopping once every wanted ID
 /// of it was seen. A desktop with one wanted snapshot, and a snapshot with no recorded
 /// desktop, is read by its ID instead: one call either way, and a listing may take several.
-pub async fn read_many(
-    client: &Client,
-    requests: &[ReadRequest],
-) -> Result<Vec<ResourceState>, Error> {
+async fn read_many(client: &Client, requests: &[ReadRequest]) -> Result<Vec<ResourceState>, Error> {
     let recorded: BTreeMap<&str, &Attributes> = requests
         .iter()
         .map(|request| (request.id.as_str(), &request.recorded))
@@ -206,7 +209,7 @@ pub async fn read_many(
 }
 
 /// Deletes up to 100 IDs per call (`SnapshotId.N`).
-pub async fn delete_many(client: &Client, ids: &[String]) -> Vec<(String, Result<(), Error>)> {
+async fn delete_many(client: &Client, ids: &[String]) -> Vec<(String, Result<(), Error>)> {
     delete_in_batches(ids, MAX_DESCRIBE, |batch| async move {
         let request = json!({ "RegionId": client.region, "SnapshotId": batch });
         client
@@ -218,7 +221,7 @@ pub async fn delete_many(client: &Client, ids: &[String]) -> Vec<(String, Result
 }
 
 /// Snapshots of the create's desktop with the create's name (and disk type, when given).
-pub async fn lookup(client: &Client, arguments: &Attributes) -> Result<Vec<ResourceState>, Error> {
+async fn lookup(client: &Client, arguments: &Attributes) -> Result<Vec<ResourceState>, Error> {
     let Some(desktop_id) = string_arg(arguments, "desktop_id") else {
         return Ok(Vec::new());
     };
@@ -272,7 +275,7 @@ async fn desktop_statuses(
 
 /// Every desktop must exist and be Running or Stopped: ECD refuses snapshots of a desktop in
 /// any other state.
-pub async fn preflight(
+async fn preflight(
     client: &Client,
     creates: &[Attributes],
 ) -> Result<Vec<Vec<PreflightProblem>>, Error> {

@@ -18,6 +18,13 @@ use crate::client::{Client, Service};
 use crate::params;
 use snapform_provider::json;
 
+snapform_provider::resource_type!(
+    EnsSnapshot,
+    Client,
+    &snapform_core::schema::alicloud::ENS_SNAPSHOT,
+    update
+);
+
 const CREATE: &str = "CreateSnapshot";
 const DESCRIBE: &str = "DescribeSnapshots";
 const MODIFY: &str = "ModifySnapshotAttribute";
@@ -61,7 +68,7 @@ fn to_state(item: &Json, recorded: Option<&Attributes>) -> Option<ResourceState>
     })
 }
 
-pub async fn create(client: &Client, arguments: &Attributes) -> Result<String, CreateError> {
+async fn create(client: &Client, arguments: &Attributes) -> Result<String, CreateError> {
     let mut request = json!({
         "EnsRegionId": string_arg(arguments, "ens_region_id").unwrap_or_default(),
         "DiskId": string_arg(arguments, "disk_id").unwrap_or_default(),
@@ -117,10 +124,7 @@ async fn describe_pages(
 }
 
 /// Reads 100 IDs per call, as one JSON array text in `SnapshotId`.
-pub async fn read_many(
-    client: &Client,
-    requests: &[ReadRequest],
-) -> Result<Vec<ResourceState>, Error> {
+async fn read_many(client: &Client, requests: &[ReadRequest]) -> Result<Vec<ResourceState>, Error> {
     let recorded: BTreeMap<&str, &Attributes> = requests
         .iter()
         .map(|request| (request.id.as_str(), &request.recorded))
@@ -142,7 +146,7 @@ pub async fn read_many(
 
 /// Renames and re-describes in place, sending the values `arguments` has. ENS cannot clear
 /// either (both need at least 2 characters), so an absent value is left as it is.
-pub async fn update(client: &Client, id: &str, arguments: &Attributes) -> Result<(), Error> {
+async fn update(client: &Client, id: &str, arguments: &Attributes) -> Result<(), Error> {
     let mut request = json!({ "SnapshotId": id });
     let mut changes = false;
     for (name, key) in [
@@ -164,7 +168,7 @@ pub async fn update(client: &Client, id: &str, arguments: &Attributes) -> Result
 }
 
 /// Deletes one ID per call: the API takes no list.
-pub async fn delete_many(client: &Client, ids: &[String]) -> Vec<(String, Result<(), Error>)> {
+async fn delete_many(client: &Client, ids: &[String]) -> Vec<(String, Result<(), Error>)> {
     delete_in_batches(ids, 1, |batch| async move {
         let request = json!({ "SnapshotId": batch.first() });
         client
@@ -176,7 +180,7 @@ pub async fn delete_many(client: &Client, ids: &[String]) -> Vec<(String, Result
 }
 
 /// Snapshots of the create's disk in its edge region with the create's name.
-pub async fn lookup(client: &Client, arguments: &Attributes) -> Result<Vec<ResourceState>, Error> {
+async fn lookup(client: &Client, arguments: &Attributes) -> Result<Vec<ResourceState>, Error> {
     let (Some(ens_region_id), Some(disk_id)) = (
         string_arg(arguments, "ens_region_id"),
         string_arg(arguments, "disk_id"),
@@ -199,7 +203,7 @@ pub async fn lookup(client: &Client, arguments: &Attributes) -> Result<Vec<Resou
 
 /// Every disk must exist in its edge region. `DescribeDisks` is asked per edge region, 100
 /// disk IDs per call (`DiskIds` as a JSON array text).
-pub async fn preflight(
+async fn preflight(
     client: &Client,
     creates: &[Attributes],
 ) -> Result<Vec<Vec<PreflightProblem>>, Error> {

@@ -5,7 +5,11 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use snapform_alicloud::{AliCloud, AliCloudConfig, Credentials};
+use snapform_alicloud::CLOUD;
+use snapform_provider::{Credentials, ProviderSettings};
+
+type AliCloud = Arc<dyn Provider>;
+type AliCloudConfig = ProviderSettings;
 use snapform_core::{Secret, Value};
 use snapform_emulator::{EmulatorConfig, FaultConfig, ManualClock, RunningEmulator};
 use snapform_provider::{
@@ -26,14 +30,14 @@ async fn emulator(config: EmulatorConfig) -> RunningEmulator {
 
 fn emulator_key() -> Credentials {
     Credentials {
-        access_key_id: snapform_emulator::DEFAULT_ALICLOUD_ACCESS_KEY_ID.to_owned(),
-        access_key_secret: Secret::new(snapform_emulator::DEFAULT_ALICLOUD_ACCESS_KEY_SECRET),
-        security_token: None,
+        key_id: snapform_emulator::DEFAULT_ALICLOUD_ACCESS_KEY_ID.to_owned(),
+        secret: Secret::new(snapform_emulator::DEFAULT_ALICLOUD_ACCESS_KEY_SECRET),
+        token: None,
     }
 }
 
 fn config_for(emulator: &RunningEmulator, credentials: Credentials) -> AliCloudConfig {
-    let mut config = AliCloudConfig::new("cn-hangzhou", credentials);
+    let mut config = ProviderSettings::new("cn-hangzhou", credentials);
     config.endpoint = Some(emulator.endpoint());
     config.retry.min_delay = Duration::from_millis(20);
     config.retry.max_delay = Duration::from_millis(200);
@@ -44,7 +48,7 @@ fn config_for(emulator: &RunningEmulator, credentials: Credentials) -> AliCloudC
 fn provider_for(emulator: &RunningEmulator, rate_limit: f64) -> AliCloud {
     let mut config = config_for(emulator, emulator_key());
     config.rate_limit = rate_limit;
-    AliCloud::new(config).expect("valid configuration")
+    (CLOUD.build)(config).expect("valid configuration")
 }
 
 fn args(pairs: &[(&str, &str)]) -> Attributes {
@@ -505,17 +509,17 @@ async fn errors_keep_the_clouds_code_message_and_request_id() {
     // A wrong key or secret is an auth failure, never retried.
     for credentials in [
         Credentials {
-            access_key_id: "LTAInotakey".to_owned(),
+            key_id: "LTAInotakey".to_owned(),
             ..emulator_key()
         },
         Credentials {
-            access_key_secret: Secret::new("wrong"),
+            secret: Secret::new("wrong"),
             ..emulator_key()
         },
     ] {
         clear_stats(&emulator).await;
         let stranger =
-            AliCloud::new(config_for(&emulator, credentials)).expect("valid configuration");
+            (CLOUD.build)(config_for(&emulator, credentials)).expect("valid configuration");
         let error = stranger
             .read_many(
                 ENS,
@@ -538,10 +542,10 @@ async fn errors_keep_the_clouds_code_message_and_request_id() {
 async fn temporary_credentials_are_signed_and_accepted() {
     let emulator = emulator(EmulatorConfig::default()).await;
     let credentials = Credentials {
-        security_token: Some(Secret::new("CAIS+sts/token==")),
+        token: Some(Secret::new("CAIS+sts/token==")),
         ..emulator_key()
     };
-    let provider = AliCloud::new(config_for(&emulator, credentials)).expect("valid");
+    let provider = (CLOUD.build)(config_for(&emulator, credentials)).expect("valid");
     let arguments = args(&[
         ("desktop_id", "ecd-qs1000000000002"),
         ("snapshot_name", "sts-snapshot"),
@@ -554,7 +558,7 @@ async fn temporary_credentials_are_signed_and_accepted() {
 }
 
 /// Sends 50 single-ID reads at once from `provider`, as apply's parallel waiters do.
-async fn fifty_reads_at_once(provider: Arc<AliCloud>) {
+async fn fifty_reads_at_once(provider: AliCloud) {
     let mut tasks = tokio::task::JoinSet::new();
     for n in 0..50 {
         let provider = provider.clone();
@@ -578,7 +582,7 @@ async fn the_client_stays_under_the_rate_limit_and_survives_throttling() {
         ..EmulatorConfig::default()
     })
     .await;
-    fifty_reads_at_once(Arc::new(provider_for(&cloud, 20.0))).await;
+    fifty_reads_at_once(provider_for(&cloud, 20.0)).await;
     assert_eq!(
         stats(&cloud).await["total_throttled"],
         0,
@@ -586,7 +590,7 @@ async fn the_client_stays_under_the_rate_limit_and_survives_throttling() {
     );
 
     // A client that asks for more than the cloud allows gets throttled, and retries until done.
-    fifty_reads_at_once(Arc::new(provider_for(&cloud, 200.0))).await;
+    fifty_reads_at_once(provider_for(&cloud, 200.0)).await;
     assert!(stats(&cloud).await["total_throttled"].as_u64().unwrap_or(0) > 0);
     cloud.shutdown().await;
 }
@@ -624,7 +628,7 @@ async fn throttling_and_server_errors_are_retried_and_retry_after_is_kept() {
     let mut config = config_for(&cloud, emulator_key());
     config.retry.max_attempts = 0;
     config.retry.max_delay = Duration::from_secs(10);
-    let impatient = AliCloud::new(config).expect("valid");
+    let impatient = (CLOUD.build)(config).expect("valid");
     let error = impatient
         .read_many(
             ENS,
@@ -759,7 +763,7 @@ async fn timeouts_may_have_applied_but_refused_connections_did_not() {
     .await;
     let mut config = config_for(&slow, emulator_key());
     config.request_timeout = Duration::from_millis(200);
-    let impatient = AliCloud::new(config).expect("valid");
+    let impatient = (CLOUD.build)(config).expect("valid");
     let arguments = args(&[
         ("desktop_id", "ecd-qs1000000000001"),
         ("snapshot_name", "slow"),
@@ -782,11 +786,11 @@ async fn timeouts_may_have_applied_but_refused_connections_did_not() {
         .and_then(|listener| listener.local_addr())
         .expect("a free port")
         .port();
-    let mut config = AliCloudConfig::new("cn-hangzhou", emulator_key());
+    let mut config = ProviderSettings::new("cn-hangzhou", emulator_key());
     config.endpoint = Some(format!("http://127.0.0.1:{port}"));
     config.retry.min_delay = Duration::from_millis(1);
     config.retry.max_delay = Duration::from_millis(4);
-    let nowhere = AliCloud::new(config).expect("valid");
+    let nowhere = (CLOUD.build)(config).expect("valid");
     match nowhere.create(ECD, &arguments).await {
         Err(CreateError::Rejected(error)) => {
             assert_eq!(
@@ -795,5 +799,105 @@ async fn timeouts_may_have_applied_but_refused_connections_did_not() {
             );
         }
         other => panic!("a refused connection made nothing, got {other:?}"),
+    }
+}
+
+/// A provider pointed at a server that answers like a broken or hostile cloud, with short
+/// timeouts so each case ends quickly.
+fn provider_at(endpoint: String) -> AliCloud {
+    let mut config = ProviderSettings::new("cn-hangzhou", emulator_key());
+    config.endpoint = Some(endpoint);
+    config.request_timeout = Duration::from_secs(2);
+    config.max_response_bytes = 1024 * 1024;
+    config.retry.min_delay = Duration::from_millis(10);
+    config.retry.max_delay = Duration::from_millis(50);
+    config.retry.call_deadline = Duration::from_secs(5);
+    (CLOUD.build)(config).expect("valid configuration")
+}
+
+fn ecd_create() -> Attributes {
+    args(&[
+        ("desktop_id", "ecd-qs1000000000001"),
+        ("snapshot_name", "hostile"),
+        ("source_disk_type", "system"),
+    ])
+}
+
+#[tokio::test]
+async fn an_error_envelope_under_http_200_is_an_error_never_a_create() {
+    use snapform_test_support::hostile::{Answer, HostileServer};
+    let server = HostileServer::start(Answer::Json {
+        status: 200,
+        body: r#"{"Code": "InvalidDesktopId.NotFound", "Message": "no such desktop", "RequestId": "R1"}"#.to_owned(),
+    })
+    .await;
+    let provider = provider_at(server.endpoint());
+    let error = provider
+        .create("alicloud_ecd_snapshot", &ecd_create())
+        .await
+        .expect_err("an error envelope is not an ID");
+    assert_eq!(error.error().code, "InvalidDesktopId.NotFound");
+    assert_eq!(error.error().request_id.as_deref(), Some("R1"));
+}
+
+#[tokio::test]
+async fn hostile_answers_end_in_a_clear_error_within_the_deadline() {
+    use snapform_test_support::hostile::{Answer, HostileServer};
+    let cases = [
+        (
+            "malformed JSON",
+            Answer::Json {
+                status: 200,
+                body: "{\"Snapshots\": [".to_owned(),
+            },
+        ),
+        (
+            "no list",
+            Answer::Json {
+                status: 200,
+                body: r#"{"RequestId": "x"}"#.to_owned(),
+            },
+        ),
+        (
+            "no TotalCount",
+            Answer::Json {
+                status: 200,
+                body: r#"{"RequestId": "x", "Snapshots": []}"#.to_owned(),
+            },
+        ),
+        (
+            "too large",
+            Answer::Huge {
+                bytes: 8 * 1024 * 1024,
+            },
+        ),
+        (
+            "slow drip",
+            Answer::Drip {
+                every: Duration::from_millis(500),
+            },
+        ),
+        ("reset", Answer::Reset),
+    ];
+    for (what, answer) in cases {
+        let server = HostileServer::start(answer).await;
+        let provider = provider_at(server.endpoint());
+        let started = std::time::Instant::now();
+        let result = provider
+            .read_many(
+                "alicloud_ens_snapshot",
+                &[ReadRequest {
+                    id: "s-hostile".to_owned(),
+                    recorded: std::collections::BTreeMap::new(),
+                }],
+            )
+            .await;
+        let error = result.expect_err(what);
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "{what}: took {:?}",
+            started.elapsed()
+        );
+        assert!(!error.message.is_empty(), "{what}: {error}");
     }
 }

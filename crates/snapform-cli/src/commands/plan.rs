@@ -159,7 +159,6 @@ pub fn make_plan(
         targets: &targets,
         replace: &replace,
         regions: &regions,
-        conflict_keys: &providers::conflict_keys,
         config_hash: session.config_hash.clone(),
         // The one clock reading of the plan.
         now: request.now.unwrap_or_else(jiff::Timestamp::now),

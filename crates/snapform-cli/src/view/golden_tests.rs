@@ -138,7 +138,6 @@ fn plan_scenario(dir: &Path) -> Views {
         targets: &targets,
         replace: &replace,
         regions: &regions,
-        conflict_keys: &crate::providers::conflict_keys,
         config_hash: "0".repeat(64),
         now: "2026-12-05T02:00:00Z".parse().expect("a fixed time"),
     };

@@ -270,7 +270,7 @@ fn render_drift(out: &mut String, drift: &[Drift], palette: &Palette) {
                 render_attributes(
                     out,
                     &Attributes {
-                        type_name: &entry.addr.resource.type_name,
+                        schema: entry.schema,
                         before: entry.before.as_ref(),
                         after: None,
                         before_sensitive: &entry.sensitive,
@@ -294,7 +294,7 @@ fn render_drift(out: &mut String, drift: &[Drift], palette: &Palette) {
                 render_attributes(
                     out,
                     &Attributes {
-                        type_name: &entry.addr.resource.type_name,
+                        schema: entry.schema,
                         before: entry.before.as_ref(),
                         after: entry.after.as_ref(),
                         before_sensitive: &entry.sensitive,
@@ -392,8 +392,8 @@ enum AttrMode {
 /// What one resource block of a plan shows: the attributes before and after, which of them are
 /// sensitive, and which force the replacement.
 pub struct Attributes<'a> {
-    /// The resource type, whose schema says how the cloud compares values.
-    pub type_name: &'a str,
+    /// The resource type's schema, which says how the cloud compares values.
+    pub schema: &'a snapform_core::ResourceSchema,
     /// The attributes before.
     pub before: Option<&'a BTreeMap<String, Value>>,
     /// The attributes after.
@@ -410,7 +410,7 @@ impl<'a> Attributes<'a> {
     /// The attributes of a planned change.
     pub fn of_change(change: &'a ResourceChange) -> Attributes<'a> {
         Attributes {
-            type_name: &change.addr.resource.type_name,
+            schema: change.schema,
             before: change.before.as_ref(),
             after: change.after.as_ref(),
             before_sensitive: &change.before_sensitive,
@@ -477,8 +477,8 @@ fn render_attributes(out: &mut String, attrs: &Attributes<'_>, mode: AttrMode, p
                 // Equal as the cloud compares them: a set in another order, an enumeration in
                 // another case.
                 (Some(old), Some(new))
-                    if snapform_planner::normalize(attrs.type_name, name, old)
-                        == snapform_planner::normalize(attrs.type_name, name, new) =>
+                    if snapform_planner::normalize(attrs.schema, name, old)
+                        == snapform_planner::normalize(attrs.schema, name, new) =>
                 {
                     if old_sensitive != new_sensitive {
                         let now = if new_sensitive { "now" } else { "no longer" };

@@ -37,6 +37,9 @@ pub struct LoadOptions {
     /// a `count` or `for_each` that is unknown only because of such variables checks one
     /// placeholder instance.
     pub allow_unset_variables: bool,
+    /// A provider `endpoint` may be plain http to an address that is not loopback (the
+    /// `SNAPFORM_ALLOW_INSECURE_HTTP` opt-out for test rigs).
+    pub allow_insecure_http: bool,
 }
 
 /// The result of loading: the configuration, as complete as the problems allow, and every
@@ -135,6 +138,7 @@ pub fn load_sources(
     let mut loader = Loader {
         diagnostics: Vec::new(),
         allow_unset_variables: options.allow_unset_variables,
+        allow_insecure_http: options.allow_insecure_http,
     };
     let mut parsed = Vec::new();
     for source in config_files {
@@ -167,6 +171,8 @@ pub(crate) struct Loader {
     diagnostics: Vec<Diagnostic>,
     /// See [`LoadOptions::allow_unset_variables`].
     allow_unset_variables: bool,
+    /// See [`LoadOptions::allow_insecure_http`].
+    allow_insecure_http: bool,
 }
 
 /// An attribute with the file it is in.

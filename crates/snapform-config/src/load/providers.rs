@@ -115,7 +115,19 @@ impl Loader {
                 match (name, value) {
                     ("region", Value::String(text)) => config.region = Some(text),
                     ("ca_file", Value::String(text)) => config.ca_file = Some(text),
-                    ("endpoint", Value::String(text)) => config.endpoint = Some(text),
+                    ("endpoint", Value::String(text)) => {
+                        if !self.allow_insecure_http && is_insecure_http(&text) {
+                            self.error(
+                                "insecure-endpoint",
+                                format!("`endpoint` {text:?} is plain http to an address that is not loopback"),
+                                attr.value_span(),
+                            )
+                            .help = Some(
+                                "signed requests and security tokens would cross the network in clear text: use https (plain http is accepted only for 127.0.0.1, ::1 and localhost, such as the emulator; a test rig can set SNAPFORM_ALLOW_INSECURE_HTTP=1)".to_owned(),
+                            );
+                        }
+                        config.endpoint = Some(text);
+                    }
                     ("rate_limit", Value::Number(number)) => config.rate_limit = Some(number),
                     (_, Value::String(text)) if arg.sensitive => {
                         config.secrets.insert(name.to_owned(), Secret::new(text));
@@ -170,5 +182,50 @@ pub(super) fn provider_reference(expr: &Expression) -> Option<ProviderAddr> {
             }
         }
         _ => None,
+    }
+}
+
+/// Whether `url` is plain http to a host that is not this machine.
+fn is_insecure_http(url: &str) -> bool {
+    let Some(rest) = url
+        .get(..7)
+        .filter(|scheme| scheme.eq_ignore_ascii_case("http://"))
+        .map(|_| &url[7..])
+    else {
+        return false;
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host_port = authority.rsplit('@').next().unwrap_or_default();
+    let host = match host_port.strip_prefix('[') {
+        Some(bracketed) => bracketed.split(']').next().unwrap_or_default(),
+        None => host_port.split(':').next().unwrap_or_default(),
+    };
+    let loopback = host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|address| address.is_loopback());
+    !loopback
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn plain_http_is_insecure_off_loopback() {
+        for secure in [
+            "https://10.0.0.1",
+            "http://127.0.0.1:4566",
+            "http://localhost/x",
+            "http://[::1]:80",
+            "HTTP://127.0.0.2",
+        ] {
+            assert!(!super::is_insecure_http(secure), "{secure}");
+        }
+        for insecure in [
+            "http://10.0.0.1",
+            "http://example.com:80/",
+            "http://user@10.1.1.1",
+        ] {
+            assert!(super::is_insecure_http(insecure), "{insecure}");
+        }
     }
 }

@@ -25,6 +25,7 @@ impl Config {
         let mut loader = Loader {
             diagnostics: Vec::new(),
             allow_unset_variables: false,
+            allow_insecure_http: true,
         };
         let locals = self.locals_with(values, &mut loader);
         let scope = self.scope(resource.span.file, &locals, values);
@@ -40,6 +41,7 @@ impl Config {
         let mut loader = Loader {
             diagnostics: Vec::new(),
             allow_unset_variables: false,
+            allow_insecure_http: true,
         };
         let locals = self.locals_with(values, &mut loader);
         let mut outputs = Vec::with_capacity(self.context.outputs.len());

@@ -219,6 +219,7 @@ impl Loader {
 
         Resource {
             addr: decl.addr.clone(),
+            schema,
             span: decl.span,
             provider,
             source,

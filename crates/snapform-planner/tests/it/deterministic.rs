@@ -8,17 +8,7 @@ use proptest::prelude::*;
 use snapform_config::{LoadOptions, SourceFile, load_sources};
 use snapform_core::{ProviderAddr, SourceMap, Value};
 use snapform_planner::{Action, ActionReason, EdgeKind, PlanInputs, PlanMode, plan};
-use snapform_provider::{Attributes, ConflictKey};
 use snapform_state::{RecordStatus, ResourceRecord, State};
-
-fn keys(_: &str, arguments: &Attributes) -> Vec<ConflictKey> {
-    arguments
-        .get("disk_id")
-        .and_then(Value::as_str)
-        .map(|id| ConflictKey(id.to_owned()))
-        .into_iter()
-        .collect()
-}
 
 prop_compose! {
     fn workload()(
@@ -107,7 +97,6 @@ proptest! {
             targets: &[],
             replace: &[],
             regions: &regions,
-            conflict_keys: &keys,
             config_hash: String::new(),
             now: jiff::Timestamp::UNIX_EPOCH,
         };

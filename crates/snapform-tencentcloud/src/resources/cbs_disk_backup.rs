@@ -12,6 +12,12 @@ use super::{MAX_DESCRIBE, describe_all, put_number};
 use crate::client::{Client, Service};
 use snapform_provider::json;
 
+snapform_provider::resource_type!(
+    CbsDiskBackup,
+    Client,
+    &snapform_core::schema::tencentcloud::CBS_DISK_BACKUP
+);
+
 const CREATE: &str = "CreateDiskBackup";
 const DESCRIBE: &str = "DescribeDiskBackups";
 const DELETE: &str = "DeleteDiskBackups";
@@ -51,7 +57,7 @@ fn to_state(item: &Json) -> Option<ResourceState> {
     })
 }
 
-pub async fn create(client: &Client, arguments: &Attributes) -> Result<String, CreateError> {
+async fn create(client: &Client, arguments: &Attributes) -> Result<String, CreateError> {
     let mut params = json!({ "DiskId": string_arg(arguments, "disk_id").unwrap_or_default() });
     if let Some(name) = string_arg(arguments, "disk_backup_name") {
         params["DiskBackupName"] = Json::from(name);
@@ -63,10 +69,7 @@ pub async fn create(client: &Client, arguments: &Attributes) -> Result<String, C
     )
 }
 
-pub async fn read_many(
-    client: &Client,
-    requests: &[ReadRequest],
-) -> Result<Vec<ResourceState>, Error> {
+async fn read_many(client: &Client, requests: &[ReadRequest]) -> Result<Vec<ResourceState>, Error> {
     let mut states = Vec::with_capacity(requests.len());
     for chunk in requests.chunks(MAX_DESCRIBE) {
         let ids: Vec<&str> = chunk.iter().map(|request| request.id.as_str()).collect();
@@ -84,7 +87,7 @@ pub async fn read_many(
     Ok(states)
 }
 
-pub async fn delete_many(client: &Client, ids: &[String]) -> Vec<(String, Result<(), Error>)> {
+async fn delete_many(client: &Client, ids: &[String]) -> Vec<(String, Result<(), Error>)> {
     delete_in_batches(ids, MAX_DESCRIBE, |batch| async move {
         client
             .call(
@@ -100,7 +103,7 @@ pub async fn delete_many(client: &Client, ids: &[String]) -> Vec<(String, Result
 }
 
 /// Backup points of the create's disk with the create's name.
-pub async fn lookup(client: &Client, arguments: &Attributes) -> Result<Vec<ResourceState>, Error> {
+async fn lookup(client: &Client, arguments: &Attributes) -> Result<Vec<ResourceState>, Error> {
     let Some(disk_id) = string_arg(arguments, "disk_id") else {
         return Ok(Vec::new());
     };
@@ -123,7 +126,7 @@ pub async fn lookup(client: &Client, arguments: &Attributes) -> Result<Vec<Resou
 }
 
 /// Every disk must exist, and keep enough backup quota for all the planned backup points.
-pub async fn preflight(
+async fn preflight(
     client: &Client,
     creates: &[Attributes],
 ) -> Result<Vec<Vec<PreflightProblem>>, Error> {

@@ -14,6 +14,12 @@ use super::{MAX_DESCRIBE, describe_all, put_number};
 use crate::client::{Client, Service};
 use snapform_provider::json;
 
+snapform_provider::resource_type!(
+    CbsSnapshotGroup,
+    Client,
+    &snapform_core::schema::tencentcloud::CBS_SNAPSHOT_GROUP
+);
+
 const CREATE: &str = "CreateSnapshotGroup";
 const DESCRIBE: &str = "DescribeSnapshotGroups";
 const DELETE: &str = "DeleteSnapshotGroup";
@@ -70,7 +76,7 @@ fn to_state(item: &Json, recorded: Option<&Attributes>) -> Option<ResourceState>
     })
 }
 
-pub async fn create(client: &Client, arguments: &Attributes) -> Result<String, CreateError> {
+async fn create(client: &Client, arguments: &Attributes) -> Result<String, CreateError> {
     let mut params = json!({ "DiskIds": strings_arg(arguments, "disk_ids") });
     if let Some(name) = string_arg(arguments, "snapshot_group_name") {
         params["SnapshotGroupName"] = Json::from(name);
@@ -90,10 +96,7 @@ pub async fn create(client: &Client, arguments: &Attributes) -> Result<String, C
 }
 
 /// Groups have no ID-list parameter: one `snapshot-group-id` filter holds up to 100 IDs.
-pub async fn read_many(
-    client: &Client,
-    requests: &[ReadRequest],
-) -> Result<Vec<ResourceState>, Error> {
+async fn read_many(client: &Client, requests: &[ReadRequest]) -> Result<Vec<ResourceState>, Error> {
     let recorded: BTreeMap<&str, &Attributes> = requests
         .iter()
         .map(|request| (request.id.as_str(), &request.recorded))
@@ -119,7 +122,7 @@ pub async fn read_many(
     Ok(states)
 }
 
-pub async fn delete_many(client: &Client, ids: &[String]) -> Vec<(String, Result<(), Error>)> {
+async fn delete_many(client: &Client, ids: &[String]) -> Vec<(String, Result<(), Error>)> {
     delete_in_batches(ids, 1, |batch| async move {
         let id = batch.first().cloned().unwrap_or_default();
         client
@@ -137,7 +140,7 @@ pub async fn delete_many(client: &Client, ids: &[String]) -> Vec<(String, Result
 
 /// Groups with the create's name. The API does not say which disks a group holds, so the
 /// name is what identifies it; an unnamed group cannot be found again.
-pub async fn lookup(client: &Client, arguments: &Attributes) -> Result<Vec<ResourceState>, Error> {
+async fn lookup(client: &Client, arguments: &Attributes) -> Result<Vec<ResourceState>, Error> {
     let Some(name) = string_arg(arguments, "snapshot_group_name").filter(|name| !name.is_empty())
     else {
         return Ok(Vec::new());
@@ -185,7 +188,7 @@ pub async fn describe_disks(
 }
 
 /// Every disk must exist, and all of a group's disks must be mounted on one instance.
-pub async fn preflight(
+async fn preflight(
     client: &Client,
     creates: &[Attributes],
 ) -> Result<Vec<Vec<PreflightProblem>>, Error> {

@@ -13,6 +13,13 @@ use super::{MAX_DESCRIBE, describe_all, put_number};
 use crate::client::{Client, Service};
 use snapform_provider::json;
 
+snapform_provider::resource_type!(
+    LighthouseSnapshot,
+    Client,
+    &snapform_core::schema::tencentcloud::LIGHTHOUSE_SNAPSHOT,
+    update
+);
+
 const CREATE: &str = "CreateInstanceSnapshot";
 const DESCRIBE: &str = "DescribeSnapshots";
 const MODIFY: &str = "ModifySnapshotAttribute";
@@ -58,7 +65,7 @@ fn to_state(item: &Json, instance_id: Option<&Value>) -> Option<ResourceState> {
     })
 }
 
-pub async fn create(client: &Client, arguments: &Attributes) -> Result<String, CreateError> {
+async fn create(client: &Client, arguments: &Attributes) -> Result<String, CreateError> {
     let mut params =
         json!({ "InstanceId": string_arg(arguments, "instance_id").unwrap_or_default() });
     if let Some(name) = string_arg(arguments, "snapshot_name") {
@@ -73,10 +80,7 @@ pub async fn create(client: &Client, arguments: &Attributes) -> Result<String, C
     )
 }
 
-pub async fn read_many(
-    client: &Client,
-    requests: &[ReadRequest],
-) -> Result<Vec<ResourceState>, Error> {
+async fn read_many(client: &Client, requests: &[ReadRequest]) -> Result<Vec<ResourceState>, Error> {
     let instances: BTreeMap<&str, Option<&Value>> = requests
         .iter()
         .map(|request| (request.id.as_str(), request.recorded.get("instance_id")))
@@ -102,7 +106,7 @@ pub async fn read_many(
 }
 
 /// Renames in place; the name is the only updatable argument.
-pub async fn update(client: &Client, id: &str, arguments: &Attributes) -> Result<(), Error> {
+async fn update(client: &Client, id: &str, arguments: &Attributes) -> Result<(), Error> {
     let name = string_arg(arguments, "snapshot_name").unwrap_or_default();
     client
         .call(
@@ -115,7 +119,7 @@ pub async fn update(client: &Client, id: &str, arguments: &Attributes) -> Result
         .map(|_| ())
 }
 
-pub async fn delete_many(client: &Client, ids: &[String]) -> Vec<(String, Result<(), Error>)> {
+async fn delete_many(client: &Client, ids: &[String]) -> Vec<(String, Result<(), Error>)> {
     delete_in_batches(ids, MAX_DELETE, |batch| async move {
         client
             .call(
@@ -131,7 +135,7 @@ pub async fn delete_many(client: &Client, ids: &[String]) -> Vec<(String, Result
 }
 
 /// Snapshots of the create's instance with the create's name.
-pub async fn lookup(client: &Client, arguments: &Attributes) -> Result<Vec<ResourceState>, Error> {
+async fn lookup(client: &Client, arguments: &Attributes) -> Result<Vec<ResourceState>, Error> {
     let Some(instance_id) = string_arg(arguments, "instance_id") else {
         return Ok(Vec::new());
     };
@@ -155,7 +159,7 @@ pub async fn lookup(client: &Client, arguments: &Attributes) -> Result<Vec<Resou
 }
 
 /// Every instance must exist.
-pub async fn preflight(
+async fn preflight(
     client: &Client,
     creates: &[Attributes],
 ) -> Result<Vec<Vec<PreflightProblem>>, Error> {

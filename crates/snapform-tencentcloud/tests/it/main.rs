@@ -7,7 +7,12 @@ use std::time::Duration;
 use snapform_core::{Secret, Value};
 use snapform_emulator::{EmulatorConfig, FaultConfig, RunningEmulator};
 use snapform_provider::{Attributes, CreateError, ErrorKind, Provider, ReadRequest, Readiness};
-use snapform_tencentcloud::{Credentials, TencentCloud, TencentCloudConfig};
+use std::sync::Arc;
+
+use snapform_provider::{Credentials, ProviderSettings};
+use snapform_tencentcloud::CLOUD;
+
+type TencentCloud = Arc<dyn Provider>;
 
 async fn emulator(config: EmulatorConfig) -> RunningEmulator {
     snapform_emulator::spawn(EmulatorConfig {
@@ -19,11 +24,11 @@ async fn emulator(config: EmulatorConfig) -> RunningEmulator {
 }
 
 fn provider_for(emulator: &RunningEmulator, rate_limit: f64) -> TencentCloud {
-    let mut config = TencentCloudConfig::new(
+    let mut config = ProviderSettings::new(
         "ap-guangzhou",
         Credentials {
-            secret_id: snapform_emulator::DEFAULT_TENCENTCLOUD_SECRET_ID.to_owned(),
-            secret_key: Secret::new(snapform_emulator::DEFAULT_TENCENTCLOUD_SECRET_KEY),
+            key_id: snapform_emulator::DEFAULT_TENCENTCLOUD_SECRET_ID.to_owned(),
+            secret: Secret::new(snapform_emulator::DEFAULT_TENCENTCLOUD_SECRET_KEY),
             token: None,
         },
     );
@@ -32,7 +37,7 @@ fn provider_for(emulator: &RunningEmulator, rate_limit: f64) -> TencentCloud {
     config.retry.min_delay = Duration::from_millis(20);
     config.retry.max_delay = Duration::from_millis(200);
     config.retry.busy_timeout = Duration::from_secs(5);
-    TencentCloud::new(config).expect("valid configuration")
+    (CLOUD.build)(config).expect("valid configuration")
 }
 
 fn args(pairs: &[(&str, Value)]) -> Attributes {
@@ -341,16 +346,16 @@ async fn errors_keep_the_clouds_code_message_and_request_id() {
     assert!(!error.message.is_empty());
 
     // A wrong key is an auth failure, never retried.
-    let mut config = TencentCloudConfig::new(
+    let mut config = ProviderSettings::new(
         "ap-guangzhou",
         Credentials {
-            secret_id: "AKIDnotakey".to_owned(),
-            secret_key: Secret::new("x"),
+            key_id: "AKIDnotakey".to_owned(),
+            secret: Secret::new("x"),
             token: None,
         },
     );
     config.endpoint = Some(emulator.endpoint());
-    let stranger = TencentCloud::new(config).expect("valid");
+    let stranger = (CLOUD.build)(config).expect("valid");
     let error = stranger
         .read_many("tencentcloud_cbs_disk_backup", &[read("dbp-00000000")])
         .await
@@ -378,7 +383,7 @@ async fn reads_are_batched_100_ids_per_call() {
 }
 
 /// Sends 50 single-ID reads at once from `provider`, as apply's parallel waiters do.
-async fn fifty_reads_at_once(provider: std::sync::Arc<TencentCloud>) {
+async fn fifty_reads_at_once(provider: TencentCloud) {
     let mut tasks = tokio::task::JoinSet::new();
     for n in 0..50 {
         let provider = provider.clone();
@@ -405,7 +410,7 @@ async fn the_client_stays_under_the_rate_limit_and_survives_throttling() {
         ..EmulatorConfig::default()
     })
     .await;
-    fifty_reads_at_once(std::sync::Arc::new(provider_for(&cloud, 20.0))).await;
+    fifty_reads_at_once(provider_for(&cloud, 20.0)).await;
     assert_eq!(
         stats(&cloud).await["total_throttled"],
         0,
@@ -413,7 +418,7 @@ async fn the_client_stays_under_the_rate_limit_and_survives_throttling() {
     );
 
     // A client that asks for more than the cloud allows gets throttled, and retries until done.
-    fifty_reads_at_once(std::sync::Arc::new(provider_for(&cloud, 200.0))).await;
+    fifty_reads_at_once(provider_for(&cloud, 200.0)).await;
     assert!(stats(&cloud).await["total_throttled"].as_u64().unwrap_or(0) > 0);
     cloud.shutdown().await;
 }
@@ -495,4 +500,93 @@ async fn transient_faults_are_retried_and_lost_creates_are_reported_as_unknown()
         "the lost create took effect and is found by instance and name"
     );
     cloud.shutdown().await;
+}
+
+/// A provider pointed at a server that answers like a broken or hostile cloud, with short
+/// timeouts so each case ends quickly.
+fn provider_at(endpoint: String) -> TencentCloud {
+    let mut config = ProviderSettings::new(
+        "ap-guangzhou",
+        Credentials {
+            key_id: snapform_emulator::DEFAULT_TENCENTCLOUD_SECRET_ID.to_owned(),
+            secret: Secret::new(snapform_emulator::DEFAULT_TENCENTCLOUD_SECRET_KEY),
+            token: None,
+        },
+    );
+    config.endpoint = Some(endpoint);
+    config.request_timeout = Duration::from_secs(2);
+    config.max_response_bytes = 1024 * 1024;
+    config.retry.min_delay = Duration::from_millis(10);
+    config.retry.max_delay = Duration::from_millis(50);
+    config.retry.call_deadline = Duration::from_secs(5);
+    (CLOUD.build)(config).expect("valid configuration")
+}
+
+#[tokio::test]
+async fn an_answer_without_its_list_is_an_error_never_everything_deleted() {
+    use snapform_test_support::hostile::{Answer, HostileServer};
+    let cases = [
+        ("no list", r#"{"Response": {"RequestId": "x"}}"#),
+        (
+            "no TotalCount",
+            r#"{"Response": {"RequestId": "x", "DiskBackupSet": []}}"#,
+        ),
+        (
+            "an item without its ID",
+            r#"{"Response": {"RequestId": "x", "TotalCount": 1, "DiskBackupSet": [{"DiskBackupState": "NORMAL"}]}}"#,
+        ),
+        (
+            "an empty page before the total",
+            r#"{"Response": {"RequestId": "x", "TotalCount": 3, "DiskBackupSet": []}}"#,
+        ),
+        (
+            "no RequestId",
+            r#"{"Response": {"TotalCount": 0, "DiskBackupSet": []}}"#,
+        ),
+    ];
+    for (what, body) in cases {
+        let server = HostileServer::start(Answer::Json {
+            status: 200,
+            body: body.to_owned(),
+        })
+        .await;
+        let provider = provider_at(server.endpoint());
+        let error = provider
+            .read_many("tencentcloud_cbs_disk_backup", &[read("dbp-00000001")])
+            .await
+            .expect_err(what);
+        assert_eq!(error.code, "InvalidResponse", "{what}: {error}");
+    }
+}
+
+#[tokio::test]
+async fn slow_and_huge_answers_fail_within_the_deadline() {
+    use snapform_test_support::hostile::{Answer, HostileServer};
+    for (what, answer) in [
+        (
+            "too large",
+            Answer::Huge {
+                bytes: 8 * 1024 * 1024,
+            },
+        ),
+        (
+            "slow drip",
+            Answer::Drip {
+                every: Duration::from_millis(500),
+            },
+        ),
+    ] {
+        let server = HostileServer::start(answer).await;
+        let provider = provider_at(server.endpoint());
+        let started = std::time::Instant::now();
+        let error = provider
+            .read_many("tencentcloud_cbs_disk_backup", &[read("dbp-00000001")])
+            .await
+            .expect_err(what);
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "{what}: took {:?}: {error}",
+            started.elapsed()
+        );
+    }
 }

@@ -3,11 +3,18 @@
 //!
 //! The schemas are part of the configuration language (DESIGN §3), so they live here rather than
 //! in the provider crates: the loader validates against them before any provider exists, and the
-//! providers implement the behaviour behind them.
+//! providers implement the behaviour behind them. This module holds the model; each cloud's
+//! catalogue (its resource types and provider block) is a submodule.
 
 use std::fmt;
 
 use crate::value::Value;
+
+pub mod alicloud;
+pub mod tencentcloud;
+
+use AttrType::{Number, String as Str};
+use Mutability::Updatable;
 
 /// The type of an argument or attribute.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -80,12 +87,15 @@ pub enum Constraint {
         /// Whether `SYSTEM` matches `system`.
         ignore_case: bool,
     },
-    /// A cloud ID: this prefix, then letters and digits.
+    /// A cloud ID: this prefix, then letters and digits, as many as `length` says when the
+    /// cloud documents it (`disk-` and eight characters).
     IdPrefix {
         /// For example `disk-`.
         prefix: &'static str,
         /// What the ID names, for messages (`disk`, `Lighthouse instance`).
         what: &'static str,
+        /// How many characters follow the prefix, when the cloud documents it.
+        length: Option<usize>,
     },
     /// A region or edge node ID such as `ap-guangzhou` or `cn-shenzhen-3`.
     RegionId,
@@ -226,14 +236,35 @@ impl Constraint {
                     )
                 }
             }
-            Constraint::IdPrefix { prefix, what } => {
+            Constraint::IdPrefix {
+                prefix,
+                what,
+                length,
+            } => {
                 let rest = text.strip_prefix(prefix);
+                let example = format!("{prefix}{}", "x".repeat(length.unwrap_or(8)));
                 match rest {
+                    Some(rest)
+                        if !rest.is_empty()
+                            && rest.chars().all(|ch| ch.is_ascii_alphanumeric())
+                            && length.is_none_or(|length| rest.chars().count() == length) =>
+                    {
+                        Ok(())
+                    }
                     Some(rest)
                         if !rest.is_empty()
                             && rest.chars().all(|ch| ch.is_ascii_alphanumeric()) =>
                     {
-                        Ok(())
+                        fail(
+                            "invalid-id",
+                            format!(
+                                "`{name}` is not {} {what} ID: `{prefix}` is followed by {} characters, not {}",
+                                article(what),
+                                rest.chars().count(),
+                                length.unwrap_or_default()
+                            ),
+                            Some(format!("{what} IDs look like {example}; got {text:?}")),
+                        )
                     }
                     _ => fail(
                         "invalid-id",
@@ -242,7 +273,7 @@ impl Constraint {
                             article(what)
                         ),
                         Some(format!(
-                            "{what} IDs look like {prefix}xxxxxxxx (letters and digits after the prefix); got {text:?}"
+                            "{what} IDs look like {example} (letters and digits after the prefix); got {text:?}"
                         )),
                     ),
                 }
@@ -351,6 +382,32 @@ pub struct ResourceSchema {
     pub arguments: &'static [ArgumentSchema],
     /// The attributes the cloud computes (besides `id`).
     pub computed: &'static [ComputedSchema],
+    /// The cloud objects the resource snapshots (disks, instances, desktops), each named by
+    /// an argument holding one ID or a set of them. The clouds refuse a second snapshot of an
+    /// object while one is being made, so two operations sharing one never run at once.
+    pub parents: &'static [Parent],
+    /// Among operations that share a parent, this type's go first: a snapshot group holds
+    /// every disk it names at once, so it goes before the backups of single disks.
+    pub ordered_first: bool,
+}
+
+/// Schemas are static and one per type: two are equal when they are the same type.
+impl PartialEq for ResourceSchema {
+    fn eq(&self, other: &ResourceSchema) -> bool {
+        self.type_name == other.type_name
+    }
+}
+
+impl Eq for ResourceSchema {}
+
+/// A cloud object a resource snapshots, named by one of its arguments.
+#[derive(Debug)]
+pub struct Parent {
+    /// The argument holding its ID (or a set of IDs).
+    pub argument: &'static str,
+    /// What kind of object it is, shared by every type that snapshots the same kind
+    /// (`disk` for CBS backups and snapshot groups), so their keys meet.
+    pub kind: &'static str,
 }
 
 impl ResourceSchema {
@@ -364,6 +421,27 @@ impl ResourceSchema {
         name == "id"
             || self.argument(name).is_some()
             || self.computed.iter().any(|attr| attr.name == name)
+    }
+
+    /// The parents an operation on a resource with these arguments touches, as `kind:id`
+    /// keys: two operations with a key in common must not run at once.
+    pub fn conflict_keys(
+        &self,
+        arguments: &std::collections::BTreeMap<String, Value>,
+    ) -> Vec<String> {
+        let mut keys = Vec::new();
+        for parent in self.parents {
+            match arguments.get(parent.argument) {
+                Some(Value::String(id)) => keys.push(format!("{}:{id}", parent.kind)),
+                Some(Value::List(ids) | Value::Set(ids)) => keys.extend(
+                    ids.iter()
+                        .filter_map(Value::as_str)
+                        .map(|id| format!("{}:{id}", parent.kind)),
+                ),
+                _ => {}
+            }
+        }
+        keys
     }
 
     /// Every attribute name: `id`, the arguments, then the computed attributes.
@@ -391,7 +469,7 @@ impl ProviderSchema {
     }
 }
 
-const fn arg(
+pub(crate) const fn arg(
     name: &'static str,
     ty: AttrType,
     required: bool,
@@ -411,254 +489,64 @@ const fn arg(
     }
 }
 
-const fn computed(name: &'static str, ty: AttrType) -> ComputedSchema {
+pub(crate) const fn computed(name: &'static str, ty: AttrType) -> ComputedSchema {
     ComputedSchema { name, ty }
 }
 
-use AttrType::{MapOfString, Number, SetOfString, String as Str};
-use Mutability::{ForceNew, Updatable};
-
-const NO_URL: Constraint = Constraint::NoUrlPrefix;
-const STARTS_WITH_LETTER: Constraint = Constraint::StartsWithLetter;
-const NOT_AUTO: Constraint = Constraint::ReservedPrefix {
+pub(crate) const NO_URL: Constraint = Constraint::NoUrlPrefix;
+pub(crate) const STARTS_WITH_LETTER: Constraint = Constraint::StartsWithLetter;
+pub(crate) const NOT_AUTO: Constraint = Constraint::ReservedPrefix {
     prefix: "auto",
     why: "names starting with `auto` are reserved for automatic snapshots",
 };
 
-/// `tencentcloud_cbs_disk_backup`: a CBS disk backup point (`CreateDiskBackup`).
-pub static CBS_DISK_BACKUP: ResourceSchema = ResourceSchema {
-    type_name: "tencentcloud_cbs_disk_backup",
-    provider: "tencentcloud",
-    description: "A backup point of one CBS cloud disk.",
-    id_prefixes: &["dbp-"],
-    arguments: &[
-        arg(
-            "disk_id",
-            Str,
-            true,
-            ForceNew,
-            &[Constraint::IdPrefix {
-                prefix: "disk-",
-                what: "disk",
-            }],
-            "The disk to back up.",
-        ),
-        arg(
-            "disk_backup_name",
-            Str,
-            false,
-            ForceNew,
-            &[Constraint::Length { min: 0, max: 100 }],
-            "The backup point's name, up to 100 characters.",
-        ),
-    ],
-    computed: &[
-        computed("disk_backup_state", Str),
-        computed("percent", Number),
-        computed("disk_size", Number),
-        computed("create_time", Str),
-    ],
-};
+pub(crate) const fn secret(name: &'static str, description: &'static str) -> ArgumentSchema {
+    ArgumentSchema {
+        sensitive: true,
+        ..arg(name, Str, false, Updatable, &[], description)
+    }
+}
 
-/// `tencentcloud_cbs_snapshot_group`: a snapshot of several disks of one instance
-/// (`CreateSnapshotGroup`).
-pub static CBS_SNAPSHOT_GROUP: ResourceSchema = ResourceSchema {
-    type_name: "tencentcloud_cbs_snapshot_group",
-    provider: "tencentcloud",
-    description: "A snapshot group of disks mounted on one instance.",
-    id_prefixes: &["csnap-"],
-    arguments: &[
-        ArgumentSchema {
-            item_constraints: &[Constraint::IdPrefix {
-                prefix: "disk-",
-                what: "disk",
-            }],
-            ..arg(
-                "disk_ids",
-                SetOfString,
-                true,
-                ForceNew,
-                &[Constraint::MinItems(1)],
-                "The disks to snapshot, all mounted on one instance.",
-            )
-        },
-        arg(
-            "snapshot_group_name",
-            Str,
-            false,
-            ForceNew,
-            &[],
-            "The group's name; its snapshots are named NAME_0, NAME_1, ...",
-        ),
-        arg(
-            "tags",
-            MapOfString,
-            false,
-            ForceNew,
-            &[],
-            "Tags bound at creation.",
-        ),
-    ],
-    computed: &[
-        computed("snapshot_group_state", Str),
-        computed("snapshot_ids", AttrType::ListOfString),
-        computed("percent", Number),
-        computed("create_time", Str),
-    ],
-};
+pub(crate) const REGION: ArgumentSchema = arg(
+    "region",
+    Str,
+    false,
+    Updatable,
+    &[Constraint::RegionId],
+    "The region API calls go to.",
+);
+pub(crate) const ENDPOINT: ArgumentSchema = arg(
+    "endpoint",
+    Str,
+    false,
+    Updatable,
+    &[Constraint::UrlPrefix],
+    "Sends every API call to this URL instead of the cloud's own endpoints.",
+);
+pub(crate) const CA_FILE: ArgumentSchema = arg(
+    "ca_file",
+    Str,
+    false,
+    Updatable,
+    &[],
+    "A PEM file of CA certificates to trust besides the system's, for an https endpoint such as the emulator's.",
+);
+pub(crate) const RATE_LIMIT: ArgumentSchema = arg(
+    "rate_limit",
+    Number,
+    false,
+    Updatable,
+    &[Constraint::Positive],
+    "Requests per second per API action (default 20).",
+);
 
-/// `tencentcloud_lighthouse_snapshot`: a Lighthouse instance snapshot
-/// (`CreateInstanceSnapshot`).
-pub static LIGHTHOUSE_SNAPSHOT: ResourceSchema = ResourceSchema {
-    type_name: "tencentcloud_lighthouse_snapshot",
-    provider: "tencentcloud",
-    description: "A system-disk snapshot of a Lighthouse instance.",
-    id_prefixes: &["lhsnap-"],
-    arguments: &[
-        arg(
-            "instance_id",
-            Str,
-            true,
-            ForceNew,
-            &[Constraint::IdPrefix {
-                prefix: "lhins-",
-                what: "Lighthouse instance",
-            }],
-            "The Lighthouse instance to snapshot.",
-        ),
-        arg(
-            "snapshot_name",
-            Str,
-            false,
-            Updatable,
-            &[Constraint::Length { min: 0, max: 60 }],
-            "The snapshot's name, up to 60 characters; renamed in place.",
-        ),
-    ],
-    computed: &[
-        computed("snapshot_state", Str),
-        computed("percent", Number),
-        computed("created_time", Str),
-    ],
-};
-
-/// `alicloud_ecd_snapshot`: an Elastic Desktop disk snapshot (ECD `CreateSnapshot`).
-pub static ECD_SNAPSHOT: ResourceSchema = ResourceSchema {
-    type_name: "alicloud_ecd_snapshot",
-    provider: "alicloud",
-    description: "A snapshot of one disk of an Elastic Desktop cloud computer.",
-    id_prefixes: &["s-"],
-    arguments: &[
-        arg(
-            "desktop_id",
-            Str,
-            true,
-            ForceNew,
-            &[Constraint::IdPrefix {
-                prefix: "ecd-",
-                what: "cloud computer",
-            }],
-            "The cloud computer, which must be Running or Stopped.",
-        ),
-        arg(
-            "snapshot_name",
-            Str,
-            true,
-            ForceNew,
-            &[
-                Constraint::Length { min: 2, max: 127 },
-                STARTS_WITH_LETTER,
-                Constraint::LettersDigitsAnd(&['_', '-']),
-                NO_URL,
-                NOT_AUTO,
-            ],
-            "2 to 127 characters: a letter first, then letters, digits, `_` and `-`.",
-        ),
-        arg(
-            "source_disk_type",
-            Str,
-            true,
-            ForceNew,
-            &[Constraint::OneOf {
-                values: &["system", "data"],
-                ignore_case: true,
-            }],
-            "`system` or `data`, in any case.",
-        ),
-        arg(
-            "description",
-            Str,
-            false,
-            ForceNew,
-            &[Constraint::Length { min: 0, max: 128 }],
-            "Up to 128 characters.",
-        ),
-    ],
-    computed: &[
-        computed("status", Str),
-        computed("progress", Str),
-        computed("create_time", Str),
-    ],
-};
-
-/// `alicloud_ens_snapshot`: an ENS edge disk snapshot (ENS `CreateSnapshot`).
-pub static ENS_SNAPSHOT: ResourceSchema = ResourceSchema {
-    type_name: "alicloud_ens_snapshot",
-    provider: "alicloud",
-    description: "A snapshot of an ENS edge cloud disk.",
-    id_prefixes: &["s-", "sp-"],
-    arguments: &[
-        arg(
-            "ens_region_id",
-            Str,
-            true,
-            ForceNew,
-            &[Constraint::RegionId],
-            "The edge node, such as cn-shenzhen-3.",
-        ),
-        arg(
-            "disk_id",
-            Str,
-            true,
-            ForceNew,
-            &[Constraint::IdPrefix {
-                prefix: "d-",
-                what: "ENS disk",
-            }],
-            "The edge disk to snapshot.",
-        ),
-        arg(
-            "snapshot_name",
-            Str,
-            false,
-            Updatable,
-            &[
-                Constraint::Length { min: 2, max: 128 },
-                STARTS_WITH_LETTER,
-                Constraint::LettersDigitsAnd(&[':', '_', '-']),
-                NO_URL,
-                NOT_AUTO,
-            ],
-            "2 to 128 characters: a letter first, then letters, digits, `:`, `_` and `-`.",
-        ),
-        arg(
-            "description",
-            Str,
-            false,
-            Updatable,
-            &[Constraint::Length { min: 2, max: 256 }, NO_URL],
-            "2 to 256 characters, not starting with http:// or https://.",
-        ),
-    ],
-    computed: &[computed("status", Str), computed("creation_time", Str)],
-};
-
+/// Every resource type, cloud by cloud.
 static RESOURCE_SCHEMAS: [&ResourceSchema; 5] = [
-    &CBS_DISK_BACKUP,
-    &CBS_SNAPSHOT_GROUP,
-    &LIGHTHOUSE_SNAPSHOT,
-    &ECD_SNAPSHOT,
-    &ENS_SNAPSHOT,
+    &tencentcloud::CBS_DISK_BACKUP,
+    &tencentcloud::CBS_SNAPSHOT_GROUP,
+    &tencentcloud::LIGHTHOUSE_SNAPSHOT,
+    &alicloud::ECD_SNAPSHOT,
+    &alicloud::ENS_SNAPSHOT,
 ];
 
 /// Every resource type snapform manages.
@@ -674,77 +562,9 @@ pub fn resource_schema(type_name: &str) -> Option<&'static ResourceSchema> {
         .find(|schema| schema.type_name == type_name)
 }
 
-const fn secret(name: &'static str, description: &'static str) -> ArgumentSchema {
-    ArgumentSchema {
-        sensitive: true,
-        ..arg(name, Str, false, Updatable, &[], description)
-    }
-}
-
-const REGION: ArgumentSchema = arg(
-    "region",
-    Str,
-    false,
-    Updatable,
-    &[Constraint::RegionId],
-    "The region API calls go to.",
-);
-const ENDPOINT: ArgumentSchema = arg(
-    "endpoint",
-    Str,
-    false,
-    Updatable,
-    &[Constraint::UrlPrefix],
-    "Sends every API call to this URL instead of the cloud's own endpoints.",
-);
-const CA_FILE: ArgumentSchema = arg(
-    "ca_file",
-    Str,
-    false,
-    Updatable,
-    &[],
-    "A PEM file of CA certificates to trust besides the system's, for an https endpoint such as the emulator's.",
-);
-const RATE_LIMIT: ArgumentSchema = arg(
-    "rate_limit",
-    Number,
-    false,
-    Updatable,
-    &[Constraint::Positive],
-    "Requests per second per API action (default 20).",
-);
-
-/// `provider "tencentcloud"`.
-pub static TENCENTCLOUD_PROVIDER: ProviderSchema = ProviderSchema {
-    name: "tencentcloud",
-    arguments: &[
-        REGION,
-        ENDPOINT,
-        secret("secret_id", "The API key's SecretId."),
-        secret("secret_key", "The API key's SecretKey."),
-        secret("security_token", "A temporary credential's token."),
-        RATE_LIMIT,
-        CA_FILE,
-    ],
-};
-
-/// `provider "alicloud"`.
-pub static ALICLOUD_PROVIDER: ProviderSchema = ProviderSchema {
-    name: "alicloud",
-    arguments: &[
-        REGION,
-        ENDPOINT,
-        secret("access_key", "The AccessKey ID."),
-        secret("secret_key", "The AccessKey secret."),
-        secret("security_token", "A temporary credential's token."),
-        RATE_LIMIT,
-        CA_FILE,
-    ],
-};
-
 /// The schema of provider `name`.
 pub fn provider_schema(name: &str) -> Option<&'static ProviderSchema> {
-    [&TENCENTCLOUD_PROVIDER, &ALICLOUD_PROVIDER]
+    [&tencentcloud::PROVIDER, &alicloud::PROVIDER]
         .into_iter()
         .find(|schema| schema.name == name)
 }
@@ -796,8 +616,10 @@ mod tests {
         let disk = Constraint::IdPrefix {
             prefix: "disk-",
             what: "disk",
+            length: Some(8),
         };
-        assert_eq!(violation(disk, "disk-abc123"), None);
+        assert_eq!(violation(disk, "disk-abc12345"), None);
+        assert_eq!(violation(disk, "disk-gr000096a"), Some("invalid-id"));
         assert_eq!(violation(disk, "disk-"), Some("invalid-id"));
         assert_eq!(violation(disk, "ins-abc"), Some("invalid-id"));
         assert_eq!(violation(Constraint::RegionId, "cn-shenzhen-3"), None);
@@ -814,6 +636,45 @@ mod tests {
         for schema in resource_schemas() {
             assert!(provider_schema(schema.provider).is_some());
             assert!(schema.arguments.iter().any(|arg| arg.required));
+            for parent in schema.parents {
+                assert!(
+                    schema.argument(parent.argument).is_some(),
+                    "{}",
+                    parent.argument
+                );
+            }
         }
+    }
+
+    #[test]
+    fn a_group_and_a_backup_of_one_disk_share_a_key() {
+        let arguments: std::collections::BTreeMap<String, Value> = [
+            ("disk_id".to_owned(), Value::string("disk-1")),
+            (
+                "disk_ids".to_owned(),
+                Value::Set(vec![Value::string("disk-1"), Value::string("disk-2")]),
+            ),
+            ("instance_id".to_owned(), Value::string("lhins-1")),
+        ]
+        .into();
+        let keys = |type_name| {
+            resource_schema(type_name)
+                .expect("a type")
+                .conflict_keys(&arguments)
+        };
+        assert_eq!(keys("tencentcloud_cbs_disk_backup"), ["disk:disk-1"]);
+        assert_eq!(
+            keys("tencentcloud_cbs_snapshot_group"),
+            ["disk:disk-1", "disk:disk-2"]
+        );
+        assert_eq!(
+            keys("tencentcloud_lighthouse_snapshot"),
+            ["lighthouse:lhins-1"]
+        );
+        assert!(
+            resource_schema("tencentcloud_cbs_snapshot_group")
+                .expect("a type")
+                .ordered_first
+        );
     }
 }
