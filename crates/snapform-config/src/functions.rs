@@ -637,94 +637,28 @@ fn format(spec: &str, args: Args<'_>, spec_span: Span) -> EvalResult {
     Ok(Value::String(res))
 }
 
-/// A parsed RFC 3339 timestamp.
+/// An RFC 3339 timestamp with its offset kept, as `formatdate` prints it.
 struct Timestamp {
-    year: i64,
-    month: u32,
-    day: u32,
-    hour: u32,
-    minute: u32,
-    second: u32,
+    /// The date and time at the timestamp's own offset.
+    civil: jiff::civil::DateTime,
     /// Offset from UTC in minutes.
     offset_minutes: i32,
 }
 
+/// Reads an RFC 3339 timestamp (`2026-11-22T03:04:05Z`, `...+08:00`) with jiff, keeping the
+/// offset it was written with, which `formatdate` prints.
 fn parse_rfc3339(text: &str) -> Option<Timestamp> {
-    let bytes = text.as_bytes();
-    let digits = |range: std::ops::Range<usize>| -> Option<u32> {
-        let part = text.get(range)?;
-        if part.bytes().all(|b| b.is_ascii_digit()) {
-            part.parse().ok()
-        } else {
-            None
-        }
-    };
-    if bytes.len() < 20
-        || bytes[4] != b'-'
-        || bytes[7] != b'-'
-        || !matches!(bytes[10], b'T' | b't')
-        || bytes[13] != b':'
-        || bytes[16] != b':'
-    {
-        return None;
-    }
-    let year = i64::from(digits(0..4)?);
-    let month = digits(5..7)?;
-    let day = digits(8..10)?;
-    let hour = digits(11..13)?;
-    let minute = digits(14..16)?;
-    let second = digits(17..19)?;
-    let mut rest = &text[19..];
-    if let Some(fraction) = rest.strip_prefix('.') {
-        let n_digits = fraction.bytes().take_while(u8::is_ascii_digit).count();
-        if n_digits == 0 {
-            return None;
-        }
-        rest = &fraction[n_digits..];
-    }
-    let offset_minutes = match rest {
-        "Z" | "z" => 0,
-        _ => {
-            let sign = match rest.as_bytes().first()? {
-                b'+' => 1,
-                b'-' => -1,
-                _ => return None,
-            };
-            if rest.len() != 6 || rest.as_bytes()[3] != b':' {
-                return None;
-            }
-            let hours: i32 = rest[1..3].parse().ok()?;
-            let minutes: i32 = rest[4..6].parse().ok()?;
-            sign * (hours * 60 + minutes)
-        }
-    };
-    let days_in_month = match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
-        2 => 28,
+    use jiff::fmt::temporal::{Pieces, PiecesOffset};
+    let instant: jiff::Timestamp = text.parse().ok()?;
+    let offset = match Pieces::parse(text).ok()?.offset()? {
+        PiecesOffset::Zulu => jiff::tz::Offset::UTC,
+        PiecesOffset::Numeric(numeric) => numeric.offset(),
         _ => return None,
     };
-    if day == 0 || day > days_in_month || hour > 23 || minute > 59 || second > 60 {
-        return None;
-    }
     Some(Timestamp {
-        year,
-        month,
-        day,
-        hour,
-        minute,
-        second,
-        offset_minutes,
+        civil: offset.to_datetime(instant),
+        offset_minutes: offset.seconds() / 60,
     })
-}
-
-/// Day of the week, 0 = Sunday (Sakamoto's method).
-fn weekday(year: i64, month: u32, day: u32) -> usize {
-    const T: [i64; 12] = [0, 3, 2, 5, 0, 3, 5, 1, 4, 6, 2, 4];
-    let year = if month < 3 { year - 1 } else { year };
-    ((year + year / 4 - year / 100 + year / 400 + T[month as usize - 1] + i64::from(day)) % 7)
-        as usize
 }
 
 const MONTHS: [&str; 12] = [
@@ -805,31 +739,35 @@ fn formatdate(spec: &str, timestamp: &str, spec_span: Span, time_span: Span) -> 
         let offset = ts.offset_minutes;
         let sign = if offset < 0 { '-' } else { '+' };
         let (off_h, off_m) = (offset.abs() / 60, offset.abs() % 60);
-        let hour12 = match ts.hour % 12 {
+        let civil = &ts.civil;
+        let (year, month, day) = (i64::from(civil.year()), civil.month(), civil.day());
+        let (hour, minute, second) = (civil.hour(), civil.minute(), civil.second());
+        let weekday = civil.weekday().to_sunday_zero_offset() as usize;
+        let hour12 = match hour % 12 {
             0 => 12,
             other => other,
         };
         let text = match (ch, run) {
-            ('Y', 4) => format!("{:04}", ts.year),
-            ('Y', 2) => format!("{:02}", ts.year % 100),
-            ('M', 4) => MONTHS[ts.month as usize - 1].to_owned(),
-            ('M', 3) => MONTHS[ts.month as usize - 1][..3].to_owned(),
-            ('M', 2) => format!("{:02}", ts.month),
-            ('M', 1) => ts.month.to_string(),
-            ('D', 2) => format!("{:02}", ts.day),
-            ('D', 1) => ts.day.to_string(),
-            ('E', 4) => DAYS[weekday(ts.year, ts.month, ts.day)].to_owned(),
-            ('E', 3) => DAYS[weekday(ts.year, ts.month, ts.day)][..3].to_owned(),
-            ('h', 2) => format!("{:02}", ts.hour),
-            ('h', 1) => ts.hour.to_string(),
+            ('Y', 4) => format!("{year:04}"),
+            ('Y', 2) => format!("{:02}", year % 100),
+            ('M', 4) => MONTHS[month as usize - 1].to_owned(),
+            ('M', 3) => MONTHS[month as usize - 1][..3].to_owned(),
+            ('M', 2) => format!("{month:02}"),
+            ('M', 1) => month.to_string(),
+            ('D', 2) => format!("{day:02}"),
+            ('D', 1) => day.to_string(),
+            ('E', 4) => DAYS[weekday].to_owned(),
+            ('E', 3) => DAYS[weekday][..3].to_owned(),
+            ('h', 2) => format!("{hour:02}"),
+            ('h', 1) => hour.to_string(),
             ('H', 2) => format!("{hour12:02}"),
             ('H', 1) => hour12.to_string(),
-            ('A', 2) => if ts.hour < 12 { "AM" } else { "PM" }.to_owned(),
-            ('a', 2) => if ts.hour < 12 { "am" } else { "pm" }.to_owned(),
-            ('m', 2) => format!("{:02}", ts.minute),
-            ('m', 1) => ts.minute.to_string(),
-            ('s', 2) => format!("{:02}", ts.second),
-            ('s', 1) => ts.second.to_string(),
+            ('A', 2) => if hour < 12 { "AM" } else { "PM" }.to_owned(),
+            ('a', 2) => if hour < 12 { "am" } else { "pm" }.to_owned(),
+            ('m', 2) => format!("{minute:02}"),
+            ('m', 1) => minute.to_string(),
+            ('s', 2) => format!("{second:02}"),
+            ('s', 1) => second.to_string(),
             ('Z', 5) => format!("{sign}{off_h:02}:{off_m:02}"),
             ('Z', 4) => format!("{sign}{off_h:02}{off_m:02}"),
             ('Z', 3) if offset == 0 => "UTC".to_owned(),

@@ -29,6 +29,7 @@ impl ResourceAddr {
         ResourceInstanceAddr {
             resource: self.clone(),
             key,
+            generation: None,
         }
     }
 }
@@ -60,18 +61,53 @@ impl fmt::Display for InstanceKey {
     }
 }
 
-/// One instance of a resource, the unit that is created, updated and deleted.
+/// One instance of a resource, the unit that is created, updated and deleted; or, for a
+/// resource with `rotation`, one generation of an instance's series (DESIGN §13), written
+/// `ADDR@TICK` with the generation's schedule tick in UTC.
+///
+/// Addresses order by resource, key, then generation, the plain instance first and
+/// generations oldest first, so the generations of a series are one range.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ResourceInstanceAddr {
     /// The resource block.
     pub resource: ResourceAddr,
     /// The instance key.
     pub key: InstanceKey,
+    /// The schedule tick of a series' generation; `None` for a plain instance.
+    pub generation: Option<jiff::Timestamp>,
+}
+
+impl ResourceInstanceAddr {
+    /// The generation of this instance's series made for `tick`.
+    pub fn generation(&self, tick: jiff::Timestamp) -> ResourceInstanceAddr {
+        ResourceInstanceAddr {
+            generation: Some(tick),
+            ..self.clone()
+        }
+    }
+
+    /// The instance this address belongs to: itself without its generation.
+    pub fn instance(&self) -> ResourceInstanceAddr {
+        ResourceInstanceAddr {
+            generation: None,
+            ..self.clone()
+        }
+    }
+
+    /// The same address shown without its generation: the instance, as the JSON plan's
+    /// `address` field shows it.
+    pub fn instance_text(&self) -> String {
+        format!("{}{}", self.resource, self.key)
+    }
 }
 
 impl fmt::Display for ResourceInstanceAddr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}{}", self.resource, self.key)
+        write!(f, "{}{}", self.resource, self.key)?;
+        if let Some(tick) = &self.generation {
+            write!(f, "@{}", tick.strftime("%Y-%m-%dT%H:%M:%SZ"))?;
+        }
+        Ok(())
     }
 }
 
@@ -99,11 +135,23 @@ impl std::error::Error for AddrParseError {}
 impl std::str::FromStr for ResourceInstanceAddr {
     type Err = AddrParseError;
 
-    /// Parses `type.name`, `type.name[3]` and `type.name["key"]`.
-    fn from_str(input: &str) -> Result<ResourceInstanceAddr, AddrParseError> {
+    /// Parses `type.name`, `type.name[3]` and `type.name["key"]`, each with an optional
+    /// `@2026-12-05T18:00:00Z` generation.
+    fn from_str(whole: &str) -> Result<ResourceInstanceAddr, AddrParseError> {
         let fail = |reason| AddrParseError {
-            input: input.to_owned(),
+            input: whole.to_owned(),
             reason,
+        };
+        // A generation follows the closing `]`, or the name when there is no key: an `@`
+        // inside a quoted key is part of the key.
+        let (input, generation) = match whole.rfind('@') {
+            Some(at) if whole[..at].ends_with(']') || !whole[..at].contains('[') => {
+                let tick: jiff::Timestamp = whole[at + 1..].parse().map_err(|_| {
+                    fail("a generation is an RFC 3339 time, as in ADDR@2026-12-05T18:00:00Z")
+                })?;
+                (&whole[..at], Some(tick))
+            }
+            _ => (whole, None),
         };
         let (head, key) = match input.find('[') {
             Some(open) => {
@@ -133,7 +181,9 @@ impl std::str::FromStr for ResourceInstanceAddr {
                 "expected TYPE.NAME made of letters, digits, `_` and `-`",
             ));
         }
-        Ok(ResourceAddr::new(type_name, name).instance(key))
+        let mut addr = ResourceAddr::new(type_name, name).instance(key);
+        addr.generation = generation;
+        Ok(addr)
     }
 }
 
@@ -171,7 +221,7 @@ impl std::str::FromStr for ResourceAddr {
     /// Parses `type.name`.
     fn from_str(input: &str) -> Result<ResourceAddr, AddrParseError> {
         let instance: ResourceInstanceAddr = input.parse()?;
-        if instance.key != InstanceKey::None {
+        if instance.key != InstanceKey::None || instance.generation.is_some() {
             return Err(AddrParseError {
                 input: input.to_owned(),
                 reason: "expected TYPE.NAME without an index",
@@ -235,6 +285,9 @@ mod tests {
             "a_b.c[3]",
             r#"a_b.c["disk-1"]"#,
             r#"a_b.c["tab\there, \"quoted\" \\ and\nnewline\u0001"]"#,
+            r#"a_b.c["web"]@2026-12-05T18:00:00Z"#,
+            "a_b.c@2026-12-05T02:00:00Z",
+            r#"a_b.c["x@y"]"#,
         ] {
             let addr: ResourceInstanceAddr = text.parse().expect("valid address");
             assert_eq!(addr.to_string(), text);

@@ -1,35 +1,22 @@
-//! UTC calendar dates and times from Unix seconds, for signatures, lock info and intents.
-//! Pure arithmetic (Howard Hinnant's civil-from-days): no clock is read here.
+//! UTC calendar dates and times from Unix seconds, for signatures, lock info and intents,
+//! computed by jiff: no clock is read here.
 
-/// The (year, month, day) of a day count since 1970-01-01.
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (yoe + era * 400 + i64::from(month <= 2), month, day)
+/// The time at `unix_seconds`, clamped into jiff's range.
+fn timestamp(unix_seconds: u64) -> jiff::Timestamp {
+    let seconds = i64::try_from(unix_seconds).unwrap_or(i64::MAX);
+    jiff::Timestamp::from_second(seconds).unwrap_or(jiff::Timestamp::MAX)
 }
 
 /// `YYYY-MM-DD`, the UTC date of a Unix time.
 pub fn utc_date(unix_seconds: u64) -> String {
-    let (year, month, day) = civil_from_days((unix_seconds / 86_400) as i64);
-    format!("{year:04}-{month:02}-{day:02}")
+    timestamp(unix_seconds).strftime("%Y-%m-%d").to_string()
 }
 
 /// `YYYY-MM-DDTHH:MM:SSZ`, the RFC 3339 UTC form of a Unix time.
 pub fn rfc3339_utc(unix_seconds: u64) -> String {
-    let secs_of_day = unix_seconds % 86_400;
-    format!(
-        "{}T{:02}:{:02}:{:02}Z",
-        utc_date(unix_seconds),
-        secs_of_day / 3600,
-        secs_of_day % 3600 / 60,
-        secs_of_day % 60
-    )
+    timestamp(unix_seconds)
+        .strftime("%Y-%m-%dT%H:%M:%SZ")
+        .to_string()
 }
 
 #[cfg(test)]
