@@ -227,6 +227,7 @@ pub async fn apply(
     stop: watch::Receiver<Stop>,
 ) -> Result<ApplyReport, snapform_state::Error> {
     let mut start = plan.prior_state.clone();
+    plan.record_moves(&mut start);
     plan.record_sensitivity(&mut start);
     start.serial = current_serial;
     let parallelism = options.parallelism.max(1);
@@ -439,6 +440,16 @@ impl Engine {
                 None => unreachable!("a batch of one delete has one outcome"),
             },
             Action::CreateThenDelete => self.create_then_delete(change).await,
+            Action::NoOp if change.moved_from.is_some() && !change.awaits_readiness => {
+                // Recorded under its new address before any step ran.
+                if let Some(from) = &change.moved_from {
+                    self.hook.event(Event::Note {
+                        addr: change.addr.clone(),
+                        message: format!("moved from {from}"),
+                    });
+                }
+                Ok(())
+            }
             Action::NoOp => self.reported(change, Phase::Adopt, self.adopt(change).await),
             Action::Delete => unreachable!("deletes run in batches"),
         };

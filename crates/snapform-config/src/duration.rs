@@ -1,4 +1,5 @@
-//! Durations as Terraform writes them in `timeouts` blocks: `30s`, `10m`, `1h30m`.
+//! Durations as Terraform writes them in `timeouts` blocks (`30s`, `10m`, `1h30m`), and in
+//! days for a rotation's `max_age` (`30d`).
 
 use std::time::Duration;
 
@@ -30,9 +31,10 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
             "s" => 1.0,
             "m" => 60.0,
             "h" => 3600.0,
+            "d" => 86_400.0,
             unit => {
                 return Err(format!(
-                    "unknown unit {unit:?} in {text:?}; use ms, s, m or h"
+                    "unknown unit {unit:?} in {text:?}; use ms, s, m, h or d"
                 ));
             }
         };
@@ -52,7 +54,8 @@ mod tests {
         assert_eq!(parse_duration("45s"), Ok(Duration::from_secs(45)));
         assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
         assert!(parse_duration("10").is_err());
-        assert!(parse_duration("10d").is_err());
+        assert_eq!(parse_duration("30d"), Ok(Duration::from_secs(30 * 86_400)));
+        assert!(parse_duration("10w").is_err());
         assert!(parse_duration("").is_err());
     }
 }

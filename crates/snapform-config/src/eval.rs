@@ -34,6 +34,7 @@ pub(crate) enum RefShape {
 pub(crate) type ResourceTable = BTreeMap<ResourceAddr, (RefShape, &'static ResourceSchema)>;
 
 /// Everything an expression can refer to.
+#[derive(Clone)]
 pub(crate) struct Scope<'a> {
     pub file: FileId,
     pub variables: &'a BTreeMap<String, Value>,
@@ -53,6 +54,9 @@ pub(crate) struct Scope<'a> {
     /// Known attributes of other resources (from state, as the planner walks the graph);
     /// without them every resource attribute is unknown.
     pub values: Option<&'a dyn ResourceValues>,
+    /// `rotation.time` inside a resource with a `rotation` block: the tick of the generation
+    /// being evaluated, as RFC 3339 text.
+    pub rotation_time: Option<Value>,
 }
 
 /// Attributes of resource instances that are already known, so references to them resolve
@@ -90,6 +94,7 @@ impl<'a> Scope<'a> {
             allow_resources: true,
             forbid_named_values: None,
             values: None,
+            rotation_time: None,
         }
     }
 
@@ -449,6 +454,26 @@ impl Evaluator<'_, '_> {
                     ));
                 }
                 self.apply_operators(index, rest)
+            }
+            "rotation" => {
+                let Some(time) = self.scope.rotation_time.clone() else {
+                    return Err(err(
+                        "invalid-reference",
+                        "`rotation.time` can only be used in a resource with a `rotation` block",
+                        span,
+                    )
+                    .with_help_boxed(
+                        "add `rotation { schedule = \"@daily\" ... }` to make the resource a series of generations",
+                    ));
+                };
+                if first_attr != Some("time") {
+                    return Err(err(
+                        "invalid-reference",
+                        "`rotation` has only `rotation.time`",
+                        span,
+                    ));
+                }
+                self.apply_operators(time, rest)
             }
             "data" => Err(err(
                 "unsupported-reference",

@@ -13,6 +13,7 @@ pub mod format;
 mod functions;
 mod load;
 pub mod model;
+pub mod rotation;
 mod suggest;
 pub mod summary;
 mod syntax;

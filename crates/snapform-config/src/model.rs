@@ -59,6 +59,8 @@ pub(crate) struct ArgumentSource {
     )>,
     pub(crate) seeds: Vec<InstanceSeed>,
     pub(crate) counted: bool,
+    /// Whether the resource has a `rotation` block, so `rotation.time` is in scope.
+    pub(crate) rotated: bool,
 }
 
 impl Config {
@@ -241,12 +243,22 @@ pub enum Expansion {
 pub struct Lifecycle {
     /// Refuse any plan that would destroy the resource.
     pub prevent_destroy: bool,
-    /// Create the replacement before destroying the old one.
-    pub create_before_destroy: bool,
+    /// Create the replacement before destroying the old one, as set; see
+    /// [`Lifecycle::creates_first`].
+    pub create_before_destroy: Option<bool>,
     /// Arguments whose changes are ignored after creation.
     pub ignore_changes: Vec<String>,
     /// `ignore_changes = all`.
     pub ignore_all_changes: bool,
+}
+
+impl Lifecycle {
+    /// Whether a replacement creates the new snapshot first and deletes the old one once the
+    /// new one is ready: the default for every snapshot type, so a backup is never deleted
+    /// before its successor exists; `create_before_destroy = false` deletes first.
+    pub fn creates_first(&self) -> bool {
+        self.create_before_destroy.unwrap_or(true)
+    }
 }
 
 /// The `timeouts` block; unset entries use the resource type's defaults.
@@ -302,6 +314,9 @@ pub struct Resource {
     /// How `count` or `for_each` is written.
     #[serde(skip)]
     pub repetition_expression: Option<ExpressionSummary>,
+    /// The `rotation` block: each instance is a series of generations (DESIGN §13).
+    #[serde(skip)]
+    pub rotation: Option<crate::rotation::Rotation>,
 }
 
 /// One instance of a resource with its evaluated arguments.

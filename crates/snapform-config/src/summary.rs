@@ -189,7 +189,9 @@ impl Walker {
         }
         // The subject: how many steps make the shortest meaningful reference.
         let subject_len = match root {
-            "var" | "local" | "each" | "count" | "path" | "snapform" | "terraform" => 1,
+            "var" | "local" | "each" | "count" | "path" | "snapform" | "terraform" | "rotation" => {
+                1
+            }
             type_name if resource_schema(type_name).is_some() => 1,
             _ => return,
         };

@@ -152,12 +152,14 @@ pub fn plan(inputs: &PlanInputs<'_>) -> (Plan, Vec<Diagnostic>) {
     (plan, diagnostics)
 }
 
-struct Planner<'p, 'a> {
-    inputs: &'p PlanInputs<'a>,
-    state: &'p State,
+/// The plan being made, walking the configuration.
+pub(crate) struct Planner<'p, 'a> {
+    pub(crate) inputs: &'p PlanInputs<'a>,
+    pub(crate) state: &'p State,
     adopted: &'p BTreeSet<ResourceInstanceAddr>,
-    values: PlannedValues,
-    changes: Vec<ResourceChange>,
+    /// What is known of the resources planned so far, for the references of the next ones.
+    pub(crate) values: PlannedValues,
+    pub(crate) changes: Vec<ResourceChange>,
 }
 
 impl Planner<'_, '_> {
@@ -172,11 +174,31 @@ impl Planner<'_, '_> {
     fn plan_config(&mut self, diagnostics: &mut Vec<Diagnostic>) {
         let config = self.inputs.config;
         for resource in graph::dependency_order(config) {
+            if let Some(rotation) = &resource.rotation {
+                self.plan_series(resource, rotation, diagnostics);
+                continue;
+            }
             let (instances, instance_diagnostics) =
                 config.evaluate_resource(&resource.addr, &self.values);
             diagnostics.extend(instance_diagnostics);
+            let mut kept_generations = BTreeSet::new();
             for instance in &instances {
-                let change = self.change_for(resource, instance);
+                let state = self.state;
+                let change = match state.resource(&instance.addr) {
+                    Some(record) => self.change_for(resource, instance, Some(record)),
+                    // A series whose rotation was removed keeps its newest generation.
+                    None => match self.end_series(resource, instance) {
+                        Some(kept) => {
+                            kept_generations.insert(kept.addr.clone());
+                            let mut moved = kept.clone();
+                            moved.addr = instance.addr.clone();
+                            let mut change = self.change_for(resource, instance, Some(&moved));
+                            change.moved_from = Some(kept.addr.clone());
+                            change
+                        }
+                        None => self.change_for(resource, instance, None),
+                    },
+                };
                 if let Some(after) = &change.after {
                     self.values.insert(
                         change.addr.clone(),
@@ -191,7 +213,12 @@ impl Planner<'_, '_> {
                 instances.iter().map(|instance| &instance.addr).collect();
             let state = self.state;
             for record in records_of(state, &resource.addr) {
-                if !wanted.contains(&record.addr) {
+                let generation_of_wanted =
+                    record.addr.generation.is_some() && wanted.contains(&record.addr.instance());
+                if !wanted.contains(&record.addr)
+                    && !generation_of_wanted
+                    && !kept_generations.contains(&record.addr)
+                {
                     self.push_delete(
                         record,
                         Some(missing_instance_reason(resource, &record.addr)),
@@ -217,6 +244,9 @@ impl Planner<'_, '_> {
             region: record.region.clone(),
             action: Action::NoOp,
             reason: None,
+            reason_detail: None,
+            moved_from: None,
+            expires_after: None,
             replace_paths: Vec::new(),
             id: Some(record.id.clone()),
             before: Some(with_id(record)),
@@ -232,7 +262,7 @@ impl Planner<'_, '_> {
         });
     }
 
-    fn push_delete(&mut self, record: &ResourceRecord, reason: Option<ActionReason>) {
+    pub(crate) fn push_delete(&mut self, record: &ResourceRecord, reason: Option<ActionReason>) {
         let Some(schema) = record.schema() else {
             return;
         };
@@ -248,6 +278,9 @@ impl Planner<'_, '_> {
             region: record.region.clone(),
             action: Action::Delete,
             reason,
+            reason_detail: None,
+            moved_from: None,
+            expires_after: None,
             replace_paths: Vec::new(),
             id: Some(record.id.clone()),
             before: Some(with_id(record)),
@@ -263,10 +296,47 @@ impl Planner<'_, '_> {
         });
     }
 
-    fn change_for(&self, resource: &Resource, instance: &ResourceInstance) -> ResourceChange {
+    /// A change that leaves `record` of `resource` as it is.
+    pub(crate) fn change_for_record(
+        &self,
+        resource: &Resource,
+        record: &ResourceRecord,
+    ) -> ResourceChange {
+        ResourceChange {
+            addr: record.addr.clone(),
+            schema: resource.schema,
+            provider: resource.provider.clone(),
+            region: self.region(&resource.provider),
+            action: Action::NoOp,
+            reason: None,
+            reason_detail: None,
+            moved_from: None,
+            expires_after: None,
+            replace_paths: Vec::new(),
+            id: Some(record.id.clone()),
+            before: Some(with_id(record)),
+            after: Some(with_id(record)),
+            before_sensitive: record.sensitive_attributes.clone(),
+            after_sensitive: record.sensitive_attributes.clone(),
+            adopting: self.adopted.contains(&record.addr),
+            deposed: false,
+            awaits_readiness: false,
+            waits_for: Vec::new(),
+            dependencies: resource.depends_on.clone(),
+            timeouts: timeouts_of(resource),
+        }
+    }
+
+    /// The change that makes `instance` of `resource` match the configuration, from its
+    /// `record` (none: a create).
+    pub(crate) fn change_for(
+        &self,
+        resource: &Resource,
+        instance: &ResourceInstance,
+        record: Option<&ResourceRecord>,
+    ) -> ResourceChange {
         let (addr, arguments) = (&instance.addr, &instance.arguments);
         let schema = resource.schema;
-        let record = self.state.resource(addr);
         let mut change = ResourceChange {
             addr: addr.clone(),
             schema,
@@ -274,6 +344,9 @@ impl Planner<'_, '_> {
             region: self.region(&resource.provider),
             action: Action::NoOp,
             reason: None,
+            reason_detail: None,
+            moved_from: None,
+            expires_after: None,
             replace_paths: Vec::new(),
             id: record.map(|record| record.id.clone()),
             before: record.map(with_id),
@@ -282,7 +355,7 @@ impl Planner<'_, '_> {
                 .map(|record| record.sensitive_attributes.clone())
                 .unwrap_or_default(),
             after_sensitive: instance.sensitive.clone(),
-            adopting: self.adopted.contains(addr),
+            adopting: record.is_some_and(|record| self.adopted.contains(&record.addr)),
             deposed: false,
             awaits_readiness: false,
             waits_for: Vec::new(),
@@ -298,7 +371,7 @@ impl Planner<'_, '_> {
             }
             after
         };
-        let replace_action = if resource.lifecycle.create_before_destroy {
+        let replace_action = if resource.lifecycle.creates_first() {
             Action::CreateThenDelete
         } else {
             Action::DeleteThenCreate
@@ -378,7 +451,7 @@ impl Planner<'_, '_> {
 }
 
 /// A record's attributes with its `id`, as the configuration reads them and plans show them.
-fn with_id(record: &ResourceRecord) -> BTreeMap<String, Value> {
+pub(crate) fn with_id(record: &ResourceRecord) -> BTreeMap<String, Value> {
     let mut attributes = record.attributes.clone();
     attributes.insert("id".to_owned(), Value::String(record.id.clone()));
     attributes
@@ -397,7 +470,10 @@ fn timeouts_of(resource: &Resource) -> Timeouts {
     }
 }
 
-fn missing_instance_reason(resource: &Resource, addr: &ResourceInstanceAddr) -> ActionReason {
+pub(crate) fn missing_instance_reason(
+    resource: &Resource,
+    addr: &ResourceInstanceAddr,
+) -> ActionReason {
     match (&resource.expansion, &addr.key) {
         (Expansion::Count(_), InstanceKey::Int(_)) => ActionReason::DeleteBecauseCountIndex,
         (Expansion::ForEach(_), InstanceKey::Str(_)) => ActionReason::DeleteBecauseEachKey,
@@ -411,7 +487,23 @@ fn check_prevent_destroy(
     changes: &[ResourceChange],
     diagnostics: &mut Vec<Diagnostic>,
 ) {
-    for change in changes.iter().filter(|change| change.action.deletes()) {
+    // Expiring a generation is what a series is for, not a destroy to prevent.
+    let expiry = |change: &&ResourceChange| {
+        matches!(
+            change.reason,
+            Some(
+                ActionReason::DeleteBecauseBeyondKeep
+                    | ActionReason::DeleteBecauseOlderThanMaxAge
+                    | ActionReason::DeleteBecauseRotationRemoved
+                    | ActionReason::DeleteBecauseFailedGeneration
+            )
+        )
+    };
+    for change in changes
+        .iter()
+        .filter(|change| change.action.deletes())
+        .filter(|change| !expiry(change))
+    {
         let Some(resource) = config.resource(&change.addr.resource) else {
             continue;
         };

@@ -112,6 +112,22 @@ pub fn add_edges(changes: &mut [ResourceChange]) {
         }
     }
 
+    // An expired generation waits until its successor is ready.
+    let index: BTreeMap<&ResourceInstanceAddr, usize> = changes
+        .iter()
+        .enumerate()
+        .filter(|(_, change)| !change.deposed)
+        .map(|(idx, change)| (&change.addr, idx))
+        .collect();
+    for (idx, change) in changes.iter().enumerate() {
+        if let Some(successor) = &change.expires_after
+            && let Some(&target) = index.get(successor)
+            && changes[target].is_active()
+        {
+            edges.insert((idx, target, EdgeKind::Successor));
+        }
+    }
+
     // A resource is deleted only after everything that depended on it: an index from each
     // resource to the deletes that depend on it keeps this linear.
     let mut dependants_of: BTreeMap<ResourceAddr, Vec<usize>> = BTreeMap::new();

@@ -12,6 +12,7 @@ mod graph;
 mod model;
 pub mod planfile;
 mod refresh;
+mod series;
 mod values;
 
 pub use diff::{PlanInputs, plan};

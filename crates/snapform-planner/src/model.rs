@@ -99,6 +99,15 @@ pub enum ActionReason {
     DeleteBecauseEachKey,
     /// The resource switched between count, for_each and neither.
     DeleteBecauseWrongRepetition,
+    /// A generation of a series beyond the newest `keep`.
+    DeleteBecauseBeyondKeep,
+    /// A generation of a series older than its `max_age`.
+    DeleteBecauseOlderThanMaxAge,
+    /// A generation of a series whose resource no longer has a `rotation` block; the newest
+    /// one is kept as the resource's object.
+    DeleteBecauseRotationRemoved,
+    /// A generation that failed when it was created: it holds no backup.
+    DeleteBecauseFailedGeneration,
 }
 
 impl ActionReason {
@@ -117,6 +126,14 @@ impl ActionReason {
             ActionReason::DeleteBecauseEachKey => "its for_each key is no longer in the map or set",
             ActionReason::DeleteBecauseWrongRepetition => {
                 "the resource switched between count, for_each and a single instance"
+            }
+            ActionReason::DeleteBecauseBeyondKeep => "it is older than the generations kept",
+            ActionReason::DeleteBecauseOlderThanMaxAge => "it is older than the series' max_age",
+            ActionReason::DeleteBecauseRotationRemoved => {
+                "the resource has no rotation block any more, and only its newest generation is kept"
+            }
+            ActionReason::DeleteBecauseFailedGeneration => {
+                "it failed when it was created, so it holds no backup"
             }
         }
     }
@@ -138,6 +155,17 @@ pub struct ResourceChange {
     pub action: Action,
     /// Why, for replacements and deletions.
     pub reason: Option<ActionReason>,
+    /// The reason's details for people, such as `beyond keep = 7`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason_detail: Option<String>,
+    /// The address the object had before: a plain instance taken into its series when
+    /// `rotation` was added, or the reverse.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub moved_from: Option<ResourceInstanceAddr>,
+    /// For the expiry of a generation: the newer generation that must be ready first, so a
+    /// series never has fewer ready backups than it had.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_after: Option<ResourceInstanceAddr>,
     /// The arguments that force the replacement.
     pub replace_paths: Vec<String>,
     /// The cloud's ID of the existing resource.
@@ -179,7 +207,10 @@ pub struct ResourceChange {
 impl ResourceChange {
     /// Whether apply has something to do for it.
     pub fn is_active(&self) -> bool {
-        self.action != Action::NoOp || self.adopting || self.awaits_readiness
+        self.action != Action::NoOp
+            || self.adopting
+            || self.awaits_readiness
+            || self.moved_from.is_some()
     }
 }
 
@@ -225,6 +256,8 @@ pub enum EdgeKind {
     /// Both touch the same disk, instance or desktop, which the clouds refuse to snapshot twice
     /// at once; the planner chose this order.
     Conflict,
+    /// An expired generation waits until its successor is ready.
+    Successor,
 }
 
 /// A resource that changed outside snapform.
@@ -323,6 +356,20 @@ impl Plan {
             {
                 let mut record = record.clone();
                 record.sensitive_attributes = change.after_sensitive.clone();
+                state.upsert(record);
+            }
+        }
+    }
+
+    /// Records, in `state`, the addresses this plan moves objects to: a plain object taken
+    /// into its series, or a series' newest generation kept as the plain object.
+    pub fn record_moves(&self, state: &mut State) {
+        for change in &self.changes {
+            let Some(from) = &change.moved_from else {
+                continue;
+            };
+            if let Some(mut record) = state.remove(from) {
+                record.addr = change.addr.clone();
                 state.upsert(record);
             }
         }

@@ -62,10 +62,13 @@ pub fn arguments_now(
     addr: &ResourceInstanceAddr,
     state: &snapform_state::State,
 ) -> Option<BTreeMap<String, Value>> {
-    let (instances, _) = config.evaluate_resource(&addr.resource, &values_of_state(state));
+    // A generation's arguments are those of its tick (`rotation.time`).
+    let (instances, _) =
+        config.evaluate_resource_at(&addr.resource, &values_of_state(state), addr.generation);
+    let instance_addr = addr.instance();
     instances
         .into_iter()
-        .find(|instance| &instance.addr == addr)
+        .find(|instance| instance.addr == instance_addr)
         .map(|instance| instance.arguments)
 }
 
@@ -94,6 +97,16 @@ pub fn values_of_state(state: &snapform_state::State) -> PlannedValues {
             &attributes,
             &record.sensitive_attributes,
         );
+        // A reference to a series' instance reads its newest generation; generations come
+        // oldest first, so the last one wins.
+        if record.addr.generation.is_some() {
+            values.insert(
+                record.addr.instance(),
+                record.schema(),
+                &attributes,
+                &record.sensitive_attributes,
+            );
+        }
     }
     values
 }

@@ -139,7 +139,11 @@ fn plan_scenario(dir: &Path) -> Views {
         replace: &replace,
         regions: &regions,
         config_hash: "0".repeat(64),
-        now: "2026-12-05T02:00:00Z".parse().expect("a fixed time"),
+        now: options["now"]
+            .as_str()
+            .unwrap_or("2026-12-05T02:00:00Z")
+            .parse()
+            .expect("a fixed time"),
     };
     let (plan, diagnostics) = snapform_planner::plan(&inputs);
     // Planning twice gives the same plan.

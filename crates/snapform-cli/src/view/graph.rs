@@ -44,6 +44,9 @@ pub fn render(plan: &Plan, graph_type: GraphType) -> String {
                 EdgeKind::Conflict => {
                     " [style = \"dashed\", label = \"same disk/instance\"]".to_owned()
                 }
+                EdgeKind::Successor => {
+                    " [style = \"dotted\", label = \"after its successor is ready\"]".to_owned()
+                }
             };
             out.push_str(&format!(
                 "    \"[root] {}\" -> \"[root] {}\"{style}\n",

@@ -117,15 +117,19 @@ pub fn resource(addr: &ResourceInstanceAddr) -> Json {
         InstanceKey::Int(index) => json!(index),
         InstanceKey::Str(key) => json!(key),
     };
-    json!({
-        "addr": addr.to_string(),
+    let mut resource = json!({
+        "addr": addr.instance_text(),
         "module": "",
-        "resource": addr.to_string(),
+        "resource": addr.instance_text(),
         "implied_provider": addr.resource.type_name.split('_').next().unwrap_or_default(),
         "resource_type": addr.resource.type_name,
         "resource_name": addr.resource.name,
         "resource_key": key,
-    })
+    });
+    if let Some(tick) = &addr.generation {
+        resource["generation"] = json!(tick.strftime("%Y-%m-%dT%H:%M:%SZ").to_string());
+    }
+    resource
 }
 
 /// The reason of a `planned_change`, in the UI's spelling (which differs from the JSON plan's).
@@ -138,6 +142,10 @@ fn reason(reason: ActionReason) -> &'static str {
         ActionReason::DeleteBecauseCountIndex => "delete_because_count_index",
         ActionReason::DeleteBecauseEachKey => "delete_because_each_key",
         ActionReason::DeleteBecauseWrongRepetition => "delete_because_wrong_repetition",
+        ActionReason::DeleteBecauseBeyondKeep => "delete_because_beyond_keep",
+        ActionReason::DeleteBecauseOlderThanMaxAge => "delete_because_older_than_max_age",
+        ActionReason::DeleteBecauseRotationRemoved => "delete_because_rotation_removed",
+        ActionReason::DeleteBecauseFailedGeneration => "delete_because_failed_generation",
     }
 }
 

@@ -51,6 +51,14 @@ pub fn render(plan: &Plan, human_plan: &str) -> String {
         }
         out.push('\n');
     }
+    let series = series_lines(plan);
+    if !series.is_empty() {
+        out.push_str("Series:\n");
+        for line in series {
+            out.push_str(&format!("- {line}\n"));
+        }
+        out.push('\n');
+    }
     if !plan.drift.is_empty() {
         out.push_str(&format!(
             "{} resource{} changed outside of snapform.\n\n",
@@ -87,6 +95,55 @@ pub fn render(plan: &Plan, human_plan: &str) -> String {
     }
     out.push_str("```\n\n</details>\n");
     out
+}
+
+/// One line per series the plan changes: `nightly["web"]: +1 generation, 1 expired (beyond
+/// keep = 7)`.
+fn series_lines(plan: &Plan) -> Vec<String> {
+    let mut series: std::collections::BTreeMap<String, (usize, Vec<String>)> =
+        std::collections::BTreeMap::new();
+    for change in plan.changes.iter().filter(|change| change.is_active()) {
+        if change.addr.generation.is_none() {
+            continue;
+        }
+        let instance = format!("`{}{}`", change.addr.resource.name, change.addr.key);
+        let entry = series.entry(instance).or_default();
+        if change.action.creates() {
+            entry.0 += 1;
+        }
+        if change.action == Action::Delete {
+            entry.1.push(
+                change
+                    .reason_detail
+                    .clone()
+                    .unwrap_or_else(|| "failed".to_owned()),
+            );
+        }
+    }
+    series
+        .into_iter()
+        .filter(|(_, (created, expired))| *created > 0 || !expired.is_empty())
+        .map(|(instance, (created, expired))| {
+            let mut parts = Vec::new();
+            if created > 0 {
+                parts.push(format!(
+                    "+{created} generation{}",
+                    if created == 1 { "" } else { "s" }
+                ));
+            }
+            if !expired.is_empty() {
+                let mut reasons = expired.clone();
+                reasons.sort();
+                reasons.dedup();
+                parts.push(format!(
+                    "{} expired ({})",
+                    expired.len(),
+                    reasons.join("; ")
+                ));
+            }
+            format!("{instance}: {}", parts.join(", "))
+        })
+        .collect()
 }
 
 /// Moves the +, ~ and - markers to the start of each line so GitHub's `diff` colouring picks

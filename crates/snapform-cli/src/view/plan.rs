@@ -34,6 +34,20 @@ impl Palette {
 pub fn render(plan: &Plan) -> String {
     let palette = Palette::new();
     let mut out = String::new();
+    if plan
+        .changes
+        .iter()
+        .any(|change| change.addr.generation.is_some() || change.moved_from.is_some())
+    {
+        // Series are planned against one clock reading, which `-now` sets.
+        out.push_str(&format!(
+            "{}\n\n",
+            palette.dim.apply_to(format!(
+                "Planned at {} (rotation schedules are read against this time; -now sets it)",
+                plan.timestamp.strftime("%Y-%m-%dT%H:%M:%SZ")
+            ))
+        ));
+    }
     if !plan.drift.is_empty() && plan.mode != PlanMode::Destroy {
         render_drift(&mut out, &plan.drift, &palette);
         if plan.mode == PlanMode::RefreshOnly {
@@ -234,6 +248,20 @@ fn delete_reason(change: &ResourceChange) -> Option<String> {
         ActionReason::DeleteBecauseEachKey => {
             format!("key {} is not in for_each", change.addr.key)
         }
+        reason @ (ActionReason::DeleteBecauseBeyondKeep
+        | ActionReason::DeleteBecauseOlderThanMaxAge
+        | ActionReason::DeleteBecauseRotationRemoved) => {
+            let detail = change
+                .reason_detail
+                .clone()
+                .unwrap_or_else(|| reason.explain().to_owned());
+            match &change.expires_after {
+                Some(successor) => {
+                    format!("expired: {detail}; deleted once {successor} is ready")
+                }
+                None => format!("expired: {detail}"),
+            }
+        }
         other => other.explain().to_owned(),
     })
 }
@@ -341,6 +369,9 @@ fn render_change(out: &mut String, change: &ResourceChange, palette: &Palette) {
             AttrMode::Diff,
         ),
         Action::NoOp if change.adopting => ("will be adopted", "   ".to_owned(), AttrMode::Same),
+        Action::NoOp if change.moved_from.is_some() && !change.awaits_readiness => {
+            ("has moved", "   ".to_owned(), AttrMode::Same)
+        }
         Action::NoOp => (
             "is still being created; apply waits until it is ready",
             "   ".to_owned(),
@@ -356,9 +387,24 @@ fn render_change(out: &mut String, change: &ResourceChange, palette: &Palette) {
             Action::DeleteThenCreate | Action::CreateThenDelete,
             Some(ActionReason::ReplaceByRequest),
         ) => "will be replaced, as requested",
+        (Action::CreateThenDelete, _) => {
+            "must be replaced: the new snapshot is made first, and the old one is deleted once it is ready"
+        }
+        (Action::DeleteThenCreate, _) => {
+            "must be replaced: create_before_destroy = false, so the old snapshot is deleted first"
+        }
+        (Action::Create, _) if change.addr.generation.is_some() => {
+            "will be created: the generation due now"
+        }
         _ => phrase,
     };
     out.push_str(&format!("  {addr} {phrase}\n"));
+    if let Some(from) = &change.moved_from {
+        out.push_str(&format!(
+            "  {}\n",
+            palette.dim.apply_to(format!("# (moved from {from})"))
+        ));
+    }
     if change.adopting {
         out.push_str(&format!(
             "  {}\n",
@@ -371,9 +417,14 @@ fn render_change(out: &mut String, change: &ResourceChange, palette: &Palette) {
     if change.action == Action::Delete
         && let Some(why) = delete_reason(change)
     {
+        let why = if why.starts_with("expired") {
+            why
+        } else {
+            format!("because {why}")
+        };
         out.push_str(&format!(
             "  {}\n",
-            palette.dim.apply_to(format!("# (because {why})"))
+            palette.dim.apply_to(format!("# ({why})"))
         ));
     }
     out.push_str(&format!("{symbol} {}\n", resource_header(&change.addr)));

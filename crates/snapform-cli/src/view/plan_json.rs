@@ -61,7 +61,15 @@ fn index(addr: &ResourceInstanceAddr) -> Option<Json> {
 /// object starts with.
 fn resource_identity(addr: &ResourceInstanceAddr, provider: &str) -> Map<String, Json> {
     let mut object = Map::new();
-    object.insert("address".into(), json!(addr.to_string()));
+    // A generation of a series keeps its instance's address, so address- and type-based
+    // policies keep working, and names its tick in `generation`.
+    object.insert("address".into(), json!(addr.instance_text()));
+    if let Some(tick) = &addr.generation {
+        object.insert(
+            "generation".into(),
+            json!(tick.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()),
+        );
+    }
     object.insert("mode".into(), json!("managed"));
     object.insert("type".into(), json!(addr.resource.type_name));
     object.insert("name".into(), json!(addr.resource.name));
@@ -174,6 +182,9 @@ fn sensitive_tree(values: Option<&BTreeMap<String, Value>>, sensitive: &BTreeSet
 
 fn change_json(change: &ResourceChange, plan: &Plan) -> Json {
     let mut object = resource_identity(&change.addr, &change.provider.name);
+    if let Some(from) = &change.moved_from {
+        object.insert("previous_address".into(), json!(from.to_string()));
+    }
     if change.deposed
         && let Some(id) = &change.id
     {
@@ -226,7 +237,11 @@ fn change_json(change: &ResourceChange, plan: &Plan) -> Json {
         .map(|(idx, kind)| {
             json!({
                 "address": plan.changes[*idx].addr.to_string(),
-                "kind": match kind { EdgeKind::Dependency => "dependency", EdgeKind::Conflict => "conflict" },
+                "kind": match kind {
+                    EdgeKind::Dependency => "dependency",
+                    EdgeKind::Conflict => "conflict",
+                    EdgeKind::Successor => "successor",
+                },
             })
         })
         .collect();

@@ -169,6 +169,9 @@ resource "alicloud_ens_snapshot" "edge" {
 resource "tencentcloud_cbs_disk_backup" "plain" {
   disk_id          = "disk-qs100001"
   disk_backup_name = "v1"
+  lifecycle {
+    create_before_destroy = false
+  }
 }
 resource "tencentcloud_cbs_disk_backup" "cbd" {
   disk_id          = "disk-qs100002"

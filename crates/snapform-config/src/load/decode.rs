@@ -42,6 +42,8 @@ pub(super) struct ResourceDecl<'b> {
     pub(super) provider: Option<Attr<'b>>,
     pub(super) lifecycle: Vec<Attr<'b>>,
     pub(super) timeouts: Vec<Attr<'b>>,
+    /// The `rotation` block's header and arguments, when there is one.
+    pub(super) rotation: Option<(Span, Vec<Attr<'b>>)>,
     pub(super) arguments: Vec<Attr<'b>>,
 }
 
@@ -421,7 +423,7 @@ impl Loader {
         let (attrs, blocks) = self.body_parts(
             file,
             &block.body,
-            &["lifecycle", "timeouts"],
+            &["lifecycle", "timeouts", "rotation"],
             "a resource block",
         );
         let mut decl = ResourceDecl {
@@ -435,6 +437,7 @@ impl Loader {
             provider: None,
             lifecycle: Vec::new(),
             timeouts: Vec::new(),
+            rotation: None,
             arguments: Vec::new(),
         };
         for attr in attrs {
@@ -498,10 +501,10 @@ impl Loader {
                 continue;
             }
             let (attrs, _) = self.body_parts(file, &nested.body, &[], &format!("a {ident} block"));
-            if ident == "lifecycle" {
-                decl.lifecycle = attrs;
-            } else {
-                decl.timeouts = attrs;
+            match ident {
+                "lifecycle" => decl.lifecycle = attrs,
+                "rotation" => decl.rotation = Some((nested_span, attrs)),
+                _ => decl.timeouts = attrs,
             }
         }
         Some(decl)

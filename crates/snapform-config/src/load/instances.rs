@@ -18,12 +18,19 @@ pub(super) struct InstanceDiagnostics {
 impl Loader {
     /// Evaluates the arguments of every instance of a resource and checks them against its
     /// schema; used when loading and again by the planner with known values of other resources.
+    ///
+    /// In a resource with `rotation`, `rotation.time` is `tick`: the generation being planned,
+    /// or, when loading, a sample tick so that names built from it are checked too.
     pub(super) fn instances(
         &mut self,
         addr: &ResourceAddr,
         source: &ArgumentSource,
         scope: &Scope<'_>,
+        tick: Option<jiff::Timestamp>,
     ) -> Vec<ResourceInstance> {
+        let rotation_time = source
+            .rotated
+            .then(|| super::rotation::time_value(tick.unwrap_or(jiff::Timestamp::UNIX_EPOCH)));
         let mut instances = Vec::with_capacity(source.seeds.len());
         let mut repeats = InstanceDiagnostics {
             seen: BTreeMap::new(),
@@ -38,7 +45,8 @@ impl Loader {
                     _ => None,
                 },
                 file: scope.file,
-                ..*scope
+                rotation_time: rotation_time.clone(),
+                ..scope.clone()
             };
             let instance_name = (*key != InstanceKey::None).then(|| instance_addr.to_string());
             let mut arguments = BTreeMap::new();

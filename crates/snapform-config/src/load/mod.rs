@@ -226,4 +226,5 @@ mod outputs;
 mod providers;
 mod resolve;
 mod resources;
+mod rotation;
 mod variables;

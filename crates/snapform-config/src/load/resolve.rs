@@ -19,6 +19,17 @@ impl Config {
         addr: &ResourceAddr,
         values: &dyn ResourceValues,
     ) -> (Vec<ResourceInstance>, Vec<Diagnostic>) {
+        self.evaluate_resource_at(addr, values, None)
+    }
+
+    /// Like [`Config::evaluate_resource`], with `rotation.time` set to `tick`: the arguments
+    /// of the generation a rotated resource makes at that tick.
+    pub fn evaluate_resource_at(
+        &self,
+        addr: &ResourceAddr,
+        values: &dyn ResourceValues,
+        tick: Option<jiff::Timestamp>,
+    ) -> (Vec<ResourceInstance>, Vec<Diagnostic>) {
         let Some(resource) = self.resource(addr) else {
             return (Vec::new(), Vec::new());
         };
@@ -29,7 +40,7 @@ impl Config {
         };
         let locals = self.locals_with(values, &mut loader);
         let scope = self.scope(resource.span.file, &locals, values);
-        let instances = loader.instances(addr, &resource.source, &scope);
+        let instances = loader.instances(addr, &resource.source, &scope, tick);
         (instances, loader.diagnostics)
     }
 

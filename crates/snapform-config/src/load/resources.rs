@@ -205,8 +205,10 @@ impl Loader {
                 .collect(),
             seeds: keys,
             counted: decl.count.is_some(),
+            rotated: decl.rotation.is_some(),
         };
-        let instances = self.instances(&decl.addr, &source, scope);
+        let rotation = self.evaluate_rotation(decl, scope);
+        let instances = self.instances(&decl.addr, &source, scope, None);
         let expressions = decl
             .arguments
             .iter()
@@ -231,6 +233,7 @@ impl Loader {
             instances,
             expressions,
             repetition_expression,
+            rotation,
         }
     }
 
@@ -248,7 +251,7 @@ impl Loader {
                     if attr.name() == "prevent_destroy" {
                         lifecycle.prevent_destroy = flag;
                     } else {
-                        lifecycle.create_before_destroy = flag;
+                        lifecycle.create_before_destroy = Some(flag);
                     }
                 }
                 "ignore_changes" => match attr.expr() {

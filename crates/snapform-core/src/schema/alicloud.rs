@@ -71,6 +71,7 @@ pub static ECD_SNAPSHOT: ResourceSchema = ResourceSchema {
         kind: "desktop",
     }],
     ordered_first: false,
+    created_attribute: "create_time",
 };
 
 /// `alicloud_ens_snapshot`: an ENS edge disk snapshot (ENS `CreateSnapshot`).
@@ -129,6 +130,7 @@ pub static ENS_SNAPSHOT: ResourceSchema = ResourceSchema {
         kind: "ens-disk",
     }],
     ordered_first: false,
+    created_attribute: "creation_time",
 };
 
 /// `provider "alicloud"`.

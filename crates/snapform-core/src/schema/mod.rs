@@ -389,6 +389,8 @@ pub struct ResourceSchema {
     /// Among operations that share a parent, this type's go first: a snapshot group holds
     /// every disk it names at once, so it goes before the backups of single disks.
     pub ordered_first: bool,
+    /// The computed attribute holding when the cloud created the object (RFC 3339).
+    pub created_attribute: &'static str,
 }
 
 /// Schemas are static and one per type: two are equal when they are the same type.

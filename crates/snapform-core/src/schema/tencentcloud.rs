@@ -47,6 +47,7 @@ pub static CBS_DISK_BACKUP: ResourceSchema = ResourceSchema {
         kind: "disk",
     }],
     ordered_first: false,
+    created_attribute: "create_time",
 };
 
 /// `tencentcloud_cbs_snapshot_group`: a snapshot of several disks of one instance
@@ -100,6 +101,7 @@ pub static CBS_SNAPSHOT_GROUP: ResourceSchema = ResourceSchema {
         kind: "disk",
     }],
     ordered_first: true,
+    created_attribute: "create_time",
 };
 
 /// `tencentcloud_lighthouse_snapshot`: a Lighthouse instance snapshot
@@ -141,6 +143,7 @@ pub static LIGHTHOUSE_SNAPSHOT: ResourceSchema = ResourceSchema {
         kind: "lighthouse",
     }],
     ordered_first: false,
+    created_attribute: "created_time",
 };
 
 /// `provider "tencentcloud"`.

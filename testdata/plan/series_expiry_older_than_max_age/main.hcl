@@ -1,0 +1,18 @@
+variable "disks" {
+  default = {
+    web = "disk-qs100001"
+  }
+}
+
+resource "tencentcloud_cbs_disk_backup" "nightly" {
+  for_each         = var.disks
+  disk_id          = each.value
+  disk_backup_name = "nightly-${each.key}-${formatdate("YYYYMMDD", rotation.time)}"
+
+  rotation {
+    schedule  = "0 2 * * *"
+    time_zone = "Asia/Shanghai"
+    keep      = 10
+    max_age   = "2d"
+  }
+}
