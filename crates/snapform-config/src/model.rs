@@ -59,8 +59,9 @@ pub(crate) struct ArgumentSource {
     )>,
     pub(crate) seeds: Vec<InstanceSeed>,
     pub(crate) counted: bool,
-    /// Whether the resource has a `rotation` block, so `rotation.time` is in scope.
-    pub(crate) rotated: bool,
+    /// The time zone of the resource's `rotation` block, when it has one: `rotation.time` is
+    /// then in scope, written with this zone's offset so that `formatdate` gives local dates.
+    pub(crate) rotation_zone: Option<jiff::tz::TimeZone>,
 }
 
 impl Config {

@@ -75,6 +75,11 @@ impl Rotation {
             .map(|tick| tick.timestamp())
     }
 
+    /// The time zone the schedule is read in.
+    pub fn time_zone(&self) -> &TimeZone {
+        &self.time_zone
+    }
+
     /// `"0 2 * * *" in Asia/Shanghai`, for plans and messages.
     pub fn describe(&self) -> String {
         format!("{:?} in {}", self.schedule, self.time_zone_name)

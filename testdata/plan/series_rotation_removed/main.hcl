@@ -7,5 +7,5 @@ variable "disks" {
 resource "tencentcloud_cbs_disk_backup" "nightly" {
   for_each         = var.disks
   disk_id          = each.value
-  disk_backup_name = "nightly-${each.key}-20261204"
+  disk_backup_name = "nightly-${each.key}-20261205"
 }

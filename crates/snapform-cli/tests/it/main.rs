@@ -8,6 +8,7 @@ mod https;
 mod json_contracts;
 mod lifecycle;
 mod sensitive;
+mod series;
 mod support;
 mod validate;
 mod variables;

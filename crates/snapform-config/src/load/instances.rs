@@ -28,9 +28,9 @@ impl Loader {
         scope: &Scope<'_>,
         tick: Option<jiff::Timestamp>,
     ) -> Vec<ResourceInstance> {
-        let rotation_time = source
-            .rotated
-            .then(|| super::rotation::time_value(tick.unwrap_or(jiff::Timestamp::UNIX_EPOCH)));
+        let rotation_time = source.rotation_zone.as_ref().map(|zone| {
+            super::rotation::time_value(tick.unwrap_or(jiff::Timestamp::UNIX_EPOCH), zone)
+        });
         let mut instances = Vec::with_capacity(source.seeds.len());
         let mut repeats = InstanceDiagnostics {
             seen: BTreeMap::new(),

@@ -194,6 +194,7 @@ impl Loader {
             scope,
             self.allow_unset_variables && reads_no_resource(decl, local_resource_refs),
         );
+        let rotation = self.evaluate_rotation(decl, scope);
         let source = ArgumentSource {
             exprs: decl
                 .arguments
@@ -205,9 +206,14 @@ impl Loader {
                 .collect(),
             seeds: keys,
             counted: decl.count.is_some(),
-            rotated: decl.rotation.is_some(),
+            rotation_zone: decl.rotation.as_ref().map(|_| {
+                rotation
+                    .as_ref()
+                    .map_or(jiff::tz::TimeZone::UTC, |rotation| {
+                        rotation.time_zone().clone()
+                    })
+            }),
         };
-        let rotation = self.evaluate_rotation(decl, scope);
         let instances = self.instances(&decl.addr, &source, scope, None);
         let expressions = decl
             .arguments

@@ -185,7 +185,13 @@ impl Loader {
     }
 }
 
-/// `rotation.time` of a tick, as expressions read it.
-pub(crate) fn time_value(tick: jiff::Timestamp) -> Value {
-    Value::String(tick.strftime("%Y-%m-%dT%H:%M:%SZ").to_string())
+/// `rotation.time` of a tick, as expressions read it: RFC 3339 with the offset of the
+/// rotation's time zone, so `formatdate("YYYYMMDD", rotation.time)` is the local date of the
+/// tick (the generation's address stays in UTC).
+pub(crate) fn time_value(tick: jiff::Timestamp, zone: &jiff::tz::TimeZone) -> Value {
+    let zoned = tick.to_zoned(zone.clone());
+    if zoned.offset() == jiff::tz::Offset::UTC {
+        return Value::String(tick.strftime("%Y-%m-%dT%H:%M:%SZ").to_string());
+    }
+    Value::String(zoned.strftime("%Y-%m-%dT%H:%M:%S%:z").to_string())
 }

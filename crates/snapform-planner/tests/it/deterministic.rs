@@ -31,10 +31,11 @@ prop_compose! {
             ));
             let addr = format!("tencentcloud_cbs_disk_backup.b{idx}");
             let replace_paths = if renamed[idx] { vec!["disk_backup_name".to_owned()] } else { Vec::new() };
+            // A snapshot is replaced by creating the new one first (DESIGN §6).
             expected.insert(addr.clone(), match (recorded[idx], tainted[idx], renamed[idx]) {
                 (false, _, _) => (Action::Create, None, Vec::new()),
-                (true, true, _) => (Action::DeleteThenCreate, Some(ActionReason::ReplaceBecauseTainted), Vec::new()),
-                (true, false, true) => (Action::DeleteThenCreate, Some(ActionReason::ReplaceBecauseCannotUpdate), replace_paths),
+                (true, true, _) => (Action::CreateThenDelete, Some(ActionReason::ReplaceBecauseTainted), Vec::new()),
+                (true, false, true) => (Action::CreateThenDelete, Some(ActionReason::ReplaceBecauseCannotUpdate), replace_paths),
                 (true, false, false) => (Action::NoOp, None, Vec::new()),
             });
             if recorded[idx] {
