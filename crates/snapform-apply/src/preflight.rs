@@ -5,8 +5,9 @@
 use std::collections::BTreeMap;
 
 use snapform_core::{ProviderAddr, ResourceInstanceAddr};
+use snapform_planner::Action;
 use snapform_planner::Plan;
-use snapform_provider::{Attributes, PreflightProblem};
+use snapform_provider::{PlannedChanges, PreflightProblem};
 use tokio::task::JoinSet;
 
 use crate::Providers;
@@ -23,30 +24,45 @@ pub struct Problem {
 
 /// The problems of every create in `plan`, one batched preflight per (provider, type).
 pub async fn preflight(plan: &Plan, providers: &Providers) -> Result<Vec<Problem>, RefreshError> {
-    let mut groups: BTreeMap<(ProviderAddr, String), Vec<(ResourceInstanceAddr, Attributes)>> =
+    let mut groups: BTreeMap<(ProviderAddr, String), (Vec<ResourceInstanceAddr>, PlannedChanges)> =
         BTreeMap::new();
     for change in &plan.changes {
-        if !change.action.creates() || change.adopting {
+        if change.adopting {
             continue;
         }
-        let Some(after) = &change.after else { continue };
-        groups
+        let (addrs, planned) = groups
             .entry((
                 change.provider.clone(),
                 change.addr.resource.type_name.clone(),
             ))
-            .or_default()
-            .push((change.addr.clone(), after.clone()));
+            .or_default();
+        if change.action.deletes()
+            && let Some(before) = &change.before
+        {
+            if change.action == Action::DeleteThenCreate {
+                planned.deleted_first.push(before.clone());
+            } else {
+                planned.deleted_later.push(before.clone());
+            }
+        }
+        if change.action.creates()
+            && let Some(after) = &change.after
+        {
+            addrs.push(change.addr.clone());
+            planned.creates.push(after.clone());
+        }
     }
     let mut tasks = JoinSet::new();
-    for ((provider_addr, type_name), members) in groups {
+    for ((provider_addr, type_name), (addrs, planned)) in groups {
+        if planned.creates.is_empty() {
+            continue;
+        }
         let Some(provider) = providers.get(&provider_addr).cloned() else {
             continue;
         };
         tasks.spawn(async move {
-            let creates: Vec<Attributes> = members.iter().map(|(_, args)| args.clone()).collect();
-            let result = provider.preflight(&type_name, &creates).await;
-            (provider_addr, type_name, members, result)
+            let result = provider.preflight(&type_name, &planned).await;
+            (provider_addr, type_name, addrs, result)
         });
     }
     let mut problems = Vec::new();
@@ -57,7 +73,7 @@ pub async fn preflight(plan: &Plan, providers: &Providers) -> Result<Vec<Problem
             type_name,
             error,
         })?;
-        for ((addr, _), found) in members.into_iter().zip(found) {
+        for (addr, found) in members.into_iter().zip(found) {
             problems.extend(found.into_iter().map(|problem| Problem {
                 addr: addr.clone(),
                 problem,

@@ -90,6 +90,22 @@ pub struct PreflightProblem {
     pub argument: &'static str,
 }
 
+/// What a plan does to one resource type, as preflight sees it: the creates it checks, and the
+/// deletes that free quota, split by when they run. Expired generations wait until their
+/// successors are ready, and replacements create first by default, so those deletes free
+/// nothing the creates could use.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PlannedChanges {
+    /// The arguments of every planned create, in the order problems are returned.
+    pub creates: Vec<Attributes>,
+    /// Objects deleted before the creates run (replacements with
+    /// `create_before_destroy = false`).
+    pub deleted_first: Vec<Attributes>,
+    /// Objects deleted after the creates or in no set order (expired generations, plain
+    /// deletes, replacements that create first).
+    pub deleted_later: Vec<Attributes>,
+}
+
 /// Something two operations must not touch at the same time: the clouds refuse a second
 /// snapshot of a disk while one is being made.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -142,12 +158,13 @@ pub trait Provider: Send + Sync {
     ) -> BoxFuture<'a, Result<Vec<ResourceState>, Error>>;
 
     /// Checks, before any change, that planned creates can succeed: the parent exists, a
-    /// snapshot group's disks share an instance, backup quota is left, a desktop is in a state
-    /// that allows snapshots. Returns the problems of each instance, in the input's order.
+    /// snapshot group's disks share an instance, backup quota is left (counting the planned
+    /// deletes that run first), a desktop is in a state that allows snapshots. Returns the
+    /// problems of each create, in the order of `planned.creates`.
     fn preflight<'a>(
         &'a self,
         type_name: &'a str,
-        creates: &'a [Attributes],
+        planned: &'a PlannedChanges,
     ) -> BoxFuture<'a, Result<Vec<Vec<PreflightProblem>>, Error>>;
 }
 

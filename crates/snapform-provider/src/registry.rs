@@ -12,8 +12,8 @@ use snapform_core::schema::{ProviderSchema, ResourceSchema};
 
 use crate::settings::{CredentialArguments, ProfileReader, ProviderSettings};
 use crate::{
-    Attributes, BoxFuture, ConflictKey, CreateError, Error, PreflightProblem, Provider,
-    ReadRequest, ResourceState,
+    Attributes, BoxFuture, ConflictKey, CreateError, Error, PlannedChanges, PreflightProblem,
+    Provider, ReadRequest, ResourceState,
 };
 
 /// The behaviour of one resource type over the client `C` of its cloud.
@@ -70,7 +70,7 @@ pub trait ResourceType<C>: Send + Sync {
     fn preflight<'a>(
         &'a self,
         client: &'a C,
-        creates: &'a [Attributes],
+        planned: &'a PlannedChanges,
     ) -> BoxFuture<'a, Result<Vec<Vec<PreflightProblem>>, Error>>;
 
     /// What operations on a resource with these arguments touch, so that two never touch the
@@ -183,10 +183,10 @@ impl<C: Send + Sync + 'static> Provider for CloudProvider<C> {
     fn preflight<'a>(
         &'a self,
         type_name: &'a str,
-        creates: &'a [Attributes],
+        planned: &'a PlannedChanges,
     ) -> BoxFuture<'a, Result<Vec<Vec<PreflightProblem>>, Error>> {
         match self.resource_type(type_name) {
-            Ok(resource_type) => resource_type.preflight(&self.client, creates),
+            Ok(resource_type) => resource_type.preflight(&self.client, planned),
             Err(error) => Box::pin(async move { Err(error) }),
         }
     }
@@ -285,10 +285,10 @@ macro_rules! resource_type {
             fn preflight<'a>(
                 &'a self,
                 client: &'a $client,
-                creates: &'a [$crate::Attributes],
+                planned: &'a $crate::PlannedChanges,
             ) -> $crate::BoxFuture<'a, Result<Vec<Vec<$crate::PreflightProblem>>, $crate::Error>>
             {
-                Box::pin(preflight(client, creates))
+                Box::pin(preflight(client, planned))
             }
         }
     };

@@ -8,8 +8,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::{Value as Json, json};
 use snapform_core::Value;
 use snapform_provider::{
-    Attributes, CreateError, Error, PreflightProblem, ReadRequest, Readiness, ResourceState,
-    create_outcome, delete_in_batches, fill_from_record, put_string, string_arg,
+    Attributes, CreateError, Error, PlannedChanges, PreflightProblem, ReadRequest, Readiness,
+    ResourceState, create_outcome, delete_in_batches, fill_from_record, put_string, string_arg,
 };
 
 use super::MAX_DESCRIBE;
@@ -277,8 +277,9 @@ async fn desktop_statuses(
 /// any other state.
 async fn preflight(
     client: &Client,
-    creates: &[Attributes],
+    planned: &PlannedChanges,
 ) -> Result<Vec<Vec<PreflightProblem>>, Error> {
+    let creates = &planned.creates;
     let desktop_ids: BTreeSet<&str> = creates
         .iter()
         .filter_map(|arguments| string_arg(arguments, "desktop_id"))

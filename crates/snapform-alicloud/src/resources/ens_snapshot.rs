@@ -9,8 +9,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::{Value as Json, json};
 use snapform_core::Value;
 use snapform_provider::{
-    Attributes, CreateError, Error, PreflightProblem, ReadRequest, Readiness, ResourceState,
-    create_outcome, delete_in_batches, fill_from_record, put_string, string_arg,
+    Attributes, CreateError, Error, PlannedChanges, PreflightProblem, ReadRequest, Readiness,
+    ResourceState, create_outcome, delete_in_batches, fill_from_record, put_string, string_arg,
 };
 
 use super::MAX_DESCRIBE;
@@ -205,8 +205,9 @@ async fn lookup(client: &Client, arguments: &Attributes) -> Result<Vec<ResourceS
 /// disk IDs per call (`DiskIds` as a JSON array text).
 async fn preflight(
     client: &Client,
-    creates: &[Attributes],
+    planned: &PlannedChanges,
 ) -> Result<Vec<Vec<PreflightProblem>>, Error> {
+    let creates = &planned.creates;
     let mut wanted: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
     for arguments in creates {
         if let (Some(ens_region_id), Some(disk_id)) = (

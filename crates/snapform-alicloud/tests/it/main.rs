@@ -304,7 +304,7 @@ async fn preflight_finds_unknown_desktops_desktops_in_a_wrong_state_and_unknown_
         args(&[("desktop_id", "ecd-qs2000000000001")]),
     ];
     let problems = provider
-        .preflight(ECD, &snapshots)
+        .preflight(ECD, &creates(&snapshots))
         .await
         .expect("preflight");
     let codes: Vec<Vec<&str>> = problems
@@ -352,7 +352,10 @@ async fn preflight_finds_unknown_desktops_desktops_in_a_wrong_state_and_unknown_
             ("disk_id", "d-qs20000000000000001"),
         ]),
     ];
-    let problems = provider.preflight(ENS, &edge).await.expect("preflight");
+    let problems = provider
+        .preflight(ENS, &creates(&edge))
+        .await
+        .expect("preflight");
     let codes: Vec<Vec<&str>> = problems
         .iter()
         .map(|found| found.iter().map(|problem| problem.code).collect())
@@ -899,5 +902,12 @@ async fn hostile_answers_end_in_a_clear_error_within_the_deadline() {
             started.elapsed()
         );
         assert!(!error.message.is_empty(), "{what}: {error}");
+    }
+}
+
+fn creates(arguments: &[Attributes]) -> snapform_provider::PlannedChanges {
+    snapform_provider::PlannedChanges {
+        creates: arguments.to_vec(),
+        ..snapform_provider::PlannedChanges::default()
     }
 }

@@ -1,5 +1,7 @@
 //! `snapform import ADDR ID`: takes an existing cloud resource into the state under an address
 //! the configuration declares, reading its attributes from the cloud. All five types import.
+//! A resource with `rotation` imports objects as generations, `ADDR@TICK`, where the tick is
+//! one of its schedule's.
 
 use std::io::Write;
 
@@ -34,10 +36,54 @@ pub fn run(args: &ImportArgs, emulator: bool) -> anyhow::Result<i32> {
             addr.resource.name
         );
     };
-    let Some((_, instance)) = session.config.instance(&addr) else {
+    let Some((_, declared)) = session.config.instance(&addr.instance()) else {
         bail!(
-            "{addr} is not an instance the configuration declares (check its count or for_each key)"
+            "{} is not an instance the configuration declares (check its count or for_each key)",
+            addr.instance()
         );
+    };
+    let evaluated;
+    let instance = match (&resource.rotation, addr.generation) {
+        (None, None) => declared,
+        (None, Some(_)) => bail!(
+            "{addr} names a generation, but {} has no rotation block; import the object as {}",
+            addr.resource,
+            addr.instance()
+        ),
+        (Some(rotation), None) => {
+            let example = rotation
+                .latest_tick(jiff::Timestamp::now())
+                .map_or_else(String::new, |tick| format!(", for example {addr}@{tick}"));
+            bail!(
+                "{addr} is a series (it has a rotation block, schedule {}); import an object as one of its generations, {addr}@TICK{example}",
+                rotation.describe()
+            )
+        }
+        (Some(rotation), Some(tick)) => {
+            if rotation.tick_at_or_before(tick) != Some(tick) {
+                let around = [rotation.tick_at_or_before(tick), rotation.tick_after(tick)]
+                    .into_iter()
+                    .flatten()
+                    .map(|tick| tick.to_string())
+                    .collect::<Vec<_>>()
+                    .join(" and ");
+                bail!(
+                    "{tick} is not a tick of {}'s schedule {}; the ticks around it are {around}",
+                    addr.instance(),
+                    rotation.describe()
+                );
+            }
+            // The generation's arguments, with `rotation.time` at its tick.
+            let values = snapform_planner::values_of_state(&session.state);
+            let (instances, _) =
+                session
+                    .config
+                    .evaluate_resource_at(&addr.resource, &values, Some(tick));
+            evaluated = instances
+                .into_iter()
+                .find(|instance| instance.addr == addr.instance());
+            evaluated.as_ref().unwrap_or(declared)
+        }
     };
     if session.state.resource(&addr).is_some() {
         bail!(

@@ -268,3 +268,61 @@ fn a_kill_during_a_rotation_leaves_no_duplicate_and_expires_nothing_early() {
         "no duplicate, no orphan"
     );
 }
+
+#[test]
+fn a_generation_is_removed_from_state_and_imported_back_by_its_address() {
+    let cloud = Cloud::start();
+    let dir = project(&cloud, &config("Asia/Shanghai", "0 2 * * *"));
+    let dir = dir.path();
+    let now = "2026-12-05T03:00:00+08:00";
+    run_at(dir, now);
+    let generation = "tencentcloud_cbs_disk_backup.nightly[\"web\"]@2026-12-04T18:00:00Z";
+    let list = sf(dir, &["state", "list"]);
+    assert!(list.stdout.contains(generation), "{}", list.stdout);
+    let show = sf(dir, &["state", "show", generation]);
+    assert!(
+        show.stdout.contains("nightly-web-202612050200"),
+        "{}",
+        show.transcript()
+    );
+    let id = state(dir)["resources"]
+        .as_array()
+        .expect("resources")
+        .iter()
+        .find(|record| record["addr"] == generation)
+        .expect("recorded")["id"]
+        .as_str()
+        .expect("an id")
+        .to_owned();
+
+    let removed = sf(dir, &["state", "rm", generation]);
+    assert_eq!(removed.code, 0, "{}", removed.transcript());
+    assert!(!recorded(dir, "web").contains(&"2026-12-04T18:00:00Z".parse().expect("a time")));
+
+    // The series address alone, or a time that is not a tick, is refused with what to write.
+    let series = "tencentcloud_cbs_disk_backup.nightly[\"web\"]";
+    let bare = sf(dir, &["import", series, &id]);
+    assert_ne!(bare.code, 0);
+    assert!(
+        bare.stderr.contains("is a series") && bare.stderr.contains("@TICK"),
+        "{}",
+        bare.stderr
+    );
+    let off_tick = format!("{series}@2026-12-04T17:00:00Z");
+    let off = sf(dir, &["import", &off_tick, &id]);
+    assert_ne!(off.code, 0);
+    assert!(
+        off.stderr.contains("is not a tick")
+            && off
+                .stderr
+                .contains("2026-12-03T18:00:00Z and 2026-12-04T18:00:00Z"),
+        "{}",
+        off.stderr
+    );
+
+    let imported = sf(dir, &["import", generation, &id]);
+    assert_eq!(imported.code, 0, "{}", imported.transcript());
+    assert!(recorded(dir, "web").contains(&"2026-12-04T18:00:00Z".parse().expect("a time")));
+    let again = sf(dir, &["plan", "-detailed-exitcode", &format!("-now={now}")]);
+    assert_eq!(again.code, 0, "{}", again.transcript());
+}

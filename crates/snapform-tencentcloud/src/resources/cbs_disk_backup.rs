@@ -4,8 +4,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Value as Json, json};
 use snapform_provider::{
-    Attributes, CreateError, Error, PreflightProblem, ReadRequest, Readiness, ResourceState,
-    create_outcome, delete_in_batches, put_string, string_arg,
+    Attributes, CreateError, Error, PlannedChanges, PreflightProblem, ReadRequest, Readiness,
+    ResourceState, create_outcome, delete_in_batches, put_string, string_arg,
 };
 
 use super::{MAX_DESCRIBE, describe_all, put_number};
@@ -125,17 +125,32 @@ async fn lookup(client: &Client, arguments: &Attributes) -> Result<Vec<ResourceS
         .collect())
 }
 
-/// Every disk must exist, and keep enough backup quota for all the planned backup points.
+/// Every disk must exist and have room for the planned backup points. Room counts the backup
+/// points the plan deletes first; expired generations are deleted only once their successors
+/// are ready, so the disk must hold both for a while, and the message says so.
 async fn preflight(
     client: &Client,
-    creates: &[Attributes],
+    planned: &PlannedChanges,
 ) -> Result<Vec<Vec<PreflightProblem>>, Error> {
+    let creates = &planned.creates;
     let disk_ids: BTreeSet<&str> = creates
         .iter()
         .filter_map(|args| string_arg(args, "disk_id"))
         .collect();
     let disks = super::cbs_snapshot_group::describe_disks(client, &disk_ids).await?;
-    let mut planned: BTreeMap<&str, usize> = BTreeMap::new();
+    let per_disk = |deletes: &[Attributes]| {
+        let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+        for disk_id in deletes
+            .iter()
+            .filter_map(|args| string_arg(args, "disk_id"))
+        {
+            *counts.entry(disk_id.to_owned()).or_default() += 1;
+        }
+        counts
+    };
+    let deleted_first = per_disk(&planned.deleted_first);
+    let deleted_later = per_disk(&planned.deleted_later);
+    let mut planned_per_disk: BTreeMap<&str, usize> = BTreeMap::new();
     let mut problems = Vec::with_capacity(creates.len());
     for args in creates {
         let mut found = Vec::new();
@@ -147,16 +162,16 @@ async fn preflight(
                     argument: "disk_id",
                 }),
                 Some(disk) => {
-                    let n_planned = planned.entry(disk_id).or_default();
-                    *n_planned += 1;
+                    let added = planned_per_disk.entry(disk_id).or_default();
+                    *added += 1;
                     let quota = json::number(disk, "DiskBackupQuota").unwrap_or(0.0) as usize;
                     let used = json::number(disk, "DiskBackupCount").unwrap_or(0.0) as usize;
-                    if used + *n_planned > quota {
+                    let first = deleted_first.get(disk_id).copied().unwrap_or(0);
+                    let later = deleted_later.get(disk_id).copied().unwrap_or(0);
+                    if (used + *added).saturating_sub(first) > quota {
                         found.push(PreflightProblem {
                             code: "no-backup-quota",
-                            message: format!(
-                                "disk {disk_id} has no backup point quota left: {used} of {quota} used, and this plan adds {n_planned}"
-                            ),
+                            message: over_quota(disk_id, used, quota, *added, first, later),
                             argument: "disk_id",
                         });
                     }
@@ -166,4 +181,27 @@ async fn preflight(
         problems.push(found);
     }
     Ok(problems)
+}
+
+/// Why a disk has no room for the `added`-th planned backup point.
+fn over_quota(
+    disk_id: &str,
+    used: usize,
+    quota: usize,
+    added: usize,
+    deleted_first: usize,
+    deleted_later: usize,
+) -> String {
+    let mut message = format!(
+        "disk {disk_id} has no backup point quota left: {used} of {quota} used, and this plan adds {added}"
+    );
+    if deleted_first > 0 {
+        message.push_str(&format!(" after deleting {deleted_first}"));
+    }
+    if deleted_later > 0 && (used + added).saturating_sub(deleted_first + deleted_later) <= quota {
+        message.push_str(&format!(
+            "; the {deleted_later} it deletes go only once the new backup points are ready, so the disk holds both for a while: raise the disk's quota (ModifyDiskBackupQuota) or keep one fewer generation"
+        ));
+    }
+    message
 }

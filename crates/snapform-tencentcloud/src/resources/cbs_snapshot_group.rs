@@ -6,8 +6,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::{Value as Json, json};
 use snapform_core::Value;
 use snapform_provider::{
-    Attributes, CreateError, Error, PreflightProblem, ReadRequest, Readiness, ResourceState,
-    create_outcome, delete_in_batches, fill_from_record, put_string, string_arg, strings_arg,
+    Attributes, CreateError, Error, PlannedChanges, PreflightProblem, ReadRequest, Readiness,
+    ResourceState, create_outcome, delete_in_batches, fill_from_record, put_string, string_arg,
+    strings_arg,
 };
 
 use super::{MAX_DESCRIBE, describe_all, put_number};
@@ -190,8 +191,9 @@ pub async fn describe_disks(
 /// Every disk must exist, and all of a group's disks must be mounted on one instance.
 async fn preflight(
     client: &Client,
-    creates: &[Attributes],
+    planned: &PlannedChanges,
 ) -> Result<Vec<Vec<PreflightProblem>>, Error> {
+    let creates = &planned.creates;
     let all_ids: Vec<Vec<String>> = creates
         .iter()
         .map(|args| strings_arg(args, "disk_ids"))

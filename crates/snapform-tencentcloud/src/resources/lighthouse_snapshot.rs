@@ -5,8 +5,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::{Value as Json, json};
 use snapform_core::Value;
 use snapform_provider::{
-    Attributes, CreateError, Error, PreflightProblem, ReadRequest, Readiness, ResourceState,
-    create_outcome, delete_in_batches, put_string, string_arg,
+    Attributes, CreateError, Error, PlannedChanges, PreflightProblem, ReadRequest, Readiness,
+    ResourceState, create_outcome, delete_in_batches, put_string, string_arg,
 };
 
 use super::{MAX_DESCRIBE, describe_all, put_number};
@@ -161,8 +161,9 @@ async fn lookup(client: &Client, arguments: &Attributes) -> Result<Vec<ResourceS
 /// Every instance must exist.
 async fn preflight(
     client: &Client,
-    creates: &[Attributes],
+    planned: &PlannedChanges,
 ) -> Result<Vec<Vec<PreflightProblem>>, Error> {
+    let creates = &planned.creates;
     let wanted: BTreeSet<&str> = creates
         .iter()
         .filter_map(|args| string_arg(args, "instance_id"))

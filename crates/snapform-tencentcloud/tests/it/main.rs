@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use snapform_core::{Secret, Value};
 use snapform_emulator::{EmulatorConfig, FaultConfig, RunningEmulator};
-use snapform_provider::{Attributes, CreateError, ErrorKind, Provider, ReadRequest, Readiness};
+use snapform_provider::{
+    Attributes, CreateError, ErrorKind, PlannedChanges, Provider, ReadRequest, Readiness,
+};
 use std::sync::Arc;
 
 use snapform_provider::{Credentials, ProviderSettings};
@@ -266,7 +268,7 @@ async fn preflight_finds_missing_parents_split_groups_and_exhausted_quota() {
         args(&[("disk_id", s("disk-qs100007"))]),
     ];
     let problems = provider
-        .preflight("tencentcloud_cbs_disk_backup", &backups)
+        .preflight("tencentcloud_cbs_disk_backup", &creates(&backups))
         .await
         .expect("preflight");
     let codes: Vec<Vec<&str>> = problems
@@ -290,7 +292,7 @@ async fn preflight_finds_missing_parents_split_groups_and_exhausted_quota() {
         args(&[("disk_ids", Value::set([s("disk-qs100006")]))]),
     ];
     let problems = provider
-        .preflight("tencentcloud_cbs_snapshot_group", &groups)
+        .preflight("tencentcloud_cbs_snapshot_group", &creates(&groups))
         .await
         .expect("preflight");
     let codes: Vec<Vec<&str>> = problems
@@ -318,11 +320,86 @@ async fn preflight_finds_missing_parents_split_groups_and_exhausted_quota() {
         args(&[("instance_id", s("lhins-nosuch01"))]),
     ];
     let problems = provider
-        .preflight("tencentcloud_lighthouse_snapshot", &snapshots)
+        .preflight("tencentcloud_lighthouse_snapshot", &creates(&snapshots))
         .await
         .expect("preflight");
     assert_eq!(problems[0].len(), 0);
     assert_eq!(problems[1][0].code, "parent-not-found");
+    emulator.shutdown().await;
+}
+
+fn creates(arguments: &[Attributes]) -> PlannedChanges {
+    PlannedChanges {
+        creates: arguments.to_vec(),
+        ..PlannedChanges::default()
+    }
+}
+
+#[tokio::test]
+async fn backup_quota_counts_the_deletes_that_run_first_and_explains_expiries_that_wait() {
+    let mut config = EmulatorConfig::default();
+    let region = config
+        .inventory
+        .tencentcloud
+        .get_mut("ap-guangzhou")
+        .expect("the built-in region");
+    let disk = region
+        .disks
+        .iter_mut()
+        .find(|disk| disk.id == "disk-qs100001")
+        .expect("the built-in disk");
+    disk.backup_quota = 2;
+    let emulator = emulator(config).await;
+    let provider = provider_for(&emulator, 20.0);
+    let type_name = "tencentcloud_cbs_disk_backup";
+    let backup = |name: &str| {
+        args(&[
+            ("disk_id", s("disk-qs100001")),
+            ("disk_backup_name", s(name)),
+        ])
+    };
+    for name in ["nightly-1", "nightly-2"] {
+        provider
+            .create(type_name, &backup(name))
+            .await
+            .expect("created");
+    }
+    // A series keeping 2 makes night 3 and then expires night 1: the disk holds 3 for a while.
+    let rotation = PlannedChanges {
+        creates: vec![backup("nightly-3")],
+        deleted_later: vec![backup("nightly-1")],
+        ..PlannedChanges::default()
+    };
+    let problems = provider
+        .preflight(type_name, &rotation)
+        .await
+        .expect("preflight");
+    assert_eq!(problems[0].len(), 1, "{problems:?}");
+    let message = &problems[0][0].message;
+    assert_eq!(problems[0][0].code, "no-backup-quota");
+    assert!(
+        message.contains("2 of 2 used, and this plan adds 1")
+            && message.contains("the 1 it deletes go only once the new backup points are ready")
+            && message.contains("ModifyDiskBackupQuota"),
+        "{message}"
+    );
+    // A replacement that deletes first frees its room.
+    let destroy_first = PlannedChanges {
+        creates: vec![backup("nightly-3")],
+        deleted_first: vec![backup("nightly-1")],
+        ..PlannedChanges::default()
+    };
+    let problems = provider
+        .preflight(type_name, &destroy_first)
+        .await
+        .expect("preflight");
+    assert_eq!(problems, [Vec::new()]);
+    // With nothing deleted the message does not talk about deletes.
+    let problems = provider
+        .preflight(type_name, &creates(&[backup("nightly-3")]))
+        .await
+        .expect("preflight");
+    assert!(!problems[0][0].message.contains("deletes"), "{problems:?}");
     emulator.shutdown().await;
 }
 
