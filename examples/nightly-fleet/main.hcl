@@ -1,12 +1,21 @@
-# Nightly backups of a fleet: a backup point of every data disk, one snapshot
-# group per instance, Lighthouse snapshots, and ENS snapshots in two edge regions
-# through provider aliases.
+# Nightly backups of a fleet, kept for a week: a backup point of every data disk,
+# one snapshot group per instance, weekly Lighthouse snapshots, ENS snapshots in
+# two edge regions through provider aliases, and a desktop snapshot.
+#
+# Each resource with a `rotation` block is a series: every night's plan creates
+# the generation due at the latest tick of its schedule, and expires the ones
+# beyond `keep` or older than `max_age` once the new one is ready. Run it from
+# CI every night (`snapform apply -auto-approve`), or try a week in a minute
+# with `-now`:
+#
+#   snapform apply -auto-approve -now=2026-12-01T03:00:00+08:00
+#   snapform apply -auto-approve -now=2026-12-02T03:00:00+08:00
+#   snapform state list
 
 locals {
-  night = formatdate("YYYYMMDD", var.backup_time)
   tags = {
     schedule  = "nightly"
-    retention = var.retention_tag
+    retention = "${var.keep_nights}d"
   }
 }
 
@@ -25,10 +34,22 @@ provider "alicloud" {
   region = "cn-beijing"
 }
 
+provider "alicloud" {
+  alias  = "hangzhou"
+  region = "cn-hangzhou"
+}
+
 resource "tencentcloud_cbs_disk_backup" "nightly" {
   for_each         = var.fleet_disks
   disk_id          = each.value
-  disk_backup_name = "${each.key}-${local.night}"
+  disk_backup_name = "${each.key}-${formatdate("YYYYMMDD", rotation.time)}"
+
+  rotation {
+    schedule  = "0 2 * * *"
+    time_zone = var.time_zone
+    keep      = var.keep_nights
+    max_age   = "${var.keep_nights + 1}d"
+  }
 
   timeouts {
     create = "30m"
@@ -38,21 +59,26 @@ resource "tencentcloud_cbs_disk_backup" "nightly" {
 resource "tencentcloud_cbs_snapshot_group" "instance" {
   for_each            = var.instances
   disk_ids            = each.value
-  snapshot_group_name = "${each.key}-${local.night}"
+  snapshot_group_name = "${each.key}-${formatdate("YYYYMMDD", rotation.time)}"
   tags                = merge(local.tags, { instance = each.key })
 
-  lifecycle {
-    prevent_destroy = true
+  rotation {
+    schedule  = "30 2 * * *"
+    time_zone = var.time_zone
+    keep      = var.keep_nights
   }
 }
 
 resource "tencentcloud_lighthouse_snapshot" "site" {
   for_each      = toset(["lhins-qs100001", "lhins-qs100002"])
   instance_id   = each.key
-  snapshot_name = "site-${local.night}"
+  snapshot_name = "site-${formatdate("YYYYMMDD", rotation.time)}"
 
-  lifecycle {
-    ignore_changes = [snapshot_name]
+  # Sundays at 03:00; four weeks of history.
+  rotation {
+    schedule  = "0 3 * * 0"
+    time_zone = var.time_zone
+    keep      = 4
   }
 }
 
@@ -61,8 +87,14 @@ resource "alicloud_ens_snapshot" "shenzhen" {
   provider      = alicloud.shenzhen
   ens_region_id = each.value.edge_node
   disk_id       = each.value.disk_id
-  snapshot_name = "${each.key}-${local.night}"
+  snapshot_name = "${each.key}-${formatdate("YYYYMMDD", rotation.time)}"
   description   = "Nightly snapshot of ${each.key}"
+
+  rotation {
+    schedule  = "0 4 * * *"
+    time_zone = var.time_zone
+    keep      = 3
+  }
 }
 
 resource "alicloud_ens_snapshot" "beijing" {
@@ -70,21 +102,33 @@ resource "alicloud_ens_snapshot" "beijing" {
   provider      = alicloud.beijing
   ens_region_id = each.value.edge_node
   disk_id       = each.value.disk_id
-  snapshot_name = "${each.key}-${local.night}"
+  snapshot_name = "${each.key}-${formatdate("YYYYMMDD", rotation.time)}"
   description   = "Nightly snapshot of ${each.key}"
+
+  rotation {
+    schedule  = "0 4 * * *"
+    time_zone = var.time_zone
+    keep      = 3
+  }
 
   # Edge snapshots go last, after the core backups are taken.
   depends_on = [tencentcloud_cbs_snapshot_group.instance]
 }
 
 resource "alicloud_ecd_snapshot" "support_desktop" {
-  provider         = alicloud.shenzhen
+  provider         = alicloud.hangzhou
   desktop_id       = "ecd-qs1000000000002"
-  snapshot_name    = "support-${local.night}"
+  snapshot_name    = "support-${formatdate("YYYYMMDD", rotation.time)}"
   source_disk_type = "DATA"
+
+  rotation {
+    schedule  = "@daily"
+    time_zone = var.time_zone
+    keep      = 2
+  }
 }
 
 output "snapshot_groups" {
-  description = "The snapshot group of each instance."
+  description = "The newest snapshot group of each instance."
   value       = { for instance, group in tencentcloud_cbs_snapshot_group.instance : instance => group.id }
 }

@@ -1,7 +1,18 @@
-variable "backup_time" {
+variable "time_zone" {
   type        = string
-  description = "When this night's backups are taken (RFC 3339); names carry its date."
-  default     = "2026-11-22T03:00:00Z"
+  description = "The time zone the schedules are read in (IANA)."
+  default     = "Asia/Shanghai"
+}
+
+variable "keep_nights" {
+  type        = number
+  description = "How many nightly backups of each disk and instance are kept."
+  default     = 7
+
+  validation {
+    condition     = var.keep_nights >= 1 && var.keep_nights <= 30
+    error_message = "keep_nights must be between 1 and 30."
+  }
 }
 
 variable "fleet_disks" {
@@ -29,15 +40,5 @@ variable "edge_disks" {
   default = {
     shenzhen-cache = { edge_node = "cn-shenzhen-3", disk_id = "d-qs10000000000000001" }
     beijing-cache  = { edge_node = "cn-beijing-15", disk_id = "d-qs20000000000000001" }
-  }
-}
-
-variable "retention_tag" {
-  type    = string
-  default = "7d"
-
-  validation {
-    condition     = contains(["7d", "30d", "90d"], var.retention_tag)
-    error_message = "retention_tag must be 7d, 30d or 90d."
   }
 }

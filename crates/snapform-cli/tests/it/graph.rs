@@ -1,14 +1,13 @@
 //! `snapform graph` draws the plan without calling the clouds, so it needs no credentials.
 
-use crate::support::snapform_with_env;
+use crate::support::{example, snapform_with_env};
 
 #[test]
 fn graph_draws_the_quickstart_without_credentials() {
-    let quickstart =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/quickstart");
+    let quickstart = example("quickstart");
     let home = tempfile::tempdir().expect("temp dir");
     let env = [("HOME", home.path().display().to_string())];
-    let run = snapform_with_env(&quickstart, &["graph"], "", &env);
+    let run = snapform_with_env(quickstart.path(), &["graph"], "", &env);
     assert_eq!(run.code, 0, "{}", run.transcript());
     assert!(run.stdout.starts_with("digraph {\n"), "{}", run.stdout);
     // The `depends_on` edge, then the conflict edge between two creates on the same disk.

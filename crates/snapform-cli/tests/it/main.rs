@@ -2,6 +2,7 @@
 
 mod cloud;
 mod emulator;
+mod examples;
 mod fmt;
 mod graph;
 mod https;

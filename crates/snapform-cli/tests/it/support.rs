@@ -67,3 +67,45 @@ pub fn project_from_case(case: &Path) -> tempfile::TempDir {
     }
     dir
 }
+
+/// The repository's `examples/NAME`, as a fresh copy of its configuration files in a temporary
+/// directory: tests never read the state or the emulator's cloud that a user's run of the
+/// README's first command leaves in the working tree, and never write there.
+pub fn example(name: &str) -> tempfile::TempDir {
+    let source = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples")
+        .join(name);
+    let dir = tempfile::tempdir().expect("temp dir");
+    for entry in std::fs::read_dir(&source).expect("the example exists") {
+        let entry = entry.expect("entry");
+        let path = entry.path();
+        let configuration = path
+            .extension()
+            .is_some_and(|ext| ext == "hcl" || ext == "json")
+            && !path
+                .file_name()
+                .is_some_and(|file| file.to_string_lossy().contains(".tfstate"));
+        if entry.file_type().expect("file type").is_file() && configuration {
+            std::fs::copy(&path, dir.path().join(entry.file_name())).expect("copy");
+        }
+    }
+    dir
+}
+
+/// The examples that hold a configuration.
+pub fn example_names() -> Vec<String> {
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+    let mut names: Vec<String> = std::fs::read_dir(examples)
+        .expect("examples/")
+        .filter_map(|entry| {
+            let entry = entry.ok()?;
+            let has_hcl = std::fs::read_dir(entry.path())
+                .ok()?
+                .filter_map(Result::ok)
+                .any(|file| file.path().extension().is_some_and(|ext| ext == "hcl"));
+            has_hcl.then(|| entry.file_name().to_string_lossy().into_owned())
+        })
+        .collect();
+    names.sort();
+    names
+}

@@ -1,7 +1,7 @@
 //! `snapform validate` on every invalid configuration under `testdata/config/err/`: the
 //! snapshot is exactly what a user sees. Adding a case means adding a file.
 
-use crate::support::{project_from_case, snapform};
+use crate::support::{example, example_names, project_from_case, snapform};
 
 #[test]
 fn invalid_configurations_are_reported_with_file_line_and_column() {
@@ -29,12 +29,12 @@ fn json_diagnostics_carry_code_file_and_range() {
 
 #[test]
 fn examples_are_valid_and_formatted() {
-    let examples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
-    for name in ["quickstart", "nightly-fleet"] {
-        let run = snapform(&examples.join(name), &["validate"], "");
+    for name in example_names() {
+        let copy = example(&name);
+        let run = snapform(copy.path(), &["validate"], "");
         assert_eq!(run.code, 0, "examples/{name}: {}", run.transcript());
         assert!(run.stdout.contains("Success!"), "{}", run.stdout);
-        let fmt = snapform(&examples.join(name), &["fmt", "-check", "-recursive"], "");
+        let fmt = snapform(copy.path(), &["fmt", "-check", "-recursive"], "");
         assert_eq!(
             fmt.code,
             0,
