@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use snapform_core::{ProviderAddr, ResourceInstanceAddr, Value};
+use snapform_planner::adoption::{self, Adoption};
 use snapform_planner::{Action, Counts, Plan, ResourceChange};
 use snapform_provider::{Attributes, CreateError, Provider, Readiness};
 use snapform_state::{Intent, Operation, RecordStatus, ResourceRecord, State, TrackedState};
@@ -517,6 +518,7 @@ impl Engine {
             id: None,
         });
         let intent = Intent {
+            id: Intent::new_id(),
             addr: change.addr.clone(),
             provider: change.provider.clone(),
             region: change.region.clone(),
@@ -533,7 +535,7 @@ impl Engine {
             attempts += 1;
             let result = tokio::time::timeout(
                 self.timeout(change, Phase::Create),
-                provider.create(type_name, &arguments),
+                provider.create(type_name, &arguments, &intent.id),
             )
             .await;
             let Ok(result) = result else {
@@ -557,18 +559,41 @@ impl Engine {
                         addr: change.addr.clone(),
                         message: format!("the create's outcome is unknown ({error}); looking for what it made before trying again"),
                     });
-                    let found = { provider.lookup(type_name, &arguments).await };
+                    let request = adoption::lookup_request(&intent);
+                    let managed = self.saver.read(adoption::managed_ids);
+                    let found = provider
+                        .lookup_many(type_name, std::slice::from_ref(&request))
+                        .await;
                     match found {
-                        Ok(candidates) => match candidates.into_iter().last() {
-                            Some(found) => break found.id,
-                            None if attempts < 3 => continue,
-                            None => {
+                        Ok(mut candidates) => match adoption::decide(
+                            change.schema,
+                            &request,
+                            candidates.pop().unwrap_or_default(),
+                            &managed,
+                        ) {
+                            Adoption::Found(found) => break found.id,
+                            Adoption::Nothing if attempts < 3 => continue,
+                            Adoption::Nothing => {
                                 self.save(|state| {
                                     state.remove_intent(&change.addr);
                                 })
                                 .await?;
                                 return Err(StepError::Failed(format!(
                                     "creating failed three times with unknown outcomes, and nothing was made: {error}"
+                                )));
+                            }
+                            // The intent stays: the next plan stops at it too until the user
+                            // settles which object is its own.
+                            Adoption::Ambiguous(candidates) => {
+                                let blocked = snapform_planner::Blocked {
+                                    addr: change.addr.clone(),
+                                    candidates: candidates.into_iter().map(|c| c.id).collect(),
+                                };
+                                let diagnostic = blocked.diagnostic();
+                                return Err(StepError::Failed(format!(
+                                    "{}; {}",
+                                    diagnostic.message,
+                                    diagnostic.help.unwrap_or_default()
                                 )));
                             }
                         },

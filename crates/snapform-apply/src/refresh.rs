@@ -1,13 +1,14 @@
 //! Refresh: reads every recorded resource with one batched `read_many` per (provider
-//! configuration, resource type), never one call per resource, and looks up the resources of
-//! interrupted creates by their parent and name.
+//! configuration, resource type), never one call per resource, and looks up what interrupted
+//! creates made with one batched `lookup_many` per (provider configuration, resource type).
 
 use std::collections::BTreeMap;
 
 use snapform_core::{ProviderAddr, ResourceInstanceAddr};
 use snapform_planner::RefreshResult;
-use snapform_provider::{ReadRequest, ResourceState};
-use snapform_state::State;
+use snapform_planner::adoption;
+use snapform_provider::{LookupRequest, ReadRequest, ResourceState};
+use snapform_state::{Intent, State};
 use tokio::task::JoinSet;
 
 use crate::Providers;
@@ -128,33 +129,52 @@ pub async fn refresh_with(
         }
     }
 
-    // Interrupted creates: find what they made, to adopt it instead of creating a duplicate.
-    let mut lookups = JoinSet::new();
+    // Interrupted creates: find what they made, to adopt it instead of creating a duplicate;
+    // one batched lookup per (provider, type), as reads are.
+    let managed = adoption::managed_ids(state);
+    let mut pending: BTreeMap<(ProviderAddr, String), Vec<&Intent>> = BTreeMap::new();
     for intent in &state.pending {
         if only.is_some_and(|only| !only(&intent.addr)) {
             continue;
         }
-        let Some(provider) = providers.get(&intent.provider).cloned() else {
+        pending
+            .entry((
+                intent.provider.clone(),
+                intent.addr.resource.type_name.clone(),
+            ))
+            .or_default()
+            .push(intent);
+    }
+    let mut lookups = JoinSet::new();
+    for ((provider_addr, type_name), intents) in pending {
+        let Some(provider) = providers.get(&provider_addr).cloned() else {
             continue;
         };
-        let intent = intent.clone();
+        let intents: Vec<Intent> = intents.into_iter().cloned().collect();
         lookups.spawn(async move {
-            let result = provider
-                .lookup(&intent.addr.resource.type_name, &intent.arguments)
-                .await;
-            (intent, result)
+            let requests: Vec<LookupRequest> =
+                intents.iter().map(adoption::lookup_request).collect();
+            let result = provider.lookup_many(&type_name, &requests).await;
+            (provider_addr, type_name, intents, requests, result)
         });
     }
     while let Some(joined) = lookups.join_next().await {
-        let (intent, result) = joined.expect("lookup tasks do not panic");
-        let candidates = result.map_err(|error| RefreshError {
-            provider: intent.provider.clone(),
-            type_name: intent.addr.resource.type_name.clone(),
+        let (provider, type_name, intents, requests, result) =
+            joined.expect("lookup tasks do not panic");
+        let found = result.map_err(|error| RefreshError {
+            provider,
+            type_name: type_name.clone(),
             error,
         })?;
-        // The clouds list oldest first; the newest match is the one the interrupted run made.
-        res.adoptions
-            .insert(intent.addr.clone(), candidates.into_iter().last());
+        let Some(schema) = snapform_core::schema::resource_schema(&type_name) else {
+            continue;
+        };
+        for ((intent, request), candidates) in intents.iter().zip(&requests).zip(found) {
+            res.adoptions.insert(
+                intent.addr.clone(),
+                adoption::decide(schema, request, candidates, &managed),
+            );
+        }
     }
     Ok(res)
 }

@@ -226,7 +226,7 @@ async fn templates(dir: &Path) -> anyhow::Result<BTreeMap<Kind, Json>> {
     for spec in &workload.specs {
         let provider = &providers[&ProviderAddr::default_for(spec.kind.provider())];
         provider
-            .create(spec.kind.type_name(), &spec.arguments())
+            .create(spec.kind.type_name(), &spec.arguments(), "")
             .await
             .map_err(|error| anyhow::anyhow!("creating a template {}: {error}", spec.addr()))?;
     }

@@ -60,6 +60,7 @@ pub async fn throughput(total: usize) -> anyhow::Result<Throughput> {
                         .create(
                             "tencentcloud_cbs_disk_backup",
                             &[("disk_id".to_owned(), Value::string(disk))].into(),
+                            "",
                         )
                         .await
                         .is_ok(),

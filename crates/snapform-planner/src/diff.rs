@@ -14,7 +14,7 @@ use crate::graph;
 use crate::model::{
     Action, ActionReason, PLAN_FORMAT_VERSION, Plan, PlanMode, ResourceChange, Timeouts,
 };
-use crate::refresh::{RefreshResult, refreshed_state};
+use crate::refresh::{RefreshResult, Refreshed, refreshed_state};
 use crate::values::{PlannedValues, normalize};
 
 /// Everything a plan is made from.
@@ -45,10 +45,19 @@ pub struct PlanInputs<'a> {
 /// while evaluating) come back as diagnostics.
 pub fn plan(inputs: &PlanInputs<'_>) -> (Plan, Vec<Diagnostic>) {
     let mut diagnostics = Vec::new();
-    let (state, drift, adopted) = match inputs.refresh {
+    let refreshed = match inputs.refresh {
         Some(refresh) => refreshed_state(inputs.prior_state, refresh),
-        None => (inputs.prior_state.clone(), Vec::new(), Vec::new()),
+        None => Refreshed {
+            state: inputs.prior_state.clone(),
+            ..Refreshed::default()
+        },
     };
+    let Refreshed {
+        state,
+        drift,
+        adopted,
+        blocked,
+    } = refreshed;
     let adopted: BTreeSet<ResourceInstanceAddr> = adopted.into_iter().collect();
     for record in state.resources.iter().chain(&state.deposed) {
         if record.schema().is_none() {
@@ -102,6 +111,10 @@ pub fn plan(inputs: &PlanInputs<'_>) -> (Plan, Vec<Diagnostic>) {
                 .to_owned(),
         );
     }
+    graph::leave_alone(
+        &mut changes,
+        blocked.iter().map(|blocked| &blocked.addr).collect(),
+    );
     check_prevent_destroy(inputs.config, &changes, &mut diagnostics);
     graph::add_edges(&mut changes);
 
@@ -148,6 +161,7 @@ pub fn plan(inputs: &PlanInputs<'_>) -> (Plan, Vec<Diagnostic>) {
         timestamp: inputs.now,
         targeted: !inputs.targets.is_empty(),
         configuration: inputs.config.summary(),
+        blocked,
     };
     (plan, diagnostics)
 }

@@ -70,14 +70,32 @@ pub fn apply_targets(
     for change in changes.iter_mut() {
         let targeted = wanted_resources.contains(&change.addr.resource)
             || wanted_instances.contains(&change.addr);
-        if !targeted && change.action != Action::NoOp {
-            change.action = Action::NoOp;
-            change.reason = None;
-            change.replace_paths.clear();
-            change.adopting = false;
-            change.awaits_readiness = false;
-            change.after = change.before.clone();
+        if !targeted {
+            keep_as_is(change);
         }
+    }
+}
+
+/// Leaves the instances at `addrs` as they are: no action is planned for them.
+pub fn leave_alone(changes: &mut [ResourceChange], addrs: BTreeSet<&ResourceInstanceAddr>) {
+    if addrs.is_empty() {
+        return;
+    }
+    for change in changes.iter_mut() {
+        if addrs.contains(&change.addr) {
+            keep_as_is(change);
+        }
+    }
+}
+
+fn keep_as_is(change: &mut ResourceChange) {
+    if change.action != Action::NoOp {
+        change.action = Action::NoOp;
+        change.reason = None;
+        change.replace_paths.clear();
+        change.adopting = false;
+        change.awaits_readiness = false;
+        change.after = change.before.clone();
     }
 }
 

@@ -7,6 +7,7 @@
 //! inputs. The plan it returns is fully resolved: the apply engine follows its edges and makes
 //! no choice the plan did not record.
 
+pub mod adoption;
 mod diff;
 mod graph;
 mod model;
@@ -17,8 +18,8 @@ mod values;
 
 pub use diff::{PlanInputs, plan};
 pub use model::{
-    Action, ActionReason, Counts, Drift, DriftKind, EdgeKind, PLAN_FORMAT_VERSION, Plan, PlanMode,
-    ResourceChange, Timeouts,
+    Action, ActionReason, Blocked, Counts, Drift, DriftKind, EdgeKind, PLAN_FORMAT_VERSION, Plan,
+    PlanMode, ResourceChange, Timeouts,
 };
-pub use refresh::{RefreshResult, refreshed_state, status_of};
+pub use refresh::{RefreshResult, Refreshed, refreshed_state, status_of};
 pub use values::{PlannedValues, arguments_now, normalize, outputs_now, values_of_state};

@@ -331,6 +331,41 @@ pub struct Plan {
     /// Whether `-target` limited it, so it may not show every change.
     #[serde(default)]
     pub targeted: bool,
+    /// Instances left alone because what an interrupted create made is ambiguous; applying
+    /// the plan does everything else, then fails with these.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub blocked: Vec<Blocked>,
+}
+
+/// An instance whose interrupted create may have made any of several objects: snapform
+/// adopts none and creates nothing until the user says which is theirs.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Blocked {
+    /// The instance.
+    pub addr: ResourceInstanceAddr,
+    /// The IDs of the objects that fit, in ID order.
+    pub candidates: Vec<String>,
+}
+
+impl Blocked {
+    /// The error that stops the instance, with the commands that settle it.
+    pub fn diagnostic(&self) -> snapform_core::Diagnostic {
+        let first = self.candidates.first().map_or("ID", String::as_str);
+        snapform_core::Diagnostic::global_error(
+            "ambiguous-adoption",
+            format!(
+                "{}: an earlier create's answer was lost, and {} objects fit what it sent ({}); snapform adopts none of them and creates nothing for {} until you say which is its own",
+                self.addr,
+                self.candidates.len(),
+                self.candidates.join(", "),
+                self.addr
+            ),
+        )
+        .with_help(format!(
+            "run `snapform import '{addr}' {first}` with the right ID (and delete the others in the cloud if they are duplicates), or `snapform state rm '{addr}'` if none is its own, so the next apply creates it",
+            addr = self.addr
+        ))
+    }
 }
 
 impl Plan {

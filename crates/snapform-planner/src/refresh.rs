@@ -6,7 +6,8 @@ use snapform_core::{ResourceInstanceAddr, Value};
 use snapform_provider::{Readiness, ResourceState};
 use snapform_state::{RecordStatus, ResourceRecord, State};
 
-use crate::model::{Drift, DriftKind};
+use crate::adoption::Adoption;
+use crate::model::{Blocked, Drift, DriftKind};
 use crate::values::normalize_arguments;
 
 /// What reading the clouds found.
@@ -14,9 +15,22 @@ use crate::values::normalize_arguments;
 pub struct RefreshResult {
     /// Every recorded instance that was read, with what the cloud has (`None`: gone).
     pub read: BTreeMap<ResourceInstanceAddr, Option<ResourceState>>,
-    /// Pending creates looked up by parent and name: what was found (`None`: nothing, so the
-    /// create never happened and will be planned again).
-    pub adoptions: BTreeMap<ResourceInstanceAddr, Option<ResourceState>>,
+    /// Pending creates looked up: what each made, if anything (see [`crate::adoption`]).
+    pub adoptions: BTreeMap<ResourceInstanceAddr, Adoption>,
+}
+
+/// The state as the clouds have it, and what changed on the way.
+#[derive(Clone, Debug, Default)]
+pub struct Refreshed {
+    /// The refreshed state.
+    pub state: State,
+    /// What changed outside snapform.
+    pub drift: Vec<Drift>,
+    /// Instances adopted from interrupted creates.
+    pub adopted: Vec<ResourceInstanceAddr>,
+    /// Interrupted creates whose lookup found several candidates: their intents stay, and
+    /// nothing is created for them until the user settles which is theirs.
+    pub blocked: Vec<Blocked>,
 }
 
 /// The record status of what the cloud reports: a failed create is tainted.
@@ -28,12 +42,9 @@ pub fn status_of(readiness: &Readiness) -> RecordStatus {
     }
 }
 
-/// The state as the clouds have it now, the drift from the record, and the instances adopted
-/// from pending creates.
-pub fn refreshed_state(
-    prior: &State,
-    refresh: &RefreshResult,
-) -> (State, Vec<Drift>, Vec<ResourceInstanceAddr>) {
+/// The state as the clouds have it now, the drift from the record, the instances adopted
+/// from pending creates and those whose lookup was ambiguous.
+pub fn refreshed_state(prior: &State, refresh: &RefreshResult) -> Refreshed {
     let mut state = prior.clone();
     let mut drift = Vec::new();
     for record in &prior.resources {
@@ -89,29 +100,49 @@ pub fn refreshed_state(
         }
     }
     let mut adopted = Vec::new();
+    let mut blocked = Vec::new();
     for intent in &prior.pending {
         let Some(found) = refresh.adoptions.get(&intent.addr) else {
             continue;
         };
-        if let Some(found) = found
-            && snapform_core::schema::resource_schema(&intent.addr.resource.type_name).is_some()
-            && state.resource(&intent.addr).is_none()
-        {
-            let mut attributes: BTreeMap<String, Value> = intent.arguments.clone();
-            attributes.extend(found.attributes.iter().map(|(k, v)| (k.clone(), v.clone())));
-            state.upsert(ResourceRecord {
-                addr: intent.addr.clone(),
-                provider: intent.provider.clone(),
-                region: intent.region.clone(),
-                id: found.id.clone(),
-                attributes,
-                dependencies: Vec::new(),
-                status: status_of(&found.readiness),
-                sensitive_attributes: Default::default(),
-            });
-            adopted.push(intent.addr.clone());
+        match found {
+            Adoption::Found(found)
+                if snapform_core::schema::resource_schema(&intent.addr.resource.type_name)
+                    .is_some()
+                    && state.resource(&intent.addr).is_none() =>
+            {
+                let mut attributes: BTreeMap<String, Value> = intent.arguments.clone();
+                attributes.extend(found.attributes.iter().map(|(k, v)| (k.clone(), v.clone())));
+                state.upsert(ResourceRecord {
+                    addr: intent.addr.clone(),
+                    provider: intent.provider.clone(),
+                    region: intent.region.clone(),
+                    id: found.id.clone(),
+                    attributes,
+                    dependencies: Vec::new(),
+                    status: status_of(&found.readiness),
+                    sensitive_attributes: intent.sensitive.clone(),
+                });
+                adopted.push(intent.addr.clone());
+            }
+            Adoption::Ambiguous(candidates) => {
+                blocked.push(Blocked {
+                    addr: intent.addr.clone(),
+                    candidates: candidates
+                        .iter()
+                        .map(|candidate| candidate.id.clone())
+                        .collect(),
+                });
+                continue;
+            }
+            Adoption::Found(_) | Adoption::Nothing => {}
         }
         state.pending.remove(&intent.addr);
     }
-    (state, drift, adopted)
+    Refreshed {
+        state,
+        drift,
+        adopted,
+        blocked,
+    }
 }

@@ -90,6 +90,25 @@ pub struct PreflightProblem {
     pub argument: &'static str,
 }
 
+/// The tag key that marks a snapshot with the ID of the intent that created it, on the types
+/// whose create API takes tags; it is never shown as an argument or as drift.
+pub const INTENT_TAG: &str = "snapform:intent";
+
+/// A create whose outcome is unknown (its answer was lost, or the run was killed), to find
+/// what it made.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LookupRequest {
+    /// The arguments the create sent.
+    pub arguments: Attributes,
+    /// The ID of its intent, which tagged the create where the API takes tags; empty for
+    /// intents recorded before snapform tagged creates.
+    pub intent_id: String,
+    /// When the intent was recorded: nothing created before it (less the clock skew the
+    /// clouds' signatures allow) can be what it made. Types whose Describe takes a time
+    /// window ask only for what came after.
+    pub not_before: Option<jiff::Timestamp>,
+}
+
 /// What a plan does to one resource type, as preflight sees it: the creates it checks, and the
 /// deletes that free quota, split by when they run. Expired generations wait until their
 /// successors are ready, and replacements create first by default, so those deletes free
@@ -126,11 +145,14 @@ pub trait Provider: Send + Sync {
     ) -> BoxFuture<'a, Result<Vec<ResourceState>, Error>>;
 
     /// Creates one resource and returns its ID. The cloud goes on creating it asynchronously:
-    /// poll with [`Provider::read_many`] until it is ready.
+    /// poll with [`Provider::read_many`] until it is ready. Where the create API takes tags,
+    /// the resource is tagged [`INTENT_TAG`] = `intent_id` (unless `intent_id` is empty), so a
+    /// lookup finds exactly it.
     fn create<'a>(
         &'a self,
         type_name: &'a str,
         arguments: &'a Attributes,
+        intent_id: &'a str,
     ) -> BoxFuture<'a, Result<String, CreateError>>;
 
     /// Changes updatable arguments in place; `arguments` holds the new values of all of them.
@@ -149,13 +171,16 @@ pub trait Provider: Send + Sync {
         ids: &'a [String],
     ) -> BoxFuture<'a, Vec<(String, Result<(), Error>)>>;
 
-    /// Finds resources that match a create's arguments (same parent and name), to adopt one
-    /// after a create whose outcome was unknown instead of creating a duplicate.
-    fn lookup<'a>(
+    /// Finds what creates with unknown outcomes may have made, for each request in order: by
+    /// the intent's tag where the type has one, else by parent, name and every argument the
+    /// cloud reports, and only objects created after the intent where the API can tell.
+    /// Batched: one call covers many requests where the API takes several parents or a time
+    /// window. The caller narrows further and decides (see `snapform-apply`'s adoption).
+    fn lookup_many<'a>(
         &'a self,
         type_name: &'a str,
-        arguments: &'a Attributes,
-    ) -> BoxFuture<'a, Result<Vec<ResourceState>, Error>>;
+        requests: &'a [LookupRequest],
+    ) -> BoxFuture<'a, Result<Vec<Vec<ResourceState>>, Error>>;
 
     /// Checks, before any change, that planned creates can succeed: the parent exists, a
     /// snapshot group's disks share an instance, backup quota is left (counting the planned

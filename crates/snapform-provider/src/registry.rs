@@ -12,8 +12,8 @@ use snapform_core::schema::{ProviderSchema, ResourceSchema};
 
 use crate::settings::{CredentialArguments, ProfileReader, ProviderSettings};
 use crate::{
-    Attributes, BoxFuture, ConflictKey, CreateError, Error, PlannedChanges, PreflightProblem,
-    Provider, ReadRequest, ResourceState,
+    Attributes, BoxFuture, ConflictKey, CreateError, Error, LookupRequest, PlannedChanges,
+    PreflightProblem, Provider, ReadRequest, ResourceState,
 };
 
 /// The behaviour of one resource type over the client `C` of its cloud.
@@ -26,6 +26,7 @@ pub trait ResourceType<C>: Send + Sync {
         &'a self,
         client: &'a C,
         arguments: &'a Attributes,
+        intent_id: &'a str,
     ) -> BoxFuture<'a, Result<String, CreateError>>;
 
     /// Reads resources in batches; see [`Provider::read_many`].
@@ -59,12 +60,12 @@ pub trait ResourceType<C>: Send + Sync {
         ids: &'a [String],
     ) -> BoxFuture<'a, Vec<(String, Result<(), Error>)>>;
 
-    /// Finds what a create with these arguments made; see [`Provider::lookup`].
-    fn lookup<'a>(
+    /// Finds what creates with unknown outcomes made; see [`Provider::lookup_many`].
+    fn lookup_many<'a>(
         &'a self,
         client: &'a C,
-        arguments: &'a Attributes,
-    ) -> BoxFuture<'a, Result<Vec<ResourceState>, Error>>;
+        requests: &'a [LookupRequest],
+    ) -> BoxFuture<'a, Result<Vec<Vec<ResourceState>>, Error>>;
 
     /// Checks planned creates before any change; see [`Provider::preflight`].
     fn preflight<'a>(
@@ -135,9 +136,10 @@ impl<C: Send + Sync + 'static> Provider for CloudProvider<C> {
         &'a self,
         type_name: &'a str,
         arguments: &'a Attributes,
+        intent_id: &'a str,
     ) -> BoxFuture<'a, Result<String, CreateError>> {
         match self.resource_type(type_name) {
-            Ok(resource_type) => resource_type.create(&self.client, arguments),
+            Ok(resource_type) => resource_type.create(&self.client, arguments, intent_id),
             Err(error) => Box::pin(async move { Err(CreateError::Rejected(error)) }),
         }
     }
@@ -169,13 +171,13 @@ impl<C: Send + Sync + 'static> Provider for CloudProvider<C> {
         }
     }
 
-    fn lookup<'a>(
+    fn lookup_many<'a>(
         &'a self,
         type_name: &'a str,
-        arguments: &'a Attributes,
-    ) -> BoxFuture<'a, Result<Vec<ResourceState>, Error>> {
+        requests: &'a [LookupRequest],
+    ) -> BoxFuture<'a, Result<Vec<Vec<ResourceState>>, Error>> {
         match self.resource_type(type_name) {
-            Ok(resource_type) => resource_type.lookup(&self.client, arguments),
+            Ok(resource_type) => resource_type.lookup_many(&self.client, requests),
             Err(error) => Box::pin(async move { Err(error) }),
         }
     }
@@ -226,7 +228,7 @@ pub fn schemas_of<C>(types: &Registry<C>) -> Vec<&'static ResourceSchema> {
 
 /// Declares the unit struct `$name` implementing [`ResourceType`] over `$client` for the
 /// schema `$schema`, by the async functions of the module it is invoked in, which keep the
-/// trait's names: `create`, `read_many`, `delete_many`, `lookup`, `preflight`, and `update`
+/// trait's names: `create`, `read_many`, `delete_many`, `lookup_many`, `preflight`, and `update`
 /// when the type has updatable arguments (`resource_type!(Name, Client, &SCHEMA, update)`).
 #[macro_export]
 macro_rules! resource_type {
@@ -243,8 +245,9 @@ macro_rules! resource_type {
                 &'a self,
                 client: &'a $client,
                 arguments: &'a $crate::Attributes,
+                intent_id: &'a str,
             ) -> $crate::BoxFuture<'a, Result<String, $crate::CreateError>> {
-                Box::pin(create(client, arguments))
+                Box::pin(create(client, arguments, intent_id))
             }
 
             fn read_many<'a>(
@@ -274,12 +277,13 @@ macro_rules! resource_type {
                 Box::pin(delete_many(client, ids))
             }
 
-            fn lookup<'a>(
+            fn lookup_many<'a>(
                 &'a self,
                 client: &'a $client,
-                arguments: &'a $crate::Attributes,
-            ) -> $crate::BoxFuture<'a, Result<Vec<$crate::ResourceState>, $crate::Error>> {
-                Box::pin(lookup(client, arguments))
+                requests: &'a [$crate::LookupRequest],
+            ) -> $crate::BoxFuture<'a, Result<Vec<Vec<$crate::ResourceState>>, $crate::Error>>
+            {
+                Box::pin(lookup_many(client, requests))
             }
 
             fn preflight<'a>(

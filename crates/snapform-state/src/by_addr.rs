@@ -171,6 +171,7 @@ mod tests {
 
     fn intent(addr: &str, started_at: &str) -> Intent {
         Intent {
+            id: String::new(),
             addr: addr.parse().expect("address"),
             provider: snapform_core::ProviderAddr::default_for("tencentcloud"),
             region: "ap-guangzhou".to_owned(),

@@ -362,6 +362,7 @@ pub(crate) mod tests {
 
     pub(crate) fn intent(idx: usize, version: u32) -> Intent {
         Intent {
+            id: format!("intent-{idx}"),
             addr: addr(idx),
             provider: ProviderAddr::default_for("tencentcloud"),
             region: "ap-guangzhou".to_owned(),

@@ -72,6 +72,10 @@ impl Addressed for ResourceRecord {
 /// never leaves an orphan or a duplicate.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Intent {
+    /// A random ID, with which the create tags what it makes where the API takes tags, so the
+    /// next run finds exactly it; empty in states written before snapform tagged creates.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub id: String,
     /// The instance being created.
     pub addr: ResourceInstanceAddr,
     /// Its provider configuration.
@@ -88,6 +92,13 @@ pub struct Intent {
     /// The arguments whose values are sensitive.
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
     pub sensitive: BTreeSet<String>,
+}
+
+impl Intent {
+    /// A new, random intent ID.
+    pub fn new_id() -> String {
+        uuid::Uuid::new_v4().simple().to_string()
+    }
 }
 
 impl Addressed for Intent {

@@ -8,8 +8,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::{Value as Json, json};
 use snapform_core::Value;
 use snapform_provider::{
-    Attributes, CreateError, Error, PlannedChanges, PreflightProblem, ReadRequest, Readiness,
-    ResourceState, create_outcome, delete_in_batches, fill_from_record, put_string, string_arg,
+    Attributes, CreateError, Error, LookupRequest, PlannedChanges, PreflightProblem, ReadRequest,
+    Readiness, ResourceState, create_outcome, delete_in_batches, fill_from_record, put_string,
+    string_arg,
 };
 
 use super::MAX_DESCRIBE;
@@ -73,7 +74,12 @@ fn to_state(item: &Json, recorded: Option<&Attributes>) -> Option<ResourceState>
     })
 }
 
-async fn create(client: &Client, arguments: &Attributes) -> Result<String, CreateError> {
+/// `CreateSnapshot` takes no tags, so `_intent_id` is not sent.
+async fn create(
+    client: &Client,
+    arguments: &Attributes,
+    _intent_id: &str,
+) -> Result<String, CreateError> {
     let mut request = json!({
         "RegionId": client.region,
         "DesktopId": string_arg(arguments, "desktop_id").unwrap_or_default(),
@@ -220,29 +226,71 @@ async fn delete_many(client: &Client, ids: &[String]) -> Vec<(String, Result<(),
     .await
 }
 
-/// Snapshots of the create's desktop with the create's name (and disk type, when given).
-async fn lookup(client: &Client, arguments: &Attributes) -> Result<Vec<ResourceState>, Error> {
-    let Some(desktop_id) = string_arg(arguments, "desktop_id") else {
-        return Ok(Vec::new());
-    };
-    let name = string_arg(arguments, "snapshot_name").unwrap_or_default();
-    let disk_type = string_arg(arguments, "source_disk_type");
-    let mut request = json!({ "DesktopId": desktop_id, "SnapshotType": "user" });
-    if !name.is_empty() {
-        request["SnapshotName"] = Json::from(name);
-    }
-    let items = describe_pages(client, DESCRIBE, request, "Snapshots", REQUIRED, |_| false).await?;
-    Ok(items
+/// User snapshots of the requests' desktops made since the earliest intent: one region-wide
+/// listing with the API's `StartTime` window serves every request, however many desktops.
+/// A candidate has the request's desktop and disk type, and its name when the request names
+/// one.
+async fn lookup_many(
+    client: &Client,
+    requests: &[LookupRequest],
+) -> Result<Vec<Vec<ResourceState>>, Error> {
+    let mut listing = json!({ "SnapshotType": "user" });
+    match requests
         .iter()
-        .filter(|item| json::string(item, "SnapshotName").unwrap_or_default() == name)
-        .filter(|item| {
-            disk_type.is_none_or(|wanted| {
-                json::string(item, "SourceDiskType")
-                    .is_some_and(|found| found.eq_ignore_ascii_case(wanted))
-            })
+        .map(|request| request.not_before)
+        .min()
+        .flatten()
+    {
+        Some(earliest) => {
+            listing["StartTime"] = Json::from(earliest.strftime("%Y-%m-%dT%H:%M:%SZ").to_string());
+        }
+        // Without a time, a region-wide listing could be long: list each desktop instead.
+        None => {
+            let desktops: BTreeSet<&str> = requests
+                .iter()
+                .filter_map(|request| string_arg(&request.arguments, "desktop_id"))
+                .collect();
+            let mut items = Vec::new();
+            for desktop_id in desktops {
+                let request = json!({ "DesktopId": desktop_id, "SnapshotType": "user" });
+                items.extend(
+                    describe_pages(client, DESCRIBE, request, "Snapshots", REQUIRED, |_| false)
+                        .await?,
+                );
+            }
+            return Ok(candidates_per_request(requests, &items));
+        }
+    }
+    let items = describe_pages(client, DESCRIBE, listing, "Snapshots", REQUIRED, |_| false).await?;
+    Ok(candidates_per_request(requests, &items))
+}
+
+/// For each request, the listed snapshots of its desktop, disk type and name.
+fn candidates_per_request(requests: &[LookupRequest], items: &[Json]) -> Vec<Vec<ResourceState>> {
+    requests
+        .iter()
+        .map(|request| {
+            let arguments = &request.arguments;
+            let desktop_id = string_arg(arguments, "desktop_id");
+            let name = string_arg(arguments, "snapshot_name").unwrap_or_default();
+            let disk_type = string_arg(arguments, "source_disk_type");
+            items
+                .iter()
+                .filter(|item| json::string(item, "DesktopId").as_deref() == desktop_id)
+                .filter(|item| {
+                    name.is_empty()
+                        || json::string(item, "SnapshotName").unwrap_or_default() == name
+                })
+                .filter(|item| {
+                    disk_type.is_none_or(|wanted| {
+                        json::string(item, "SourceDiskType")
+                            .is_some_and(|found| found.eq_ignore_ascii_case(wanted))
+                    })
+                })
+                .filter_map(|item| to_state(item, Some(arguments)))
+                .collect()
         })
-        .filter_map(|item| to_state(item, Some(arguments)))
-        .collect())
+        .collect()
 }
 
 /// The status of each desktop of `desktop_ids` that exists, 100 per `DescribeDesktops` call.

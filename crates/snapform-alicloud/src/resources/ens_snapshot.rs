@@ -9,8 +9,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::{Value as Json, json};
 use snapform_core::Value;
 use snapform_provider::{
-    Attributes, CreateError, Error, PlannedChanges, PreflightProblem, ReadRequest, Readiness,
-    ResourceState, create_outcome, delete_in_batches, fill_from_record, put_string, string_arg,
+    Attributes, CreateError, Error, LookupRequest, PlannedChanges, PreflightProblem, ReadRequest,
+    Readiness, ResourceState, create_outcome, delete_in_batches, fill_from_record, put_string,
+    string_arg,
 };
 
 use super::MAX_DESCRIBE;
@@ -68,7 +69,12 @@ fn to_state(item: &Json, recorded: Option<&Attributes>) -> Option<ResourceState>
     })
 }
 
-async fn create(client: &Client, arguments: &Attributes) -> Result<String, CreateError> {
+/// `CreateSnapshot` takes no tags, so `_intent_id` is not sent.
+async fn create(
+    client: &Client,
+    arguments: &Attributes,
+    _intent_id: &str,
+) -> Result<String, CreateError> {
     let mut request = json!({
         "EnsRegionId": string_arg(arguments, "ens_region_id").unwrap_or_default(),
         "DiskId": string_arg(arguments, "disk_id").unwrap_or_default(),
@@ -179,25 +185,61 @@ async fn delete_many(client: &Client, ids: &[String]) -> Vec<(String, Result<(),
     .await
 }
 
-/// Snapshots of the create's disk in its edge region with the create's name.
-async fn lookup(client: &Client, arguments: &Attributes) -> Result<Vec<ResourceState>, Error> {
-    let (Some(ens_region_id), Some(disk_id)) = (
-        string_arg(arguments, "ens_region_id"),
-        string_arg(arguments, "disk_id"),
-    ) else {
-        return Ok(Vec::new());
-    };
-    let name = string_arg(arguments, "snapshot_name").unwrap_or_default();
-    let mut request = json!({ "EnsRegionId": ens_region_id, "DiskId": disk_id });
-    if !name.is_empty() {
-        request["SnapshotName"] = Json::from(name);
-    }
-    let items = describe_pages(client, DESCRIBE, request, "Snapshots", REQUIRED).await?;
-    Ok(items
+/// Listing a disk's snapshots costs one call; listing whole edge regions, 100 of them per call
+/// (`EnsRegionIds`), costs a page per 100 snapshots. Up to this many disks are listed one by
+/// one; beyond, by region.
+const DISKS_LISTED_ONE_BY_ONE: usize = 5;
+
+/// Snapshots of the requests' disks. A candidate has the request's edge region and disk, and
+/// its name when the request names one.
+async fn lookup_many(
+    client: &Client,
+    requests: &[LookupRequest],
+) -> Result<Vec<Vec<ResourceState>>, Error> {
+    let parents: BTreeSet<(&str, &str)> = requests
         .iter()
-        .filter(|item| json::string(item, "SnapshotName").unwrap_or_default() == name)
-        .filter(|item| json::string(item, "SourceDiskId").is_none_or(|found| found == disk_id))
-        .filter_map(|item| to_state(item, Some(arguments)))
+        .filter_map(|request| {
+            Some((
+                string_arg(&request.arguments, "ens_region_id")?,
+                string_arg(&request.arguments, "disk_id")?,
+            ))
+        })
+        .collect();
+    let mut items = Vec::new();
+    if parents.len() <= DISKS_LISTED_ONE_BY_ONE {
+        for (ens_region_id, disk_id) in &parents {
+            let request = json!({ "EnsRegionId": ens_region_id, "DiskId": disk_id });
+            items.extend(describe_pages(client, DESCRIBE, request, "Snapshots", REQUIRED).await?);
+        }
+    } else {
+        let regions: BTreeSet<&str> = parents.iter().map(|(region, _)| *region).collect();
+        let regions: Vec<&str> = regions.into_iter().collect();
+        for chunk in regions.chunks(MAX_DESCRIBE) {
+            let request = json!({ "EnsRegionIds": params::json_style(&json!(chunk)) });
+            items.extend(describe_pages(client, DESCRIBE, request, "Snapshots", REQUIRED).await?);
+        }
+    }
+    Ok(requests
+        .iter()
+        .map(|request| {
+            let arguments = &request.arguments;
+            let ens_region_id = string_arg(arguments, "ens_region_id");
+            let disk_id = string_arg(arguments, "disk_id");
+            let name = string_arg(arguments, "snapshot_name").unwrap_or_default();
+            items
+                .iter()
+                .filter(|item| json::string(item, "SourceDiskId").as_deref() == disk_id)
+                .filter(|item| {
+                    json::string(item, "EnsRegionId")
+                        .is_none_or(|region| Some(region.as_str()) == ens_region_id)
+                })
+                .filter(|item| {
+                    name.is_empty()
+                        || json::string(item, "SnapshotName").unwrap_or_default() == name
+                })
+                .filter_map(|item| to_state(item, Some(arguments)))
+                .collect()
+        })
         .collect())
 }
 

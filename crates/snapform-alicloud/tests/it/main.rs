@@ -154,7 +154,7 @@ async fn ecd_snapshot_lifecycle() {
             "nightly + weekly * ~ 每日 (v2) a&b=c/d%e'f! 📸",
         ),
     ]);
-    let id = provider.create(ECD, &arguments).await.expect("created");
+    let id = provider.create(ECD, &arguments, "").await.expect("created");
     assert!(id.starts_with("s-"), "{id}");
 
     let first = provider
@@ -189,7 +189,7 @@ async fn ecd_snapshot_lifecycle() {
         .expect("read");
     assert_eq!(ids_of(&unrecorded), [id.as_str()]);
 
-    let found = provider.lookup(ECD, &arguments).await.expect("lookup");
+    let found = lookup(&provider, ECD, &arguments).await.expect("lookup");
     assert_eq!(ids_of(&found), [id.as_str()]);
     let other_disk = args(&[
         ("desktop_id", "ecd-qs1000000000001"),
@@ -197,8 +197,7 @@ async fn ecd_snapshot_lifecycle() {
         ("source_disk_type", "DATA"),
     ]);
     assert!(
-        provider
-            .lookup(ECD, &other_disk)
+        lookup(&provider, ECD, &other_disk)
             .await
             .expect("lookup")
             .is_empty()
@@ -235,7 +234,7 @@ async fn ens_snapshot_lifecycle_with_rename() {
         ("snapshot_name", "edge:nightly"),
         ("description", "edge + weekly * ~ 边缘 (v2) a&b=c/d%e'f!"),
     ]);
-    let id = provider.create(ENS, &arguments).await.expect("created");
+    let id = provider.create(ENS, &arguments, "").await.expect("created");
     assert!(id.starts_with("sp-"), "{id}");
     clock.advance(Duration::from_secs(1));
     let state = wait_ready(&provider, ENS, read(&id, &arguments)).await;
@@ -259,11 +258,10 @@ async fn ens_snapshot_lifecycle_with_rename() {
     let state = wait_ready(&provider, ENS, read(&id, &renamed)).await;
     assert_eq!(state.attributes["snapshot_name"], s("edge-weekly"));
     assert_eq!(state.attributes["description"], s("renamed in place"));
-    let found = provider.lookup(ENS, &renamed).await.expect("lookup");
+    let found = lookup(&provider, ENS, &renamed).await.expect("lookup");
     assert_eq!(ids_of(&found), [id.as_str()]);
     assert!(
-        provider
-            .lookup(ENS, &arguments)
+        lookup(&provider, ENS, &arguments)
             .await
             .expect("lookup")
             .is_empty(),
@@ -399,7 +397,7 @@ async fn ecd_reads_list_per_desktop_and_deletes_100_per_call() {
                 if n % 4 < 2 { "system" } else { "data" },
             ),
         ]);
-        let id = provider.create(ECD, &arguments).await.expect("created");
+        let id = provider.create(ECD, &arguments, "").await.expect("created");
         requests.push(read(&id, &arguments));
     }
     clear_stats(&cloud).await;
@@ -458,7 +456,7 @@ async fn ens_reads_are_batched_100_ids_per_call() {
         ("disk_id", "d-qs20000000000000001"),
         ("snapshot_name", "among-many"),
     ]);
-    let real = provider.create(ENS, &arguments).await.expect("created");
+    let real = provider.create(ENS, &arguments, "").await.expect("created");
     let mut requests: Vec<ReadRequest> = (0..249)
         .map(|n| read(&format!("sp-{n:024}"), &Attributes::new()))
         .collect();
@@ -483,6 +481,7 @@ async fn errors_keep_the_clouds_code_message_and_request_id() {
                 ("snapshot_name", "nightly"),
                 ("source_disk_type", "data"),
             ]),
+            "",
         )
         .await
         .expect_err("unknown desktop");
@@ -502,6 +501,7 @@ async fn errors_keep_the_clouds_code_message_and_request_id() {
                 ("ens_region_id", "cn-shenzhen-3"),
                 ("disk_id", "d-nosuch0000000000001"),
             ]),
+            "",
         )
         .await
         .expect_err("unknown disk");
@@ -554,8 +554,8 @@ async fn temporary_credentials_are_signed_and_accepted() {
         ("snapshot_name", "sts-snapshot"),
         ("source_disk_type", "Data"),
     ]);
-    let id = provider.create(ECD, &arguments).await.expect("created");
-    let found = provider.lookup(ECD, &arguments).await.expect("lookup");
+    let id = provider.create(ECD, &arguments, "").await.expect("created");
+    let found = lookup(&provider, ECD, &arguments).await.expect("lookup");
     assert_eq!(ids_of(&found), [id.as_str()]);
     emulator.shutdown().await;
 }
@@ -655,6 +655,7 @@ async fn throttling_and_server_errors_are_retried_and_retry_after_is_kept() {
                 ("ens_region_id", "cn-shenzhen-3"),
                 ("disk_id", "d-qs10000000000000002"),
             ]),
+            "",
         )
         .await
         .expect_err("server error");
@@ -689,7 +690,7 @@ async fn lost_creates_are_reported_as_unknown_and_found_by_lookup() {
         ("snapshot_name", "lost-once"),
     ]);
     for (type_name, arguments) in [(ECD, &desktop_snapshot), (ENS, &edge_snapshot)] {
-        match provider.create(type_name, arguments).await {
+        match provider.create(type_name, arguments, "").await {
             Err(CreateError::OutcomeUnknown(error)) => {
                 assert_eq!(error.kind, ErrorKind::Transient);
                 assert!(error.maybe_applied);
@@ -710,7 +711,9 @@ async fn lost_creates_are_reported_as_unknown_and_found_by_lookup() {
     );
     set_faults(&cloud, serde_json::json!({})).await;
     for (type_name, arguments) in [(ECD, &desktop_snapshot), (ENS, &edge_snapshot)] {
-        let found = provider.lookup(type_name, arguments).await.expect("lookup");
+        let found = lookup(&provider, type_name, arguments)
+            .await
+            .expect("lookup");
         assert_eq!(
             found.len(),
             1,
@@ -734,10 +737,10 @@ async fn busy_parents_are_waited_for() {
         ("snapshot_name", "second"),
         ("source_disk_type", "system"),
     ]);
-    provider.create(ECD, &first).await.expect("created");
+    provider.create(ECD, &first, "").await.expect("created");
     // The disk is busy until the first snapshot is ready; the create waits it out.
     provider
-        .create(ECD, &second)
+        .create(ECD, &second, "")
         .await
         .expect("created after waiting");
     let counts = stats(&emulator).await;
@@ -750,7 +753,10 @@ async fn busy_parents_are_waited_for() {
     );
     for arguments in [&first, &second] {
         assert_eq!(
-            provider.lookup(ECD, arguments).await.expect("lookup").len(),
+            lookup(&provider, ECD, arguments)
+                .await
+                .expect("lookup")
+                .len(),
             1
         );
     }
@@ -772,7 +778,7 @@ async fn timeouts_may_have_applied_but_refused_connections_did_not() {
         ("snapshot_name", "slow"),
         ("source_disk_type", "system"),
     ]);
-    match impatient.create(ECD, &arguments).await {
+    match impatient.create(ECD, &arguments, "").await {
         Err(CreateError::OutcomeUnknown(error)) => {
             assert_eq!(
                 (error.kind, error.code.as_str()),
@@ -794,7 +800,7 @@ async fn timeouts_may_have_applied_but_refused_connections_did_not() {
     config.retry.min_delay = Duration::from_millis(1);
     config.retry.max_delay = Duration::from_millis(4);
     let nowhere = (CLOUD.build)(config).expect("valid");
-    match nowhere.create(ECD, &arguments).await {
+    match nowhere.create(ECD, &arguments, "").await {
         Err(CreateError::Rejected(error)) => {
             assert_eq!(
                 (error.kind, error.code.as_str(), error.maybe_applied),
@@ -836,7 +842,7 @@ async fn an_error_envelope_under_http_200_is_an_error_never_a_create() {
     .await;
     let provider = provider_at(server.endpoint());
     let error = provider
-        .create("alicloud_ecd_snapshot", &ecd_create())
+        .create("alicloud_ecd_snapshot", &ecd_create(), "")
         .await
         .expect_err("an error envelope is not an ID");
     assert_eq!(error.error().code, "InvalidDesktopId.NotFound");
@@ -910,4 +916,21 @@ fn creates(arguments: &[Attributes]) -> snapform_provider::PlannedChanges {
         creates: arguments.to_vec(),
         ..snapform_provider::PlannedChanges::default()
     }
+}
+
+/// Looks up what a create with `arguments` and no intent tag made.
+async fn lookup(
+    provider: &std::sync::Arc<dyn snapform_provider::Provider>,
+    type_name: &str,
+    arguments: &snapform_provider::Attributes,
+) -> Result<Vec<snapform_provider::ResourceState>, snapform_provider::Error> {
+    let request = snapform_provider::LookupRequest {
+        arguments: arguments.clone(),
+        intent_id: String::new(),
+        not_before: None,
+    };
+    let mut found = provider
+        .lookup_many(type_name, std::slice::from_ref(&request))
+        .await?;
+    Ok(found.pop().unwrap_or_default())
 }

@@ -147,7 +147,7 @@ fn execute(run: &Execution<'_>) -> anyhow::Result<i32> {
             )?;
             print_outputs(&state)?;
         }
-        return Ok(0);
+        return blocked_exit(&plan, &session.sources);
     }
     let (providers, _) = session.providers(run.options.parallelism)?;
     let resolver_config = session.config.clone();
@@ -230,6 +230,7 @@ fn execute(run: &Execution<'_>) -> anyhow::Result<i32> {
             );
         }
         if report.interrupted || !report.failures.is_empty() {
+            super::plan::report_blocked(&plan, &session.sources)?;
             return Ok(1);
         }
         view::machine::emit(view::machine::summary(&report.counts, summary_operation));
@@ -239,7 +240,7 @@ fn execute(run: &Execution<'_>) -> anyhow::Result<i32> {
                 &sensitive_outputs(&report.state),
             );
         }
-        return Ok(0);
+        return blocked_exit(&plan, &session.sources);
     }
     let mut stdout = std::io::stdout().lock();
     for (addr, error) in &report.failures {
@@ -270,6 +271,8 @@ fn execute(run: &Execution<'_>) -> anyhow::Result<i32> {
             stdout,
             "\nThe state records every step that finished. Fix the errors above and run apply again."
         )?;
+        drop(stdout);
+        super::plan::report_blocked(&plan, &session.sources)?;
         return Ok(1);
     }
     drop(stdout);
@@ -282,7 +285,17 @@ fn execute(run: &Execution<'_>) -> anyhow::Result<i32> {
     if !destroying {
         print_outputs(&report.state)?;
     }
-    Ok(0)
+    blocked_exit(&plan, &session.sources)
+}
+
+/// 1 after reporting the instances the plan left alone (see
+/// [`super::plan::report_blocked`]), else 0.
+fn blocked_exit(plan: &Plan, sources: &snapform_core::SourceMap) -> anyhow::Result<i32> {
+    Ok(if super::plan::report_blocked(plan, sources)? {
+        1
+    } else {
+        0
+    })
 }
 
 /// `Apply complete!` or `Destroy complete!`.

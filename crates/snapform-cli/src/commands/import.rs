@@ -139,6 +139,8 @@ pub fn run(args: &ImportArgs, emulator: bool) -> anyhow::Result<i32> {
         );
     };
     let mut state = session.state.clone();
+    // Importing settles an unfinished create at this address: the imported object is its own.
+    state.pending.remove(&addr);
     let mut attributes = request.recorded.clone();
     attributes.extend(found.attributes);
     state.upsert(ResourceRecord {

@@ -46,11 +46,25 @@ pub fn run(args: &PlanArgs, emulator: bool) -> anyhow::Result<i32> {
             )?;
         }
     }
+    if report_blocked(&plan, &session.sources)? {
+        return Ok(1);
+    }
     Ok(if args.detailed_exitcode && plan.has_changes() {
         2
     } else {
         0
     })
+}
+
+/// Prints an error for each instance the plan leaves alone because what its interrupted
+/// create made is ambiguous; returns whether there was any.
+pub fn report_blocked(plan: &Plan, sources: &snapform_core::SourceMap) -> anyhow::Result<bool> {
+    let diagnostics: Vec<snapform_core::Diagnostic> = plan
+        .blocked
+        .iter()
+        .map(snapform_planner::Blocked::diagnostic)
+        .collect();
+    super::session::report(&diagnostics, sources)
 }
 
 /// Parses `-target`/`-replace` addresses.

@@ -59,11 +59,25 @@ pub fn run(command: &StateCommand) -> anyhow::Result<i32> {
             let mut removed = 0;
             for addr in addrs {
                 let addr = parse(addr)?;
-                if state.remove(&addr).is_some() {
-                    writeln!(stdout, "Removed {addr}")?;
-                    removed += 1;
-                } else {
-                    bail!("no resource at {addr} in the state; nothing was removed");
+                let record = state.remove(&addr);
+                // An unfinished create is forgotten too: snapform stops looking for what it
+                // made, and the next apply creates the instance anew.
+                let intent = state.pending.remove(&addr);
+                match (record, intent) {
+                    (Some(_), _) => {
+                        writeln!(stdout, "Removed {addr}")?;
+                        removed += 1;
+                    }
+                    (None, Some(_)) => {
+                        writeln!(
+                            stdout,
+                            "Removed {addr} (an unfinished create: snapform no longer looks for what it made)"
+                        )?;
+                        removed += 1;
+                    }
+                    (None, None) => {
+                        bail!("no resource at {addr} in the state; nothing was removed")
+                    }
                 }
             }
             state.serial += 1;

@@ -4,6 +4,7 @@
 //! optional). The snapshots are the human plan, Terraform's JSON plan and the pull-request
 //! markdown. Adding a scenario means adding a directory.
 
+use snapform_planner::adoption::Adoption;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -95,9 +96,16 @@ fn plan_scenario(dir: &Path) -> Views {
             res.read
                 .insert(addr.parse().expect("address"), resource_state(found));
         }
+        // An object adopts it, null finds nothing, a list of objects is ambiguous.
         for (addr, found) in json["adoptions"].as_object().into_iter().flatten() {
+            let adoption = match found.as_array() {
+                Some(candidates) => {
+                    Adoption::Ambiguous(candidates.iter().filter_map(resource_state).collect())
+                }
+                None => resource_state(found).map_or(Adoption::Nothing, Adoption::Found),
+            };
             res.adoptions
-                .insert(addr.parse().expect("address"), resource_state(found));
+                .insert(addr.parse().expect("address"), adoption);
         }
         res
     });

@@ -204,6 +204,7 @@ mod tests {
             timestamp: jiff::Timestamp::UNIX_EPOCH,
             configuration: Default::default(),
             targeted: false,
+            blocked: Vec::new(),
         }
     }
 

@@ -64,6 +64,7 @@ impl Service {
                 "CreateSnapshotGroup",
                 "DescribeSnapshotGroups",
                 "DeleteSnapshotGroup",
+                "DescribeSnapshots",
                 "DescribeDisks",
             ],
             Service::Lighthouse => &[

@@ -24,6 +24,7 @@ pub(super) fn handle(
         "CreateSnapshotGroup" => create_snapshot_group(cloud, region, params, ctx),
         "DescribeSnapshotGroups" => describe_snapshot_groups(cloud, region, params, ctx),
         "DeleteSnapshotGroup" => delete_snapshot_group(cloud, region, params, ctx),
+        "DescribeSnapshots" => describe_snapshots(cloud, region, params, ctx),
         "DescribeDisks" => describe_disks(cloud, region, params, ctx),
         _ => Err(ApiError::new(
             "InvalidAction",
@@ -421,6 +422,125 @@ fn describe_snapshot_groups(
     Ok(object([
         ("TotalCount", json!(matched.len())),
         ("SnapshotGroupSet", Value::Array(set)),
+    ]))
+}
+
+/// CBS snapshots. The emulator makes snapshots only as members of snapshot groups: member
+/// `i` of a group snapshots its `i`-th disk and is named `{group name}_{i}`.
+fn describe_snapshots(
+    cloud: &mut Cloud,
+    region: &str,
+    params: TcParams<'_>,
+    ctx: &mut Ctx<'_>,
+) -> Result<Map<String, Value>, ApiError> {
+    params.only(&[
+        "SnapshotIds",
+        "Filters",
+        "Offset",
+        "Limit",
+        "Order",
+        "OrderField",
+    ])?;
+    let ids = params.string_list("SnapshotIds")?;
+    let filters = params.filters()?;
+    if ids.is_some() && filters.is_some() {
+        return Err(invalid(
+            "`SnapshotIds` and `Filters` cannot be specified together.",
+        ));
+    }
+    if ids.as_ref().is_some_and(|ids| ids.len() > 100) {
+        return Err(invalid("At most 100 `SnapshotIds` can be given."));
+    }
+    let filters = filters.unwrap_or_default();
+    check_filter_names(
+        &filters,
+        &[
+            "snapshot-id",
+            "disk-id",
+            "snapshot-name",
+            "snapshot-state",
+            "disk-usage",
+        ],
+    )?;
+    let (offset, limit) = cbs_page(&params)?;
+    let descending = match params.string("Order")?.unwrap_or("ASC") {
+        "ASC" => false,
+        "DESC" => true,
+        other => {
+            return Err(invalid(format!(
+                "`Order` must be ASC or DESC, not `{other}`."
+            )));
+        }
+    };
+    if let Some(field) = params.string("OrderField")?
+        && field != "CREATE_TIME"
+    {
+        return Err(invalid(format!(
+            "`OrderField` must be CREATE_TIME, not `{field}`."
+        )));
+    }
+    let now = ctx.now_ms;
+    let mut snapshots: Vec<(i64, Value)> = Vec::new();
+    for group in cloud.listed(ResourceType::CbsSnapshotGroup, region, now) {
+        for (index, (snapshot_id, disk_id)) in
+            group.member_ids.iter().zip(&group.parents).enumerate()
+        {
+            let disk = cloud.inventory.cbs_disk(region, disk_id);
+            let usage = disk.map_or("DATA_DISK", |disk| disk.disk_usage.as_str());
+            let name = format!("{}_{index}", group.name);
+            let state = group.status(now);
+            let selected = ids
+                .as_ref()
+                .is_none_or(|ids| ids.contains(&snapshot_id.as_str()))
+                && filters.iter().all(|filter| {
+                    let field = match filter.name.as_str() {
+                        "snapshot-id" => snapshot_id.as_str(),
+                        "disk-id" => disk_id.as_str(),
+                        "snapshot-name" => name.as_str(),
+                        "snapshot-state" => state.as_str(),
+                        _ => usage,
+                    };
+                    filter.values.iter().any(|value| value == field)
+                });
+            if selected {
+                snapshots.push((
+                    group.created_ms,
+                    json!({
+                        "SnapshotId": snapshot_id,
+                        "Placement": {"Zone": format!("{region}-3"), "ProjectId": 0},
+                        "DiskUsage": usage,
+                        "DiskId": disk_id,
+                        "DiskSize": disk.map_or(50, |disk| disk.disk_size),
+                        "SnapshotState": state,
+                        "SnapshotName": name,
+                        "Percent": group.percent(now),
+                        "CreateTime": tencent_time(group.created_ms),
+                        "DeadlineTime": null,
+                        "Encrypt": false,
+                        "IsPermanent": true,
+                        "CopyingToRegions": [],
+                        "CopyFromRemote": false,
+                        "Images": [],
+                        "ImageCount": 0,
+                        "SnapshotType": "PRIVATE_SNAPSHOT",
+                        "ShareReference": 0,
+                        "TimeStartShare": null,
+                    }),
+                ));
+            }
+        }
+    }
+    snapshots.sort_by_key(|(created, _)| *created);
+    if descending {
+        snapshots.reverse();
+    }
+    let snapshots: Vec<Value> = snapshots
+        .into_iter()
+        .map(|(_, snapshot)| snapshot)
+        .collect();
+    Ok(object([
+        ("TotalCount", json!(snapshots.len())),
+        ("SnapshotSet", Value::Array(page(&snapshots, offset, limit))),
     ]))
 }
 

@@ -4,8 +4,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Value as Json, json};
 use snapform_provider::{
-    Attributes, CreateError, Error, PlannedChanges, PreflightProblem, ReadRequest, Readiness,
-    ResourceState, create_outcome, delete_in_batches, put_string, string_arg,
+    Attributes, CreateError, Error, LookupRequest, PlannedChanges, PreflightProblem, ReadRequest,
+    Readiness, ResourceState, create_outcome, delete_in_batches, put_string, string_arg,
 };
 
 use super::{MAX_DESCRIBE, describe_all, put_number};
@@ -57,7 +57,12 @@ fn to_state(item: &Json) -> Option<ResourceState> {
     })
 }
 
-async fn create(client: &Client, arguments: &Attributes) -> Result<String, CreateError> {
+/// `CreateDiskBackup` takes no tags, so `_intent_id` is not sent.
+async fn create(
+    client: &Client,
+    arguments: &Attributes,
+    _intent_id: &str,
+) -> Result<String, CreateError> {
     let mut params = json!({ "DiskId": string_arg(arguments, "disk_id").unwrap_or_default() });
     if let Some(name) = string_arg(arguments, "disk_backup_name") {
         params["DiskBackupName"] = Json::from(name);
@@ -102,26 +107,47 @@ async fn delete_many(client: &Client, ids: &[String]) -> Vec<(String, Result<(),
     .await
 }
 
-/// Backup points of the create's disk with the create's name.
-async fn lookup(client: &Client, arguments: &Attributes) -> Result<Vec<ResourceState>, Error> {
-    let Some(disk_id) = string_arg(arguments, "disk_id") else {
-        return Ok(Vec::new());
-    };
-    let name = string_arg(arguments, "disk_backup_name").unwrap_or_default();
-    let params = json!({ "Filters": [{ "Name": "disk-id", "Values": [disk_id] }] });
-    let items = describe_all(
-        client,
-        Service::Cbs,
-        DESCRIBE,
-        params,
-        "DiskBackupSet",
-        REQUIRED,
-    )
-    .await?;
-    Ok(items
+/// Backup points of the requests' disks: one `disk-id` filter for up to 100 disks per call,
+/// so a thousand interrupted creates cost ten calls. A candidate has the request's disk, and
+/// its name when the request names it.
+async fn lookup_many(
+    client: &Client,
+    requests: &[LookupRequest],
+) -> Result<Vec<Vec<ResourceState>>, Error> {
+    let disk_ids: BTreeSet<&str> = requests
         .iter()
-        .filter(|item| json::string(item, "DiskBackupName").unwrap_or_default() == name)
-        .filter_map(to_state)
+        .filter_map(|request| string_arg(&request.arguments, "disk_id"))
+        .collect();
+    let disk_ids: Vec<&str> = disk_ids.into_iter().collect();
+    let mut found: Vec<ResourceState> = Vec::new();
+    for chunk in disk_ids.chunks(MAX_DESCRIBE) {
+        let params = json!({ "Filters": [{ "Name": "disk-id", "Values": chunk }] });
+        let items = describe_all(
+            client,
+            Service::Cbs,
+            DESCRIBE,
+            params,
+            "DiskBackupSet",
+            REQUIRED,
+        )
+        .await?;
+        found.extend(items.iter().filter_map(to_state));
+    }
+    Ok(requests
+        .iter()
+        .map(|request| {
+            let disk_id = string_arg(&request.arguments, "disk_id");
+            let name = string_arg(&request.arguments, "disk_backup_name").unwrap_or_default();
+            found
+                .iter()
+                .filter(|state| string_arg(&state.attributes, "disk_id") == disk_id)
+                .filter(|state| {
+                    name.is_empty()
+                        || string_arg(&state.attributes, "disk_backup_name") == Some(name)
+                })
+                .cloned()
+                .collect()
+        })
         .collect())
 }
 

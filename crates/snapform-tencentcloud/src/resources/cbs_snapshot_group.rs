@@ -6,12 +6,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::{Value as Json, json};
 use snapform_core::Value;
 use snapform_provider::{
-    Attributes, CreateError, Error, PlannedChanges, PreflightProblem, ReadRequest, Readiness,
-    ResourceState, create_outcome, delete_in_batches, fill_from_record, put_string, string_arg,
-    strings_arg,
+    Attributes, CreateError, Error, INTENT_TAG, LookupRequest, PlannedChanges, PreflightProblem,
+    ReadRequest, Readiness, ResourceState, create_outcome, delete_in_batches, fill_from_record,
+    put_string, string_arg, strings_arg,
 };
 
-use super::{MAX_DESCRIBE, describe_all, put_number};
+use super::{MAX_DESCRIBE, describe_all, describe_until, put_number};
 use crate::client::{Client, Service};
 use snapform_provider::json;
 
@@ -77,16 +77,29 @@ fn to_state(item: &Json, recorded: Option<&Attributes>) -> Option<ResourceState>
     })
 }
 
-async fn create(client: &Client, arguments: &Attributes) -> Result<String, CreateError> {
+/// The group is tagged with its intent beside the configuration's tags. `DescribeSnapshotGroups`
+/// does not return tags, so lookups go by what the group is made of instead (see
+/// [`lookup_many`]); the tag lets an operator trace a group to the run that made it.
+async fn create(
+    client: &Client,
+    arguments: &Attributes,
+    intent_id: &str,
+) -> Result<String, CreateError> {
     let mut params = json!({ "DiskIds": strings_arg(arguments, "disk_ids") });
     if let Some(name) = string_arg(arguments, "snapshot_group_name") {
         params["SnapshotGroupName"] = Json::from(name);
     }
-    if let Some(Value::Map(tags)) = arguments.get("tags") {
-        let tags: Vec<Json> = tags
+    let mut tags: Vec<Json> = match arguments.get("tags") {
+        Some(Value::Map(tags)) => tags
             .iter()
             .map(|(key, value)| json!({ "Key": key, "Value": value.as_str().unwrap_or_default() }))
-            .collect();
+            .collect(),
+        _ => Vec::new(),
+    };
+    if !intent_id.is_empty() {
+        tags.push(json!({ "Key": INTENT_TAG, "Value": intent_id }));
+    }
+    if !tags.is_empty() {
         params["Tags"] = Json::Array(tags);
     }
     create_outcome(
@@ -139,26 +152,102 @@ async fn delete_many(client: &Client, ids: &[String]) -> Vec<(String, Result<(),
     .await
 }
 
-/// Groups with the create's name. The API does not say which disks a group holds, so the
-/// name is what identifies it; an unnamed group cannot be found again.
-async fn lookup(client: &Client, arguments: &Attributes) -> Result<Vec<ResourceState>, Error> {
-    let Some(name) = string_arg(arguments, "snapshot_group_name").filter(|name| !name.is_empty())
-    else {
-        return Ok(Vec::new());
-    };
-    let params = json!({ "Filters": [{ "Name": "snapshot-group-name", "Values": [name] }] });
-    let items = describe_all(
-        client,
-        Service::Cbs,
-        DESCRIBE,
-        params,
-        "SnapshotGroupSet",
-        REQUIRED,
-    )
-    .await?;
-    Ok(items
+/// Groups the requests' creates may have made, found by what they are made of, since the
+/// API returns neither a group's disks nor its tags: the CBS snapshots of the requests' disks
+/// made since the earliest intent (newest first, one `disk-id` filter for up to 100 disks), the
+/// groups holding those snapshots (one `snapshot-id` filter for up to 100), and, for each
+/// request, the groups whose members snapshot exactly its disks and, when it has one, carry
+/// its name. An unnamed group is found this way too.
+async fn lookup_many(
+    client: &Client,
+    requests: &[LookupRequest],
+) -> Result<Vec<Vec<ResourceState>>, Error> {
+    let disk_ids: BTreeSet<String> = requests
         .iter()
-        .filter_map(|item| to_state(item, Some(arguments)))
+        .flat_map(|request| strings_arg(&request.arguments, "disk_ids"))
+        .collect();
+    let disk_ids: Vec<&str> = disk_ids.iter().map(String::as_str).collect();
+    let earliest = requests
+        .iter()
+        .map(|request| request.not_before)
+        .min()
+        .flatten();
+    let before_earliest = |item: &Json| {
+        let created = json::string(item, "CreateTime")
+            .as_deref()
+            .and_then(snapform_core::time::parse_cloud_time);
+        matches!((created, earliest), (Some(created), Some(earliest)) if created < earliest)
+    };
+    // The disk of every member snapshot made since the earliest intent.
+    let mut disk_of: BTreeMap<String, String> = BTreeMap::new();
+    for chunk in disk_ids.chunks(MAX_DESCRIBE) {
+        let params = json!({
+            "Filters": [{ "Name": "disk-id", "Values": chunk }],
+            "Order": "DESC",
+            "OrderField": "CREATE_TIME",
+        });
+        let items = describe_until(
+            client,
+            Service::Cbs,
+            "DescribeSnapshots",
+            params,
+            "SnapshotSet",
+            &["SnapshotId", "DiskId"],
+            before_earliest,
+        )
+        .await?;
+        for item in items.iter().filter(|item| !before_earliest(item)) {
+            if let (Some(snapshot), Some(disk)) = (
+                json::string(item, "SnapshotId"),
+                json::string(item, "DiskId"),
+            ) {
+                disk_of.insert(snapshot, disk);
+            }
+        }
+    }
+    let snapshot_ids: Vec<&str> = disk_of.keys().map(String::as_str).collect();
+    let mut groups: BTreeMap<String, Json> = BTreeMap::new();
+    for chunk in snapshot_ids.chunks(MAX_DESCRIBE) {
+        let params = json!({ "Filters": [{ "Name": "snapshot-id", "Values": chunk }] });
+        let items = describe_all(
+            client,
+            Service::Cbs,
+            DESCRIBE,
+            params,
+            "SnapshotGroupSet",
+            REQUIRED,
+        )
+        .await?;
+        for item in items {
+            if let Some(id) = json::string(&item, "SnapshotGroupId") {
+                groups.insert(id, item);
+            }
+        }
+    }
+    Ok(requests
+        .iter()
+        .map(|request| {
+            let wanted: BTreeSet<String> = strings_arg(&request.arguments, "disk_ids")
+                .into_iter()
+                .collect();
+            let name = string_arg(&request.arguments, "snapshot_group_name").unwrap_or_default();
+            groups
+                .values()
+                .filter(|group| {
+                    let members = json::strings(group, "SnapshotIdSet");
+                    let disks: Option<BTreeSet<String>> = members
+                        .iter()
+                        .map(|member| disk_of.get(member).cloned())
+                        .collect();
+                    disks.is_some_and(|disks| disks == wanted) && members.len() == wanted.len()
+                })
+                .filter(|group| {
+                    name.is_empty()
+                        || json::string(group, "SnapshotGroupName").unwrap_or_default() == name
+                })
+                .filter_map(|group| to_state(group, Some(&request.arguments)))
+                .collect()
+        })
         .collect())
 }
 

@@ -5,8 +5,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::{Value as Json, json};
 use snapform_core::Value;
 use snapform_provider::{
-    Attributes, CreateError, Error, PlannedChanges, PreflightProblem, ReadRequest, Readiness,
-    ResourceState, create_outcome, delete_in_batches, put_string, string_arg,
+    Attributes, CreateError, Error, INTENT_TAG, LookupRequest, PlannedChanges, PreflightProblem,
+    ReadRequest, Readiness, ResourceState, create_outcome, delete_in_batches, put_string,
+    string_arg,
 };
 
 use super::{MAX_DESCRIBE, describe_all, put_number};
@@ -65,11 +66,19 @@ fn to_state(item: &Json, instance_id: Option<&Value>) -> Option<ResourceState> {
     })
 }
 
-async fn create(client: &Client, arguments: &Attributes) -> Result<String, CreateError> {
+/// The snapshot is tagged with its intent, so a lookup after a lost answer finds exactly it.
+async fn create(
+    client: &Client,
+    arguments: &Attributes,
+    intent_id: &str,
+) -> Result<String, CreateError> {
     let mut params =
         json!({ "InstanceId": string_arg(arguments, "instance_id").unwrap_or_default() });
     if let Some(name) = string_arg(arguments, "snapshot_name") {
         params["SnapshotName"] = Json::from(name);
+    }
+    if !intent_id.is_empty() {
+        params["Tags"] = json!([{ "Key": INTENT_TAG, "Value": intent_id }]);
     }
     create_outcome(
         CREATE,
@@ -134,28 +143,89 @@ async fn delete_many(client: &Client, ids: &[String]) -> Vec<(String, Result<(),
     .await
 }
 
-/// Snapshots of the create's instance with the create's name.
-async fn lookup(client: &Client, arguments: &Attributes) -> Result<Vec<ResourceState>, Error> {
-    let Some(instance_id) = string_arg(arguments, "instance_id") else {
-        return Ok(Vec::new());
-    };
-    let name = string_arg(arguments, "snapshot_name").unwrap_or_default();
-    let params = json!({ "Filters": [{ "Name": "instance-id", "Values": [instance_id] }] });
-    let items = describe_all(
-        client,
-        Service::Lighthouse,
-        DESCRIBE,
-        params,
-        "SnapshotSet",
-        REQUIRED,
-    )
-    .await?;
-    let instance = Value::String(instance_id.to_owned());
-    Ok(items
+/// Filters take at most five values each.
+const MAX_FILTER_VALUES: usize = 5;
+
+/// Snapshots made by the requests' intents, by the intent tag, five intents per call. Intents
+/// recorded before snapform tagged creates are looked up by instance and name instead.
+async fn lookup_many(
+    client: &Client,
+    requests: &[LookupRequest],
+) -> Result<Vec<Vec<ResourceState>>, Error> {
+    let tag_filter = format!("tag:{INTENT_TAG}");
+    let tagged: Vec<&str> = requests
         .iter()
-        .filter(|item| json::string(item, "SnapshotName").unwrap_or_default() == name)
-        .filter_map(|item| to_state(item, Some(&instance)))
+        .map(|request| request.intent_id.as_str())
+        .filter(|id| !id.is_empty())
+        .collect();
+    let mut by_intent: BTreeMap<String, Vec<Json>> = BTreeMap::new();
+    for chunk in tagged.chunks(MAX_FILTER_VALUES) {
+        let params = json!({ "Filters": [{ "Name": tag_filter, "Values": chunk }] });
+        let items = describe_all(
+            client,
+            Service::Lighthouse,
+            DESCRIBE,
+            params,
+            "SnapshotSet",
+            REQUIRED,
+        )
+        .await?;
+        for item in items {
+            if let Some(intent) = intent_tag(&item) {
+                by_intent.entry(intent).or_default().push(item);
+            }
+        }
+    }
+    let untagged: BTreeSet<&str> = requests
+        .iter()
+        .filter(|request| request.intent_id.is_empty())
+        .filter_map(|request| string_arg(&request.arguments, "instance_id"))
+        .collect();
+    let mut by_instance: BTreeMap<String, Vec<Json>> = BTreeMap::new();
+    for instance_id in untagged {
+        let params = json!({ "Filters": [{ "Name": "instance-id", "Values": [instance_id] }] });
+        let items = describe_all(
+            client,
+            Service::Lighthouse,
+            DESCRIBE,
+            params,
+            "SnapshotSet",
+            REQUIRED,
+        )
+        .await?;
+        by_instance.insert(instance_id.to_owned(), items);
+    }
+    Ok(requests
+        .iter()
+        .map(|request| {
+            let instance = request.arguments.get("instance_id");
+            if !request.intent_id.is_empty() {
+                return by_intent
+                    .get(&request.intent_id)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|item| to_state(item, instance))
+                    .collect();
+            }
+            let name = string_arg(&request.arguments, "snapshot_name").unwrap_or_default();
+            string_arg(&request.arguments, "instance_id")
+                .and_then(|instance_id| by_instance.get(instance_id))
+                .into_iter()
+                .flatten()
+                .filter(|item| json::string(item, "SnapshotName").unwrap_or_default() == name)
+                .filter_map(|item| to_state(item, instance))
+                .collect()
+        })
         .collect())
+}
+
+/// The intent a snapshot's tags name, if any.
+fn intent_tag(item: &Json) -> Option<String> {
+    item.get("Tags")?
+        .as_array()?
+        .iter()
+        .find(|tag| tag.get("Key").and_then(Json::as_str) == Some(INTENT_TAG))
+        .and_then(|tag| tag.get("Value")?.as_str().map(str::to_owned))
 }
 
 /// Every instance must exist.

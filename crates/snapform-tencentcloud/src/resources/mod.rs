@@ -31,9 +31,27 @@ pub async fn describe_all(
     client: &Client,
     service: Service,
     action: &'static str,
+    params: Json,
+    set_key: &str,
+    required: &[&str],
+) -> Result<Vec<Json>, Error> {
+    describe_until(client, service, action, params, set_key, required, |_| {
+        false
+    })
+    .await
+}
+
+/// [`describe_all`], stopping after the page whose last item satisfies `enough`: with the
+/// answer ordered newest first, a lookup stops at the first page that reaches back before the
+/// time it looks after.
+pub async fn describe_until(
+    client: &Client,
+    service: Service,
+    action: &'static str,
     mut params: Json,
     set_key: &str,
     required: &[&str],
+    enough: impl Fn(&Json) -> bool,
 ) -> Result<Vec<Json>, Error> {
     let invalid = |why: String| Error::invalid_response(action, why);
     let mut items = Vec::new();
@@ -47,7 +65,7 @@ pub async fn describe_all(
         let total = json::count(&response, "TotalCount").map_err(invalid)?;
         items.extend(page.iter().cloned());
         offset += page.len();
-        if offset >= total {
+        if offset >= total || page.last().is_some_and(&enough) {
             return Ok(items);
         }
         if page.is_empty() {

@@ -104,7 +104,7 @@ async fn disk_backup_lifecycle() {
         ("disk_backup_name", s("nightly")),
     ]);
     let id = provider
-        .create(type_name, &arguments)
+        .create(type_name, &arguments, "")
         .await
         .expect("created");
     assert!(id.starts_with("dbp-"), "{id}");
@@ -122,8 +122,7 @@ async fn disk_backup_lifecycle() {
     assert_eq!(state.attributes["disk_backup_name"], s("nightly"));
     assert_eq!(state.attributes["disk_backup_state"], s("NORMAL"));
 
-    let found = provider
-        .lookup(type_name, &arguments)
+    let found = lookup(&provider, type_name, &arguments)
         .await
         .expect("lookup");
     assert_eq!(
@@ -179,7 +178,7 @@ async fn snapshot_group_lifecycle_keeps_disks_and_tags_from_the_record() {
         ("tags", Value::Map(tags)),
     ]);
     let id = provider
-        .create(type_name, &arguments)
+        .create(type_name, &arguments, "")
         .await
         .expect("created");
     assert!(id.starts_with("csnap-"), "{id}");
@@ -200,8 +199,7 @@ async fn snapshot_group_lifecycle_keeps_disks_and_tags_from_the_record() {
         other => panic!("snapshot_ids: {other}"),
     }
     assert_eq!(
-        provider
-            .lookup(type_name, &arguments)
+        lookup(&provider, type_name, &arguments)
             .await
             .expect("lookup")
             .len(),
@@ -221,7 +219,7 @@ async fn lighthouse_snapshot_lifecycle_with_rename() {
         ("snapshot_name", s("blog")),
     ]);
     let id = provider
-        .create(type_name, &arguments)
+        .create(type_name, &arguments, "")
         .await
         .expect("created");
     assert!(id.starts_with("lhsnap-"), "{id}");
@@ -247,8 +245,7 @@ async fn lighthouse_snapshot_lifecycle_with_rename() {
     let state = wait_ready(&provider, type_name, request).await;
     assert_eq!(state.attributes["snapshot_name"], s("blog-v2"));
     assert_eq!(
-        provider
-            .lookup(type_name, &renamed)
+        lookup(&provider, type_name, &renamed)
             .await
             .expect("lookup")
             .len(),
@@ -360,7 +357,7 @@ async fn backup_quota_counts_the_deletes_that_run_first_and_explains_expiries_th
     };
     for name in ["nightly-1", "nightly-2"] {
         provider
-            .create(type_name, &backup(name))
+            .create(type_name, &backup(name), "")
             .await
             .expect("created");
     }
@@ -411,6 +408,7 @@ async fn errors_keep_the_clouds_code_message_and_request_id() {
         .create(
             "tencentcloud_cbs_disk_backup",
             &args(&[("disk_id", s("disk-zz999999"))]),
+            "",
         )
         .await
         .expect_err("unknown disk");
@@ -550,7 +548,7 @@ async fn transient_faults_are_retried_and_lost_creates_are_reported_as_unknown()
         ("snapshot_name", s("lost-once")),
     ]);
     match provider
-        .create("tencentcloud_lighthouse_snapshot", &arguments)
+        .create("tencentcloud_lighthouse_snapshot", &arguments, "")
         .await
     {
         Err(CreateError::OutcomeUnknown(error)) => assert_eq!(error.kind, ErrorKind::Transient),
@@ -567,8 +565,7 @@ async fn transient_faults_are_retried_and_lost_creates_are_reported_as_unknown()
         .send()
         .await
         .expect("faults off");
-    let found = provider
-        .lookup("tencentcloud_lighthouse_snapshot", &arguments)
+    let found = lookup(&provider, "tencentcloud_lighthouse_snapshot", &arguments)
         .await
         .expect("lookup");
     assert_eq!(
@@ -666,4 +663,21 @@ async fn slow_and_huge_answers_fail_within_the_deadline() {
             started.elapsed()
         );
     }
+}
+
+/// Looks up what a create with `arguments` and no intent tag made.
+async fn lookup(
+    provider: &std::sync::Arc<dyn snapform_provider::Provider>,
+    type_name: &str,
+    arguments: &snapform_provider::Attributes,
+) -> Result<Vec<snapform_provider::ResourceState>, snapform_provider::Error> {
+    let request = snapform_provider::LookupRequest {
+        arguments: arguments.clone(),
+        intent_id: String::new(),
+        not_before: None,
+    };
+    let mut found = provider
+        .lookup_many(type_name, std::slice::from_ref(&request))
+        .await?;
+    Ok(found.pop().unwrap_or_default())
 }
