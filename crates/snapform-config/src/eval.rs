@@ -53,6 +53,8 @@ pub(crate) struct Scope<'a> {
     /// Known attributes of other resources (from state, as the planner walks the graph);
     /// without them every resource attribute is unknown.
     pub values: Option<&'a dyn ResourceValues>,
+    /// `snapform.workspace`, where it may be used.
+    pub workspace: Option<&'a str>,
 }
 
 /// Attributes of resource instances that are already known, so references to them resolve
@@ -78,6 +80,7 @@ impl<'a> Scope<'a> {
         locals: &'a BTreeMap<String, Value>,
         declared_locals: &'a BTreeSet<String>,
         resources: &'a ResourceTable,
+        workspace: &'a str,
     ) -> Scope<'a> {
         Scope {
             file,
@@ -90,6 +93,7 @@ impl<'a> Scope<'a> {
             allow_resources: true,
             forbid_named_values: None,
             values: None,
+            workspace: Some(workspace),
         }
     }
 
@@ -117,7 +121,8 @@ impl Scope<'static> {
         Scope {
             allow_resources: false,
             forbid_named_values: Some(what),
-            ..Scope::new(file, &NO_VALUES, &NO_VALUES, &NO_NAMES, &NO_RESOURCES)
+            workspace: None,
+            ..Scope::new(file, &NO_VALUES, &NO_VALUES, &NO_NAMES, &NO_RESOURCES, "")
         }
     }
 }
@@ -127,7 +132,8 @@ impl<'a> Scope<'a> {
     pub fn variables_only(file: FileId, variables: &'a BTreeMap<String, Value>) -> Scope<'a> {
         Scope {
             allow_resources: false,
-            ..Scope::new(file, variables, &NO_VALUES, &NO_NAMES, &NO_RESOURCES)
+            workspace: None,
+            ..Scope::new(file, variables, &NO_VALUES, &NO_NAMES, &NO_RESOURCES, "")
         }
     }
 }
@@ -450,12 +456,43 @@ impl Evaluator<'_, '_> {
                 }
                 self.apply_operators(index, rest)
             }
+            "snapform" => {
+                if let Some(what) = self.scope.forbid_named_values {
+                    return Err(err(
+                        "invalid-reference",
+                        format!("{what} cannot refer to `snapform.*`"),
+                        span,
+                    )
+                    .with_help_boxed("use a literal value here"));
+                }
+                if first_attr != Some("workspace") {
+                    return Err(err(
+                        "invalid-reference",
+                        "`snapform` has only `snapform.workspace`",
+                        span,
+                    ));
+                }
+                let Some(workspace) = self.scope.workspace else {
+                    return Err(err(
+                        "invalid-reference",
+                        "`snapform.workspace` cannot be used here",
+                        span,
+                    ));
+                };
+                self.apply_operators(Value::string(workspace), rest)
+            }
             "data" => Err(err(
                 "unsupported-reference",
                 "data sources are not supported by snapform",
                 span,
             )),
-            "self" | "path" | "terraform" => Err(err(
+            "terraform" => Err(err(
+                "unsupported-reference",
+                "`terraform` references are not supported by snapform",
+                span,
+            )
+            .with_help_boxed("`terraform.workspace` is `snapform.workspace` here")),
+            "self" | "path" => Err(err(
                 "unsupported-reference",
                 format!("`{name}` references are not supported by snapform"),
                 span,
@@ -477,7 +514,7 @@ impl Evaluator<'_, '_> {
                 span,
             )
             .with_help_boxed(
-                "references start with `var.`, `local.`, `each.`, `count.` or a resource type such as `tencentcloud_cbs_disk_backup.NAME`",
+                "references start with `var.`, `local.`, `each.`, `count.`, `snapform.workspace` or a resource type such as `tencentcloud_cbs_disk_backup.NAME`",
             ));
         };
         if !self.scope.allow_resources {

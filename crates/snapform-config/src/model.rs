@@ -44,6 +44,8 @@ pub(crate) struct EvalContext {
     pub(crate) resources: crate::eval::ResourceTable,
     /// The `value` expression of every output.
     pub(crate) outputs: Vec<(String, FileId, hcl::edit::expr::Expression)>,
+    /// `snapform.workspace`.
+    pub(crate) workspace: String,
 }
 
 /// An instance to evaluate: its key, and `each.key`/`each.value` under `for_each`.

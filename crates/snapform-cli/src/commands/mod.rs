@@ -43,6 +43,7 @@ pub fn load_options(vars: &VarArgs) -> anyhow::Result<LoadOptions> {
         var_args: in_command_line_order(values, files),
         env_vars: crate::env::config_variables(),
         allow_unset_variables: false,
+        workspace: None,
     })
 }
 

@@ -37,6 +37,16 @@ pub struct LoadOptions {
     /// a `count` or `for_each` that is unknown only because of such variables checks one
     /// placeholder instance.
     pub allow_unset_variables: bool,
+    /// The workspace the command runs in, `snapform.workspace` in expressions; `default` when
+    /// `None`.
+    pub workspace: Option<String>,
+}
+
+impl LoadOptions {
+    /// The workspace name `snapform.workspace` evaluates to.
+    pub fn workspace_name(&self) -> &str {
+        self.workspace.as_deref().unwrap_or("default")
+    }
 }
 
 /// The result of loading: the configuration, as complete as the problems allow, and every
