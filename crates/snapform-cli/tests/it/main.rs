@@ -7,6 +7,7 @@ mod graph;
 mod https;
 mod json_contracts;
 mod lifecycle;
+mod pg;
 mod sensitive;
 mod support;
 mod validate;
