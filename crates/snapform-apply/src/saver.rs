@@ -16,6 +16,18 @@ use std::sync::Mutex;
 
 use snapform_state::{Backend, State, TrackedState};
 
+/// Runs a backend call, which blocks its thread (an fsync, a database round trip, or a
+/// database that is away while the backend retries): on a multi-thread runtime the worker's
+/// other tasks move to another thread meanwhile; elsewhere it simply runs.
+fn blocking<T>(call: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current() {
+        Ok(handle) if handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(call)
+        }
+        _ => call(),
+    }
+}
+
 /// The state being applied, and the backend it is saved to.
 pub struct Saver {
     /// The state in memory and the number of changes made to it.
@@ -135,7 +147,7 @@ impl Saver {
                 (State::clone(&current.0), current.1)
             };
             state.serial = serial;
-            if let Err(error) = backend.write(&state) {
+            if let Err(error) = blocking(|| backend.write(&state)) {
                 return Err(self.broken(error));
             }
             latest
@@ -147,7 +159,7 @@ impl Saver {
                     .expect("the state's lock is never poisoned");
                 (current.0.take_delta(serial), current.1)
             };
-            if let Err(error) = backend.save(&delta) {
+            if let Err(error) = blocking(|| backend.save(&delta)) {
                 // The keys stay touched, so the state in memory still says what is unsaved.
                 self.current
                     .lock()
