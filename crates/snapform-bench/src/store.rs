@@ -58,6 +58,7 @@ impl Place {
                     conn_str: snapform_core::Secret::new(conn_str.clone()),
                     schema_name: self.schema.clone(),
                     retry_for: Duration::from_secs(60),
+                    ca_file: None,
                 },
                 "default",
             )?),

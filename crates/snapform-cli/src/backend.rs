@@ -56,6 +56,10 @@ pub enum Settings {
         conn_str: Option<String>,
         /// The schema of the state tables.
         schema_name: String,
+        /// CAs to trust besides the system's (`ca_file`); `None` leaves it to
+        /// `SNAPFORM_PG_CA_FILE`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ca_file: Option<String>,
     },
 }
 
@@ -73,9 +77,11 @@ impl Settings {
             BackendBlock::Pg {
                 conn_str,
                 schema_name,
+                ca_file,
             } => Settings::Pg {
                 conn_str: conn_str.as_ref().map(|secret| secret.expose().to_owned()),
                 schema_name: schema_name.clone(),
+                ca_file: ca_file.clone(),
             },
         }
     }
@@ -97,15 +103,33 @@ impl Settings {
                     snapform_state::check_schema_name(value)?;
                     *schema_name = value.clone();
                 }
+                (Settings::Pg { ca_file, .. }, "ca_file") => *ca_file = Some(value.clone()),
                 (Settings::Local { .. }, _) => {
                     bail!("-backend-config {key}: the local backend has only `path`")
                 }
                 (Settings::Pg { .. }, _) => bail!(
-                    "-backend-config {key}: the pg backend has only `conn_str` and `schema_name`"
+                    "-backend-config {key}: the pg backend has only `conn_str`, `schema_name` and `ca_file`"
                 ),
             }
         }
         Ok(())
+    }
+
+    /// Whether both name the same storage: which CAs are trusted does not move the state.
+    pub fn same_storage(&self, other: &Settings) -> bool {
+        let storage = |settings: &Settings| match settings {
+            Settings::Pg {
+                conn_str,
+                schema_name,
+                ..
+            } => Settings::Pg {
+                conn_str: conn_str.clone(),
+                schema_name: schema_name.clone(),
+                ca_file: None,
+            },
+            local => local.clone(),
+        };
+        storage(self) == storage(other)
     }
 
     /// Where the state is, for messages: never the connection string.
@@ -128,7 +152,12 @@ impl Settings {
             Settings::Pg {
                 conn_str,
                 schema_name,
+                ca_file,
             } => {
+                let ca_file = ca_file
+                    .clone()
+                    .or_else(|| crate::env::get(crate::env::PG_CA_FILE))
+                    .map(std::path::PathBuf::from);
                 let conn_str = conn_str
                     .clone()
                     .or_else(|| crate::env::get(crate::env::SNAPFORM_PG_CONN_STR))
@@ -146,6 +175,7 @@ impl Settings {
                     conn_str: snapform_core::Secret::new(conn_str),
                     schema_name: schema_name.clone(),
                     retry_for,
+                    ca_file,
                 };
                 let backend = PgBackend::connect(&settings, workspace)
                     .context("cannot open the pg backend")?;
@@ -177,9 +207,11 @@ pub fn block_hash(block: &BackendBlock) -> String {
             hasher.update(b"local\0");
             hasher.update(path.as_bytes());
         }
+        // Not `ca_file`: which CAs are trusted does not change where the state is.
         BackendBlock::Pg {
             conn_str,
             schema_name,
+            ca_file: _,
         } => {
             hasher.update(b"pg\0");
             hasher.update(schema_name.as_bytes());

@@ -58,6 +58,9 @@ pub const USER: &str = "USER";
 pub const SNAPFORM_PG_CONN_STR: &str = "SNAPFORM_PG_CONN_STR";
 /// Terraform's name for [`SNAPFORM_PG_CONN_STR`], read after it.
 pub const PG_CONN_STR: &str = "PG_CONN_STR";
+/// A PEM file of CAs the pg backend trusts besides the system's, when the backend block sets
+/// no `ca_file`.
+pub const PG_CA_FILE: &str = "SNAPFORM_PG_CA_FILE";
 /// How long a pg write keeps trying after the connection was lost before apply gives up and
 /// writes `snapform.errored.tfstate` (a duration, default `60s`).
 pub const PG_RETRY_TIMEOUT: &str = "SNAPFORM_PG_RETRY_TIMEOUT";

@@ -359,6 +359,9 @@ pub enum Backend {
         conn_str: Option<Secret>,
         /// The schema holding the state table.
         schema_name: String,
+        /// A PEM file of CAs to trust besides the system's for the server's certificate.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        ca_file: Option<String>,
     },
 }
 

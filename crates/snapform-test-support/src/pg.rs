@@ -8,6 +8,9 @@
 //! `initdb` refuses to run as root, and CI runs as root: the cluster's directory then belongs
 //! to the `postgres` user and every server command runs as that user through `runuser`.
 //!
+//! Every cluster also speaks TLS, with a certificate for `127.0.0.1` and `localhost` signed by
+//! a CA made for it ([`PgCluster::ca_file`]), so tests can check that the client verifies it.
+//!
 //! Two ways to hold a cluster:
 //! - [`PgCluster::shared`]: one per test binary, started on first use. A static is never
 //!   dropped, so a watcher process stops the server and removes its directory once the test
@@ -131,6 +134,7 @@ impl PgCluster {
             .expect("a temporary directory")
             .keep();
         std::fs::write(dir.join("owner"), std::process::id().to_string()).expect("owner file");
+        write_certificates(&dir);
         if as_postgres {
             run(
                 Command::new("chown")
@@ -164,11 +168,7 @@ impl PgCluster {
         // A port found free may be taken before the server binds it: try a few.
         for attempt in 0..5 {
             cluster.port = free_port();
-            let options = format!(
-                "-p {} -c listen_addresses=127.0.0.1 -k {} -c fsync=off -c full_page_writes=off -c max_connections=200",
-                cluster.port,
-                cluster.dir.display()
-            );
+            let options = cluster.server_options();
             let status = cluster
                 .server_command("pg_ctl")
                 .arg("-D")
@@ -240,6 +240,21 @@ impl PgCluster {
             "{prefix}'{}' -D '{}' -m immediate -w stop >/dev/null 2>&1",
             pg_ctl.display(),
             self.data_dir().display()
+        )
+    }
+
+    /// The PEM file of the CA that signed the server's certificate.
+    pub fn ca_file(&self) -> PathBuf {
+        self.dir.join("ca.pem")
+    }
+
+    /// The server's options: the port, loopback only, its socket directory, TLS, and no
+    /// fsync (the tests stop clients, never the machine).
+    fn server_options(&self) -> String {
+        format!(
+            "-p {} -c listen_addresses=127.0.0.1 -k {dir} -c fsync=off -c full_page_writes=off -c max_connections=200 -c ssl=on -c ssl_cert_file={dir}/server.crt -c ssl_key_file={dir}/server.key",
+            self.port,
+            dir = self.dir.display()
         )
     }
 
@@ -331,11 +346,7 @@ impl PgCluster {
     /// Starts the stopped server again on the same port.
     pub fn restart(&self) {
         let mut stopped = self.stopped.lock().unwrap_or_else(|p| p.into_inner());
-        let options = format!(
-            "-p {} -c listen_addresses=127.0.0.1 -k {} -c fsync=off -c full_page_writes=off -c max_connections=200",
-            self.port,
-            self.dir.display()
-        );
+        let options = self.server_options();
         run(
             self.server_command("pg_ctl")
                 .arg("-D")
@@ -496,4 +507,35 @@ fn reap_leftovers() {
         }
         let _ = std::fs::remove_dir_all(&dir);
     }
+}
+
+/// Writes a CA (`ca.pem`) and a server certificate for `127.0.0.1` and `localhost` signed by
+/// it (`server.crt`, and `server.key` readable by its owner only, as the server demands).
+fn write_certificates(dir: &Path) {
+    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, SanType};
+    let ca_key = KeyPair::generate().expect("a CA key");
+    let mut ca = CertificateParams::default();
+    ca.distinguished_name
+        .push(DnType::CommonName, "snapform test cluster CA");
+    ca.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
+    let ca_cert = ca.self_signed(&ca_key).expect("the CA certificate");
+    let issuer = Issuer::new(ca, ca_key);
+    let server_key = KeyPair::generate().expect("a server key");
+    let mut server = CertificateParams::default();
+    server
+        .distinguished_name
+        .push(DnType::CommonName, "snapform test cluster");
+    server.subject_alt_names = vec![
+        SanType::IpAddress(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST)),
+        SanType::DnsName("localhost".try_into().expect("a DNS name")),
+    ];
+    let server_cert = server
+        .signed_by(&server_key, &issuer)
+        .expect("the server certificate");
+    std::fs::write(dir.join("ca.pem"), ca_cert.pem()).expect("ca.pem");
+    std::fs::write(dir.join("server.crt"), server_cert.pem()).expect("server.crt");
+    let key = dir.join("server.key");
+    std::fs::write(&key, server_key.serialize_pem()).expect("server.key");
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).expect("chmod");
 }

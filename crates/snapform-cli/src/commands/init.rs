@@ -50,7 +50,7 @@ pub fn run(args: &InitArgs) -> anyhow::Result<i32> {
     };
     let mut stdout = std::io::stdout().lock();
     writeln!(stdout, "Initializing the backend...")?;
-    if old == new || args.reconfigure {
+    if old.same_storage(&new) || args.reconfigure {
         check(&new)?;
         write_recorded(&record)?;
         writeln!(

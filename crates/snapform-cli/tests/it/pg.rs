@@ -414,6 +414,7 @@ fn force_unlock_ends_the_session_of_a_holder_that_hangs() {
             conn_str: snapform_core::Secret::new(conn_str(&db)),
             schema_name: SCHEMA.to_owned(),
             retry_for: Duration::ZERO,
+            ca_file: None,
         },
         "default",
     )

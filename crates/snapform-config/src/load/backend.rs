@@ -16,7 +16,7 @@ impl Loader {
         let mut strings: BTreeMap<&str, String> = BTreeMap::new();
         let allowed: &[&str] = match decl.kind.as_str() {
             "local" => &["path"],
-            "pg" => &["conn_str", "schema_name"],
+            "pg" => &["conn_str", "schema_name", "ca_file"],
             other => {
                 self.error(
                     "unknown-backend",
@@ -62,6 +62,7 @@ impl Loader {
                 schema_name: strings
                     .remove("schema_name")
                     .unwrap_or_else(|| "snapform_remote_state".to_owned()),
+                ca_file: strings.remove("ca_file"),
             },
             _ => Backend::Local {
                 path: strings

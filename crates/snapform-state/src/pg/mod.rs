@@ -12,6 +12,7 @@
 
 mod rows;
 mod sql;
+mod tls;
 mod worker;
 
 use std::sync::Arc;
@@ -39,6 +40,9 @@ pub struct PgSettings {
     pub schema_name: String,
     /// How long a write keeps trying after the connection was lost before it gives up.
     pub retry_for: Duration,
+    /// PEM certificates of CAs to trust besides the system's, for a server whose certificate
+    /// a private CA signed (a managed database's own CA).
+    pub ca_file: Option<std::path::PathBuf>,
 }
 
 /// The state of one workspace, in PostgreSQL.
@@ -164,6 +168,9 @@ impl PgBackend {
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(Duration::from_secs(10));
         }
+        // Looking for the key is enough: the value is never read here.
+        tls::choose_ssl_mode(&mut config, settings.conn_str.expose().contains("sslmode"));
+        let tls = tls::Tls::new(settings.ca_file.as_deref())?;
         // A vanished peer is noticed within a minute rather than the kernel's two hours.
         config.keepalives(true);
         if config.get_keepalives_idle() >= Duration::from_secs(7200) {
@@ -180,6 +187,7 @@ impl PgBackend {
             workspace: workspace.to_owned(),
             location: location.clone(),
             retry_for: settings.retry_for,
+            tls,
         };
         let (sender, mut requests) = tokio::sync::mpsc::unbounded_channel::<Request>();
         let (opened_sender, opened) = std::sync::mpsc::sync_channel::<Result<(), Error>>(1);

@@ -19,7 +19,7 @@
 
 use std::time::{Duration, Instant};
 
-use tokio_postgres::{Client, NoTls, Statement};
+use tokio_postgres::{Client, Statement};
 
 use super::rows::{DeltaRows, Header, StateRows, assemble};
 use super::sql::{LAYOUT_VERSION, Sql, lock_key, setup_key};
@@ -51,6 +51,7 @@ pub(super) struct Target {
     pub workspace: String,
     pub location: String,
     pub retry_for: Duration,
+    pub tls: super::tls::Tls,
 }
 
 /// The data connection and its prepared statements.
@@ -165,7 +166,7 @@ impl Worker {
         let (client, connection) = self
             .target
             .config
-            .connect(NoTls)
+            .connect(self.target.tls.clone())
             .await
             .map_err(|error| self.unreachable(error))?;
         tokio::spawn(async move {

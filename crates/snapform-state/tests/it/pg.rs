@@ -17,6 +17,7 @@ fn settings(db: &TestDatabase<'_>, schema: &str) -> PgSettings {
         conn_str: snapform_core::Secret::new(db.conn_str()),
         schema_name: schema.to_owned(),
         retry_for: Duration::from_secs(5),
+        ca_file: None,
     }
 }
 
@@ -386,6 +387,7 @@ fn the_connection_string_never_reaches_an_error() {
                 conn_str: snapform_core::Secret::new(conn_str.clone()),
                 schema_name: "s".to_owned(),
                 retry_for: Duration::ZERO,
+                ca_file: None,
             },
             "default",
         )
@@ -398,4 +400,54 @@ fn the_connection_string_never_reaches_an_error() {
         }
         assert!(!text.contains("hunter2"), "{conn_str}: {text}");
     }
+}
+
+#[test]
+fn tls_checks_the_server_certificate_against_the_ca_file() {
+    let cluster = PgCluster::shared();
+    let db = cluster.database();
+    let with_tls = |ca_file: Option<std::path::PathBuf>| {
+        PgBackend::connect(
+            &PgSettings {
+                conn_str: snapform_core::Secret::new(format!(
+                    "{} sslmode=require application_name=tls_test",
+                    db.conn_str()
+                )),
+                ca_file,
+                ..settings(&db, "s")
+            },
+            "default",
+        )
+    };
+    // The server's certificate comes from a CA the system does not trust.
+    let refused = with_tls(None).expect_err("an unknown CA");
+    let mut text = refused.to_string();
+    let mut source = std::error::Error::source(&refused);
+    while let Some(cause) = source {
+        text.push_str(&format!(": {cause}"));
+        source = cause.source();
+    }
+    assert!(text.contains("certificate"), "{text}");
+    let backend = with_tls(Some(cluster.ca_file())).expect("trusted through ca_file");
+    assert_eq!(backend.read().expect("read"), None);
+    assert_eq!(
+        db.scalar(&format!(
+            "SELECT bool_and(s.ssl)::text FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid) WHERE a.datname = '{}' AND a.application_name = 'tls_test'",
+            db.name()
+        )),
+        Some("true".to_owned()),
+        "the connection is encrypted"
+    );
+    // Without sslmode, a server on loopback is reached in plain text.
+    let plain = open(&db, "s", "default");
+    assert_eq!(plain.read().expect("read"), None);
+    assert_eq!(
+        db.scalar(&format!(
+            "SELECT bool_or(s.ssl)::text FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid) WHERE a.datname = '{}' AND a.application_name = 'snapform'",
+            db.name()
+        )),
+        Some("false".to_owned())
+    );
+    let missing = with_tls(Some("/nonexistent/ca.pem".into())).expect_err("no such file");
+    assert!(missing.to_string().contains("ca_file"), "{missing}");
 }
