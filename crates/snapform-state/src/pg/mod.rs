@@ -171,10 +171,21 @@ impl PgBackend {
         // Looking for the key is enough: the value is never read here.
         tls::choose_ssl_mode(&mut config, settings.conn_str.expose().contains("sslmode"));
         let tls = tls::Tls::new(settings.ca_file.as_deref())?;
-        // A vanished peer is noticed within a minute rather than the kernel's two hours.
+        // A vanished peer is noticed within a minute rather than the kernel's two hours, both
+        // while the connection is idle (keepalives) and while a save waits for its
+        // acknowledgement (the TCP user timeout), so a save never hangs on a dead network.
         config.keepalives(true);
         if config.get_keepalives_idle() >= Duration::from_secs(7200) {
             config.keepalives_idle(Duration::from_secs(30));
+        }
+        if config.get_keepalives_interval().is_none() {
+            config.keepalives_interval(Duration::from_secs(10));
+        }
+        if config.get_keepalives_retries().is_none() {
+            config.keepalives_retries(3);
+        }
+        if config.get_tcp_user_timeout().is_none() {
+            config.tcp_user_timeout(Duration::from_secs(60));
         }
         let location = format!(
             "pg {}, schema {}, workspace {workspace}",
