@@ -35,10 +35,20 @@ pub fn run(args: &InitArgs) -> anyhow::Result<i32> {
         return Ok(1);
     }
     let block = &loaded.config.backend;
-    let backend_config = parse_backend_config(&args.backend_config)?;
+    let recorded = read_recorded()?;
+    // Running init again with the same block and no -backend-config keeps what the last
+    // init was given, rather than reading it as a change of backend.
+    let backend_config = match &recorded {
+        Some(recorded)
+            if args.backend_config.is_empty() && recorded.block_hash == block_hash(block) =>
+        {
+            recorded.backend_config.clone()
+        }
+        _ => parse_backend_config(&args.backend_config)?,
+    };
     let mut new = Settings::of_block(block);
     new.configure(&backend_config)?;
-    let old = match read_recorded()? {
+    let old = match recorded {
         Some(recorded) => recorded.settings,
         None => Settings::default_local(),
     };

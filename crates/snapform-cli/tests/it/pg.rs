@@ -502,6 +502,13 @@ fn init_migrates_the_state_from_local_to_pg_and_back() {
     assert_eq!(mode, 0o600, "it holds the connection string");
     let list = sfp_with(dir.path(), &db, &["state", "list"], "", &without_env);
     assert_eq!(list.stdout.lines().count(), 7, "{}", list.transcript());
+    let again = sfp_with(dir.path(), &db, &["init"], "", &without_env);
+    assert_eq!(
+        again.code,
+        0,
+        "init again keeps what it was given:\n{}",
+        again.transcript()
+    );
     let pg_state = pulled(dir.path(), &db);
     assert_eq!(pg_state["lineage"], local["lineage"]);
     assert_eq!(ids(&pg_state), ids(&local));
