@@ -170,8 +170,12 @@ pub struct ApplyReport {
     pub failures: Vec<(ResourceInstanceAddr, String)>,
     /// Changes not started because something they wait for failed.
     pub skipped: Vec<ResourceInstanceAddr>,
-    /// Whether Ctrl-C stopped it.
+    /// Whether Ctrl-C stopped it, or a failed save (see `unsaved`).
     pub interrupted: bool,
+    /// Why the state could not be saved, when a save failed: the run then started nothing
+    /// new, `state` holds every step (the last ones unsaved, with the serial of the last
+    /// write), and the caller must keep it somewhere else.
+    pub unsaved: Option<String>,
 }
 
 impl std::fmt::Debug for ApplyReport {
@@ -183,6 +187,7 @@ impl std::fmt::Debug for ApplyReport {
             .field("failures", &self.failures)
             .field("skipped", &self.skipped)
             .field("interrupted", &self.interrupted)
+            .field("unsaved", &self.unsaved)
             .finish()
     }
 }
@@ -213,7 +218,9 @@ struct Engine {
     steps: Semaphore,
     pollers: std::sync::Mutex<HashMap<(ProviderAddr, String, String), Arc<Poller>>>,
     poll_tasks: std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>,
+    /// The caller's stop (Ctrl-C), raised to a graceful stop when a save fails.
     stop: watch::Receiver<Stop>,
+    halt: watch::Sender<Stop>,
 }
 
 /// Applies `plan`, starting from its refreshed state and saving through `backend`, whose
@@ -233,6 +240,25 @@ pub async fn apply(
     start.serial = current_serial;
     let parallelism = options.parallelism.max(1);
     let terraform_way = options.terraform_way;
+    // The engine watches its own channel: the caller's stops are passed on, and a failed
+    // save raises it too.
+    let (halt, halted) = watch::channel(*stop.borrow());
+    let forward = {
+        let halt = halt.clone();
+        let mut stop = stop;
+        tokio::spawn(async move {
+            while stop.changed().await.is_ok() {
+                let wanted = *stop.borrow();
+                halt.send_if_modified(|current| {
+                    let raise = wanted > *current;
+                    if raise {
+                        *current = wanted;
+                    }
+                    raise
+                });
+            }
+        })
+    };
     let engine = Arc::new(Engine {
         plan,
         providers,
@@ -246,12 +272,17 @@ pub async fn apply(
         }),
         pollers: std::sync::Mutex::new(HashMap::new()),
         poll_tasks: std::sync::Mutex::new(Vec::new()),
-        stop,
+        stop: halted,
+        halt,
     });
     // The refreshed state (adoptions, drift, what is sensitive) is recorded before anything
     // changes.
-    engine.saver.save(|_| {}).await?;
+    if let Err(error) = engine.saver.save(|_| {}).await {
+        forward.abort();
+        return Err(error);
+    }
     let walk = engine.run().await;
+    forward.abort();
     for task in engine.poll_tasks.lock().expect("never poisoned").drain(..) {
         task.abort();
     }
@@ -264,14 +295,17 @@ pub async fn apply(
             state.set_outputs(outputs, sensitive);
         });
     }
-    engine.saver.flush_all().await?;
+    // A failure here is kept in the report with the rest: the state in memory has it all.
+    let _ = engine.saver.flush_all().await;
+    let unsaved = engine.saver.failure().map(str::to_owned);
     Ok(ApplyReport {
         state: engine.saver.take_state(),
         backend: engine.saver.take_backend().await,
         counts: walk.counts,
         failures: walk.failures,
         skipped: walk.skipped,
-        interrupted: walk.interrupted,
+        interrupted: walk.interrupted || unsaved.is_some(),
+        unsaved,
     })
 }
 
@@ -409,10 +443,18 @@ impl Engine {
     }
 
     async fn save(&self, edit: impl FnOnce(&mut TrackedState)) -> Result<(), StepError> {
-        self.saver
-            .save(edit)
-            .await
-            .map_err(|error| StepError::Failed(format!("cannot save the state: {error}")))
+        self.saver.save(edit).await.map_err(|error| {
+            // Nothing new starts once the state cannot be saved; what runs finishes, and
+            // its steps stay in memory for the caller to keep.
+            self.halt.send_if_modified(|current| {
+                let raise = *current == Stop::Run;
+                if raise {
+                    *current = Stop::Graceful;
+                }
+                raise
+            });
+            StepError::Failed(format!("cannot save the state: {error}"))
+        })
     }
 
     /// One batch of ready changes: deletes of one type together, everything else alone.

@@ -20,6 +20,7 @@ use snapform_provider::Provider;
 pub use execute::{ApplyOptions, ApplyReport, Event, Finisher, Hook, Phase, Resolver, Stop, apply};
 pub use preflight::{Problem, preflight};
 pub use refresh::{RefreshError, refresh, refresh_with};
+pub use saver::Saver;
 
 /// The provider of each provider configuration.
 pub type Providers = BTreeMap<ProviderAddr, Arc<dyn Provider>>;

@@ -6,10 +6,27 @@
 //! which notes the keys they touch, and each write after the first hands the backend a
 //! [`StateDelta`] of those keys (the local backend appends it to its journal). The first write
 //! of a run stores the refreshed state whole, since refresh may have changed any record.
+//!
+//! A write that fails (after whatever retrying the backend does itself) breaks the saver: no
+//! later write is tried, every later flush fails at once, and the state in memory keeps every
+//! change, so the caller can keep it elsewhere (`snapform.errored.tfstate`). Writing after a
+//! failed write could store steps that follow a step the backend never got.
 
 use std::sync::Mutex;
 
 use snapform_state::{Backend, State, TrackedState};
+
+/// Runs a backend call, which blocks its thread (an fsync, a database round trip, or a
+/// database that is away while the backend retries): on a multi-thread runtime the worker's
+/// other tasks move to another thread meanwhile; elsewhere it simply runs.
+fn blocking<T>(call: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current() {
+        Ok(handle) if handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(call)
+        }
+        _ => call(),
+    }
+}
 
 /// The state being applied, and the backend it is saved to.
 pub struct Saver {
@@ -17,6 +34,8 @@ pub struct Saver {
     current: Mutex<(TrackedState, u64)>,
     /// The backend and the last change number written; one writer at a time.
     writer: tokio::sync::Mutex<Writer>,
+    /// Why the first failed write failed, once one did.
+    failure: std::sync::OnceLock<String>,
 }
 
 struct Writer {
@@ -40,7 +59,26 @@ impl Saver {
                 serial,
                 whole: true,
             }),
+            failure: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Why a write failed, once one did: the saver writes nothing more, and the state in
+    /// memory holds every change.
+    pub fn failure(&self) -> Option<&str> {
+        self.failure.get().map(String::as_str)
+    }
+
+    fn broken(&self, error: snapform_state::Error) -> snapform_state::Error {
+        let mut reason = error.to_string();
+        let mut source = std::error::Error::source(&error);
+        while let Some(cause) = source {
+            reason.push_str(": ");
+            reason.push_str(&cause.to_string());
+            source = cause.source();
+        }
+        let _ = self.failure.set(reason);
+        error
     }
 
     /// Changes the state in memory; returns the change's number.
@@ -87,6 +125,11 @@ impl Saver {
         if writer.saved >= number {
             return Ok(());
         }
+        if let Some(reason) = self.failure() {
+            return Err(snapform_state::Error::EarlierSaveFailed {
+                reason: reason.to_owned(),
+            });
+        }
         let serial = writer.serial + 1;
         let whole = writer.whole;
         let backend = writer
@@ -104,9 +147,9 @@ impl Saver {
                 (State::clone(&current.0), current.1)
             };
             state.serial = serial;
-            // If this fails, nothing was stored and the next write is whole again, so what
-            // was touched still reaches the backend.
-            backend.write(&state)?;
+            if let Err(error) = blocking(|| backend.write(&state)) {
+                return Err(self.broken(error));
+            }
             latest
         } else {
             let (delta, latest) = {
@@ -116,13 +159,14 @@ impl Saver {
                     .expect("the state's lock is never poisoned");
                 (current.0.take_delta(serial), current.1)
             };
-            if let Err(error) = backend.save(&delta) {
+            if let Err(error) = blocking(|| backend.save(&delta)) {
+                // The keys stay touched, so the state in memory still says what is unsaved.
                 self.current
                     .lock()
                     .expect("the state's lock is never poisoned")
                     .0
                     .retouch(&delta);
-                return Err(error);
+                return Err(self.broken(error));
             }
             latest
         };
@@ -317,7 +361,8 @@ mod tests {
                 "only what changed"
             );
         }
-        // A failed save keeps its changes for the next one.
+        // A failed save breaks the saver: nothing later is written, and the state in memory
+        // keeps every change with the serial of the last write.
         calls.lock().expect("not poisoned").fail_next_save = true;
         saver
             .save(|state| {
@@ -325,15 +370,23 @@ mod tests {
             })
             .await
             .expect_err("failed");
-        saver
+        assert!(
+            saver.failure().is_some_and(|why| why.contains("nowhere")),
+            "{:?}",
+            saver.failure()
+        );
+        let later = saver
             .save(|state| state.upsert(record("c")))
             .await
-            .expect("saved");
-        let calls = calls.lock().expect("not poisoned");
-        let last = calls.deltas.last().expect("a delta");
-        assert_eq!(last.serial, 3, "the failed save used no serial");
-        assert_eq!(last.removed, vec![record("old").addr]);
-        assert_eq!(last.upserted, vec![record("c")]);
-        assert_eq!(saver.take_state().serial, 3);
+            .expect_err("not tried");
+        assert!(matches!(
+            later,
+            snapform_state::Error::EarlierSaveFailed { .. }
+        ));
+        assert_eq!(calls.lock().expect("not poisoned").deltas.len(), 1);
+        let kept = saver.take_state();
+        assert_eq!(kept.serial, 2);
+        assert!(kept.resource(&record("old").addr).is_none());
+        assert!(kept.resource(&record("c").addr).is_some());
     }
 }

@@ -2,16 +2,16 @@
 //! it, either snapform's way or Terraform's way, counting what reached the emulator.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use snapform_apply::{ApplyOptions, Event, Hook, Stop};
 use snapform_planner::PlanMode;
-use snapform_state::{LocalBackend, State};
+use snapform_state::State;
 
 use crate::cloud::{self, Control, Stats};
 use crate::offline::make_plan;
+use crate::store::{Place, Store};
 use crate::workload::Workload;
 
 /// What one apply did.
@@ -40,7 +40,7 @@ pub struct Cycle {
 }
 
 /// How to run a cycle.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct Setup {
     /// The emulator's requests per second per action (0: none).
     pub emulator_rate_limit: u32,
@@ -51,6 +51,8 @@ pub struct Setup {
     pub terraform_way: bool,
     /// Also destroy what was created.
     pub destroy: bool,
+    /// Where the state is saved.
+    pub store: Store,
 }
 
 /// Collects failures; the benchmark shows no progress lines.
@@ -83,8 +85,7 @@ pub async fn cycle(workload: &Workload, setup: Setup) -> anyhow::Result<Cycle> {
     } else {
         f64::from(setup.emulator_rate_limit)
     };
-    let dir = tempfile::tempdir()?;
-    let state_path = dir.path().join("snapform.tfstate");
+    let place = Place::new(&setup.store)?;
 
     let text = workload.config_text();
     let mut sources = snapform_core::SourceMap::new();
@@ -103,15 +104,7 @@ pub async fn cycle(workload: &Workload, setup: Setup) -> anyhow::Result<Cycle> {
     let plan = make_plan(&loaded.config, &State::new(), false, PlanMode::Normal)?;
     let slots = (!setup.terraform_way).then_some(10);
     let providers = cloud::providers(&emulator.endpoint(), client_rate, slots)?;
-    let (create, state) = run(
-        plan,
-        providers,
-        setup.terraform_way,
-        &state_path,
-        0,
-        &control,
-    )
-    .await?;
+    let (create, state) = run(plan, providers, setup.terraform_way, &place, 0, &control).await?;
     let destroy = if setup.destroy {
         // Let the emulator's buckets fill up again, so the destroy starts as the apply did.
         tokio::time::sleep(Duration::from_millis(1500)).await;
@@ -122,7 +115,7 @@ pub async fn cycle(workload: &Workload, setup: Setup) -> anyhow::Result<Cycle> {
             plan,
             providers,
             setup.terraform_way,
-            &state_path,
+            &place,
             serial,
             &control,
         )
@@ -132,6 +125,7 @@ pub async fn cycle(workload: &Workload, setup: Setup) -> anyhow::Result<Cycle> {
         None
     };
     emulator.shutdown().await;
+    place.remove().await?;
     Ok(Cycle { create, destroy })
 }
 
@@ -139,7 +133,7 @@ async fn run(
     plan: snapform_planner::Plan,
     providers: snapform_apply::Providers,
     terraform_way: bool,
-    state_path: &Path,
+    place: &Place,
     current_serial: u64,
     control: &Control,
 ) -> anyhow::Result<(Phase, State)> {
@@ -164,7 +158,7 @@ async fn run(
         providers,
         options,
         hook.clone(),
-        Box::new(LocalBackend::new(state_path)),
+        place.backend()?,
         current_serial,
         stop,
     )

@@ -8,13 +8,17 @@
 //! targets are printed as PASS or FAIL, never asserted.
 //!
 //! Rows (issue 7): 1 parse and validate, 2 plan without refresh, 3 refresh, 4 apply of creates,
-//! 5 destroy, 6 emulator throughput, and 7 the 5,000 unthrottled creates of issue 6.
+//! 5 destroy, 6 emulator throughput, and 7 the 5,000 unthrottled creates of issue 6; row 8
+//! (issue 14) saves the state step by step. With `--pg CONN_STR`, rows 4 and 5 also run with
+//! the state in PostgreSQL, and row 8 runs for both backends.
 
 mod apply;
 mod cloud;
 mod offline;
 mod refresh;
 mod report;
+mod saves;
+mod store;
 mod throughput;
 mod workload;
 
@@ -30,6 +34,7 @@ use serde_json::json;
 use crate::apply::{Cycle, Phase, Setup};
 use crate::offline::{ParseResult, PlanResult};
 use crate::report::{Figure, Report, Target, Unit, rate_limit_bound, thousands};
+use crate::store::{Place, Store};
 use crate::workload::{Kind, Workload};
 
 /// The clouds' documented limit, requests per second per action, and the emulator's default.
@@ -51,6 +56,15 @@ struct Args {
     /// Skip the Terraform's-way runs.
     #[arg(long)]
     no_terraform: bool,
+    /// Also run rows 4, 5 and 8 with the state in this PostgreSQL database (each run in a
+    /// schema of its own, dropped afterwards), e.g. `host=127.0.0.1 user=postgres dbname=bench`.
+    #[arg(
+        long,
+        value_name = "CONN_STR",
+        env = "SNAPFORM_BENCH_PG",
+        hide_env_values = true
+    )]
+    pg: Option<String>,
     /// Internal: measure one row in this process and print it as JSON.
     #[arg(long, num_args = 2, value_names = ["WHAT", "N"], hide = true)]
     child: Vec<String>,
@@ -66,6 +80,7 @@ struct Sizes {
     ready_after: Duration,
     bulk: usize,
     throughput: usize,
+    saves: Vec<usize>,
 }
 
 impl Sizes {
@@ -79,6 +94,7 @@ impl Sizes {
                 ready_after: Duration::from_secs(1),
                 bulk: 1_000,
                 throughput: 4_000,
+                saves: vec![1_000, 10_000],
             }
         } else {
             Sizes {
@@ -89,6 +105,7 @@ impl Sizes {
                 ready_after: Duration::from_secs(2),
                 bulk: 5_000,
                 throughput: 20_000,
+                saves: vec![10_000, 100_000],
             }
         }
     }
@@ -109,7 +126,7 @@ fn main() -> anyhow::Result<()> {
     let started = Instant::now();
     let sizes = Sizes::new(args.quick);
     let rows: BTreeSet<u32> = if args.rows.is_empty() {
-        (1..=7).collect()
+        (1..=8).collect()
     } else {
         args.rows.iter().copied().collect()
     };
@@ -130,6 +147,8 @@ fn main() -> anyhow::Result<()> {
         ("apply_size".to_owned(), json!(sizes.apply)),
         ("bulk_size".to_owned(), json!(sizes.bulk)),
         ("throughput_requests".to_owned(), json!(sizes.throughput)),
+        ("save_series".to_owned(), json!(sizes.saves)),
+        ("pg".to_owned(), json!(args.pg.is_some())),
         ("parallelism".to_owned(), json!(10)),
         (
             "build".to_owned(),
@@ -168,14 +187,19 @@ fn main() -> anyhow::Result<()> {
     if rows.contains(&3) {
         runtime.block_on(refresh_row(&mut report, &sizes, terraform))?;
     }
+    let mut stores = vec![Store::Local];
+    stores.extend(args.pg.clone().map(Store::Pg));
     if rows.contains(&4) || rows.contains(&5) {
-        runtime.block_on(apply_rows(&mut report, &sizes, terraform))?;
+        runtime.block_on(apply_rows(&mut report, &sizes, terraform, &stores))?;
     }
     if rows.contains(&6) {
         runtime.block_on(throughput_row(&mut report, &sizes))?;
     }
     if rows.contains(&7) {
         runtime.block_on(bulk_row(&mut report, &sizes))?;
+    }
+    if rows.contains(&8) {
+        runtime.block_on(saves_row(&mut report, &sizes, &stores))?;
     }
     report.total_seconds = started.elapsed().as_secs_f64();
 
@@ -368,26 +392,37 @@ async fn refresh_row(report: &mut Report, sizes: &Sizes, terraform: bool) -> any
     Ok(())
 }
 
-async fn apply_rows(report: &mut Report, sizes: &Sizes, terraform: bool) -> anyhow::Result<()> {
+async fn apply_rows(
+    report: &mut Report,
+    sizes: &Sizes,
+    terraform: bool,
+    stores: &[Store],
+) -> anyhow::Result<()> {
     let n = sizes.apply;
     let workload = Workload::new(n);
-    let setup = |terraform_way| Setup {
+    let setup = |terraform_way, store: &Store| Setup {
         emulator_rate_limit: RATE_LIMIT,
         ready_after: sizes.ready_after,
         terraform_way,
         destroy: true,
+        store: store.clone(),
     };
     progress(&format!(
         "rows 4 and 5: apply and destroy {} creates",
         thousands(n as f64)
     ));
-    let ours = apply::cycle(&workload, setup(false)).await?;
+    let ours = apply::cycle(&workload, setup(false, &Store::Local)).await?;
     let theirs = if terraform {
         progress("rows 4 and 5, Terraform's way (parallelism 10 counting readiness waits)");
-        Some(apply::cycle(&workload, setup(true)).await?)
+        Some(apply::cycle(&workload, setup(true, &Store::Local)).await?)
     } else {
         None
     };
+    let mut on_pg = None;
+    for store in stores.iter().filter(|store| matches!(store, Store::Pg(_))) {
+        progress("rows 4 and 5, with the state in PostgreSQL");
+        on_pg = Some(apply::cycle(&workload, setup(false, store)).await?);
+    }
 
     let creates: BTreeMap<String, usize> = Kind::ALL
         .iter()
@@ -427,6 +462,88 @@ async fn apply_rows(report: &mut Report, sizes: &Sizes, terraform: bool) -> anyh
         );
         let bound = bound.as_secs_f64();
         push_phase(report, row, &title, our, their, n, Some(bound));
+        if let Some(pg) = on_pg.as_ref().and_then(|cycle| pick(cycle, destroy)) {
+            let title = format!("{title}, state in pg");
+            push_phase(report, row, &title, pg, None, n, Some(bound));
+            if !destroy {
+                // DESIGN §10: within 5 % of the bound, whatever the backend.
+                report.push(
+                    Figure::new(
+                        row,
+                        &title,
+                        "ratio to bound (DESIGN §10)",
+                        Unit::Ratio,
+                        pg.wall.as_secs_f64() / bound,
+                    )
+                    .target(Target::AtMost(1.05)),
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn saves_row(report: &mut Report, sizes: &Sizes, stores: &[Store]) -> anyhow::Result<()> {
+    for store in stores {
+        let mut per_step = Vec::new();
+        for &n in &sizes.saves {
+            progress(&format!(
+                "row 8: {} steps of one record each, saved to the {} backend",
+                thousands(n as f64),
+                store.name()
+            ));
+            let place = Place::new(store)?;
+            let series = saves::series(place.backend()?, n).await?;
+            place.remove().await?;
+            let title = format!(
+                "save {} steps one record at a time, {} backend",
+                thousands(n as f64),
+                store.name()
+            );
+            let mean = series.total.as_secs_f64() / n as f64 * 1e6;
+            report.push(Figure::new(
+                8,
+                &title,
+                "total (with the final fold)",
+                Unit::Seconds,
+                series.total.as_secs_f64(),
+            ));
+            report.push(Figure::new(8, &title, "per step", Unit::Micros, mean));
+            report.push(Figure::new(
+                8,
+                &title,
+                "per step, first tenth",
+                Unit::Micros,
+                series.first_tenth.as_secs_f64() * 1e6,
+            ));
+            report.push(Figure::new(
+                8,
+                &title,
+                "per step, last tenth",
+                Unit::Micros,
+                series.last_tenth.as_secs_f64() * 1e6,
+            ));
+            per_step.push((n, mean));
+        }
+        // Linear: ten times the steps cost at most eleven times the time (DESIGN §10).
+        if let [(small, small_mean), .., (large, large_mean)] = per_step.as_slice() {
+            let title = format!(
+                "save series, {} backend: {} steps against {}",
+                store.name(),
+                thousands(*large as f64),
+                thousands(*small as f64)
+            );
+            report.push(
+                Figure::new(
+                    8,
+                    &title,
+                    "total time ratio",
+                    Unit::Ratio,
+                    large_mean * *large as f64 / (small_mean * *small as f64),
+                )
+                .target(Target::AtMost(11.0 * *large as f64 / *small as f64 / 10.0)),
+            );
+        }
     }
     Ok(())
 }
@@ -568,6 +685,7 @@ async fn bulk_row(report: &mut Report, sizes: &Sizes) -> anyhow::Result<()> {
             ready_after: Duration::ZERO,
             terraform_way: false,
             destroy: false,
+            store: Store::Local,
         },
     )
     .await?;

@@ -40,6 +40,9 @@ pub enum Unit {
     /// A plain count.
     #[serde(rename = "count")]
     Count,
+    /// Microseconds.
+    #[serde(rename = "us")]
+    Micros,
 }
 
 /// What a figure must be to pass.
@@ -240,6 +243,7 @@ pub fn format_value(unit: Unit, value: f64) -> String {
         Unit::Ratio => format!("{value:.2}x"),
         Unit::PerSecond => format!("{} /s", thousands(value)),
         Unit::Count => thousands(value),
+        Unit::Micros => format!("{value:.0} µs"),
     }
 }
 

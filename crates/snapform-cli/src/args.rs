@@ -30,6 +30,8 @@ pub struct Cli {
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Check the backend, and copy the state when the backend block changed.
+    Init(InitArgs),
     /// Check the configuration and report every problem.
     Validate(ValidateArgs),
     /// Rewrite .hcl files in the canonical style.
@@ -45,6 +47,9 @@ pub enum Command {
     /// Read and change the state.
     #[command(subcommand)]
     State(StateCommand),
+    /// List, create, select and delete workspaces: one state per workspace.
+    #[command(subcommand)]
+    Workspace(WorkspaceCommand),
     /// Print the outputs recorded by the last apply.
     Output(OutputArgs),
     /// Show a plan file, or the state.
@@ -88,6 +93,16 @@ pub struct LockArgs {
     /// How long to wait for a lock held by someone else (0s fails at once).
     #[arg(long, value_name = "DURATION", default_value = "0s")]
     pub lock_timeout: String,
+}
+
+impl Default for LockArgs {
+    /// What the flags default to: lock, and fail at once when someone else holds it.
+    fn default() -> LockArgs {
+        LockArgs {
+            lock: true,
+            lock_timeout: "0s".to_owned(),
+        }
+    }
 }
 
 /// The options of every command that plans and applies: `plan`, `apply` and `destroy`.
@@ -225,6 +240,60 @@ pub enum StateCommand {
         /// The state file to push.
         path: std::path::PathBuf,
         /// Push even if its lineage differs or its serial is older.
+        #[arg(long)]
+        force: bool,
+        #[command(flatten)]
+        lock: LockArgs,
+    },
+}
+
+/// `snapform init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Copy the state to the new backend when the backend block changed since the last init.
+    #[arg(long)]
+    pub migrate_state: bool,
+    /// Use the backend as configured now, without copying any state to it.
+    #[arg(long, conflicts_with = "migrate_state")]
+    pub reconfigure: bool,
+    /// Copy without asking (for scripts): answers yes to the question -migrate-state asks.
+    #[arg(long)]
+    pub force_copy: bool,
+    /// A backend setting kept out of the committed files, such as
+    /// -backend-config=conn_str=postgres://...; remembered for later commands. May be repeated.
+    #[arg(long = "backend-config", value_name = "KEY=VALUE")]
+    pub backend_config: Vec<String>,
+    #[command(flatten)]
+    pub lock: LockArgs,
+}
+
+/// `snapform workspace ...`.
+#[derive(Debug, Subcommand)]
+pub enum WorkspaceCommand {
+    /// List the workspaces, marking the selected one with `*`.
+    List,
+    /// Print the selected workspace.
+    Show,
+    /// Create a workspace with an empty state and select it.
+    New {
+        /// Its name: letters, digits, `-`, `_` and `.`.
+        name: String,
+        #[command(flatten)]
+        lock: LockArgs,
+    },
+    /// Select a workspace for the commands that follow.
+    Select {
+        /// Its name.
+        name: String,
+        /// Create it first when it does not exist.
+        #[arg(long)]
+        or_create: bool,
+    },
+    /// Delete a workspace and its state (refused while it records resources, unless -force).
+    Delete {
+        /// Its name.
+        name: String,
+        /// Delete it even though its state records resources, which snapform then forgets.
         #[arg(long)]
         force: bool,
         #[command(flatten)]

@@ -115,6 +115,21 @@ pub const XDG_DATA_HOME: &str = "XDG_DATA_HOME";
 /// Who holds a lock, as the lock info records it.
 pub const USER: &str = "USER";
 
+/// The pg backend's connection string, when neither the backend block nor
+/// `init -backend-config` sets one; it may hold a password and is never printed.
+pub const SNAPFORM_PG_CONN_STR: &str = "SNAPFORM_PG_CONN_STR";
+/// Terraform's name for [`SNAPFORM_PG_CONN_STR`], read after it.
+pub const PG_CONN_STR: &str = "PG_CONN_STR";
+/// A PEM file of CAs the pg backend trusts besides the system's, when the backend block sets
+/// no `ca_file`.
+pub const PG_CA_FILE: &str = "SNAPFORM_PG_CA_FILE";
+/// How long a pg write keeps trying after the connection was lost before apply gives up and
+/// writes `snapform.errored.tfstate` (a duration, default `60s`).
+pub const PG_RETRY_TIMEOUT: &str = "SNAPFORM_PG_RETRY_TIMEOUT";
+
+/// The workspace to use, over the one `workspace select` chose (Terraform's `TF_WORKSPACE`).
+pub const WORKSPACE: &str = "SNAPFORM_WORKSPACE";
+
 /// `SNAPFORM_VAR_*` variables as (name, value) pairs, sorted by name.
 pub fn config_variables() -> Vec<(String, String)> {
     let mut vars: Vec<(String, String)> = std::env::vars()

@@ -5,6 +5,7 @@
 //! | head`) exits 0 quietly.
 
 mod args;
+mod backend;
 mod clock;
 mod commands;
 mod env;
@@ -78,6 +79,8 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
         })?;
     }
     match &cli.command {
+        Command::Init(args) => commands::init::run(args),
+        Command::Workspace(command) => commands::workspace::run(command),
         Command::Validate(args) => commands::validate::run(args),
         Command::Fmt(args) => commands::fmt::run(args),
         Command::Emulator(args) => commands::emulator::run(args),

@@ -57,6 +57,8 @@ pub(crate) struct Scope<'a> {
     /// `rotation.time` inside a resource with a `rotation` block: the tick of the generation
     /// being evaluated, as RFC 3339 text.
     pub rotation_time: Option<Value>,
+    /// `snapform.workspace`, where it may be used.
+    pub workspace: Option<&'a str>,
 }
 
 /// Attributes of resource instances that are already known, so references to them resolve
@@ -82,6 +84,7 @@ impl<'a> Scope<'a> {
         locals: &'a BTreeMap<String, Value>,
         declared_locals: &'a BTreeSet<String>,
         resources: &'a ResourceTable,
+        workspace: &'a str,
     ) -> Scope<'a> {
         Scope {
             file,
@@ -95,6 +98,7 @@ impl<'a> Scope<'a> {
             forbid_named_values: None,
             values: None,
             rotation_time: None,
+            workspace: Some(workspace),
         }
     }
 
@@ -122,7 +126,8 @@ impl Scope<'static> {
         Scope {
             allow_resources: false,
             forbid_named_values: Some(what),
-            ..Scope::new(file, &NO_VALUES, &NO_VALUES, &NO_NAMES, &NO_RESOURCES)
+            workspace: None,
+            ..Scope::new(file, &NO_VALUES, &NO_VALUES, &NO_NAMES, &NO_RESOURCES, "")
         }
     }
 }
@@ -132,7 +137,8 @@ impl<'a> Scope<'a> {
     pub fn variables_only(file: FileId, variables: &'a BTreeMap<String, Value>) -> Scope<'a> {
         Scope {
             allow_resources: false,
-            ..Scope::new(file, variables, &NO_VALUES, &NO_NAMES, &NO_RESOURCES)
+            workspace: None,
+            ..Scope::new(file, variables, &NO_VALUES, &NO_NAMES, &NO_RESOURCES, "")
         }
     }
 }
@@ -475,12 +481,43 @@ impl Evaluator<'_, '_> {
                 }
                 self.apply_operators(time, rest)
             }
+            "snapform" => {
+                if let Some(what) = self.scope.forbid_named_values {
+                    return Err(err(
+                        "invalid-reference",
+                        format!("{what} cannot refer to `snapform.*`"),
+                        span,
+                    )
+                    .with_help_boxed("use a literal value here"));
+                }
+                if first_attr != Some("workspace") {
+                    return Err(err(
+                        "invalid-reference",
+                        "`snapform` has only `snapform.workspace`",
+                        span,
+                    ));
+                }
+                let Some(workspace) = self.scope.workspace else {
+                    return Err(err(
+                        "invalid-reference",
+                        "`snapform.workspace` cannot be used here",
+                        span,
+                    ));
+                };
+                self.apply_operators(Value::string(workspace), rest)
+            }
             "data" => Err(err(
                 "unsupported-reference",
                 "data sources are not supported by snapform",
                 span,
             )),
-            "self" | "path" | "terraform" => Err(err(
+            "terraform" => Err(err(
+                "unsupported-reference",
+                "`terraform` references are not supported by snapform",
+                span,
+            )
+            .with_help_boxed("`terraform.workspace` is `snapform.workspace` here")),
+            "self" | "path" => Err(err(
                 "unsupported-reference",
                 format!("`{name}` references are not supported by snapform"),
                 span,
@@ -502,7 +539,7 @@ impl Evaluator<'_, '_> {
                 span,
             )
             .with_help_boxed(
-                "references start with `var.`, `local.`, `each.`, `count.` or a resource type such as `tencentcloud_cbs_disk_backup.NAME`",
+                "references start with `var.`, `local.`, `each.`, `count.`, `snapform.workspace` or a resource type such as `tencentcloud_cbs_disk_backup.NAME`",
             ));
         };
         if !self.scope.allow_resources {

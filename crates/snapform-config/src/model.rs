@@ -44,6 +44,8 @@ pub(crate) struct EvalContext {
     pub(crate) resources: crate::eval::ResourceTable,
     /// The `value` expression of every output.
     pub(crate) outputs: Vec<(String, FileId, hcl::edit::expr::Expression)>,
+    /// `snapform.workspace`.
+    pub(crate) workspace: String,
 }
 
 /// An instance to evaluate: its key, and `each.key`/`each.value` under `for_each`.
@@ -376,6 +378,9 @@ pub enum Backend {
         conn_str: Option<Secret>,
         /// The schema holding the state table.
         schema_name: String,
+        /// A PEM file of CAs to trust besides the system's for the server's certificate.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        ca_file: Option<String>,
     },
 }
 

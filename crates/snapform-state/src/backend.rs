@@ -15,7 +15,10 @@
 //! - the state from before a run is kept as `.backup`, taken before the first overwrite;
 //! - every file that holds state (the state, its temporary files, the backup, the journal) is
 //!   created readable by its owner only (0600): states hold resource IDs and arguments;
-//! - an exclusive OS lock with a lock-info file guards writers.
+//! - an exclusive OS lock with a lock-info file guards writers;
+//! - the `default` workspace's state is the configured file; another workspace's is the file
+//!   of the same name in `snapform.tfstate.d/NAME/` beside it (Terraform's
+//!   `terraform.tfstate.d` layout).
 
 use std::fs::File;
 use std::io::Write;
@@ -23,10 +26,37 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use crate::journal::{self, Journal};
-use crate::lock::{LockGuard, LockInfo};
+use crate::lock::{FileLock, LockGuard, LockInfo};
 use crate::{Error, State, StateDelta, statefile};
 
-/// A place to keep state. A PostgreSQL backend implements the same trait.
+/// The workspace every backend has, which cannot be deleted.
+pub const DEFAULT_WORKSPACE: &str = "default";
+
+/// The directory beside the local state file that holds the other workspaces' states.
+pub const WORKSPACES_DIR: &str = "snapform.tfstate.d";
+
+/// Refuses a workspace name that cannot name a directory or a row safely: 1 to 90 ASCII
+/// letters, digits, `-`, `_` and `.`, not starting with `.`.
+pub fn check_workspace_name(name: &str) -> Result<(), Error> {
+    let valid = !name.is_empty()
+        && name.len() <= 90
+        && !name.starts_with('.')
+        && name
+            .bytes()
+            .all(|byte| byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.'));
+    if valid {
+        Ok(())
+    } else {
+        Err(Error::Settings {
+            reason: format!(
+                "{name:?} is not a valid workspace name: use 1 to 90 letters, digits, `-`, `_` and `.`, not starting with `.`"
+            ),
+        })
+    }
+}
+
+/// A place to keep state: one state per workspace. [`LocalBackend`] and
+/// [`crate::PgBackend`] implement it; each instance stores the state of one workspace.
 pub trait Backend {
     /// The state, or `None` when none was ever written. It includes every step saved, even
     /// those not folded yet.
@@ -56,6 +86,18 @@ pub trait Backend {
     fn force_unlock(&self, id: &str) -> Result<(), Error>;
     /// Where the state is, for messages.
     fn describe(&self) -> String;
+    /// The workspaces whose states the backend's storage holds: `default` first, then the
+    /// others by name.
+    fn workspaces(&self) -> Result<Vec<String>, Error> {
+        Ok(vec![DEFAULT_WORKSPACE.to_owned()])
+    }
+    /// Deletes the state of this backend's workspace, which is not `default`; the caller holds
+    /// its lock and has checked that it records nothing (or was told to go ahead anyway).
+    fn delete_workspace(&mut self) -> Result<(), Error> {
+        Err(Error::Settings {
+            reason: format!("{} has no workspaces to delete", self.describe()),
+        })
+    }
 }
 
 /// A journal smaller than this is not folded during a run, even when it is larger than the
@@ -66,6 +108,10 @@ const FOLD_FLOOR: u64 = 1 << 20;
 #[derive(Debug)]
 pub struct LocalBackend {
     path: PathBuf,
+    /// The `default` workspace's state file, beside which the other workspaces live.
+    default_path: PathBuf,
+    /// The workspace whose state `path` is.
+    workspace: String,
     /// Whether this run already kept a backup: the backup holds the state from before the run.
     backed_up: bool,
     /// What this process last stored, once it wrote, saved or folded.
@@ -117,14 +163,42 @@ enum FoldStep {
 }
 
 impl LocalBackend {
-    /// The state at `path`.
+    /// The state at `path`, the `default` workspace's.
     pub fn new(path: impl Into<PathBuf>) -> LocalBackend {
+        let path = path.into();
         LocalBackend {
-            path: path.into(),
+            default_path: path.clone(),
+            path,
+            workspace: DEFAULT_WORKSPACE.to_owned(),
             backed_up: false,
             tail: None,
             fold_floor: FOLD_FLOOR,
         }
+    }
+
+    /// The state of `workspace`, when `default_path` is the `default` workspace's state file:
+    /// `default_path` itself, or `snapform.tfstate.d/WORKSPACE/` and the same file name beside
+    /// it.
+    pub fn for_workspace(
+        default_path: impl Into<PathBuf>,
+        workspace: &str,
+    ) -> Result<LocalBackend, Error> {
+        let default_path = default_path.into();
+        if workspace == DEFAULT_WORKSPACE {
+            return Ok(LocalBackend::new(default_path));
+        }
+        check_workspace_name(workspace)?;
+        let path = workspaces_dir(&default_path).join(workspace).join(
+            default_path
+                .file_name()
+                .unwrap_or("snapform.tfstate".as_ref()),
+        );
+        Ok(LocalBackend {
+            path,
+            default_path,
+            workspace: workspace.to_owned(),
+            ..LocalBackend::new(PathBuf::new())
+        })
     }
 
     /// The state file.
@@ -430,6 +504,7 @@ impl Backend for LocalBackend {
             }
         }
         let text = statefile::encode(state);
+        create_dir_of(&self.path)?;
         // The journal is closed before the state it led to is replaced.
         self.tail = None;
         replace_file(&self.path, text.as_bytes())?;
@@ -471,6 +546,7 @@ impl Backend for LocalBackend {
     }
 
     fn lock(&self, mut info: LockInfo, timeout: Duration) -> Result<LockGuard, Error> {
+        create_dir_of(&self.path)?;
         let lock_path = self.lock_path();
         let file = std::fs::OpenOptions::new()
             .create(true)
@@ -514,10 +590,7 @@ impl Backend for LocalBackend {
         let info_path = self.lock_info_path();
         let text = serde_json::to_string_pretty(&info).expect("lock info serializes");
         std::fs::write(&info_path, text).map_err(self.io("write", &info_path))?;
-        let guard = LockGuard {
-            file: Some(file),
-            info_path,
-        };
+        let guard = LockGuard::new(FileLock { file, info_path });
         // A run that crashed left its journal: fold it now that no one else writes, before the
         // lock holder reads. If it cannot be folded, the lock is released with the error.
         self.fold_files(false, FoldStep::Done)?;
@@ -559,6 +632,67 @@ impl Backend for LocalBackend {
     fn describe(&self) -> String {
         self.path.display().to_string()
     }
+
+    fn workspaces(&self) -> Result<Vec<String>, Error> {
+        let dir = workspaces_dir(&self.default_path);
+        let mut res = Vec::new();
+        match std::fs::read_dir(&dir) {
+            Ok(entries) => {
+                for entry in entries {
+                    let entry = entry.map_err(self.io("read", &dir))?;
+                    let name = entry.file_name().to_string_lossy().into_owned();
+                    if entry.path().is_dir() && check_workspace_name(&name).is_ok() {
+                        res.push(name);
+                    }
+                }
+            }
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+            Err(error) => return Err(self.io("read", &dir)(error)),
+        }
+        res.retain(|name| name != DEFAULT_WORKSPACE);
+        res.sort();
+        res.insert(0, DEFAULT_WORKSPACE.to_owned());
+        Ok(res)
+    }
+
+    fn delete_workspace(&mut self) -> Result<(), Error> {
+        if self.workspace == DEFAULT_WORKSPACE {
+            return Err(Error::Settings {
+                reason: "the default workspace cannot be deleted".to_owned(),
+            });
+        }
+        let dir = directory_of(&self.path).to_owned();
+        self.tail = None;
+        match std::fs::remove_dir_all(&dir) {
+            Ok(()) => {
+                sync_dir(directory_of(&dir));
+                Ok(())
+            }
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(error) => Err(self.io("write", &dir)(error)),
+        }
+    }
+}
+
+/// The directory of the workspaces other than `default`, beside `default_path`.
+fn workspaces_dir(default_path: &Path) -> PathBuf {
+    directory_of(default_path).join(WORKSPACES_DIR)
+}
+
+/// Creates the directory a workspace's files go in, readable by its owner only.
+fn create_dir_of(path: &Path) -> Result<(), Error> {
+    let dir = directory_of(path);
+    if dir.exists() {
+        return Ok(());
+    }
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(dir).map_err(io_error("write", dir))
 }
 
 fn io_error(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> Error {

@@ -5,6 +5,12 @@
 //! talk to clouds: refresh and apply produce new [`State`] values, or during apply one
 //! [`StateDelta`] per step (edits made through a [`TrackedState`]), and hand them to a
 //! [`Backend`].
+//!
+//! Two backends exist: [`LocalBackend`] (the state file beside the configuration, with its
+//! journal) and [`PgBackend`] (rows in PostgreSQL, for teams). Both store one state per
+//! workspace. The `pg` backend talks to the database from a thread of its own with its own
+//! async runtime, so that the synchronous [`Backend`] methods can be called from anywhere,
+//! inside a tokio runtime (apply saves from async tasks) or not.
 
 mod backend;
 mod by_addr;
@@ -12,13 +18,15 @@ mod delta;
 pub mod journal;
 mod lock;
 mod model;
+mod pg;
 pub mod statefile;
 
-pub use backend::{Backend, LocalBackend};
+pub use backend::{Backend, DEFAULT_WORKSPACE, LocalBackend, WORKSPACES_DIR, check_workspace_name};
 pub use by_addr::{Addressed, ByAddr};
 pub use delta::{DeposedKey, StateDelta, TrackedState};
 pub use lock::{LockGuard, LockInfo};
 pub use model::{Intent, Operation, RecordStatus, ResourceRecord, State};
+pub use pg::{DEFAULT_SCHEMA, PgBackend, PgSettings, check_schema_name};
 
 use std::path::PathBuf;
 
@@ -100,6 +108,68 @@ pub enum Error {
     Missing {
         /// Where the state should be.
         location: String,
+    },
+    /// The stored state cannot be read: a row of the `pg` backend does not hold what it should.
+    #[error("the state in {location} is corrupt: {reason}")]
+    CorruptRows {
+        /// Where the state is.
+        location: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A newer snapform wrote the stored state, or laid out its tables.
+    #[error(
+        "the {what} in {location} has version {found}, but this snapform reads version {supported} and older"
+    )]
+    NewerStored {
+        /// The state's format, or the layout of the tables.
+        what: &'static str,
+        /// Where the state is.
+        location: String,
+        /// The stored version.
+        found: u64,
+        /// The newest this build reads.
+        supported: u64,
+    },
+    /// The database could not be reached, or stopped answering; retrying may succeed.
+    #[error("cannot reach the state database ({location})")]
+    Unreachable {
+        /// Where the state is (never the connection string, which may hold a password).
+        location: String,
+        /// The cause.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// The database refused a statement.
+    #[error("cannot {action} in the state database ({location})")]
+    Database {
+        /// What was being done.
+        action: &'static str,
+        /// Where the state is.
+        location: String,
+        /// The cause.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// The lock was lost while the database was away, and another session holds it now.
+    #[error(
+        "the state lock was lost while the database was away, and {holder} holds it now; nothing more was saved"
+    )]
+    LockLost {
+        /// Who holds it now.
+        holder: Box<LockInfo>,
+    },
+    /// A backend setting or a workspace name that cannot be used.
+    #[error("{reason}")]
+    Settings {
+        /// What is wrong, and what is allowed.
+        reason: String,
+    },
+    /// A save that was not tried, because an earlier one of the same run failed.
+    #[error("not saved, because an earlier save of this run failed: {reason}")]
+    EarlierSaveFailed {
+        /// Why the earlier save failed.
+        reason: String,
     },
     /// Reading or writing failed.
     #[error("cannot {action} {path}")]

@@ -1,4 +1,5 @@
-//! Lock information, written beside the state so that whoever is refused knows who holds it.
+//! Lock information, kept where a refused user can read it (a file beside the local state, a
+//! row of the `pg` backend's `locks` table), and the guard that holds a lock.
 
 use serde::{Deserialize, Serialize};
 
@@ -34,17 +35,49 @@ impl std::fmt::Display for LockInfo {
     }
 }
 
+/// A lock a backend holds, released once, when its [`LockGuard`] is dropped.
+pub(crate) trait Held: Send {
+    /// Gives the lock up and removes its lock info.
+    fn release(self: Box<Self>);
+}
+
 /// Holds a lock until dropped.
 pub struct LockGuard {
-    pub(crate) file: Option<std::fs::File>,
-    pub(crate) info_path: std::path::PathBuf,
+    /// Invariant: `Some` until dropped.
+    held: Option<Box<dyn Held>>,
+}
+
+impl LockGuard {
+    pub(crate) fn new(held: impl Held + 'static) -> LockGuard {
+        LockGuard {
+            held: Some(Box::new(held)),
+        }
+    }
+}
+
+impl std::fmt::Debug for LockGuard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("LockGuard")
+    }
 }
 
 impl Drop for LockGuard {
     fn drop(&mut self) {
-        if let Some(file) = self.file.take() {
-            let _ = std::fs::remove_file(&self.info_path);
-            let _ = file.unlock();
+        if let Some(held) = self.held.take() {
+            held.release();
         }
+    }
+}
+
+/// The local backend's lock: an OS lock on a file, and the lock-info file beside the state.
+pub(crate) struct FileLock {
+    pub(crate) file: std::fs::File,
+    pub(crate) info_path: std::path::PathBuf,
+}
+
+impl Held for FileLock {
+    fn release(self: Box<Self>) {
+        let _ = std::fs::remove_file(&self.info_path);
+        let _ = self.file.unlock();
     }
 }

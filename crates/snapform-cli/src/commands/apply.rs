@@ -203,6 +203,9 @@ fn execute(run: &Execution<'_>) -> anyhow::Result<i32> {
         report
     });
     let mut report = report.context("cannot save the state")?;
+    if let Some(reason) = report.unsaved.take() {
+        return keep_errored_state(&report, &reason, &session.workspace, json);
+    }
     // The run saved each step to the backend's journal; fold them into the state now, so the
     // state file is whole again. Nothing is lost if this fails: reading applies the journal,
     // and the next command that locks the state folds it.
@@ -296,6 +299,62 @@ fn blocked_exit(plan: &Plan, sources: &snapform_core::SourceMap) -> anyhow::Resu
     } else {
         0
     })
+}
+
+/// The backend could not save the run's last steps, even after retrying: the run started
+/// nothing new, and its state (every step that finished) goes to `snapform.errored.tfstate`
+/// for `state push`, as Terraform writes `errored.tfstate`. Nothing created goes unrecorded.
+fn keep_errored_state(
+    report: &snapform_apply::ApplyReport,
+    reason: &str,
+    workspace: &str,
+    json: bool,
+) -> anyhow::Result<i32> {
+    let path = std::path::Path::new(crate::backend::ERRORED_STATE);
+    let text = snapform_state::statefile::encode(&report.state);
+    let written = super::write_private(path, &text);
+    let in_workspace = if workspace == crate::backend::DEFAULT_WORKSPACE {
+        String::new()
+    } else {
+        format!(" with workspace {workspace:?} selected")
+    };
+    let detail = match &written {
+        Ok(()) => format!(
+            "snapform started no new changes once the state could not be saved. Every step that finished is recorded in {} (serial {}). Once the state storage is back, store it with `snapform state push {}`{in_workspace}; if push says the stored state is newer, compare it with `snapform state pull` first.",
+            path.display(),
+            report.state.serial,
+            path.display()
+        ),
+        Err(error) => format!(
+            "snapform started no new changes once the state could not be saved, and {} could not be written either ({error:#}); the state follows on standard error, save it and push it with `snapform state push FILE`{in_workspace}.",
+            path.display()
+        ),
+    };
+    let summary = format!("the state could not be saved: {reason}");
+    if json {
+        for (addr, error) in &report.failures {
+            view::machine::error(&format!("{addr}: {error}"), error, Some(addr));
+        }
+        view::machine::error(&summary, &detail, None);
+    } else {
+        let mut stdout = std::io::stdout().lock();
+        for (addr, error) in &report.failures {
+            writeln!(
+                stdout,
+                "\n{} {addr}: {error}",
+                console::style("Error:").red().bold()
+            )?;
+        }
+        writeln!(
+            stdout,
+            "\n{} {summary}\n\n{detail}",
+            console::style("Error:").red().bold()
+        )?;
+    }
+    if written.is_err() {
+        write!(std::io::stderr(), "{text}")?;
+    }
+    Ok(1)
 }
 
 /// `Apply complete!` or `Destroy complete!`.

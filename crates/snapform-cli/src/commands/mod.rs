@@ -6,12 +6,14 @@ pub mod fmt;
 pub mod force_unlock;
 pub mod graph;
 pub mod import;
+pub mod init;
 pub mod output;
 pub mod plan;
 pub mod session;
 pub mod show;
 pub mod state;
 pub mod validate;
+pub mod workspace;
 
 use std::io::Write;
 use std::path::Path;
@@ -44,6 +46,7 @@ pub fn load_options(vars: &VarArgs) -> anyhow::Result<LoadOptions> {
         env_vars: crate::env::config_variables(),
         allow_unset_variables: false,
         allow_insecure_http: crate::env::allow_insecure_http(),
+        workspace: Some(crate::backend::workspace()?),
     })
 }
 

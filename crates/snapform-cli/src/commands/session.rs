@@ -7,13 +7,13 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use sha2::{Digest, Sha256};
 use snapform_apply::Providers;
-use snapform_config::{Backend as BackendConfig, Config};
+use snapform_config::Config;
 use snapform_core::diagnostic::has_errors;
 use snapform_core::{Diagnostic, ProviderAddr, SourceMap};
-use snapform_state::{Backend, LocalBackend, LockGuard, LockInfo, State};
+use snapform_state::{Backend, LockGuard, LockInfo, State};
 
 use crate::args::{LockArgs, VarArgs};
 use crate::providers::EmulatorTarget;
@@ -33,6 +33,8 @@ pub struct Session {
     pub config: std::sync::Arc<Config>,
     /// Where the state lives; apply takes it to save after every step.
     pub backend: Option<Box<dyn Backend + Send>>,
+    /// The workspace whose state it is.
+    pub workspace: String,
     /// Held for the whole command when the command writes or plans; released when dropped.
     #[expect(dead_code, reason = "held only for its Drop, which releases the lock")]
     pub lock: Option<LockGuard>,
@@ -85,8 +87,8 @@ impl Session {
             return Ok(None);
         }
         let config = loaded.config;
-        let config_hash = config_hash(&sources, &config);
-        let backend = open_backend(&config)?;
+        let (backend, workspace) = crate::backend::open_selected(&config.backend)?;
+        let config_hash = config_hash(&sources, &config, &workspace);
         let lock = take_lock(backend.as_ref(), options.lock, options.operation)?;
         let existing = backend.read().context("cannot read the state")?;
         let state_exists = existing.is_some();
@@ -101,6 +103,7 @@ impl Session {
             sources,
             config: std::sync::Arc::new(config),
             backend: Some(backend),
+            workspace,
             lock,
             state,
             state_exists,
@@ -193,19 +196,16 @@ pub fn config_for_state() -> Config {
     let mut sources = SourceMap::new();
     let options = snapform_config::LoadOptions {
         allow_unset_variables: true,
+        workspace: crate::backend::workspace().ok(),
         ..Default::default()
     };
     snapform_config::load_dir(super::config_dir(), &options, &mut sources).config
 }
 
-/// The backend the configuration's `backend` block names.
+/// The backend the configuration's `backend` block names (as `init` left it), for the
+/// selected workspace.
 pub fn open_backend(config: &Config) -> anyhow::Result<Box<dyn Backend + Send>> {
-    match &config.backend {
-        BackendConfig::Local { path } => Ok(Box::new(LocalBackend::new(PathBuf::from(path)))),
-        BackendConfig::Pg { .. } => {
-            bail!("the pg backend is not available in this build; use the local backend")
-        }
-    }
+    crate::backend::open_selected(&config.backend).map(|(backend, _)| backend)
 }
 
 /// Takes the state lock for `operation`, unless `-lock=false`; released when dropped.
@@ -249,10 +249,13 @@ fn who() -> String {
     format!("{user}@{host}")
 }
 
-/// A hash of every file read and every variable's value: a plan made from other inputs is
-/// refused by `apply`.
-fn config_hash(sources: &SourceMap, config: &Config) -> String {
+/// A hash of every file read, every variable's value and the workspace: a plan made from
+/// other inputs, or for another workspace, is refused by `apply`.
+fn config_hash(sources: &SourceMap, config: &Config, workspace: &str) -> String {
     let mut hasher = Sha256::new();
+    hasher.update(b"workspace\0");
+    hasher.update(workspace.as_bytes());
+    hasher.update([0]);
     for file in sources.file_ids() {
         hasher.update(sources.name(file).as_bytes());
         hasher.update([0]);

@@ -9,7 +9,7 @@ use snapform_emulator::{EmulatorConfig, FaultConfig};
 
 use crate::cloud::{Cloud, project, rewrite, sf, state};
 
-const EVERY_TYPE: &str = r#"
+pub(crate) const EVERY_TYPE: &str = r#"
 resource "tencentcloud_cbs_disk_backup" "backup" {
   for_each         = toset(["disk-qs100001", "disk-qs100002"])
   disk_id          = each.key
@@ -64,7 +64,7 @@ fn apply_ok(dir: &std::path::Path) -> crate::support::Run {
 }
 
 /// Each (type, name) the cloud has, counted: a count above one is a duplicate.
-fn names(cloud: &Cloud) -> BTreeMap<(String, String), usize> {
+pub(crate) fn names(cloud: &Cloud) -> BTreeMap<(String, String), usize> {
     let mut names = BTreeMap::new();
     for resource in cloud.resources() {
         let key = (

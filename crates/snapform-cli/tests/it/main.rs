@@ -8,6 +8,7 @@ mod graph;
 mod https;
 mod json_contracts;
 mod lifecycle;
+mod pg;
 mod sensitive;
 mod series;
 mod support;

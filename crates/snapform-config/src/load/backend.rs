@@ -16,7 +16,7 @@ impl Loader {
         let mut strings: BTreeMap<&str, String> = BTreeMap::new();
         let allowed: &[&str] = match decl.kind.as_str() {
             "local" => &["path"],
-            "pg" => &["conn_str", "schema_name"],
+            "pg" => &["conn_str", "schema_name", "ca_file"],
             other => {
                 self.error(
                     "unknown-backend",
@@ -41,6 +41,18 @@ impl Loader {
                 continue;
             };
             if let Some(text) = self.expect_string(*attr, value) {
+                if decl.kind == "pg" && attr.name() == "schema_name" && !is_schema_name(&text) {
+                    self.error(
+                        "invalid-schema-name",
+                        format!("`{text}` is not a valid schema_name"),
+                        attr.value_span(),
+                    )
+                    .help = Some(
+                        "use up to 63 ASCII letters, digits and `_`, starting with a letter or `_` (a name PostgreSQL needs no quotes for)"
+                            .to_owned(),
+                    );
+                    continue;
+                }
                 strings.insert(attr.name(), text);
             }
         }
@@ -50,6 +62,7 @@ impl Loader {
                 schema_name: strings
                     .remove("schema_name")
                     .unwrap_or_else(|| "snapform_remote_state".to_owned()),
+                ca_file: strings.remove("ca_file"),
             },
             _ => Backend::Local {
                 path: strings
@@ -58,4 +71,15 @@ impl Loader {
             },
         }
     }
+}
+
+/// A schema name the pg backend accepts: what PostgreSQL reads without quotes, within its
+/// 63-byte limit. snapform-state checks the same rule for values from outside the files.
+fn is_schema_name(name: &str) -> bool {
+    let mut bytes = name.bytes();
+    name.len() <= 63
+        && bytes
+            .next()
+            .is_some_and(|first| first.is_ascii_alphabetic() || first == b'_')
+        && bytes.all(|byte| byte.is_ascii_alphanumeric() || byte == b'_')
 }

@@ -63,7 +63,12 @@ impl Loader {
             values: locals,
             resource_refs: local_resource_refs,
             resource_locals,
-        } = self.evaluate_locals(decls, &variable_values, &resource_table);
+        } = self.evaluate_locals(
+            decls,
+            &variable_values,
+            &resource_table,
+            options.workspace_name(),
+        );
         let declared_locals: BTreeSet<String> = decls
             .locals
             .iter()
@@ -77,6 +82,7 @@ impl Loader {
                 &locals,
                 &declared_locals,
                 &resource_table,
+                options.workspace_name(),
             )
         };
 
@@ -104,6 +110,7 @@ impl Loader {
 
         providers.sort_by(|a, b| a.addr.cmp(&b.addr));
         let context = EvalContext {
+            workspace: options.workspace_name().to_owned(),
             variables: variable_values.clone(),
             locals: locals.clone(),
             declared_locals,

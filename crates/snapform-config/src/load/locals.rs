@@ -27,6 +27,7 @@ impl Loader {
         decls: &Decls<'_>,
         variables: &BTreeMap<String, Value>,
         resources: &ResourceTable,
+        workspace: &str,
     ) -> LocalsOutcome {
         let mut by_name: BTreeMap<&str, Attr<'_>> = BTreeMap::new();
         for attr in &decls.locals {
@@ -122,7 +123,9 @@ impl Loader {
                 }
             }
             resource_refs.insert(names[idx].to_owned(), refs);
-            let scope = Scope::new(attr.file, variables, &values, &declared, resources);
+            let scope = Scope::new(
+                attr.file, variables, &values, &declared, resources, workspace,
+            );
             if resource_refs
                 .get(names[idx])
                 .is_some_and(|refs| !refs.is_empty())

@@ -40,6 +40,16 @@ pub struct LoadOptions {
     /// A provider `endpoint` may be plain http to an address that is not loopback (the
     /// `SNAPFORM_ALLOW_INSECURE_HTTP` opt-out for test rigs).
     pub allow_insecure_http: bool,
+    /// The workspace the command runs in, `snapform.workspace` in expressions; `default` when
+    /// `None`.
+    pub workspace: Option<String>,
+}
+
+impl LoadOptions {
+    /// The workspace name `snapform.workspace` evaluates to.
+    pub fn workspace_name(&self) -> &str {
+        self.workspace.as_deref().unwrap_or("default")
+    }
 }
 
 /// The result of loading: the configuration, as complete as the problems allow, and every

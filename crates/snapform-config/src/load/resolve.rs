@@ -91,6 +91,7 @@ impl Config {
             locals,
             &self.context.declared_locals,
             &self.context.resources,
+            &self.context.workspace,
         )
         .with_values(values)
     }

@@ -66,8 +66,7 @@ fn a_second_lock_fails_fast_names_its_holder_and_waits_with_a_timeout() {
     let started = Instant::now();
     let error = backend
         .lock(info("second"), Duration::ZERO)
-        .err()
-        .expect("already locked");
+        .expect_err("already locked");
     assert!(started.elapsed() < Duration::from_secs(1));
     assert!(
         error.to_string().contains("tester@host running `apply`"),
@@ -76,8 +75,7 @@ fn a_second_lock_fails_fast_names_its_holder_and_waits_with_a_timeout() {
     assert!(error.to_string().contains("lock ID first"), "{error}");
     let error = backend
         .lock(info("second"), Duration::from_millis(300))
-        .err()
-        .expect("still locked");
+        .expect_err("still locked");
     assert!(started.elapsed() >= Duration::from_millis(300));
     assert!(matches!(error, Error::Locked { .. }));
     assert!(matches!(
@@ -370,8 +368,7 @@ fn a_damaged_journal_refuses_the_state_and_nothing_is_overwritten() {
     assert!(error.to_string().contains("byte 0"), "{error}");
     let error = next
         .lock(info("next"), Duration::ZERO)
-        .err()
-        .expect("refused");
+        .expect_err("refused");
     assert!(matches!(error, Error::Journal { .. }), "{error}");
     assert!(!next.lock_info_path().exists(), "the lock was released");
     assert!(next.fold().is_err());
@@ -506,4 +503,38 @@ fn a_backend_without_a_journal_saves_a_step_as_a_whole_write() {
     assert_eq!(backend.0.as_ref(), Some(&state));
     assert!(matches!(backend.save(&delta), Err(Error::Conflict { .. })));
     backend.fold().expect("nothing to fold");
+}
+
+#[test]
+fn each_workspace_has_its_own_state_file_beside_the_default_one() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let default_path = dir.path().join("snapform.tfstate");
+    let mut default = LocalBackend::new(&default_path);
+    let mut staging = LocalBackend::for_workspace(&default_path, "staging").expect("valid name");
+    assert_eq!(
+        staging.path(),
+        dir.path()
+            .join("snapform.tfstate.d/staging/snapform.tfstate")
+    );
+    let mut state = State::new();
+    state.serial = 1;
+    let guard = staging.lock(info("ws"), Duration::ZERO).expect("locked");
+    staging.write(&state).expect("written");
+    drop(guard);
+    assert_eq!(default.read().expect("read"), None, "isolated");
+    default.write(&State::new()).expect("default written");
+    assert_eq!(
+        default.workspaces().expect("listed"),
+        ["default", "staging"]
+    );
+    assert!(default.delete_workspace().is_err(), "default stays");
+    staging.delete_workspace().expect("deleted");
+    assert!(!dir.path().join("snapform.tfstate.d/staging").exists());
+    assert_eq!(default.workspaces().expect("listed"), ["default"]);
+    for bad in ["", "../x", ".hidden", "a/b", "a b"] {
+        assert!(
+            LocalBackend::for_workspace(&default_path, bad).is_err(),
+            "{bad:?}"
+        );
+    }
 }
