@@ -631,11 +631,10 @@ impl Engine {
                                     addr: change.addr.clone(),
                                     candidates: candidates.into_iter().map(|c| c.id).collect(),
                                 };
-                                let diagnostic = blocked.diagnostic();
                                 return Err(StepError::Failed(format!(
                                     "{}; {}",
-                                    diagnostic.message,
-                                    diagnostic.help.unwrap_or_default()
+                                    blocked.explanation(),
+                                    blocked.settle()
                                 )));
                             }
                         },

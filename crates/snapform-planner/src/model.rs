@@ -348,23 +348,31 @@ pub struct Blocked {
 }
 
 impl Blocked {
-    /// The error that stops the instance, with the commands that settle it.
-    pub fn diagnostic(&self) -> snapform_core::Diagnostic {
-        let first = self.candidates.first().map_or("ID", String::as_str);
-        snapform_core::Diagnostic::global_error(
-            "ambiguous-adoption",
-            format!(
-                "{}: an earlier create's answer was lost, and {} objects fit what it sent ({}); snapform adopts none of them and creates nothing for {} until you say which is its own",
-                self.addr,
-                self.candidates.len(),
-                self.candidates.join(", "),
-                self.addr
-            ),
+    /// What went wrong, without the address.
+    pub fn explanation(&self) -> String {
+        format!(
+            "an earlier create's answer was lost, and {} objects fit what it sent ({}); snapform adopts none of them and creates nothing here until you say which is its own",
+            self.candidates.len(),
+            self.candidates.join(", ")
         )
-        .with_help(format!(
+    }
+
+    /// The commands that settle it.
+    pub fn settle(&self) -> String {
+        let first = self.candidates.first().map_or("ID", String::as_str);
+        format!(
             "run `snapform import '{addr}' {first}` with the right ID (and delete the others in the cloud if they are duplicates), or `snapform state rm '{addr}'` if none is its own, so the next apply creates it",
             addr = self.addr
-        ))
+        )
+    }
+
+    /// The error that stops the instance, with the commands that settle it.
+    pub fn diagnostic(&self) -> snapform_core::Diagnostic {
+        snapform_core::Diagnostic::global_error(
+            "ambiguous-adoption",
+            format!("{}: {}", self.addr, self.explanation()),
+        )
+        .with_help(self.settle())
     }
 }
 

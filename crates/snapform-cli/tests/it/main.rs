@@ -1,5 +1,6 @@
 //! End-to-end tests of the `snapform` binary, run as a user would, in temporary directories.
 
+mod adoption;
 mod cloud;
 mod emulator;
 mod examples;

@@ -43,3 +43,53 @@ fn examples_are_valid_and_formatted() {
         );
     }
 }
+
+#[test]
+fn lookups_that_could_be_ambiguous_are_warned_about() {
+    let project = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        project.path().join("main.hcl"),
+        r#"# No name: after a lost answer only the time tells this backup from another.
+resource "tencentcloud_cbs_disk_backup" "unnamed" {
+  disk_id = "disk-qs100001"
+}
+
+# Two instances, one disk, one name.
+resource "alicloud_ens_snapshot" "twins" {
+  count         = 2
+  ens_region_id = "cn-shenzhen-3"
+  disk_id       = "d-qs10000000000000001"
+  snapshot_name = "nightly"
+}
+
+# Two groups of the same disks with the same name, in two resources.
+resource "tencentcloud_cbs_snapshot_group" "a" {
+  disk_ids            = ["disk-qs100001", "disk-qs100002"]
+  snapshot_group_name = "app"
+}
+
+resource "tencentcloud_cbs_snapshot_group" "b" {
+  disk_ids            = ["disk-qs100002", "disk-qs100001"]
+  snapshot_group_name = "app"
+}
+
+# Lighthouse snapshots are tagged with their intent: names need not differ.
+resource "tencentcloud_lighthouse_snapshot" "same" {
+  count         = 2
+  instance_id   = "lhins-qs100001"
+  snapshot_name = "same"
+}
+
+# Distinct names: no warning.
+resource "tencentcloud_cbs_disk_backup" "named" {
+  for_each         = toset(["a", "b"])
+  disk_id          = "disk-qs100003"
+  disk_backup_name = "nightly-${each.key}"
+}
+"#,
+    )
+    .expect("write main.hcl");
+    let run = snapform(project.path(), &["validate"], "");
+    assert_eq!(run.code, 0, "warnings do not fail validate");
+    insta::assert_snapshot!(run.transcript());
+}

@@ -164,6 +164,10 @@ pub fn load_sources(
         .collect();
     let decls = loader.decode(&parsed);
     let config = loader.evaluate(&decls, &auto_ids, options, sources);
+    // Advice about lookups waits until the configuration is valid.
+    if !snapform_core::diagnostic::has_errors(&loader.diagnostics) {
+        loader.warn_on_ambiguous_lookups(&config.resources);
+    }
     let mut diagnostics = loader.diagnostics;
     diagnostics.sort_by_key(|diagnostic| {
         diagnostic
@@ -232,6 +236,7 @@ mod decode;
 mod evaluate;
 mod instances;
 mod locals;
+mod lookups;
 mod outputs;
 mod providers;
 mod resolve;

@@ -146,12 +146,7 @@ impl Loader {
     /// Two generations of one series need different names to be told apart after a lost
     /// response: a name that does not use `rotation.time` gets a warning.
     fn warn_on_names_without_rotation_time(&mut self, decl: &ResourceDecl<'_>) {
-        let Some(name_arg) = decl
-            .schema
-            .arguments
-            .iter()
-            .find(|arg| arg.name.ends_with("name"))
-        else {
+        let Some(name_arg) = decl.schema.argument(decl.schema.name_argument) else {
             return;
         };
         let written = decl

@@ -72,6 +72,8 @@ pub static ECD_SNAPSHOT: ResourceSchema = ResourceSchema {
     }],
     ordered_first: false,
     created_attribute: "create_time",
+    name_argument: "snapshot_name",
+    found_by_intent_tag: false,
 };
 
 /// `alicloud_ens_snapshot`: an ENS edge disk snapshot (ENS `CreateSnapshot`).
@@ -131,6 +133,8 @@ pub static ENS_SNAPSHOT: ResourceSchema = ResourceSchema {
     }],
     ordered_first: false,
     created_attribute: "creation_time",
+    name_argument: "snapshot_name",
+    found_by_intent_tag: false,
 };
 
 /// `provider "alicloud"`.

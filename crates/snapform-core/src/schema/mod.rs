@@ -391,6 +391,12 @@ pub struct ResourceSchema {
     pub ordered_first: bool,
     /// The computed attribute holding when the cloud created the object (RFC 3339).
     pub created_attribute: &'static str,
+    /// The argument that names a snapshot, with which a lookup after a lost answer tells
+    /// snapshots of one parent apart.
+    pub name_argument: &'static str,
+    /// Whether a create is tagged with its intent and a lookup finds it by that tag, so its
+    /// name does not need to tell it apart.
+    pub found_by_intent_tag: bool,
 }
 
 /// Schemas are static and one per type: two are equal when they are the same type.

@@ -48,6 +48,8 @@ pub static CBS_DISK_BACKUP: ResourceSchema = ResourceSchema {
     }],
     ordered_first: false,
     created_attribute: "create_time",
+    name_argument: "disk_backup_name",
+    found_by_intent_tag: false,
 };
 
 /// `tencentcloud_cbs_snapshot_group`: a snapshot of several disks of one instance
@@ -102,6 +104,8 @@ pub static CBS_SNAPSHOT_GROUP: ResourceSchema = ResourceSchema {
     }],
     ordered_first: true,
     created_attribute: "create_time",
+    name_argument: "snapshot_group_name",
+    found_by_intent_tag: false,
 };
 
 /// `tencentcloud_lighthouse_snapshot`: a Lighthouse instance snapshot
@@ -144,6 +148,8 @@ pub static LIGHTHOUSE_SNAPSHOT: ResourceSchema = ResourceSchema {
     }],
     ordered_first: false,
     created_attribute: "created_time",
+    name_argument: "snapshot_name",
+    found_by_intent_tag: true,
 };
 
 /// `provider "tencentcloud"`.
