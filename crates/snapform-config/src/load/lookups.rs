@@ -11,11 +11,14 @@ use snapform_core::{Diagnostic, Span, Value};
 use super::Loader;
 use crate::model::Resource;
 
+/// The type, the parents (as text) and the name two snapshots would share.
+type LookupKey<'a> = (&'static str, String, &'a str);
+
 impl Loader {
     /// Warns about the instances of `resources` whose lookup could be ambiguous.
     pub(super) fn warn_on_ambiguous_lookups(&mut self, resources: &[Resource]) {
         // (type, parents, name) → the instances that share them, with where the name is.
-        let mut named: BTreeMap<(&str, String, &str), Vec<(String, Span)>> = BTreeMap::new();
+        let mut named: BTreeMap<LookupKey<'_>, Vec<(String, Span)>> = BTreeMap::new();
         for resource in resources {
             let schema = resource.schema;
             if schema.found_by_intent_tag {
