@@ -16,7 +16,6 @@ mod offline;
 mod refresh;
 mod report;
 mod throughput;
-mod workload;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write as _;
@@ -31,6 +30,7 @@ use crate::apply::{Cycle, Phase, Setup};
 use crate::offline::{ParseResult, PlanResult};
 use crate::report::{Figure, Report, Target, Unit, rate_limit_bound, thousands};
 use crate::workload::{Kind, Workload};
+use snapform_bench::workload;
 
 /// The clouds' documented limit, requests per second per action, and the emulator's default.
 const RATE_LIMIT: u32 = 20;
