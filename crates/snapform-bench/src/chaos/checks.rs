@@ -384,8 +384,9 @@ impl Secrets {
                     .file_name()
                     .and_then(|name| name.to_str())
                     .unwrap_or("");
-                let state_file =
-                    name.starts_with("snapform.tfstate") && !name.ends_with(".lock.info");
+                let state_file = (name.starts_with("snapform.tfstate")
+                    && !name.ends_with(".lock.info"))
+                    || is_state_temporary(name, &bytes);
                 for secret in self.found(&bytes, state_file) {
                     res.push(format!("{secret} in {}", path.display()));
                 }
@@ -393,6 +394,29 @@ impl Secrets {
         }
         res
     }
+}
+
+/// Whether a file is a temporary copy of the state (an atomic write that a kill interrupted
+/// before its rename): it holds the state's values, like the state file.
+fn is_state_temporary(name: &str, bytes: &[u8]) -> bool {
+    name.starts_with(".tmp") && contains(bytes, b"\"lineage\"")
+}
+
+/// The temporary copies of the state left in `dir` by writes that never finished.
+pub fn state_temporaries(dir: &Path) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut res: Vec<String> = entries
+        .flatten()
+        .filter_map(|entry| {
+            let name = entry.file_name().to_str()?.to_owned();
+            let bytes = std::fs::read(entry.path()).ok()?;
+            is_state_temporary(&name, &bytes).then_some(name)
+        })
+        .collect();
+    res.sort();
+    res
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {

@@ -236,7 +236,7 @@ impl Chaos<'_> {
         for round in 1..=self.args.destroy_rounds {
             let label = format!("destroy round {round}");
             progress(&label);
-            if round > 1 || self.args.rounds == 0 && self.figures.hostile.is_empty() {
+            if round > 1 || (self.args.rounds == 0 && self.figures.hostile.is_empty()) {
                 // Something to destroy.
                 self.step += 1;
                 self.project
@@ -428,6 +428,9 @@ impl Chaos<'_> {
         checks::state_and_cloud(&mut outcome, state.as_ref(), &cloud, moment);
         outcome.record_all(Check::NoSecret, self.secrets.files(&self.project.dir));
         self.figures.absorb(label, outcome);
+        for name in checks::state_temporaries(&self.project.dir) {
+            self.figures.state_temporaries.insert(name);
+        }
         Ok(())
     }
 

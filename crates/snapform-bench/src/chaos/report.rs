@@ -56,6 +56,8 @@ pub struct Figures {
     pub failures: Vec<(String, Check, String)>,
     /// Runs that failed on the way to converging (expected under faults), for the log.
     pub notes: Vec<String>,
+    /// Temporary copies of the state that killed writes left in the project, never removed.
+    pub state_temporaries: std::collections::BTreeSet<String>,
     /// snapform runs.
     pub n_runs: usize,
     /// The longest successful or failed honest apply.
@@ -217,6 +219,14 @@ impl Figures {
             "longest apply",
             format!("{:.1} s", self.longest_apply.as_secs_f64()),
         );
+        row(
+            &mut out,
+            "temporary state files left",
+            format!(
+                "{} (writes a kill interrupted; they hold the state's values)",
+                self.state_temporaries.len()
+            ),
+        );
         row(&mut out, "snapform runs", self.n_runs.to_string());
         row(
             &mut out,
@@ -323,6 +333,7 @@ impl Figures {
                 "where": label, "check": check.name(), "why": why,
             })).collect::<Vec<_>>(),
             "notes": self.notes,
+            "state_temporaries": self.state_temporaries,
             "snapform_runs": self.n_runs,
             "longest_apply_seconds": self.longest_apply.as_secs_f64(),
             "seconds": self.elapsed.as_secs_f64(),
