@@ -75,7 +75,7 @@ pub struct Args {
     pub hostile_timeout: Duration,
     /// How much more memory (MiB) than the largest honest run a run against the hostile server
     /// may take.
-    #[arg(long, default_value_t = 128)]
+    #[arg(long, default_value_t = 64)]
     pub hostile_memory_mib: u64,
     /// Runs allowed to converge after a kill (DESIGN §11: 3).
     #[arg(long, default_value_t = 3)]
