@@ -20,7 +20,6 @@ mod report;
 mod saves;
 mod store;
 mod throughput;
-mod workload;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write as _;
@@ -36,6 +35,7 @@ use crate::offline::{ParseResult, PlanResult};
 use crate::report::{Figure, Report, Target, Unit, rate_limit_bound, thousands};
 use crate::store::{Place, Store};
 use crate::workload::{Kind, Workload};
+use snapform_bench::workload;
 
 /// The clouds' documented limit, requests per second per action, and the emulator's default.
 const RATE_LIMIT: u32 = 20;

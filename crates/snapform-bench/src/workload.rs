@@ -123,6 +123,50 @@ impl Kind {
             Kind::EnsSnapshot => "ens_snapshot",
         }
     }
+
+    /// The kind whose control API name is `name`.
+    pub fn from_emulator_type(name: &str) -> Option<Kind> {
+        Kind::ALL
+            .into_iter()
+            .find(|kind| kind.emulator_type() == name)
+    }
+
+    /// The kind whose resource type is `type_name`.
+    pub fn from_type_name(type_name: &str) -> Option<Kind> {
+        Kind::ALL
+            .into_iter()
+            .find(|kind| kind.type_name() == type_name)
+    }
+
+    /// The argument that holds the snapshot's name.
+    pub fn name_argument(self) -> &'static str {
+        match self {
+            Kind::CbsDiskBackup => "disk_backup_name",
+            Kind::CbsSnapshotGroup => "snapshot_group_name",
+            Kind::LighthouseSnapshot | Kind::EcdSnapshot | Kind::EnsSnapshot => "snapshot_name",
+        }
+    }
+
+    /// The argument that names the parents: a list of disks for snapshot groups, one ID
+    /// otherwise.
+    pub fn parent_argument(self) -> &'static str {
+        match self {
+            Kind::CbsDiskBackup | Kind::EnsSnapshot => "disk_id",
+            Kind::CbsSnapshotGroup => "disk_ids",
+            Kind::LighthouseSnapshot => "instance_id",
+            Kind::EcdSnapshot => "desktop_id",
+        }
+    }
+
+    /// Whether a new name is an update in place; for the other kinds it is a replacement.
+    pub fn name_updates_in_place(self) -> bool {
+        matches!(self, Kind::LighthouseSnapshot | Kind::EnsSnapshot)
+    }
+
+    /// Whether the type has a `description` argument.
+    pub fn has_description(self) -> bool {
+        matches!(self, Kind::EcdSnapshot | Kind::EnsSnapshot)
+    }
 }
 
 /// One generated instance.
@@ -269,6 +313,11 @@ impl Workload {
     /// How many instances.
     pub fn len(&self) -> usize {
         self.specs.len()
+    }
+
+    /// Whether it has no instance.
+    pub fn is_empty(&self) -> bool {
+        self.specs.is_empty()
     }
 
     /// How many instances of `kind`.

@@ -25,6 +25,7 @@ mod control;
 mod duration;
 mod error;
 mod faults;
+pub mod fuzz;
 mod inventory;
 mod json_file;
 mod keys;
