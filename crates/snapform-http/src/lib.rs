@@ -1,8 +1,10 @@
 //! The HTTPS transport both clouds' clients share: where a call goes (the cloud's endpoint or
 //! a configured one, never plain http off loopback), which CAs are trusted (the system's plus a
 //! provider's `ca_file`; certificates are always checked), how long a call may take (connect,
-//! first byte and whole body within the request timeout), how large an answer may be, and the
-//! log line every call leaves.
+//! first byte and whole body within the request timeout, and no answer trickling in slower
+//! than a cloud API ever answers), how large an answer may be, and the log line every call
+//! leaves. Errors never carry the request's URL: Alibaba's parameters, sensitive ones included,
+//! travel in its query string.
 //!
 //! It knows no cloud and signs nothing: each client builds its signed request and reads the
 //! answer's envelope. Keeping this apart from snapform-provider keeps that crate free of HTTP,
@@ -12,6 +14,16 @@ use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
 use snapform_provider::{Error, ProviderSettings};
+
+/// Once its headers are in, an answer's body may take this long, plus a second per
+/// [`MIN_BYTES_PER_SECOND`] of it. A snapshot API answers a few kilobytes at once, so a body
+/// trickling in (a byte a second) is broken or hostile, and waiting for it would hold the run
+/// for the whole request timeout.
+const BODY_GRACE: Duration = Duration::from_secs(1);
+/// See [`BODY_GRACE`].
+const MIN_BYTES_PER_SECOND: f64 = 16.0 * 1024.0;
+/// The longest silence between two pieces of a body.
+const BODY_IDLE: Duration = Duration::from_secs(5);
 
 /// A client's connection to one cloud (or its emulator).
 pub struct Transport {
@@ -143,25 +155,34 @@ impl Transport {
         let mut response = request
             .send()
             .await
-            .map_err(|error| transport_error(call.action, &error))?;
+            .map_err(|error| transport_error(call.action, error))?;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
-        if response
-            .content_length()
-            .is_some_and(|length| length > self.max_response_bytes as u64)
-        {
+        let length = response.content_length();
+        if length.is_some_and(|length| length > self.max_response_bytes as u64) {
             return Err(too_large(call.action, self.max_response_bytes));
         }
-        let mut body = Vec::new();
-        while let Some(chunk) = response
-            .chunk()
-            .await
-            .map_err(|error| transport_error(call.action, &error))?
-        {
+        // Sized once when the length is known, so reading never holds twice the answer.
+        let mut body = Vec::with_capacity(length.map_or(0, |length| length as usize));
+        let headers_in = Instant::now();
+        loop {
+            let chunk = tokio::time::timeout(BODY_IDLE, response.chunk())
+                .await
+                .map_err(|_| too_slow(call.action, 0.0))?
+                .map_err(|error| transport_error(call.action, error))?;
+            let Some(chunk) = chunk else { break };
             if body.len() + chunk.len() > self.max_response_bytes {
                 return Err(too_large(call.action, self.max_response_bytes));
             }
             body.extend_from_slice(&chunk);
+            let reading = headers_in.elapsed();
+            let due = BODY_GRACE.as_secs_f64() + body.len() as f64 / MIN_BYTES_PER_SECOND;
+            if reading.as_secs_f64() > due {
+                return Err(too_slow(
+                    call.action,
+                    body.len() as f64 / reading.as_secs_f64(),
+                ));
+            }
         }
         let body = String::from_utf8(body).map_err(|_| {
             Error::invalid_response(call.action, "the answer is not UTF-8 text".to_owned())
@@ -202,10 +223,24 @@ fn too_large(action: &str, limit: usize) -> Error {
     )
 }
 
+/// An answer trickling in: the request reached the cloud, so it may have been carried out.
+fn too_slow(action: &str, rate: f64) -> Error {
+    let mut error = Error::invalid_response(
+        action,
+        format!(
+            "the answer arrives at {rate:.0} bytes a second, far slower than any cloud API answers; it was not waited for"
+        ),
+    );
+    error.code = "SlowAnswer".to_owned();
+    error
+}
+
 /// A failure on the way: if the connection was never made, the request surely did not reach
-/// the cloud; after that, it may have.
-fn transport_error(action: &str, error: &reqwest::Error) -> Error {
-    Error::transport(action, error.is_connect(), error.is_timeout(), error)
+/// the cloud; after that, it may have. The URL is left out: a query string can hold
+/// parameters, sensitive ones too.
+fn transport_error(action: &str, error: reqwest::Error) -> Error {
+    let error = error.without_url();
+    Error::transport(action, error.is_connect(), error.is_timeout(), &error)
 }
 
 /// Reads a configured endpoint: https, or plain http to a loopback address (the emulator), or
@@ -261,5 +296,65 @@ mod tests {
             assert_eq!(error.code, "InvalidEndpoint");
         }
         assert!(endpoint("http://10.0.0.5:4566", true).is_ok());
+    }
+
+    fn transport() -> Transport {
+        let credentials = snapform_provider::Credentials {
+            key_id: "AKIDEXAMPLE".to_owned(),
+            secret: snapform_core::Secret::new("secret"),
+            token: None,
+        };
+        // The default request timeout (30 s): the slow-answer check must not wait for it.
+        Transport::new(&ProviderSettings::new("ap-guangzhou", credentials)).expect("valid")
+    }
+
+    fn call() -> Call<'static> {
+        Call {
+            service: "ecd",
+            action: "DescribeSnapshots",
+            region: "cn-hangzhou",
+            attempt: 1,
+        }
+    }
+
+    #[tokio::test]
+    async fn an_answer_trickling_in_is_given_up_within_seconds() {
+        use snapform_test_support::hostile::{Answer, HostileServer};
+        let server = HostileServer::start(Answer::Drip {
+            every: Duration::from_millis(500),
+        })
+        .await;
+        let transport = transport();
+        let url: reqwest::Url = server.endpoint().parse().expect("a URL");
+        let started = Instant::now();
+        let error = transport
+            .send(&call(), transport.post(url))
+            .await
+            .err()
+            .expect("a trickle is an error");
+        assert_eq!(error.code, "SlowAnswer", "{error}");
+        assert!(error.maybe_applied, "the request reached the cloud");
+        assert!(
+            started.elapsed() < Duration::from_secs(4),
+            "{:?}",
+            started.elapsed()
+        );
+    }
+
+    #[tokio::test]
+    async fn transport_errors_never_show_the_query_string() {
+        use snapform_test_support::hostile::{Answer, HostileServer};
+        let server = HostileServer::start(Answer::Reset).await;
+        let transport = transport();
+        let mut url: reqwest::Url = server.endpoint().parse().expect("a URL");
+        url.set_query(Some("Description=the-sensitive-value&Signature=abc"));
+        let error = transport
+            .send(&call(), transport.post(url))
+            .await
+            .err()
+            .expect("a reset is an error");
+        let text = format!("{error} {error:?}");
+        assert!(!text.contains("the-sensitive-value"), "{text}");
+        assert!(!text.contains("Signature"), "{text}");
     }
 }
