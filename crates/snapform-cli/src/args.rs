@@ -8,7 +8,7 @@ use clap::{Args, Parser, Subcommand};
 
 /// snapform: plan and apply cloud snapshots and backups declared in HCL.
 #[derive(Debug, Parser)]
-#[command(name = "snapform", version, about, long_about = None, disable_help_subcommand = true)]
+#[command(name = "snapform", version = concat!("v", env!("CARGO_PKG_VERSION")), about, long_about = None, disable_help_subcommand = true)]
 pub struct Cli {
     /// Switch to DIR before doing anything else.
     #[arg(long, global = true, value_name = "DIR")]
@@ -79,9 +79,18 @@ pub struct VarArgs {
     /// Set a variable: -var 'name=value'. May be repeated.
     #[arg(long = "var", value_name = "NAME=VALUE")]
     pub vars: Vec<String>,
-    /// Read variable values from a file. May be repeated.
+    /// Read variable values from a file (`.hcl`, `.tfvars` or `.tfvars.json`). May be
+    /// repeated.
     #[arg(long = "var-file", value_name = "FILE")]
     pub var_files: Vec<PathBuf>,
+    /// Ask for input on the terminal (-input=false for CI). snapform never asks for a
+    /// variable (a missing one is an error); with -input=false it does not ask for approval
+    /// either, so apply and destroy need -auto-approve or a plan file.
+    #[arg(long, num_args = 0..=1, default_value_t = true, default_missing_value = "true", action = clap::ArgAction::Set)]
+    pub input: bool,
+    /// Show warnings as one line each, with a count, as Terraform's -compact-warnings does.
+    #[arg(long)]
+    pub compact_warnings: bool,
 }
 
 /// `-lock` and `-lock-timeout`.

@@ -14,7 +14,7 @@ mod functions;
 mod load;
 pub mod model;
 pub mod rotation;
-mod suggest;
+pub mod suggest;
 pub mod summary;
 mod syntax;
 mod types;

@@ -1,10 +1,7 @@
 //! "Did you mean" suggestions for misspelt names.
 
 /// The candidate closest to `name` by edit distance, if it is close enough to be a likely typo.
-pub(crate) fn closest<'a>(
-    name: &str,
-    candidates: impl Iterator<Item = &'a str>,
-) -> Option<&'a str> {
+pub fn closest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
     let limit = (name.chars().count() / 3).max(1);
     candidates
         .map(|candidate| (edit_distance(name, candidate), candidate))

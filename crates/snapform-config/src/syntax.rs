@@ -14,7 +14,7 @@ pub(crate) fn parse(sources: &SourceMap, file: FileId) -> Result<ParsedFile, Box
     let text = sources.text(file);
     match hcl::edit::parser::parse_body(text) {
         Ok(body) => {
-            if let Some(offset) = raw_newline_in_quoted_string(text) {
+            if let Some(offset) = scan(text).raw_newline {
                 return Err(Box::new(
                     Diagnostic::error(
                         "syntax",
@@ -38,6 +38,21 @@ pub(crate) fn parse(sources: &SourceMap, file: FileId) -> Result<ParsedFile, Box
                 .chars()
                 .next()
                 .map_or(offset, |ch| offset + ch.len_utf8());
+            // At the end of the file, the mistake is usually a block left open far above:
+            // point at that block rather than at the end.
+            if text[offset..].trim().is_empty()
+                && let Some(open) = scan(text).unclosed
+            {
+                let line_start = text[..open].rfind('\n').map_or(0, |newline| newline + 1);
+                return Err(Box::new(
+                    Diagnostic::error(
+                        "syntax",
+                        "syntax error: this block is not closed: there is no `}` for it before the end of the file",
+                        Span::new(file, line_start..open + 1),
+                    )
+                    .with_help("add the missing `}`; a block inside it may be the one left open"),
+                ));
+            }
             let message = error.message().trim();
             Err(Box::new(Diagnostic::error(
                 "syntax",
@@ -57,14 +72,27 @@ fn first_line_lowercase(message: &str) -> String {
     }
 }
 
-/// The offset of a raw line break inside a quoted string, which hcl-edit accepts but HCL (and
-/// Terraform) reject. Skips comments, heredocs and nested interpolations.
-pub(crate) fn raw_newline_in_quoted_string(text: &str) -> Option<usize> {
+/// What a scan of a file's braces finds.
+#[derive(Debug, Default, PartialEq)]
+pub(crate) struct Scan {
+    /// The offset of the first raw line break inside a quoted string, which hcl-edit accepts
+    /// but HCL (and Terraform) reject.
+    pub(crate) raw_newline: Option<usize>,
+    /// The offset of the innermost block `{` that no `}` closes.
+    pub(crate) unclosed: Option<usize>,
+}
+
+/// Scans the braces of `text`, skipping comments, heredocs and strings with their nested
+/// interpolations.
+pub(crate) fn scan(text: &str) -> Scan {
     let bytes = text.as_bytes();
+    let mut found = Scan::default();
     let mut idx = 0;
     // Each entry is the brace depth of an open `${`/`%{` inside a string; strings can nest
     // inside interpolations.
     let mut string_stack: Vec<usize> = Vec::new();
+    // The offsets of the block and object braces open at this point.
+    let mut open: Vec<usize> = Vec::new();
     let mut in_string = false;
     let mut depth = 0usize;
     while idx < bytes.len() {
@@ -73,7 +101,10 @@ pub(crate) fn raw_newline_in_quoted_string(text: &str) -> Option<usize> {
             match byte {
                 b'\\' => idx += 1,
                 b'"' => in_string = false,
-                b'\n' => return Some(idx),
+                b'\n' => {
+                    found.raw_newline.get_or_insert(idx);
+                    in_string = false;
+                }
                 b'$' | b'%'
                     if bytes.get(idx + 1) == Some(&b'{')
                         && bytes.get(idx.wrapping_sub(1)) != Some(&byte) =>
@@ -98,19 +129,25 @@ pub(crate) fn raw_newline_in_quoted_string(text: &str) -> Option<usize> {
                     .map_or(bytes.len(), |end| idx + 2 + end + 1);
             }
             b'<' if bytes.get(idx + 1) == Some(&b'<') => idx = skip_heredoc(text, idx),
-            b'{' => depth += 1,
+            b'{' => {
+                open.push(idx);
+                depth += 1;
+            }
             b'}' => {
                 depth = depth.saturating_sub(1);
                 if string_stack.last() == Some(&depth) {
                     string_stack.pop();
                     in_string = true;
+                } else {
+                    open.pop();
                 }
             }
             _ => {}
         }
         idx += 1;
     }
-    None
+    found.unclosed = open.last().copied();
+    found
 }
 
 fn skip_line(bytes: &[u8], idx: usize) -> usize {
@@ -163,19 +200,17 @@ mod tests {
 
     #[test]
     fn finds_line_breaks_inside_quotes_only() {
-        assert_eq!(raw_newline_in_quoted_string("a = \"x\ny\"\n"), Some(6));
-        assert_eq!(
-            raw_newline_in_quoted_string("a = \"x\" # \"\nb = 1\n"),
-            None
-        );
-        assert_eq!(
-            raw_newline_in_quoted_string("a = <<EOT\n\"\nEOT\nb = \"\"\n"),
-            None
-        );
-        assert_eq!(
-            raw_newline_in_quoted_string("a = \"${ {b = \"c\"}.b }\"\n"),
-            None
-        );
-        assert_eq!(raw_newline_in_quoted_string("a = \"${x}\n\"\n"), Some(9));
+        assert_eq!(scan("a = \"x\ny\"\n").raw_newline, Some(6));
+        assert_eq!(scan("a = \"x\" # \"\nb = 1\n").raw_newline, None);
+        assert_eq!(scan("a = <<EOT\n\"\nEOT\nb = \"\"\n").raw_newline, None);
+        assert_eq!(scan("a = \"${ {b = \"c\"}.b }\"\n").raw_newline, None);
+        assert_eq!(scan("a = \"${x}\n\"\n").raw_newline, Some(9));
+    }
+
+    #[test]
+    fn finds_the_block_left_open() {
+        let text = "resource \"a\" \"b\" {\n  name = \"{\"\n  # {\n  d = <<EOT\n{\nEOT\n  t = \"${ {x = 1}.x }\"\n\nresource \"a\" \"c\" {\n}\n";
+        assert_eq!(scan(text).unclosed, Some(text.find('{').expect("a brace")));
+        assert_eq!(scan("a {\n  b {\n  }\n}\n").unclosed, None);
     }
 }

@@ -51,6 +51,15 @@ struct Execution<'a> {
 
 fn execute(run: &Execution<'_>) -> anyhow::Result<i32> {
     let json = run.json;
+    if !run.options.vars.input && !json && run.plan_file.is_none() && !run.auto_approve {
+        writeln!(
+            std::io::stderr(),
+            "{} {} cannot ask for approval with -input=false: add -auto-approve, or apply a plan file saved with `snapform plan -out=FILE`",
+            console::style("Error:").red().bold(),
+            run.operation
+        )?;
+        return Ok(1);
+    }
     if json {
         view::machine::start();
         // Terraform's rule: a stream cannot ask, so it needs a reviewed plan or an explicit yes.

@@ -41,6 +41,7 @@ pub fn load_options(vars: &VarArgs) -> anyhow::Result<LoadOptions> {
         .iter()
         .map(|path| VarArg::File(path.clone()))
         .collect();
+    crate::view::diagnostics::set_compact_warnings(vars.compact_warnings);
     Ok(LoadOptions {
         var_args: in_command_line_order(values, files),
         env_vars: crate::env::config_variables(),

@@ -78,6 +78,77 @@ pub fn parse_addrs(texts: &[String], flag: &str) -> anyhow::Result<Vec<ResourceI
         .collect()
 }
 
+/// A `-target` must name something the configuration or the state has: a whole resource
+/// (every instance of it is targeted, as in Terraform) or one instance.
+fn check_target(session: &Session, target: &ResourceInstanceAddr) -> anyhow::Result<()> {
+    let in_state = session
+        .state
+        .resources
+        .instances_of(&target.resource)
+        .any(|record| {
+            target.key == snapform_core::InstanceKey::None
+                || (record.addr.key == target.key
+                    && target
+                        .generation
+                        .is_none_or(|tick| record.addr.generation == Some(tick)))
+        });
+    let in_config = match session.config.resource(&target.resource) {
+        None => false,
+        Some(_) if target.key == snapform_core::InstanceKey::None => true,
+        Some(_) => session.config.instance(&target.instance()).is_some(),
+    };
+    if in_state || in_config {
+        return Ok(());
+    }
+    anyhow::bail!(
+        "-target={target} matches nothing: no such resource or instance in the configuration or the state{}",
+        suggestion(session, target)
+    )
+}
+
+/// A `-replace` must name one instance the state records; a whole resource with `count` or
+/// `for_each` is refused with its instances listed, rather than silently replacing nothing.
+fn check_replace(session: &Session, addr: &ResourceInstanceAddr) -> anyhow::Result<()> {
+    if session.state.resource(addr).is_some() {
+        return Ok(());
+    }
+    let recorded: Vec<String> = session
+        .state
+        .resources
+        .instances_of(&addr.resource)
+        .map(|record| record.addr.to_string())
+        .collect();
+    if addr.key == snapform_core::InstanceKey::None && !recorded.is_empty() {
+        let shown: Vec<&str> = recorded.iter().take(10).map(String::as_str).collect();
+        let more = if recorded.len() > shown.len() {
+            format!(" and {} more", recorded.len() - shown.len())
+        } else {
+            String::new()
+        };
+        anyhow::bail!(
+            "-replace={addr} names a resource with several instances; name the one to replace: {}{more}",
+            shown.join(", ")
+        );
+    }
+    anyhow::bail!(
+        "-replace={addr} matches nothing: the state records no such instance, so there is nothing to replace{}",
+        suggestion(session, addr)
+    )
+}
+
+/// `; did you mean X?` for the recorded or configured address closest to `addr`.
+fn suggestion(session: &Session, addr: &ResourceInstanceAddr) -> String {
+    let candidates: Vec<String> = session
+        .state
+        .resources
+        .iter()
+        .map(|record| record.addr.to_string())
+        .chain(session.config.resources.iter().map(|r| r.addr.to_string()))
+        .collect();
+    snapform_config::suggest::closest(&addr.to_string(), candidates.iter().map(String::as_str))
+        .map_or_else(String::new, |close| format!("; did you mean {close}?"))
+}
+
 /// What to plan: from the options of `plan`, `apply` and `destroy`, or `graph`'s.
 pub struct PlanRequest<'a> {
     pub mode: PlanMode,
@@ -140,6 +211,12 @@ pub fn make_plan(
     let mode = request.mode;
     let targets = parse_addrs(request.targets, "target")?;
     let replace = parse_addrs(request.replace, "replace")?;
+    for target in &targets {
+        check_target(session, target)?;
+    }
+    for addr in &replace {
+        check_replace(session, addr)?;
+    }
     let (providers, regions) = match calls {
         CloudCalls::Allowed => {
             let (providers, regions) = session.providers(request.parallelism)?;

@@ -22,6 +22,23 @@ fn parse(addr: &str) -> anyhow::Result<ResourceInstanceAddr> {
         .with_context(|| format!("invalid address {addr:?}"))
 }
 
+/// The recorded addresses `pattern` names: a whole resource names all its instances, an
+/// instance of a series all its generations, as Terraform's state commands read them.
+fn matching(state: &State, pattern: &ResourceInstanceAddr) -> Vec<ResourceInstanceAddr> {
+    if state.resource(pattern).is_some() {
+        return vec![pattern.clone()];
+    }
+    state
+        .resources
+        .instances_of(&pattern.resource)
+        .filter(|record| {
+            pattern.key == snapform_core::InstanceKey::None
+                || (record.addr.key == pattern.key && pattern.generation.is_none())
+        })
+        .map(|record| record.addr.clone())
+        .collect()
+}
+
 /// Runs a state subcommand.
 pub fn run(command: &StateCommand) -> anyhow::Result<i32> {
     let mut backend = open_backend(&config_for_state())?;
@@ -45,9 +62,20 @@ pub fn run(command: &StateCommand) -> anyhow::Result<i32> {
         StateCommand::Show { addr } => {
             let state = read(backend.as_ref())?;
             let addr = parse(addr)?;
-            let record = state
-                .resource(&addr)
-                .with_context(|| format!("no resource at {addr} in the state"))?;
+            let found = matching(&state, &addr);
+            let record = match found.as_slice() {
+                [] => bail!("no resource at {addr} in the state"),
+                [one] => state.resource(one).context("just matched")?,
+                many => bail!(
+                    "{addr} names {} recorded instances; show one of them: {}",
+                    many.len(),
+                    many.iter()
+                        .take(10)
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            };
             crate::view::record::write(&mut stdout, record)?;
         }
         StateCommand::Rm {
@@ -59,24 +87,25 @@ pub fn run(command: &StateCommand) -> anyhow::Result<i32> {
             let mut removed = 0;
             for addr in addrs {
                 let addr = parse(addr)?;
-                let record = state.remove(&addr);
-                // An unfinished create is forgotten too: snapform stops looking for what it
-                // made, and the next apply creates the instance anew.
-                let intent = state.pending.remove(&addr);
-                match (record, intent) {
-                    (Some(_), _) => {
-                        writeln!(stdout, "Removed {addr}")?;
-                        removed += 1;
-                    }
-                    (None, Some(_)) => {
+                let found = matching(&state, &addr);
+                for one in &found {
+                    state.remove(one);
+                    // A create left unfinished at the same address is forgotten too.
+                    state.pending.remove(one);
+                    writeln!(stdout, "Removed {one}")?;
+                    removed += 1;
+                }
+                // An unfinished create alone: snapform stops looking for what it made, and
+                // the next apply creates the instance anew.
+                if found.is_empty() {
+                    if state.pending.remove(&addr).is_some() {
                         writeln!(
                             stdout,
                             "Removed {addr} (an unfinished create: snapform no longer looks for what it made)"
                         )?;
                         removed += 1;
-                    }
-                    (None, None) => {
-                        bail!("no resource at {addr} in the state; nothing was removed")
+                    } else {
+                        bail!("no resource at {addr} in the state; nothing was removed");
                     }
                 }
             }
@@ -99,20 +128,41 @@ pub fn run(command: &StateCommand) -> anyhow::Result<i32> {
             if from.resource.type_name != to.resource.type_name {
                 bail!("cannot move {from} to {to}: the resource types differ");
             }
-            if state.resource(&to).is_some() {
-                bail!("cannot move {from} to {to}: {to} is already in the state");
+            let found = matching(&state, &from);
+            if found.is_empty() {
+                bail!("no resource at {from} in the state");
             }
-            let mut record = state
-                .remove(&from)
-                .with_context(|| format!("no resource at {from} in the state"))?;
-            record.addr = to.clone();
-            state.upsert(record);
+            // Where each matched instance goes: a whole resource keeps its keys, an instance of
+            // a series keeps its generations.
+            let exact = found.len() == 1 && found[0] == from;
+            let moves: Vec<(ResourceInstanceAddr, ResourceInstanceAddr)> = found
+                .into_iter()
+                .map(|one| {
+                    if exact {
+                        return (one, to.clone());
+                    }
+                    let mut target = one.clone();
+                    target.resource = to.resource.clone();
+                    if from.key != snapform_core::InstanceKey::None {
+                        target.key = to.key.clone();
+                    }
+                    (one, target)
+                })
+                .collect();
+            for (one, target) in &moves {
+                if state.resource(target).is_some() {
+                    bail!("cannot move {one} to {target}: {target} is already in the state");
+                }
+            }
+            for (one, target) in &moves {
+                let mut record = state.remove(one).context("just matched")?;
+                record.addr = target.clone();
+                state.upsert(record);
+                writeln!(stdout, "Move \"{one}\" to \"{target}\"")?;
+            }
             state.serial += 1;
             backend.write(&state)?;
-            writeln!(
-                stdout,
-                "Move \"{from}\" to \"{to}\"\nSuccessfully moved 1 object(s)."
-            )?;
+            writeln!(stdout, "Successfully moved {} object(s).", moves.len())?;
         }
         StateCommand::Pull => {
             let state = read(backend.as_ref())?;

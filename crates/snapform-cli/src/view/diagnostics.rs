@@ -5,11 +5,48 @@ use console::{Style, style};
 use serde_json::json;
 use snapform_core::{Diagnostic, Label, Severity, SourceMap};
 
-/// Renders diagnostics for people.
+/// Whether `-compact-warnings` asked for warnings on one line each.
+static COMPACT_WARNINGS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Shows warnings compactly from now on (`-compact-warnings`).
+pub fn set_compact_warnings(compact: bool) {
+    COMPACT_WARNINGS.store(compact, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Renders diagnostics for people. With `-compact-warnings`, errors are shown whole and the
+/// warnings follow as one line each.
 pub fn render_human(diagnostics: &[Diagnostic], sources: &SourceMap) -> String {
+    let compact = COMPACT_WARNINGS.load(std::sync::atomic::Ordering::Relaxed);
     let mut res = String::new();
+    let mut warnings = Vec::new();
     for diagnostic in diagnostics {
-        render_one(&mut res, diagnostic, sources);
+        if compact && diagnostic.severity == Severity::Warning {
+            warnings.push(diagnostic);
+        } else {
+            render_one(&mut res, diagnostic, sources);
+        }
+    }
+    if !warnings.is_empty() {
+        let (warning_style, _) = severity_style(Severity::Warning);
+        res.push_str(&format!(
+            "{}\n",
+            warning_style.apply_to(format!(
+                "{} warning{}:",
+                warnings.len(),
+                if warnings.len() == 1 { "" } else { "s" }
+            ))
+        ));
+        for warning in warnings {
+            match &warning.primary {
+                Some(label) => res.push_str(&format!(
+                    "- {}: {}\n",
+                    location_text(label, sources),
+                    warning.message
+                )),
+                None => res.push_str(&format!("- {}\n", warning.message)),
+            }
+        }
+        res.push_str("To see the full warning notes, run snapform without -compact-warnings.\n\n");
     }
     res
 }

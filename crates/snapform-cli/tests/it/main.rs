@@ -13,5 +13,6 @@ mod pg;
 mod sensitive;
 mod series;
 mod support;
+mod terraform_habits;
 mod validate;
 mod variables;

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use snapform_core::{Diagnostic, FileId, SourceMap, Value};
+use snapform_core::{Diagnostic, FileId, SourceMap, Span, Value};
 
 use super::decode::{Decls, header_span};
 use super::{Attr, LoadOptions, Loader, VarArg};
@@ -138,13 +138,14 @@ impl Loader {
                 VarArg::File(path) => match std::fs::read_to_string(path) {
                     Ok(text) => {
                         let display = path.display().to_string();
+                        let json = display.ends_with(".json");
                         let file = sources.add(display.clone(), text);
-                        self.apply_vars_file(
-                            file,
-                            sources,
-                            &mut variables,
-                            ValueSource::VarFile(display),
-                        );
+                        let source = ValueSource::VarFile(display);
+                        if json {
+                            self.apply_json_vars_file(file, sources, &mut variables, source);
+                        } else {
+                            self.apply_vars_file(file, sources, &mut variables, source);
+                        }
                     }
                     Err(error) => self.push(Diagnostic::global_error(
                         "unreadable-file",
@@ -158,6 +159,10 @@ impl Loader {
             if variable.source == ValueSource::Unset && options.allow_unset_variables {
                 variable.value = Value::Unknown;
             } else if variable.source == ValueSource::Unset {
+                // The load fails with this error; reading the variable as unknown, as validate
+                // does, spares the user follow-on errors about what depends on it.
+                variable.value = Value::Unknown;
+                self.allow_unset_variables = true;
                 self.error(
                     "missing-variable",
                     format!("no value for required variable `{}`", variable.name),
@@ -218,6 +223,80 @@ impl Loader {
             }
         }
         variables.into_values().collect()
+    }
+
+    /// A `.tfvars.json` file: one JSON object of variable values, as Terraform reads it.
+    fn apply_json_vars_file(
+        &mut self,
+        file: FileId,
+        sources: &SourceMap,
+        variables: &mut BTreeMap<String, Variable>,
+        source: ValueSource,
+    ) {
+        let text = sources.text(file);
+        // serde_json keeps no positions: a value's span is its key's first occurrence.
+        let span_of_key = |name: &str| {
+            let quoted = format!("\"{name}\"");
+            let start = text.find(&quoted).unwrap_or(0);
+            Span::new(file, start..start + quoted.len().min(text.len() - start))
+        };
+        let object = match serde_json::from_str::<serde_json::Value>(text) {
+            Ok(serde_json::Value::Object(object)) => object,
+            Ok(_) => {
+                self.error(
+                    "invalid-vars-file",
+                    "a JSON variables file holds one object of `\"name\": value` pairs",
+                    Span::new(file, 0..text.len().min(1)),
+                );
+                return;
+            }
+            Err(error) => {
+                let line_start = sources.line_start(file, error.line() as u32) as usize;
+                let offset = (line_start + error.column().saturating_sub(1)).min(text.len());
+                self.error(
+                    "invalid-vars-file",
+                    format!("not valid JSON: {error}"),
+                    Span::new(file, offset..offset),
+                );
+                return;
+            }
+        };
+        for (name, json) in &object {
+            let span = span_of_key(name);
+            match variables.get_mut(name) {
+                Some(variable) => match types::convert(Value::from_json(json), &variable.ty) {
+                    Ok(value) => {
+                        variable.value = value;
+                        variable.source = source.clone();
+                    }
+                    Err(why) => {
+                        let ty = variable.ty.to_string();
+                        self.error(
+                            "type-mismatch",
+                            format!("invalid value for variable `{name}`: {why}"),
+                            span,
+                        )
+                        .help = Some(format!("the variable's type is {ty}"));
+                    }
+                },
+                None => {
+                    let declared: Vec<&str> = variables.keys().map(String::as_str).collect();
+                    let help = did_you_mean(
+                        name,
+                        declared.iter().copied(),
+                        "declare it with a variable block, or remove this value",
+                    );
+                    self.push(
+                        Diagnostic::warning(
+                            "undeclared-variable",
+                            format!("value for undeclared variable `{name}`"),
+                            span,
+                        )
+                        .with_help(help),
+                    );
+                }
+            }
+        }
     }
 
     pub(super) fn apply_vars_file(

@@ -195,7 +195,11 @@ impl Constraint {
                     fail(
                         "missing-url-scheme",
                         format!("`{name}` must start with http:// or https://"),
-                        Some(format!("for example \"https://{text}\"")),
+                        Some(match text.split_once("://") {
+                            // Another scheme: keep the rest of the address.
+                            Some((_, rest)) => format!("for example \"https://{rest}\""),
+                            None => format!("for example \"https://{text}\""),
+                        }),
                     )
                 }
             }

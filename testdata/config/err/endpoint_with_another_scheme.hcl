@@ -1,0 +1,4 @@
+provider "tencentcloud" {
+  region   = "ap-guangzhou"
+  endpoint = "ftp://cbs.example.com"
+}
