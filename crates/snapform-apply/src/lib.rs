@@ -10,6 +10,7 @@ mod poller;
 mod preflight;
 mod refresh;
 mod saver;
+mod scheduling;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -21,6 +22,7 @@ pub use execute::{ApplyOptions, ApplyReport, Event, Finisher, Hook, Phase, Resol
 pub use preflight::{Problem, preflight};
 pub use refresh::{RefreshError, refresh, refresh_with};
 pub use saver::Saver;
+pub use scheduling::Scheduling;
 
 /// The provider of each provider configuration.
 pub type Providers = BTreeMap<ProviderAddr, Arc<dyn Provider>>;

@@ -139,7 +139,11 @@ async fn run(
 ) -> anyhow::Result<(Phase, State)> {
     let options = Arc::new(ApplyOptions {
         parallelism: 10,
-        terraform_way,
+        scheduling: if terraform_way {
+            snapform_apply::Scheduling::TerraformWay
+        } else {
+            snapform_apply::Scheduling::Snapform
+        },
         ..ApplyOptions::default()
     });
     let hook = Arc::new(Failures::default());

@@ -2,16 +2,20 @@
 
 mod adoption;
 mod cloud;
+mod converge;
 mod emulator;
 mod examples;
+mod failures;
 mod fmt;
 mod graph;
 mod https;
+mod interrupts;
 mod json_contracts;
-mod lifecycle;
 mod pg;
+mod runs;
 mod sensitive;
 mod series;
+mod state_commands;
 mod support;
 mod terraform_habits;
 mod validate;

@@ -12,7 +12,7 @@ use snapform_emulator::EmulatorConfig;
 use snapform_test_support::pg::{PgCluster, TestDatabase};
 
 use crate::cloud::{Cloud, project, rewrite};
-use crate::lifecycle::{EVERY_TYPE, names};
+use crate::runs::{EVERY_TYPE, names};
 use crate::support::Run;
 
 /// Given in every connection string; trust authentication ignores it, and no output may show
