@@ -4,6 +4,11 @@
 //! We evaluate the hcl-edit tree directly rather than converting to `hcl::Expression` and using
 //! `hcl::eval`, because that evaluator loses positions and cannot represent values that are
 //! unknown until apply.
+//!
+//! It is one file of about 1,200 lines on purpose: the expression forms (references,
+//! operators, conditionals, templates, `for` expressions, splats, calls) are arms of one
+//! recursive walk over one `Evaluator`, and each needs the others; split, they would be
+//! modules that import each other.
 
 use std::collections::{BTreeMap, BTreeSet};
 

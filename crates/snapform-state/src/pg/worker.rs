@@ -11,6 +11,10 @@
 //! the session advisory lock for as long as the command holds the lock, and nothing else. A
 //! holder that dies loses its connections, and the server releases its lock with them.
 //!
+//! It is about 900 lines because every request's handling (read, write, save, lock, unlock,
+//! workspaces) runs on this thread's connections and shares its reconnect-and-retry loop;
+//! the SQL lives in `sql` and the row shapes in `rows`.
+//!
 //! Writes survive a lost connection: a write or a step that fails because the connection went
 //! away is tried again on a new connection, with backoff, until `retry_for` has passed. Before
 //! trying again it checks whether the lost attempt committed after all (the header row carries
