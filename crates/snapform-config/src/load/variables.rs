@@ -262,39 +262,60 @@ impl Loader {
             }
         };
         for (name, json) in &object {
-            let span = span_of_key(name);
-            match variables.get_mut(name) {
-                Some(variable) => match types::convert(Value::from_json(json), &variable.ty) {
-                    Ok(value) => {
-                        variable.value = value;
-                        variable.source = source.clone();
-                    }
-                    Err(why) => {
-                        let ty = variable.ty.to_string();
-                        self.error(
-                            "type-mismatch",
-                            format!("invalid value for variable `{name}`: {why}"),
-                            span,
-                        )
-                        .help = Some(format!("the variable's type is {ty}"));
-                    }
-                },
-                None => {
-                    let declared: Vec<&str> = variables.keys().map(String::as_str).collect();
-                    let help = did_you_mean(
-                        name,
-                        declared.iter().copied(),
-                        "declare it with a variable block, or remove this value",
-                    );
-                    self.push(
-                        Diagnostic::warning(
-                            "undeclared-variable",
-                            format!("value for undeclared variable `{name}`"),
-                            span,
-                        )
-                        .with_help(help),
-                    );
+            let value = Value::from_json(json);
+            self.set_from_file(
+                variables,
+                name,
+                value,
+                span_of_key(name),
+                span_of_key(name),
+                &source,
+            );
+        }
+    }
+
+    /// Sets `name` from a variables file: converted to its type, or a diagnostic at
+    /// `value_span`; an undeclared name is a warning at `name_span`.
+    fn set_from_file(
+        &mut self,
+        variables: &mut BTreeMap<String, Variable>,
+        name: &str,
+        value: Value,
+        value_span: Span,
+        name_span: Span,
+        source: &ValueSource,
+    ) {
+        match variables.get_mut(name) {
+            Some(variable) => match types::convert(value, &variable.ty) {
+                Ok(value) => {
+                    variable.value = value;
+                    variable.source = source.clone();
                 }
+                Err(why) => {
+                    let ty = variable.ty.to_string();
+                    self.error(
+                        "type-mismatch",
+                        format!("invalid value for variable `{name}`: {why}"),
+                        value_span,
+                    )
+                    .help = Some(format!("the variable's type is {ty}"));
+                }
+            },
+            None => {
+                let declared: Vec<&str> = variables.keys().map(String::as_str).collect();
+                let help = did_you_mean(
+                    name,
+                    declared.iter().copied(),
+                    "declare it with a variable block, or remove it from the file",
+                );
+                self.push(
+                    Diagnostic::warning(
+                        "undeclared-variable",
+                        format!("value for undeclared variable `{name}`"),
+                        name_span,
+                    )
+                    .with_help(help),
+                );
             }
         }
     }
@@ -329,39 +350,14 @@ impl Loader {
             let Some(value) = self.literal(attr, "a variables file") else {
                 continue;
             };
-            match variables.get_mut(name) {
-                Some(variable) => match types::convert(value, &variable.ty) {
-                    Ok(value) => {
-                        variable.value = value;
-                        variable.source = source.clone();
-                    }
-                    Err(why) => {
-                        let ty = variable.ty.to_string();
-                        self.error(
-                            "type-mismatch",
-                            format!("invalid value for variable `{name}`: {why}"),
-                            attr.value_span(),
-                        )
-                        .help = Some(format!("the variable's type is {ty}"));
-                    }
-                },
-                None => {
-                    let declared: Vec<&str> = variables.keys().map(String::as_str).collect();
-                    let help = did_you_mean(
-                        name,
-                        declared.iter().copied(),
-                        "declare it with a variable block, or remove this line",
-                    );
-                    self.push(
-                        Diagnostic::warning(
-                            "undeclared-variable",
-                            format!("value for undeclared variable `{name}`"),
-                            attr.key_span(),
-                        )
-                        .with_help(help),
-                    );
-                }
-            }
+            self.set_from_file(
+                variables,
+                name,
+                value,
+                attr.value_span(),
+                attr.key_span(),
+                &source,
+            );
         }
     }
 }

@@ -51,6 +51,46 @@ fn check_filter_names(filters: &[Filter], known: &[&str]) -> Result<(), ApiError
     }
 }
 
+/// The `Ids` or the `Filters` of a Describe call.
+type Selection<'p> = (Option<Vec<&'p str>>, Option<Vec<Filter>>);
+
+/// An ID list (at most 100) or filters, never both, as CBS's Describe actions take them.
+fn ids_or_filters<'p>(params: &'p TcParams<'_>, ids_name: &str) -> Result<Selection<'p>, ApiError> {
+    let ids = params.string_list(ids_name)?;
+    let filters = params.filters()?;
+    if ids.is_some() && filters.is_some() {
+        return Err(invalid(format!(
+            "`{ids_name}` and `Filters` cannot be specified together."
+        )));
+    }
+    if ids.as_ref().is_some_and(|ids| ids.len() > 100) {
+        return Err(invalid(format!("At most 100 `{ids_name}` can be given.")));
+    }
+    Ok((ids, filters))
+}
+
+/// `Order` (`ASC`, the default, or `DESC`) by `OrderField` `CREATE_TIME`: whether the answer
+/// lists the newest first.
+fn newest_first(params: &TcParams<'_>) -> Result<bool, ApiError> {
+    let descending = match params.string("Order")?.unwrap_or("ASC") {
+        "ASC" => false,
+        "DESC" => true,
+        other => {
+            return Err(invalid(format!(
+                "`Order` must be ASC or DESC, not `{other}`."
+            )));
+        }
+    };
+    if let Some(field) = params.string("OrderField")?
+        && field != "CREATE_TIME"
+    {
+        return Err(invalid(format!(
+            "`OrderField` must be CREATE_TIME, not `{field}`."
+        )));
+    }
+    Ok(descending)
+}
+
 fn cbs_page(params: &TcParams<'_>) -> Result<(usize, usize), ApiError> {
     tencent_page(params, |_| "InvalidParameter")
 }
@@ -166,33 +206,9 @@ fn describe_disk_backups(
         "Order",
         "OrderField",
     ])?;
-    let ids = params.string_list("DiskBackupIds")?;
-    let filters = params.filters()?;
-    if ids.is_some() && filters.is_some() {
-        return Err(invalid(
-            "`DiskBackupIds` and `Filters` cannot be specified together.",
-        ));
-    }
-    if ids.as_ref().is_some_and(|ids| ids.len() > 100) {
-        return Err(invalid("At most 100 `DiskBackupIds` can be given."));
-    }
+    let (ids, filters) = ids_or_filters(&params, "DiskBackupIds")?;
     let (offset, limit) = cbs_page(&params)?;
-    let descending = match params.string("Order")?.unwrap_or("ASC") {
-        "ASC" => false,
-        "DESC" => true,
-        other => {
-            return Err(invalid(format!(
-                "`Order` must be ASC or DESC, not `{other}`."
-            )));
-        }
-    };
-    if let Some(field) = params.string("OrderField")?
-        && field != "CREATE_TIME"
-    {
-        return Err(invalid(format!(
-            "`OrderField` must be CREATE_TIME, not `{field}`."
-        )));
-    }
+    let descending = newest_first(&params)?;
     check_filter_names(
         filters.as_deref().unwrap_or_default(),
         &["disk-backup-id", "disk-id", "disk-usage"],
@@ -441,16 +457,7 @@ fn describe_snapshots(
         "Order",
         "OrderField",
     ])?;
-    let ids = params.string_list("SnapshotIds")?;
-    let filters = params.filters()?;
-    if ids.is_some() && filters.is_some() {
-        return Err(invalid(
-            "`SnapshotIds` and `Filters` cannot be specified together.",
-        ));
-    }
-    if ids.as_ref().is_some_and(|ids| ids.len() > 100) {
-        return Err(invalid("At most 100 `SnapshotIds` can be given."));
-    }
+    let (ids, filters) = ids_or_filters(&params, "SnapshotIds")?;
     let filters = filters.unwrap_or_default();
     check_filter_names(
         &filters,
@@ -463,22 +470,7 @@ fn describe_snapshots(
         ],
     )?;
     let (offset, limit) = cbs_page(&params)?;
-    let descending = match params.string("Order")?.unwrap_or("ASC") {
-        "ASC" => false,
-        "DESC" => true,
-        other => {
-            return Err(invalid(format!(
-                "`Order` must be ASC or DESC, not `{other}`."
-            )));
-        }
-    };
-    if let Some(field) = params.string("OrderField")?
-        && field != "CREATE_TIME"
-    {
-        return Err(invalid(format!(
-            "`OrderField` must be CREATE_TIME, not `{field}`."
-        )));
-    }
+    let descending = newest_first(&params)?;
     let now = ctx.now_ms;
     let mut snapshots: Vec<(i64, Value)> = Vec::new();
     for group in cloud.listed(ResourceType::CbsSnapshotGroup, region, now) {
@@ -596,16 +588,7 @@ fn describe_disks(
         "OrderField",
         "ReturnBindAutoSnapshotPolicy",
     ])?;
-    let ids = params.string_list("DiskIds")?;
-    let filters = params.filters()?;
-    if ids.is_some() && filters.is_some() {
-        return Err(invalid(
-            "`DiskIds` and `Filters` cannot be specified together.",
-        ));
-    }
-    if ids.as_ref().is_some_and(|ids| ids.len() > 100) {
-        return Err(invalid("At most 100 `DiskIds` can be given."));
-    }
+    let (ids, filters) = ids_or_filters(&params, "DiskIds")?;
     check_filter_names(
         filters.as_deref().unwrap_or_default(),
         &[
