@@ -6,4 +6,6 @@
 //! lost or duplicated. Both build their configurations, states and emulator inventories from
 //! [`workload`], so a chaos run and a benchmark row over the same size have the same shape.
 
+pub mod runs;
+pub mod standalone;
 pub mod workload;

@@ -10,9 +10,12 @@
 //! Rows (issue 7): 1 parse and validate, 2 plan without refresh, 3 refresh, 4 apply of creates,
 //! 5 destroy, 6 emulator throughput, and 7 the 5,000 unthrottled creates of issue 6; row 8
 //! (issue 14) saves the state step by step. With `--pg CONN_STR`, rows 4 and 5 also run with
-//! the state in PostgreSQL, and row 8 runs for both backends.
+//! the state in PostgreSQL, and row 8 runs for both backends. Row 9 (issue 13) runs the real
+//! binary through a whole lifecycle at a fleet's size and checks that every step grows
+//! linearly.
 
 mod apply;
+mod binary;
 mod cloud;
 mod offline;
 mod refresh;
@@ -50,7 +53,7 @@ struct Args {
     /// Where to write the figures as JSON.
     #[arg(long, value_name = "FILE", default_value = "target/bench.json")]
     json: PathBuf,
-    /// Run only these rows (1 to 7), e.g. `--rows 2,4`.
+    /// Run only these rows (1 to 9), e.g. `--rows 2,4`.
     #[arg(long, value_name = "LIST", value_delimiter = ',')]
     rows: Vec<u32>,
     /// Skip the Terraform's-way runs.
@@ -81,6 +84,8 @@ struct Sizes {
     bulk: usize,
     throughput: usize,
     saves: Vec<usize>,
+    /// Row 9: the smaller and the larger size, ten times apart.
+    binary: [usize; 2],
 }
 
 impl Sizes {
@@ -95,6 +100,7 @@ impl Sizes {
                 bulk: 1_000,
                 throughput: 4_000,
                 saves: vec![1_000, 10_000],
+                binary: [1_000, 10_000],
             }
         } else {
             Sizes {
@@ -106,6 +112,7 @@ impl Sizes {
                 bulk: 5_000,
                 throughput: 20_000,
                 saves: vec![10_000, 100_000],
+                binary: [10_000, 100_000],
             }
         }
     }
@@ -126,7 +133,7 @@ fn main() -> anyhow::Result<()> {
     let started = Instant::now();
     let sizes = Sizes::new(args.quick);
     let rows: BTreeSet<u32> = if args.rows.is_empty() {
-        (1..=8).collect()
+        (1..=9).collect()
     } else {
         args.rows.iter().copied().collect()
     };
@@ -201,6 +208,9 @@ fn main() -> anyhow::Result<()> {
     if rows.contains(&8) {
         runtime.block_on(saves_row(&mut report, &sizes, &stores))?;
     }
+    if rows.contains(&9) {
+        binary_row(&mut report, &sizes)?;
+    }
     report.total_seconds = started.elapsed().as_secs_f64();
 
     let mut stdout = std::io::stdout().lock();
@@ -225,6 +235,74 @@ fn main() -> anyhow::Result<()> {
     std::fs::write(&args.json, serde_json::to_string_pretty(&report)?)
         .with_context(|| format!("cannot write {}", args.json.display()))?;
     writeln!(stdout, "\nfigures written to {}", args.json.display())?;
+    Ok(())
+}
+
+/// Row 9: the real binary at two sizes ten times apart; every step must take at most 11 times
+/// as long at the larger size, stay under 4 KB of memory per instance, and, at 100,000,
+/// validate within 1 s, plan within 3 s and apply within 30 s.
+fn binary_row(report: &mut Report, sizes: &Sizes) -> anyhow::Result<()> {
+    let snapform = snapform_bench::standalone::snapform_binary(None)?;
+    let work = std::env::temp_dir().join(format!("snapform-bench-binary-{}", std::process::id()));
+    let [small, large] = sizes.binary;
+    let mut runs = Vec::new();
+    for n in [small, large] {
+        progress(&format!(
+            "row 9: the snapform binary through a lifecycle of {} instances",
+            thousands(n as f64)
+        ));
+        runs.push(binary::steps_at(&snapform, n, &work)?);
+    }
+    let absolute = |name: &str| -> Option<f64> {
+        (large >= 100_000).then_some(match name {
+            "validate" => 1.0,
+            "plan -out" => 3.0,
+            "apply PLANFILE" => 30.0,
+            _ => return None,
+        })
+    };
+    for (at_small, at_large) in runs[0].iter().zip(&runs[1]) {
+        let workload = format!("`snapform {}`", at_small.name);
+        let seconds_large = at_large.elapsed.as_secs_f64();
+        let mut time = Figure::new(
+            9,
+            &workload,
+            &format!("time at {}", thousands(large as f64)),
+            Unit::Seconds,
+            seconds_large,
+        );
+        if let Some(limit) = absolute(at_small.name) {
+            time = time.target(Target::AtMost(limit));
+        }
+        report.push(Figure::new(
+            9,
+            &workload,
+            &format!("time at {}", thousands(small as f64)),
+            Unit::Seconds,
+            at_small.elapsed.as_secs_f64(),
+        ));
+        report.push(time);
+        report.push(
+            Figure::new(
+                9,
+                &workload,
+                "growth for 10x the instances",
+                Unit::Ratio,
+                seconds_large / at_small.elapsed.as_secs_f64().max(1e-3),
+            )
+            .target(Target::AtMost(11.0)),
+        );
+        report.push(
+            Figure::new(
+                9,
+                &workload,
+                "peak memory per instance",
+                Unit::Kilobytes,
+                at_large.peak_kib as f64 * 1024.0 / 1000.0 / large as f64,
+            )
+            .target(Target::AtMost(4.0)),
+        );
+    }
     Ok(())
 }
 

@@ -43,6 +43,9 @@ pub enum Unit {
     /// Microseconds.
     #[serde(rename = "us")]
     Micros,
+    /// Kilobytes (10^3 bytes).
+    #[serde(rename = "KB")]
+    Kilobytes,
 }
 
 /// What a figure must be to pass.
@@ -244,6 +247,7 @@ pub fn format_value(unit: Unit, value: f64) -> String {
         Unit::PerSecond => format!("{} /s", thousands(value)),
         Unit::Count => thousands(value),
         Unit::Micros => format!("{value:.0} µs"),
+        Unit::Kilobytes => format!("{value:.2} KB"),
     }
 }
 

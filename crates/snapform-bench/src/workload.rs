@@ -422,7 +422,8 @@ fn plain_body(spec: &Spec) -> String {
     }
 }
 
-fn fleet_body(kind: Kind) -> String {
+/// The arguments of a `for_each` resource of `kind` over a map of parents.
+pub fn fleet_body(kind: Kind) -> String {
     let name = "\"nightly-${each.key}\"";
     match kind {
         Kind::CbsDiskBackup => {

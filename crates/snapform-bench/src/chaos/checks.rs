@@ -11,7 +11,7 @@ use std::path::Path;
 use snapform_bench::workload::Kind;
 use snapform_state::{Backend as _, LocalBackend, RecordStatus, State};
 
-use crate::emulator::CloudObject;
+use snapform_bench::standalone::CloudObject;
 
 /// A property a chaos run checks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]

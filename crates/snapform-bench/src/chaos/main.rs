@@ -25,7 +25,6 @@
 //! and an apply to have something to destroy in the next round.
 
 mod checks;
-mod emulator;
 mod hostile;
 mod phases;
 mod project;
@@ -151,7 +150,7 @@ fn run(args: &Args) -> anyhow::Result<bool> {
         (0.0..=1.0).contains(&args.faults),
         "--faults is a share between 0 and 1"
     );
-    let snapform = snapform_binary(args)?;
+    let snapform = snapform_bench::standalone::snapform_binary(args.snapform.as_deref())?;
     let scratch;
     let work = match &args.work_dir {
         Some(dir) => {
@@ -189,48 +188,4 @@ fn run(args: &Args) -> anyhow::Result<bool> {
     }
     drop(runtime);
     Ok(passed)
-}
-
-/// The `snapform` binary to drive: `--snapform`, else the one beside this binary. When cargo
-/// started this binary (`cargo run`), the CLI is built first with the same profile and target
-/// directory, so a chaos run never tests a stale binary.
-fn snapform_binary(args: &Args) -> anyhow::Result<PathBuf> {
-    if let Some(path) = &args.snapform {
-        return Ok(path.clone());
-    }
-    let exe = std::env::current_exe().context("cannot locate this binary")?;
-    let profile_dir = exe
-        .parent()
-        .context("this binary has no directory")?
-        .to_owned();
-    if let Some(cargo) = std::env::var_os("CARGO")
-        && let Some(target_dir) = profile_dir.parent()
-    {
-        let mut build = std::process::Command::new(cargo);
-        build
-            .args([
-                "build",
-                "--quiet",
-                "--package",
-                "snapform-cli",
-                "--bin",
-                "snapform",
-            ])
-            .arg("--target-dir")
-            .arg(target_dir)
-            .current_dir(env!("CARGO_MANIFEST_DIR"));
-        if !cfg!(debug_assertions) {
-            build.arg("--release");
-        }
-        let status = build.status().context("cannot run cargo build")?;
-        anyhow::ensure!(status.success(), "cargo build of snapform-cli failed");
-    }
-    let path = profile_dir.join(format!("snapform{}", std::env::consts::EXE_SUFFIX));
-    anyhow::ensure!(
-        path.exists(),
-        "{} does not exist: build it with `cargo build -p snapform-cli` (with --release for a \
-         release build of this binary), or name one with --snapform",
-        path.display()
-    );
-    Ok(path)
 }

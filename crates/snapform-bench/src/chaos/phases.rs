@@ -10,11 +10,12 @@ use snapform_bench::workload::Workload;
 
 use crate::Args;
 use crate::checks::{self, Check, Moment, Outcome, Secrets};
-use crate::emulator::{Emulator, Settings};
 use crate::hostile::{Mode, Proxy};
-use crate::project::{KillAt, Project, Run, SENSITIVE_VARIABLE};
+use crate::project::{SENSITIVE_VARIABLE, configure};
 use crate::random::Rng;
 use crate::report::{Figures, HostileFigure};
+use snapform_bench::runs::{KillAt, Project, Run};
+use snapform_bench::standalone::{Emulator, Settings};
 
 /// A run that takes longer than this is stuck: it is killed and reported.
 const RUN_DEADLINE: Duration = Duration::from_secs(15 * 60);
@@ -141,8 +142,7 @@ impl Chaos<'_> {
             if round > 1 {
                 self.drift()?;
             }
-            self.project
-                .configure(&self.workload, self.args.seed, self.step)?;
+            configure(&self.project, &self.workload, self.args.seed, self.step)?;
             self.killed("apply", &label)?;
             self.converge("apply", Moment::Converged, &label)?;
         }
@@ -165,8 +165,7 @@ impl Chaos<'_> {
             let label = format!("hostile {}", mode.name());
             progress(&label);
             self.step += 1;
-            self.project
-                .configure(&self.workload, self.args.seed, self.step)?;
+            configure(&self.project, &self.workload, self.args.seed, self.step)?;
             self.project.point_at(&proxy.endpoint)?;
             proxy.set_mode(Some(*mode));
             let run = self.run(
@@ -239,8 +238,7 @@ impl Chaos<'_> {
             if round > 1 || (self.args.rounds == 0 && self.figures.hostile.is_empty()) {
                 // Something to destroy.
                 self.step += 1;
-                self.project
-                    .configure(&self.workload, self.args.seed, self.step)?;
+                configure(&self.project, &self.workload, self.args.seed, self.step)?;
                 self.converge("apply", Moment::Converged, &label)?;
             }
             self.killed("destroy", &label)?;

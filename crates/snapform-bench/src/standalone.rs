@@ -7,10 +7,10 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
+use crate::workload::Kind;
 use anyhow::{Context, bail};
 use serde::Deserialize;
 use serde_json::{Value as Json, json};
-use snapform_bench::workload::Kind;
 
 /// How the emulator is started.
 #[derive(Clone, Debug)]
@@ -229,4 +229,48 @@ impl Drop for Emulator {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// The `snapform` binary to drive: `explicit` when given, else the one beside this binary.
+/// When cargo started this binary (`cargo run`), the CLI is built first with the same profile
+/// and target directory, so a run never measures or tests a stale binary.
+pub fn snapform_binary(explicit: Option<&Path>) -> anyhow::Result<PathBuf> {
+    if let Some(path) = explicit {
+        return Ok(path.to_owned());
+    }
+    let exe = std::env::current_exe().context("cannot locate this binary")?;
+    let profile_dir = exe
+        .parent()
+        .context("this binary has no directory")?
+        .to_owned();
+    if let Some(cargo) = std::env::var_os("CARGO")
+        && let Some(target_dir) = profile_dir.parent()
+    {
+        let mut build = std::process::Command::new(cargo);
+        build
+            .args([
+                "build",
+                "--quiet",
+                "--package",
+                "snapform-cli",
+                "--bin",
+                "snapform",
+            ])
+            .arg("--target-dir")
+            .arg(target_dir)
+            .current_dir(env!("CARGO_MANIFEST_DIR"));
+        if !cfg!(debug_assertions) {
+            build.arg("--release");
+        }
+        let status = build.status().context("cannot run cargo build")?;
+        anyhow::ensure!(status.success(), "cargo build of snapform-cli failed");
+    }
+    let path = profile_dir.join(format!("snapform{}", std::env::consts::EXE_SUFFIX));
+    anyhow::ensure!(
+        path.exists(),
+        "{} does not exist: build it with `cargo build -p snapform-cli` (with --release for a \
+         release build of this binary), or name one with --snapform",
+        path.display()
+    );
+    Ok(path)
 }
