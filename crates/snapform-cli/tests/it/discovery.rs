@@ -458,3 +458,82 @@ resource "tencentcloud_lighthouse_snapshot" "orphan" {
     assert_eq!(pairs.len(), 1);
     assert_eq!(pairs[0].0, "tencentcloud_lighthouse_snapshot.kept");
 }
+
+#[test]
+fn two_hundred_snapshots_of_a_type_are_listed_in_two_calls() {
+    let cloud = Cloud::with(snapform_emulator::EmulatorConfig {
+        inventory: snapform_emulator::Inventory::generated(100),
+        ready_after: std::time::Duration::from_millis(1),
+        rate_limit: 0,
+        ..snapform_emulator::EmulatorConfig::default()
+    });
+    let fleet = r#"
+resource "tencentcloud_cbs_disk_backup" "nightly" {
+  count            = 200
+  disk_id          = format("disk-g%07d", count.index % 100)
+  disk_backup_name = "nightly-${count.index}"
+}
+
+resource "alicloud_ecd_snapshot" "desk" {
+  count            = 200
+  desktop_id       = format("ecd-g%014d", count.index % 100)
+  snapshot_name    = "desk-${count.index}"
+  source_disk_type = count.index < 100 ? "system" : "data"
+}
+
+resource "alicloud_ens_snapshot" "edge" {
+  count         = 200
+  ens_region_id = "cn-shenzhen-3"
+  disk_id       = format("d-g%019d", count.index % 100)
+  snapshot_name = "edge-${count.index}"
+}
+"#;
+    let unlimited = |dir: &Path| {
+        let text = std::fs::read_to_string(dir.join("providers.hcl")).expect("providers");
+        std::fs::write(
+            dir.join("providers.hcl"),
+            text.replace("  region ", "  rate_limit = 1000\n  region "),
+        )
+        .expect("write");
+    };
+    let source = project(&cloud, fleet);
+    unlimited(source.path());
+    let run = sf(
+        source.path(),
+        &["apply", "-auto-approve", "-parallelism=50"],
+    );
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    let target = project(&cloud, "");
+    unlimited(target.path());
+    let outside = tempfile::tempdir().expect("temp dir");
+    cloud.delete("stats");
+    let mut resources = String::new();
+    for type_name in [
+        "tencentcloud_cbs_disk_backup",
+        "alicloud_ecd_snapshot",
+        "alicloud_ens_snapshot",
+    ] {
+        let out = outside.path().join(format!("{type_name}.hcl"));
+        let run = discover(
+            target.path(),
+            &[type_name, &format!("-out={}", out.display())],
+        );
+        assert_eq!(run.code, 0, "{}", run.transcript());
+        assert!(run.stdout.contains("Found 200: 200 new"), "{}", run.stdout);
+        let (pairs, blocks) = read_written(&out);
+        assert_eq!(pairs.len(), 200);
+        resources.push_str(&blocks);
+    }
+    let stats = cloud.get("stats");
+    for action in [
+        "cbs.DescribeDiskBackups",
+        "ecd.DescribeSnapshots",
+        "ens.DescribeSnapshots",
+    ] {
+        assert_eq!(stats["requests"][action], 2, "{action}: {stats}");
+    }
+    assert_eq!(stats["total_requests"], 6, "{stats}");
+    std::fs::write(target.path().join("discovered.hcl"), &resources).expect("write");
+    let validate = sf(target.path(), &["validate"]);
+    assert_eq!(validate.code, 0, "{}", validate.transcript());
+}
