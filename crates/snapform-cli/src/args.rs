@@ -199,13 +199,25 @@ pub struct DestroyArgs {
     pub options: RunOptions,
 }
 
-/// `snapform import ADDR ID`.
+/// `snapform import ADDR ID`, or `snapform import -discover TYPE -out=FILE`.
 #[derive(Debug, Args)]
 pub struct ImportArgs {
     /// The resource address in the configuration, such as tencentcloud_cbs_disk_backup.nightly["db"].
+    #[arg(
+        required_unless_present = "discover",
+        default_value = "",
+        hide_default_value = true
+    )]
     pub addr: String,
     /// The cloud's ID of the resource.
+    #[arg(
+        required_unless_present = "discover",
+        default_value = "",
+        hide_default_value = true
+    )]
     pub id: String,
+    #[command(flatten)]
+    pub discovery: crate::commands::discover::DiscoverArgs,
     #[command(flatten)]
     pub vars: VarArgs,
     #[command(flatten)]

@@ -87,6 +87,9 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Plan(args) => commands::plan::run(args, cli.emulator),
         Command::Apply(args) => commands::apply::run(args, cli.emulator),
         Command::Destroy(args) => commands::apply::run_destroy(args, cli.emulator),
+        Command::Import(args) if args.discovery.discover.is_some() => {
+            commands::discover::run(args, cli.emulator)
+        }
         Command::Import(args) => commands::import::run(args, cli.emulator),
         Command::State(command) => commands::state::run(command),
         Command::Output(args) => commands::output::run(args),

@@ -1,12 +1,14 @@
 //! The provider trait: everything the planner and the apply engine ask of a cloud, plus the
 //! pieces every provider shares — error classes, a per-action rate limiter, a retry loop, the
 //! helpers of create, read and delete, the settings a provider is built from, and the resource
-//! type registry every cloud is made of (DESIGN §15).
+//! type registry every cloud is made of (DESIGN §15), and the filter of discovery (listing what a
+//! cloud already has, for `snapform import -discover`).
 //!
 //! This crate does no HTTP and knows no cloud. The planner and apply engine depend on it alone;
 //! the command line picks the concrete providers (snapform-tencentcloud, snapform-alicloud)
 //! through their [`Cloud`] entries.
 
+mod discover;
 mod error;
 pub mod json;
 mod ratelimit;
@@ -21,6 +23,7 @@ use std::pin::Pin;
 
 use snapform_core::Value;
 
+pub use discover::{DiscoverFilter, Discovered, LeftOut, NameGlob};
 pub use error::{CreateError, Error, ErrorKind, error_chain, first_line};
 pub use ratelimit::{CallSlots, RateLimiter};
 pub use registry::{Cloud, CloudProvider, Registry, ResourceType, schemas_of};
@@ -191,6 +194,22 @@ pub trait Provider: Send + Sync {
         type_name: &'a str,
         planned: &'a PlannedChanges,
     ) -> BoxFuture<'a, Result<Vec<Vec<PreflightProblem>>, Error>>;
+
+    /// Lists the snapshots of one type that exist in the cloud (in this configuration's
+    /// region), with batched, paginated Describe calls; only those passing `filter`, sorted by
+    /// ID. Providers that cannot list keep the default, which refuses.
+    fn discover<'a>(
+        &'a self,
+        type_name: &'a str,
+        _filter: &'a DiscoverFilter,
+    ) -> BoxFuture<'a, Result<Discovered, Error>> {
+        Box::pin(async move {
+            Err(Error::unsupported(
+                "",
+                format!("this provider cannot list existing {type_name} snapshots"),
+            ))
+        })
+    }
 }
 
 /// The current Unix time in seconds, for signatures.

@@ -12,8 +12,8 @@ use snapform_core::schema::{ProviderSchema, ResourceSchema};
 
 use crate::settings::{CredentialArguments, ProfileReader, ProviderSettings};
 use crate::{
-    Attributes, BoxFuture, ConflictKey, CreateError, Error, LookupRequest, PlannedChanges,
-    PreflightProblem, Provider, ReadRequest, ResourceState,
+    Attributes, BoxFuture, ConflictKey, CreateError, DiscoverFilter, Discovered, Error,
+    LookupRequest, PlannedChanges, PreflightProblem, Provider, ReadRequest, ResourceState,
 };
 
 /// The behaviour of one resource type over the client `C` of its cloud.
@@ -73,6 +73,15 @@ pub trait ResourceType<C>: Send + Sync {
         client: &'a C,
         planned: &'a PlannedChanges,
     ) -> BoxFuture<'a, Result<Vec<Vec<PreflightProblem>>, Error>>;
+
+    /// Lists what exists in the cloud, passing to the API the filters it takes; see
+    /// [`Provider::discover`]. The caller checks every filter again, so a type may return more
+    /// than `filter` asks for, never less.
+    fn discover<'a>(
+        &'a self,
+        client: &'a C,
+        filter: &'a DiscoverFilter,
+    ) -> BoxFuture<'a, Result<Discovered, Error>>;
 
     /// What operations on a resource with these arguments touch, so that two never touch the
     /// same disk, instance or desktop at once. The schema declares the parents; a type with a
@@ -192,6 +201,33 @@ impl<C: Send + Sync + 'static> Provider for CloudProvider<C> {
             Err(error) => Box::pin(async move { Err(error) }),
         }
     }
+
+    /// The type's listing, narrowed by every filter here and sorted by ID.
+    fn discover<'a>(
+        &'a self,
+        type_name: &'a str,
+        filter: &'a DiscoverFilter,
+    ) -> BoxFuture<'a, Result<Discovered, Error>> {
+        let resource_type = match self.resource_type(type_name) {
+            Ok(resource_type) => resource_type,
+            Err(error) => return Box::pin(async move { Err(error) }),
+        };
+        Box::pin(async move {
+            let mut discovered = resource_type.discover(&self.client, filter).await?;
+            let schema = resource_type.schema();
+            discovered
+                .found
+                .retain(|state| filter.matches(schema, state));
+            discovered
+                .left_out
+                .retain(|left_out| filter.matches_name(&left_out.name));
+            discovered.found.sort_by(|a, b| a.id.cmp(&b.id));
+            discovered.found.dedup_by(|a, b| a.id == b.id);
+            discovered.left_out.sort_by(|a, b| a.id.cmp(&b.id));
+            discovered.left_out.dedup_by(|a, b| a.id == b.id);
+            Ok(discovered)
+        })
+    }
 }
 
 /// One cloud, as the command line and the benchmark see it: its provider block, its resource
@@ -228,7 +264,8 @@ pub fn schemas_of<C>(types: &Registry<C>) -> Vec<&'static ResourceSchema> {
 
 /// Declares the unit struct `$name` implementing [`ResourceType`] over `$client` for the
 /// schema `$schema`, by the async functions of the module it is invoked in, which keep the
-/// trait's names: `create`, `read_many`, `delete_many`, `lookup_many`, `preflight`, and `update`
+/// trait's names: `create`, `read_many`, `delete_many`, `lookup_many`, `preflight`, `discover`,
+/// and `update`
 /// when the type has updatable arguments (`resource_type!(Name, Client, &SCHEMA, update)`).
 #[macro_export]
 macro_rules! resource_type {
@@ -293,6 +330,14 @@ macro_rules! resource_type {
             ) -> $crate::BoxFuture<'a, Result<Vec<Vec<$crate::PreflightProblem>>, $crate::Error>>
             {
                 Box::pin(preflight(client, planned))
+            }
+
+            fn discover<'a>(
+                &'a self,
+                client: &'a $client,
+                filter: &'a $crate::DiscoverFilter,
+            ) -> $crate::BoxFuture<'a, Result<$crate::Discovered, $crate::Error>> {
+                Box::pin(discover(client, filter))
             }
         }
     };

@@ -6,6 +6,9 @@
 //! [`StateDelta`] per step (edits made through a [`TrackedState`]), and hand them to a
 //! [`Backend`].
 //!
+//! [`terraform`] reads Terraform's own state files and converts them, for `state push` and
+//! `init -migrate-state` of a team moving from Terraform.
+//!
 //! Two backends exist: [`LocalBackend`] (the state file beside the configuration, with its
 //! journal) and [`PgBackend`] (rows in PostgreSQL, for teams). Both store one state per
 //! workspace. The `pg` backend talks to the database from a thread of its own with its own
@@ -20,6 +23,7 @@ mod lock;
 mod model;
 mod pg;
 pub mod statefile;
+pub mod terraform;
 
 pub use backend::{Backend, DEFAULT_WORKSPACE, LocalBackend, WORKSPACES_DIR, check_workspace_name};
 pub use by_addr::{Addressed, ByAddr};
@@ -39,6 +43,22 @@ pub enum Error {
         /// The file.
         path: PathBuf,
         /// What is wrong with it.
+        reason: String,
+    },
+    /// The file is a Terraform state, where a snapform state was expected.
+    #[error(
+        "{path} is a Terraform state, not a snapform one: convert it with `snapform state push {path}` (or `snapform init -migrate-state` for Terraform's terraform.tfstate)"
+    )]
+    IsTerraformState {
+        /// The file.
+        path: PathBuf,
+    },
+    /// A Terraform state that cannot be converted into a snapform state.
+    #[error("cannot convert the Terraform state {path}: {reason}")]
+    TerraformState {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong, and what to do.
         reason: String,
     },
     /// A newer snapform wrote it.

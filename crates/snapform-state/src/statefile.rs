@@ -16,6 +16,11 @@ pub fn decode(path: &Path, text: &str) -> Result<State, Error> {
     };
     let document: serde_json::Value =
         serde_json::from_str(text).map_err(|error| corrupt(format!("not valid JSON ({error})")))?;
+    if crate::terraform::is_terraform_state(&document) {
+        return Err(Error::IsTerraformState {
+            path: path.to_owned(),
+        });
+    }
     let version = document
         .get("format_version")
         .and_then(serde_json::Value::as_u64)
@@ -118,6 +123,10 @@ mod tests {
             let error = decode_text(text).expect_err(text);
             assert!(error.to_string().contains(reason), "{text:?}: {error}");
         }
+        let error = decode_text(r#"{"version": 4, "terraform_version": "1.5.7", "serial": 1}"#)
+            .expect_err("Terraform's");
+        assert!(matches!(error, Error::IsTerraformState { .. }), "{error}");
+        assert!(error.to_string().contains("snapform state push"), "{error}");
         let error = decode_text("{\"format_version\": 7}").expect_err("newer");
         assert!(
             matches!(error, Error::NewerFormat { found: 7, .. }),

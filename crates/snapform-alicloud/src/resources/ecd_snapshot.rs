@@ -8,9 +8,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::{Value as Json, json};
 use snapform_core::Value;
 use snapform_provider::{
-    Attributes, CreateError, Error, LookupRequest, PlannedChanges, PreflightProblem, ReadRequest,
-    Readiness, ResourceState, create_outcome, delete_in_batches, fill_from_record, put_string,
-    string_arg,
+    Attributes, CreateError, DiscoverFilter, Discovered, Error, LookupRequest, PlannedChanges,
+    PreflightProblem, ReadRequest, Readiness, ResourceState, create_outcome, delete_in_batches,
+    fill_from_record, put_string, string_arg,
 };
 
 use super::MAX_DESCRIBE;
@@ -291,6 +291,44 @@ fn candidates_per_request(requests: &[LookupRequest], items: &[Json]) -> Vec<Vec
                 .collect()
         })
         .collect()
+}
+
+/// The user snapshots of the region, 100 a page (`NextToken`), by desktop when the filter names
+/// desktops and by exact name when it names one. Automatic snapshots (`SnapshotType` auto) are
+/// not listed: their policy makes and deletes them, and their reserved `auto` names are ones
+/// snapform refuses to create.
+async fn discover(client: &Client, filter: &DiscoverFilter) -> Result<Discovered, Error> {
+    let mut listing = json!({ "SnapshotType": "user" });
+    if let Some(name) = filter.exact_name() {
+        listing["SnapshotName"] = Json::from(name);
+    }
+    let desktops = filter.values("desktop_id");
+    let mut items = Vec::new();
+    if desktops.is_empty() {
+        items = describe_pages(
+            client,
+            DESCRIBE,
+            listing.clone(),
+            "Snapshots",
+            REQUIRED,
+            |_| false,
+        )
+        .await?;
+    }
+    for desktop_id in desktops {
+        let mut request = listing.clone();
+        request["DesktopId"] = Json::from(desktop_id.as_str());
+        items.extend(
+            describe_pages(client, DESCRIBE, request, "Snapshots", REQUIRED, |_| false).await?,
+        );
+    }
+    Ok(Discovered {
+        found: items
+            .iter()
+            .filter_map(|item| to_state(item, None))
+            .collect(),
+        left_out: Vec::new(),
+    })
 }
 
 /// The status of each desktop of `desktop_ids` that exists, 100 per `DescribeDesktops` call.

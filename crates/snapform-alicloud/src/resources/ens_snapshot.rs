@@ -9,9 +9,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::{Value as Json, json};
 use snapform_core::Value;
 use snapform_provider::{
-    Attributes, CreateError, Error, LookupRequest, PlannedChanges, PreflightProblem, ReadRequest,
-    Readiness, ResourceState, create_outcome, delete_in_batches, fill_from_record, put_string,
-    string_arg,
+    Attributes, CreateError, DiscoverFilter, Discovered, Error, LookupRequest, PlannedChanges,
+    PreflightProblem, ReadRequest, Readiness, ResourceState, create_outcome, delete_in_batches,
+    fill_from_record, put_string, string_arg,
 };
 
 use super::MAX_DESCRIBE;
@@ -241,6 +241,47 @@ async fn lookup_many(
                 .collect()
         })
         .collect())
+}
+
+/// The account's snapshots in every edge region, 100 a page: ENS has one endpoint for all edge
+/// regions and its `DescribeSnapshots` takes no region unless asked, so one listing covers
+/// them all. The filter's edge regions go to `EnsRegionIds` (up to 100 per call), its disks to
+/// `DiskId` (one per call, the API takes no list), its exact name to `SnapshotName`.
+async fn discover(client: &Client, filter: &DiscoverFilter) -> Result<Discovered, Error> {
+    let mut listing = json!({});
+    if let Some(name) = filter.exact_name() {
+        listing["SnapshotName"] = Json::from(name);
+    }
+    let regions = filter.values("ens_region_id");
+    let mut by_region = Vec::new();
+    if regions.is_empty() {
+        by_region.push(listing.clone());
+    }
+    for chunk in regions.chunks(MAX_DESCRIBE) {
+        let mut request = listing.clone();
+        request["EnsRegionIds"] = Json::from(params::json_style(&json!(chunk)));
+        by_region.push(request);
+    }
+    let disks = filter.values("disk_id");
+    let mut items = Vec::new();
+    for request in by_region {
+        if disks.is_empty() {
+            items.extend(describe_pages(client, DESCRIBE, request, "Snapshots", REQUIRED).await?);
+            continue;
+        }
+        for disk_id in disks {
+            let mut request = request.clone();
+            request["DiskId"] = Json::from(disk_id.as_str());
+            items.extend(describe_pages(client, DESCRIBE, request, "Snapshots", REQUIRED).await?);
+        }
+    }
+    Ok(Discovered {
+        found: items
+            .iter()
+            .filter_map(|item| to_state(item, None))
+            .collect(),
+        left_out: Vec::new(),
+    })
 }
 
 /// Every disk must exist in its edge region. `DescribeDisks` is asked per edge region, 100

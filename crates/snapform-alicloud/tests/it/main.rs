@@ -934,3 +934,173 @@ async fn lookup(
         .await?;
     Ok(found.pop().unwrap_or_default())
 }
+
+/// An emulator holding `n` desktops and `n` edge disks, snapshots ready at once, no rate
+/// limit; and a provider that does not limit itself either.
+async fn fleet(n: usize) -> (RunningEmulator, AliCloud) {
+    let emulator = snapform_emulator::spawn(EmulatorConfig {
+        inventory: snapform_emulator::Inventory::generated(n),
+        ready_after: Duration::ZERO,
+        rate_limit: 0,
+        ..EmulatorConfig::default()
+    })
+    .await
+    .expect("the emulator starts");
+    let provider = provider_for(&emulator, 100_000.0);
+    (emulator, provider)
+}
+
+fn discover_filter(
+    arguments: &[(&str, &[&str])],
+    names: &[&str],
+) -> snapform_provider::DiscoverFilter {
+    snapform_provider::DiscoverFilter {
+        arguments: arguments
+            .iter()
+            .map(|(name, values)| {
+                (
+                    (*name).to_owned(),
+                    values.iter().map(|value| (*value).to_owned()).collect(),
+                )
+            })
+            .collect(),
+        names: names
+            .iter()
+            .map(|name| snapform_provider::NameGlob::new(name))
+            .collect(),
+    }
+}
+
+#[tokio::test]
+async fn discovery_lists_a_thousand_snapshots_of_each_type_in_a_page_per_hundred() {
+    let (emulator, provider) = fleet(500).await;
+    let mut desks = Vec::new();
+    let mut edges = Vec::new();
+    for idx in 0..1000 {
+        let desktop = format!("ecd-g{:014}", idx % 500);
+        let disk_type = if idx < 500 { "system" } else { "data" };
+        let name = format!("desk-{idx:04}");
+        let arguments = args(&[
+            ("desktop_id", &desktop),
+            ("snapshot_name", &name),
+            ("source_disk_type", disk_type),
+        ]);
+        desks.push(provider.create(ECD, &arguments, "").await.expect("created"));
+        let disk = format!("d-g{:019}", idx % 500);
+        let name = format!("edge-{idx:04}");
+        let arguments = args(&[
+            ("ens_region_id", "cn-shenzhen-3"),
+            ("disk_id", &disk),
+            ("snapshot_name", &name),
+            ("description", "nightly"),
+        ]);
+        edges.push(provider.create(ENS, &arguments, "").await.expect("created"));
+    }
+    clear_stats(&emulator).await;
+    let everything = snapform_provider::DiscoverFilter::default();
+
+    let found = provider.discover(ECD, &everything).await.expect("listed");
+    desks.sort();
+    assert_eq!(ids_of(&found.found), desks);
+    let desk = found
+        .found
+        .iter()
+        .find(|state| state.attributes["snapshot_name"] == s("desk-0501"))
+        .expect("a snapshot");
+    assert_eq!(desk.attributes["desktop_id"], s("ecd-g00000000000001"));
+    assert_eq!(desk.attributes["source_disk_type"], s("DATA"));
+
+    let found = provider.discover(ENS, &everything).await.expect("listed");
+    edges.sort();
+    assert_eq!(ids_of(&found.found), edges);
+    let edge = &found.found[0];
+    assert_eq!(edge.attributes["ens_region_id"], s("cn-shenzhen-3"));
+    assert_eq!(edge.attributes["description"], s("nightly"));
+
+    // 100 a page: 10 calls per 1,000 snapshots, for either type.
+    let counts = stats(&emulator).await;
+    assert_eq!(calls(&counts, "ecd.DescribeSnapshots"), 10);
+    assert_eq!(calls(&counts, "ens.DescribeSnapshots"), 10);
+    assert_eq!(counts["total_requests"], 20);
+    emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn discovery_filters_by_desktop_disk_edge_region_and_name() {
+    let (emulator, provider) = fleet(4).await;
+    for (desktop, disk_type, name) in [
+        ("ecd-g00000000000000", "system", "nightly-a"),
+        ("ecd-g00000000000000", "data", "weekly-a"),
+        ("ecd-g00000000000001", "system", "nightly-b"),
+    ] {
+        let arguments = args(&[
+            ("desktop_id", desktop),
+            ("snapshot_name", name),
+            ("source_disk_type", disk_type),
+        ]);
+        provider.create(ECD, &arguments, "").await.expect("created");
+    }
+    for (disk, name) in [
+        ("d-g0000000000000000000", "edge-a"),
+        ("d-g0000000000000000001", "edge-b"),
+    ] {
+        let arguments = args(&[
+            ("ens_region_id", "cn-shenzhen-3"),
+            ("disk_id", disk),
+            ("snapshot_name", name),
+        ]);
+        provider.create(ENS, &arguments, "").await.expect("created");
+    }
+    let names = |discovered: snapform_provider::Discovered| -> Vec<String> {
+        let mut names: Vec<String> = discovered
+            .found
+            .iter()
+            .map(|state| {
+                state.attributes["snapshot_name"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_owned()
+            })
+            .collect();
+        names.sort();
+        names
+    };
+    let by_desktop = provider
+        .discover(
+            ECD,
+            &discover_filter(&[("desktop_id", &["ecd-g00000000000000"])], &[]),
+        )
+        .await
+        .expect("listed");
+    assert_eq!(names(by_desktop), ["nightly-a", "weekly-a"]);
+    let by_type_and_glob = provider
+        .discover(
+            ECD,
+            &discover_filter(&[("source_disk_type", &["system"])], &["nightly-?"]),
+        )
+        .await
+        .expect("listed");
+    assert_eq!(names(by_type_and_glob), ["nightly-a", "nightly-b"]);
+    let by_disk = provider
+        .discover(
+            ENS,
+            &discover_filter(&[("disk_id", &["d-g0000000000000000001"])], &[]),
+        )
+        .await
+        .expect("listed");
+    assert_eq!(names(by_disk), ["edge-b"]);
+    let in_another_edge_region = provider
+        .discover(
+            ENS,
+            &discover_filter(&[("ens_region_id", &["cn-beijing-15"])], &[]),
+        )
+        .await
+        .expect("listed");
+    assert!(in_another_edge_region.found.is_empty());
+    let by_exact_name = provider
+        .discover(ENS, &discover_filter(&[], &["edge-a"]))
+        .await
+        .expect("listed");
+    assert_eq!(names(by_exact_name), ["edge-a"]);
+    emulator.shutdown().await;
+}

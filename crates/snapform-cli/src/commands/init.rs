@@ -60,6 +60,9 @@ pub fn run(args: &InitArgs) -> anyhow::Result<i32> {
     };
     let mut stdout = std::io::stdout().lock();
     writeln!(stdout, "Initializing the backend...")?;
+    if !args.reconfigure {
+        super::tfstate::migrate_terraform_local(&loaded.config, &new, args, &mut stdout)?;
+    }
     if old.same_storage(&new) || args.reconfigure {
         check(&new)?;
         write_recorded(&record)?;
@@ -260,7 +263,7 @@ fn capitalized(text: &str) -> String {
 }
 
 /// Asks before copying; only `yes` proceeds, also from a pipe.
-fn confirmed(stdout: &mut impl Write) -> anyhow::Result<bool> {
+pub(super) fn confirmed(stdout: &mut impl Write) -> anyhow::Result<bool> {
     write!(
         stdout,
         "\n{}\n  Only 'yes' will be accepted to approve.\n\n  {} ",

@@ -1,6 +1,7 @@
 //! One module per command; each returns the process exit code.
 
 pub mod apply;
+pub mod discover;
 pub mod emulator;
 pub mod fmt;
 pub mod force_unlock;
@@ -12,6 +13,7 @@ pub mod plan;
 pub mod session;
 pub mod show;
 pub mod state;
+pub mod tfstate;
 pub mod validate;
 pub mod workspace;
 

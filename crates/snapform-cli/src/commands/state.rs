@@ -182,7 +182,7 @@ pub fn run(command: &StateCommand) -> anyhow::Result<i32> {
                 std::fs::read_to_string(path)
                     .with_context(|| format!("cannot read {}", path.display()))?
             };
-            let mut pushed = snapform_state::statefile::decode(path, &text)?;
+            let mut pushed = super::tfstate::decode_for_push(path, &text, &mut stdout)?;
             if let Some(current) = backend.read()? {
                 if !force && current.lineage != pushed.lineage {
                     bail!(

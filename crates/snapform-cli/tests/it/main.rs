@@ -3,6 +3,7 @@
 mod adoption;
 mod cloud;
 mod converge;
+mod discovery;
 mod emulator;
 mod examples;
 mod failures;
@@ -18,5 +19,6 @@ mod series;
 mod state_commands;
 mod support;
 mod terraform_habits;
+mod terraform_state;
 mod validate;
 mod variables;

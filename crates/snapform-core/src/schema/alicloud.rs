@@ -74,6 +74,7 @@ pub static ECD_SNAPSHOT: ResourceSchema = ResourceSchema {
     created_attribute: "create_time",
     name_argument: "snapshot_name",
     found_by_intent_tag: false,
+    terraform_renames: &[],
 };
 
 /// `alicloud_ens_snapshot`: an ENS edge disk snapshot (ENS `CreateSnapshot`).
@@ -135,6 +136,8 @@ pub static ENS_SNAPSHOT: ResourceSchema = ResourceSchema {
     created_attribute: "creation_time",
     name_argument: "snapshot_name",
     found_by_intent_tag: false,
+    // The official provider's `create_time` (from `CreationTime`) is our `creation_time`.
+    terraform_renames: &[("create_time", "creation_time")],
 };
 
 /// `provider "alicloud"`.

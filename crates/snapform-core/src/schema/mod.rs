@@ -401,6 +401,10 @@ pub struct ResourceSchema {
     /// Whether a create is tagged with its intent and a lookup finds it by that tag, so its
     /// name does not need to tell it apart.
     pub found_by_intent_tag: bool,
+    /// The attributes the official Terraform provider's state names differently, as
+    /// `(Terraform's name, ours)`; every other attribute has the same name in both, so a
+    /// Terraform state converts by this table alone.
+    pub terraform_renames: &'static [(&'static str, &'static str)],
 }
 
 /// Schemas are static and one per type: two are equal when they are the same type.
@@ -426,6 +430,14 @@ impl ResourceSchema {
     /// The argument called `name`.
     pub fn argument(&self, name: &str) -> Option<&'static ArgumentSchema> {
         self.arguments.iter().find(|arg| arg.name == name)
+    }
+
+    /// Our name of the attribute a Terraform state calls `name`.
+    pub fn from_terraform_name<'a>(&self, name: &'a str) -> &'a str {
+        self.terraform_renames
+            .iter()
+            .find(|(terraform, _)| *terraform == name)
+            .map_or(name, |(_, ours)| ours)
     }
 
     /// Whether `name` is an argument, a computed attribute or `id`.

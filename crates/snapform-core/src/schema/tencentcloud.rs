@@ -50,6 +50,7 @@ pub static CBS_DISK_BACKUP: ResourceSchema = ResourceSchema {
     created_attribute: "create_time",
     name_argument: "disk_backup_name",
     found_by_intent_tag: false,
+    terraform_renames: &[],
 };
 
 /// `tencentcloud_cbs_snapshot_group`: a snapshot of several disks of one instance
@@ -106,6 +107,7 @@ pub static CBS_SNAPSHOT_GROUP: ResourceSchema = ResourceSchema {
     created_attribute: "create_time",
     name_argument: "snapshot_group_name",
     found_by_intent_tag: false,
+    terraform_renames: &[],
 };
 
 /// `tencentcloud_lighthouse_snapshot`: a Lighthouse instance snapshot
@@ -150,6 +152,7 @@ pub static LIGHTHOUSE_SNAPSHOT: ResourceSchema = ResourceSchema {
     created_attribute: "created_time",
     name_argument: "snapshot_name",
     found_by_intent_tag: true,
+    terraform_renames: &[],
 };
 
 /// `provider "tencentcloud"`.

@@ -4,6 +4,7 @@ mod behaviour;
 mod cbs;
 mod client;
 mod control;
+mod discovery;
 mod ecd;
 mod ens;
 mod https;

@@ -4,8 +4,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Value as Json, json};
 use snapform_provider::{
-    Attributes, CreateError, Error, LookupRequest, PlannedChanges, PreflightProblem, ReadRequest,
-    Readiness, ResourceState, create_outcome, delete_in_batches, put_string, string_arg,
+    Attributes, CreateError, DiscoverFilter, Discovered, Error, LookupRequest, PlannedChanges,
+    PreflightProblem, ReadRequest, Readiness, ResourceState, create_outcome, delete_in_batches,
+    put_string, string_arg,
 };
 
 use super::{MAX_DESCRIBE, describe_all, put_number};
@@ -149,6 +150,42 @@ async fn lookup_many(
                 .collect()
         })
         .collect())
+}
+
+/// Every backup point of the region, 100 a page; with disks to filter by, those of up to 100
+/// disks per `disk-id` filter. The API has no name filter: names are matched by the caller.
+async fn discover(client: &Client, filter: &DiscoverFilter) -> Result<Discovered, Error> {
+    let disk_ids = filter.values("disk_id");
+    let mut items = Vec::new();
+    if disk_ids.is_empty() {
+        items = describe_all(
+            client,
+            Service::Cbs,
+            DESCRIBE,
+            json!({}),
+            "DiskBackupSet",
+            REQUIRED,
+        )
+        .await?;
+    }
+    for chunk in disk_ids.chunks(MAX_DESCRIBE) {
+        let params = json!({ "Filters": [{ "Name": "disk-id", "Values": chunk }] });
+        items.extend(
+            describe_all(
+                client,
+                Service::Cbs,
+                DESCRIBE,
+                params,
+                "DiskBackupSet",
+                REQUIRED,
+            )
+            .await?,
+        );
+    }
+    Ok(Discovered {
+        found: items.iter().filter_map(to_state).collect(),
+        left_out: Vec::new(),
+    })
 }
 
 /// Every disk must exist and have room for the planned backup points. Room counts the backup

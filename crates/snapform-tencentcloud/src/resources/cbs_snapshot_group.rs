@@ -6,9 +6,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::{Value as Json, json};
 use snapform_core::Value;
 use snapform_provider::{
-    Attributes, CreateError, Error, INTENT_TAG, LookupRequest, PlannedChanges, PreflightProblem,
-    ReadRequest, Readiness, ResourceState, create_outcome, delete_in_batches, fill_from_record,
-    put_string, string_arg, strings_arg,
+    Attributes, CreateError, DiscoverFilter, Discovered, Error, INTENT_TAG, LeftOut, LookupRequest,
+    PlannedChanges, PreflightProblem, ReadRequest, Readiness, ResourceState, create_outcome,
+    delete_in_batches, fill_from_record, put_string, string_arg, strings_arg,
 };
 
 use super::{MAX_DESCRIBE, describe_all, describe_until, put_number};
@@ -192,7 +192,7 @@ async fn lookup_many(
             "DescribeSnapshots",
             params,
             "SnapshotSet",
-            &["SnapshotId", "DiskId"],
+            SNAPSHOT_FIELDS,
             before_earliest,
         )
         .await?;
@@ -249,6 +249,137 @@ async fn lookup_many(
                 .collect()
         })
         .collect())
+}
+
+/// What every CBS `SnapshotSet` item must carry to tell a member's disk.
+const SNAPSHOT_FIELDS: &[&str] = &["SnapshotId", "DiskId"];
+
+/// Every snapshot group of the region (100 a page, by exact name when the filter names one),
+/// with its disks read from its member snapshots, since the API returns no disks: CBS
+/// `DescribeSnapshots` with up to 100 `SnapshotIds` per call. With disks to filter by, the
+/// snapshots of those disks come first (one `disk-id` filter for up to 100 disks), then the
+/// groups holding them (one `snapshot-id` filter for up to 100 snapshots). A group whose
+/// members cannot all be read has unknown disks and is left out, saying so. Tags cannot be
+/// read back, so a discovered group has none.
+async fn discover(client: &Client, filter: &DiscoverFilter) -> Result<Discovered, Error> {
+    let wanted_disks = filter.values("disk_ids");
+    let mut disk_of: BTreeMap<String, String> = BTreeMap::new();
+    let mut groups: BTreeMap<String, Json> = BTreeMap::new();
+    let mut keep_groups = |items: Vec<Json>| {
+        for item in items {
+            if let Some(id) = json::string(&item, "SnapshotGroupId") {
+                groups.insert(id, item);
+            }
+        }
+    };
+    if wanted_disks.is_empty() {
+        let params = match filter.exact_name() {
+            Some(name) => {
+                json!({ "Filters": [{ "Name": "snapshot-group-name", "Values": [name] }] })
+            }
+            None => json!({}),
+        };
+        keep_groups(
+            describe_all(
+                client,
+                Service::Cbs,
+                DESCRIBE,
+                params,
+                "SnapshotGroupSet",
+                REQUIRED,
+            )
+            .await?,
+        );
+    } else {
+        for chunk in wanted_disks.chunks(MAX_DESCRIBE) {
+            let params = json!({ "Filters": [{ "Name": "disk-id", "Values": chunk }] });
+            read_member_disks(client, params, &mut disk_of).await?;
+        }
+        let snapshot_ids: Vec<&str> = disk_of.keys().map(String::as_str).collect();
+        for chunk in snapshot_ids.chunks(MAX_DESCRIBE) {
+            let params = json!({ "Filters": [{ "Name": "snapshot-id", "Values": chunk }] });
+            keep_groups(
+                describe_all(
+                    client,
+                    Service::Cbs,
+                    DESCRIBE,
+                    params,
+                    "SnapshotGroupSet",
+                    REQUIRED,
+                )
+                .await?,
+            );
+        }
+    }
+    let unread: BTreeSet<String> = groups
+        .values()
+        .flat_map(|group| json::strings(group, "SnapshotIdSet"))
+        .filter(|member| !disk_of.contains_key(member))
+        .collect();
+    let unread: Vec<&str> = unread.iter().map(String::as_str).collect();
+    for chunk in unread.chunks(MAX_DESCRIBE) {
+        read_member_disks(client, json!({ "SnapshotIds": chunk }), &mut disk_of).await?;
+    }
+    let mut discovered = Discovered::default();
+    for group in groups.values() {
+        let members = json::strings(group, "SnapshotIdSet");
+        let missing: Vec<&str> = members
+            .iter()
+            .filter(|member| !disk_of.contains_key(member.as_str()))
+            .map(String::as_str)
+            .collect();
+        if members.is_empty() || !missing.is_empty() {
+            let id = json::string(group, "SnapshotGroupId").unwrap_or_default();
+            let reason = if members.is_empty() {
+                "it lists no member snapshots, so its disks are unknown".to_owned()
+            } else {
+                format!(
+                    "its member snapshot{} {} cannot be read, so its disks are unknown",
+                    if missing.len() == 1 { "" } else { "s" },
+                    missing.join(", ")
+                )
+            };
+            discovered.left_out.push(LeftOut {
+                id,
+                name: json::string(group, "SnapshotGroupName").unwrap_or_default(),
+                reason,
+            });
+            continue;
+        }
+        let disks = members
+            .iter()
+            .filter_map(|member| disk_of.get(member))
+            .map(|disk| Value::String(disk.clone()));
+        let recorded: Attributes = [("disk_ids".to_owned(), Value::set(disks))].into();
+        discovered.found.extend(to_state(group, Some(&recorded)));
+    }
+    Ok(discovered)
+}
+
+/// Adds the disk of every CBS snapshot `params` lists to `disk_of`, by snapshot ID.
+async fn read_member_disks(
+    client: &Client,
+    params: Json,
+    disk_of: &mut BTreeMap<String, String>,
+) -> Result<(), Error> {
+    let items = describe_all(
+        client,
+        Service::Cbs,
+        "DescribeSnapshots",
+        params,
+        "SnapshotSet",
+        SNAPSHOT_FIELDS,
+    )
+    .await?;
+    for item in &items {
+        if let (Some(snapshot), Some(disk)) = (
+            json::string(item, "SnapshotId"),
+            json::string(item, "DiskId"),
+        ) {
+            disk_of.insert(snapshot, disk);
+        }
+    }
+    Ok(())
 }
 
 /// `DescribeDisks` for `disk_ids`, by ID.

@@ -5,9 +5,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::{Value as Json, json};
 use snapform_core::Value;
 use snapform_provider::{
-    Attributes, CreateError, Error, INTENT_TAG, LookupRequest, PlannedChanges, PreflightProblem,
-    ReadRequest, Readiness, ResourceState, create_outcome, delete_in_batches, put_string,
-    string_arg,
+    Attributes, CreateError, DiscoverFilter, Discovered, Error, INTENT_TAG, LeftOut, LookupRequest,
+    PlannedChanges, PreflightProblem, ReadRequest, Readiness, ResourceState, create_outcome,
+    delete_in_batches, put_string, string_arg,
 };
 
 use super::{MAX_DESCRIBE, describe_all, put_number};
@@ -226,6 +226,87 @@ fn intent_tag(item: &Json) -> Option<String> {
         .iter()
         .find(|tag| tag.get("Key").and_then(Json::as_str) == Some(INTENT_TAG))
         .and_then(|tag| tag.get("Value")?.as_str().map(str::to_owned))
+}
+
+/// Every snapshot of the region, 100 a page (by exact name when the filter names one). A
+/// snapshot does not name its instance, only its system disk, so the region's instances are
+/// listed too (100 a page) and each snapshot gets the instance whose system disk it is; a
+/// snapshot whose instance is gone is left out, saying so. With instances to filter by, each
+/// instance's snapshots are listed with an `instance-id` filter instead, and carry it.
+async fn discover(client: &Client, filter: &DiscoverFilter) -> Result<Discovered, Error> {
+    let name_filter = filter
+        .exact_name()
+        .map(|name| json!({ "Name": "snapshot-name", "Values": [name] }));
+    let mut discovered = Discovered::default();
+    let instance_ids = filter.values("instance_id");
+    for instance_id in instance_ids {
+        let mut filters = vec![json!({ "Name": "instance-id", "Values": [instance_id] })];
+        filters.extend(name_filter.clone());
+        let items = describe_all(
+            client,
+            Service::Lighthouse,
+            DESCRIBE,
+            json!({ "Filters": filters }),
+            "SnapshotSet",
+            REQUIRED,
+        )
+        .await?;
+        let instance = Value::String(instance_id.clone());
+        discovered.found.extend(
+            items
+                .iter()
+                .filter_map(|item| to_state(item, Some(&instance))),
+        );
+    }
+    if !instance_ids.is_empty() {
+        return Ok(discovered);
+    }
+    let instances = describe_all(
+        client,
+        Service::Lighthouse,
+        "DescribeInstances",
+        json!({}),
+        "InstanceSet",
+        &["InstanceId"],
+    )
+    .await?;
+    let instance_of_disk: BTreeMap<String, String> = instances
+        .iter()
+        .filter_map(|instance| {
+            let disk = json::non_empty(instance.get("SystemDisk")?, "DiskId")?;
+            Some((disk, json::string(instance, "InstanceId")?))
+        })
+        .collect();
+    let params = match name_filter {
+        Some(name_filter) => json!({ "Filters": [name_filter] }),
+        None => json!({}),
+    };
+    let items = describe_all(
+        client,
+        Service::Lighthouse,
+        DESCRIBE,
+        params,
+        "SnapshotSet",
+        REQUIRED,
+    )
+    .await?;
+    for item in &items {
+        let disk = json::string(item, "DiskId").unwrap_or_default();
+        match instance_of_disk.get(&disk) {
+            Some(instance) => discovered
+                .found
+                .extend(to_state(item, Some(&Value::String(instance.clone())))),
+            None => discovered.left_out.push(LeftOut {
+                id: json::string(item, "SnapshotId").unwrap_or_default(),
+                name: json::string(item, "SnapshotName").unwrap_or_default(),
+                reason: format!(
+                    "its system disk {disk} belongs to no instance of region {}, so its instance_id is unknown",
+                    client.region
+                ),
+            }),
+        }
+    }
+    Ok(discovered)
 }
 
 /// Every instance must exist.

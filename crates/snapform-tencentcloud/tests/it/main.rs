@@ -681,3 +681,300 @@ async fn lookup(
         .await?;
     Ok(found.pop().unwrap_or_default())
 }
+
+/// An emulator holding `n` disks (two per instance) and `n` Lighthouse instances, snapshots
+/// ready at once, no rate limit; and a provider that does not limit itself either.
+async fn fleet(n: usize) -> (RunningEmulator, TencentCloud) {
+    let emulator = snapform_emulator::spawn(EmulatorConfig {
+        inventory: snapform_emulator::Inventory::generated(n),
+        ready_after: Duration::ZERO,
+        rate_limit: 0,
+        ..EmulatorConfig::default()
+    })
+    .await
+    .expect("the emulator starts");
+    let provider = provider_for(&emulator, 100_000.0);
+    (emulator, provider)
+}
+
+fn requests(stats: &serde_json::Value, key: &str) -> u64 {
+    stats["requests"][key].as_u64().unwrap_or(0)
+}
+
+async fn clear_stats(emulator: &RunningEmulator) {
+    reqwest::Client::new()
+        .delete(format!("{}/_emulator/stats", emulator.endpoint()))
+        .send()
+        .await
+        .expect("stats cleared");
+}
+
+fn filter(arguments: &[(&str, &[&str])], names: &[&str]) -> snapform_provider::DiscoverFilter {
+    snapform_provider::DiscoverFilter {
+        arguments: arguments
+            .iter()
+            .map(|(name, values)| {
+                (
+                    (*name).to_owned(),
+                    values.iter().map(|value| (*value).to_owned()).collect(),
+                )
+            })
+            .collect(),
+        names: names
+            .iter()
+            .map(|name| snapform_provider::NameGlob::new(name))
+            .collect(),
+    }
+}
+
+#[tokio::test]
+async fn discovery_lists_a_thousand_snapshots_of_each_type_in_a_page_per_hundred() {
+    let (emulator, provider) = fleet(1000).await;
+    let mut backups = Vec::new();
+    for idx in 0..1000 {
+        let arguments = args(&[
+            ("disk_id", s(&format!("disk-g{:07}", idx % 250))),
+            ("disk_backup_name", s(&format!("nightly-{idx:04}"))),
+        ]);
+        backups.push(
+            provider
+                .create("tencentcloud_cbs_disk_backup", &arguments, "")
+                .await
+                .expect("created"),
+        );
+    }
+    let mut groups = Vec::new();
+    for instance in 0..500 {
+        let disks = Value::set([
+            s(&format!("disk-g{:07}", 2 * instance)),
+            s(&format!("disk-g{:07}", 2 * instance + 1)),
+        ]);
+        let mut arguments = args(&[("snapshot_group_name", s(&format!("pair-{instance:03}")))]);
+        arguments.insert("disk_ids".to_owned(), disks);
+        groups.push(
+            provider
+                .create("tencentcloud_cbs_snapshot_group", &arguments, "")
+                .await
+                .expect("created"),
+        );
+    }
+    let mut sites = Vec::new();
+    for idx in 0..1000 {
+        let arguments = args(&[
+            ("instance_id", s(&format!("lhins-g{idx:07}"))),
+            ("snapshot_name", s(&format!("site-{idx:04}"))),
+        ]);
+        sites.push(
+            provider
+                .create("tencentcloud_lighthouse_snapshot", &arguments, "intent")
+                .await
+                .expect("created"),
+        );
+    }
+    clear_stats(&emulator).await;
+    let everything = snapform_provider::DiscoverFilter::default();
+
+    let found = provider
+        .discover("tencentcloud_cbs_disk_backup", &everything)
+        .await
+        .expect("listed");
+    backups.sort();
+    assert_eq!(
+        found
+            .found
+            .iter()
+            .map(|state| state.id.clone())
+            .collect::<Vec<_>>(),
+        backups
+    );
+    let first = found
+        .found
+        .iter()
+        .find(|state| state.attributes["disk_backup_name"] == s("nightly-0000"))
+        .expect("the first backup");
+    assert_eq!(first.attributes["disk_id"], s("disk-g0000000"));
+    assert_eq!(first.readiness, Readiness::Ready);
+
+    let found = provider
+        .discover("tencentcloud_cbs_snapshot_group", &everything)
+        .await
+        .expect("listed");
+    assert_eq!(found.found.len(), 500);
+    assert!(found.left_out.is_empty(), "{:?}", found.left_out);
+    let pair = found
+        .found
+        .iter()
+        .find(|state| state.attributes["snapshot_group_name"] == s("pair-007"))
+        .expect("a group");
+    assert_eq!(
+        pair.attributes["disk_ids"],
+        Value::set([s("disk-g0000014"), s("disk-g0000015")]),
+        "the disks come from the member snapshots"
+    );
+
+    let found = provider
+        .discover("tencentcloud_lighthouse_snapshot", &everything)
+        .await
+        .expect("listed");
+    assert_eq!(found.found.len(), 1000);
+    let site = found
+        .found
+        .iter()
+        .find(|state| state.attributes["snapshot_name"] == s("site-0042"))
+        .expect("a snapshot");
+    assert_eq!(
+        site.attributes["instance_id"],
+        s("lhins-g0000042"),
+        "the instance comes from its system disk"
+    );
+
+    // A page of 100 per call: 10 for 1,000 backups; 5 for 500 groups plus 10 for their 1,000
+    // member snapshots; 10 for 1,000 instances plus 10 for 1,000 Lighthouse snapshots.
+    let stats = stats(&emulator).await;
+    assert_eq!(requests(&stats, "cbs.DescribeDiskBackups"), 10);
+    assert_eq!(requests(&stats, "cbs.DescribeSnapshotGroups"), 5);
+    assert_eq!(requests(&stats, "cbs.DescribeSnapshots"), 10);
+    assert_eq!(requests(&stats, "lighthouse.DescribeInstances"), 10);
+    assert_eq!(requests(&stats, "lighthouse.DescribeSnapshots"), 10);
+    assert_eq!(stats["total_requests"], 45);
+    emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn discovery_filters_by_parent_and_name_on_the_server_where_it_can() {
+    let (emulator, provider) = fleet(8).await;
+    for (disk, name) in [
+        ("disk-g0000000", "nightly-a"),
+        ("disk-g0000000", "weekly-a"),
+        ("disk-g0000001", "nightly-b"),
+        ("disk-g0000002", "nightly-c"),
+    ] {
+        let arguments = args(&[("disk_id", s(disk)), ("disk_backup_name", s(name))]);
+        provider
+            .create("tencentcloud_cbs_disk_backup", &arguments, "")
+            .await
+            .expect("created");
+    }
+    for (disks, name) in [
+        (["disk-g0000000", "disk-g0000001"], "app"),
+        (["disk-g0000002", "disk-g0000003"], "db"),
+    ] {
+        let mut arguments = args(&[("snapshot_group_name", s(name))]);
+        arguments.insert(
+            "disk_ids".to_owned(),
+            Value::set(disks.iter().map(|disk| s(disk))),
+        );
+        provider
+            .create("tencentcloud_cbs_snapshot_group", &arguments, "")
+            .await
+            .expect("created");
+    }
+    for (instance, name) in [
+        ("lhins-g0000000", "blog"),
+        ("lhins-g0000001", "blog"),
+        ("lhins-g0000002", "shop"),
+    ] {
+        let arguments = args(&[("instance_id", s(instance)), ("snapshot_name", s(name))]);
+        provider
+            .create("tencentcloud_lighthouse_snapshot", &arguments, "")
+            .await
+            .expect("created");
+    }
+    let names = |discovered: snapform_provider::Discovered, argument: &str| -> Vec<String> {
+        let mut names: Vec<String> = discovered
+            .found
+            .iter()
+            .map(|state| state.attributes[argument].as_str().unwrap_or("").to_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    let by_disk_and_name = provider
+        .discover(
+            "tencentcloud_cbs_disk_backup",
+            &filter(
+                &[("disk_id", &["disk-g0000000", "disk-g0000002"])],
+                &["nightly-*"],
+            ),
+        )
+        .await
+        .expect("listed");
+    assert_eq!(
+        names(by_disk_and_name, "disk_backup_name"),
+        ["nightly-a", "nightly-c"]
+    );
+    // A group holding the disk, with all of its disks.
+    let by_member_disk = provider
+        .discover(
+            "tencentcloud_cbs_snapshot_group",
+            &filter(&[("disk_ids", &["disk-g0000003"])], &[]),
+        )
+        .await
+        .expect("listed");
+    assert_eq!(by_member_disk.found.len(), 1);
+    assert_eq!(
+        by_member_disk.found[0].attributes["disk_ids"],
+        Value::set([s("disk-g0000002"), s("disk-g0000003")])
+    );
+    let by_exact_name = provider
+        .discover("tencentcloud_cbs_snapshot_group", &filter(&[], &["app"]))
+        .await
+        .expect("listed");
+    assert_eq!(names(by_exact_name, "snapshot_group_name"), ["app"]);
+    let by_instance = provider
+        .discover(
+            "tencentcloud_lighthouse_snapshot",
+            &filter(
+                &[("instance_id", &["lhins-g0000001", "lhins-g0000002"])],
+                &[],
+            ),
+        )
+        .await
+        .expect("listed");
+    let mut instances: Vec<String> = by_instance
+        .found
+        .iter()
+        .map(|state| {
+            state.attributes["instance_id"]
+                .as_str()
+                .unwrap_or("")
+                .to_owned()
+        })
+        .collect();
+    instances.sort();
+    assert_eq!(instances, ["lhins-g0000001", "lhins-g0000002"]);
+
+    // An instance that is gone leaves its snapshot without an instance: left out, saying why.
+    let mut inventory = snapform_emulator::Inventory::generated(8);
+    inventory
+        .tencentcloud
+        .get_mut("ap-guangzhou")
+        .expect("the region")
+        .lighthouse_instances
+        .retain(|instance| instance.id != "lhins-g0000002");
+    let answer = reqwest::Client::new()
+        .put(format!("{}/_emulator/inventory", emulator.endpoint()))
+        .json(&inventory)
+        .send()
+        .await
+        .expect("inventory replaced");
+    assert!(answer.status().is_success());
+    let without_instance = provider
+        .discover(
+            "tencentcloud_lighthouse_snapshot",
+            &snapform_provider::DiscoverFilter::default(),
+        )
+        .await
+        .expect("listed");
+    assert_eq!(without_instance.found.len(), 2);
+    assert_eq!(without_instance.left_out.len(), 1);
+    assert_eq!(without_instance.left_out[0].name, "shop");
+    assert!(
+        without_instance.left_out[0]
+            .reason
+            .contains("belongs to no instance of region ap-guangzhou"),
+        "{:?}",
+        without_instance.left_out
+    );
+    emulator.shutdown().await;
+}
