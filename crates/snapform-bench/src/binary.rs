@@ -48,7 +48,7 @@ pub fn steps_at(snapform: &Path, n: usize, work: &Path) -> anyhow::Result<Vec<St
     let runtime = tokio::runtime::Runtime::new()?;
     let emulator = Emulator::start(
         snapform,
-        &work.join("cloud.json"),
+        None,
         &inventory_file,
         work.join("emulator.log"),
         &Settings {

@@ -264,3 +264,17 @@ fn vm_hwm_kib(pid: u32) -> u64 {
         })
         .unwrap_or(0)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_plan_summary_line_is_read() {
+        assert_eq!(
+            planned_changes("Plan: 3 to add, 1 to change, 2 to destroy."),
+            Some(6)
+        );
+        assert_eq!(planned_changes("  # x will be created"), None);
+    }
+}

@@ -65,11 +65,12 @@ struct Listed {
 }
 
 impl Emulator {
-    /// Starts `snapform emulator` on a free loopback port with its cloud in `data` and the
-    /// parents of `inventory_file`, and waits for its banner. Its stderr goes to `log`.
+    /// Starts `snapform emulator` on a free loopback port with its cloud in `data` (or in
+    /// memory, which the benchmark uses: a data file is rewritten whole after every change)
+    /// and the parents of `inventory_file`, and waits for its banner. Its stderr goes to `log`.
     pub fn start(
         snapform: &Path,
-        data: &Path,
+        data: Option<&Path>,
         inventory_file: &Path,
         log: PathBuf,
         settings: &Settings,
@@ -79,8 +80,6 @@ impl Emulator {
         command
             .arg("emulator")
             .args(["--listen", "127.0.0.1:0"])
-            .arg("--data")
-            .arg(data)
             .arg("--inventory")
             .arg(inventory_file)
             .arg("--ready-after")
@@ -89,6 +88,9 @@ impl Emulator {
             .arg(settings.rate_limit.to_string())
             .arg("--seed")
             .arg(settings.seed.to_string());
+        if let Some(data) = data {
+            command.arg("--data").arg(data);
+        }
         if let Some(faults) = &settings.faults {
             command.arg("--faults").arg(faults);
         }

@@ -46,7 +46,7 @@ pub fn run(
     let fault_spec = args.fault_spec();
     let emulator = Emulator::start(
         snapform,
-        &data_file,
+        Some(&data_file),
         &inventory_file,
         logs.join("emulator.log"),
         &Settings {

@@ -132,15 +132,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_plan_summary_line_is_read() {
-        assert_eq!(
-            planned_changes("Plan: 3 to add, 1 to change, 2 to destroy."),
-            Some(6)
-        );
-        assert_eq!(planned_changes("  # x will be created"), None);
-    }
-
-    #[test]
     fn every_step_configuration_loads_without_diagnostics() {
         let workload = Workload::new(23);
         for step in [1, 2, 7] {
