@@ -32,6 +32,10 @@ pub enum Phase {
     Delete,
     /// Taking an existing resource into the state.
     Adopt,
+    /// Recording an object an `import` block names.
+    Import,
+    /// Removing a record from the state and keeping its object (`destroy = false`).
+    Forget,
 }
 
 /// Progress of an apply, for the command line's views.
@@ -486,6 +490,11 @@ impl Engine {
                 None => unreachable!("a batch of one delete has one outcome"),
             },
             Action::CreateThenDelete => self.create_then_delete(change).await,
+            Action::CreateThenForget => match self.forget(change).await {
+                Ok(()) => self.reported(change, Phase::Create, self.create(change).await),
+                Err(error) => Err(error),
+            },
+            Action::Forget => self.reported(change, Phase::Forget, self.forget(change).await),
             Action::NoOp if change.moved_from.is_some() && !change.awaits_readiness => {
                 // Recorded under its new address before any step ran.
                 if let Some(from) = &change.moved_from {

@@ -164,6 +164,10 @@ pub struct PlanArgs {
     /// Stream machine-readable JSON messages, one per line.
     #[arg(long)]
     pub json: bool,
+    /// Write resource blocks for import blocks whose target has none, read from the cloud,
+    /// to FILE (a new .hcl file in the configuration's directory); the plan then reads them.
+    #[arg(long, value_name = "FILE")]
+    pub generate_config_out: Option<std::path::PathBuf>,
     #[command(flatten)]
     pub options: PlanOptions,
 }

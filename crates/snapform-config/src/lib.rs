@@ -23,8 +23,8 @@ pub use duration::parse_duration;
 pub use eval::ResourceValues;
 pub use load::{LoadOptions, Loaded, SourceFile, VarArg, is_vars_file, load_dir, load_sources};
 pub use model::{
-    Backend, Config, Expansion, Lifecycle, Output, ProviderConfig, Resource, ResourceInstance,
-    Timeouts, ValueSource, VarType, Variable,
+    Backend, Config, Expansion, Import, Lifecycle, Move, Output, ProviderConfig, Removal, Resource,
+    ResourceInstance, Timeouts, ValueSource, VarType, Variable,
 };
 pub use snapform_core::Secret;
 pub use summary::ExpressionSummary;

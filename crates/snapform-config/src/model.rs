@@ -27,6 +27,16 @@ pub struct Config {
     pub outputs: Vec<Output>,
     /// Where state is kept.
     pub backend: Backend,
+    /// `import` blocks, one entry per `for_each` element, in the order written.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub imports: Vec<Import>,
+    /// `moved` blocks, in the order they apply: a statement whose `from` is another's `to`
+    /// comes after it, so chained moves take an object all the way.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub moves: Vec<Move>,
+    /// `removed` blocks.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub removed: Vec<Removal>,
     /// What re-evaluating resources and outputs with known values needs.
     #[serde(skip)]
     pub(crate) context: EvalContext,
@@ -100,6 +110,76 @@ impl Config {
             .iter()
             .find(|provider| &provider.addr == addr)
     }
+}
+
+impl Config {
+    /// The `removed` block of a resource, when there is one.
+    pub fn removal(&self, addr: &ResourceAddr) -> Option<&Removal> {
+        self.removed.iter().find(|removal| &removal.from == addr)
+    }
+}
+
+/// One object an `import` block takes into the state.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Import {
+    /// Where it goes.
+    #[serde(serialize_with = "display")]
+    pub to: ResourceInstanceAddr,
+    /// The cloud's ID of the object.
+    pub id: String,
+    /// The block's header, where errors about the import point.
+    #[serde(skip)]
+    pub span: Span,
+}
+
+/// A `moved` block: objects recorded at `from` belong at `to`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Move {
+    /// The old address.
+    #[serde(serialize_with = "display")]
+    pub from: ResourceInstanceAddr,
+    /// The new address.
+    #[serde(serialize_with = "display")]
+    pub to: ResourceInstanceAddr,
+    /// Both sides name whole resources: every instance moves and keeps its key.
+    pub whole_resources: bool,
+    /// The block's header.
+    #[serde(skip)]
+    pub span: Span,
+}
+
+impl Move {
+    /// Where the object recorded at `addr` goes under this statement, if `from` matches it. A
+    /// series' generations move with their instance.
+    pub fn destination(&self, addr: &ResourceInstanceAddr) -> Option<ResourceInstanceAddr> {
+        if addr.resource != self.from.resource {
+            return None;
+        }
+        if self.whole_resources {
+            return Some(ResourceInstanceAddr {
+                resource: self.to.resource.clone(),
+                ..addr.clone()
+            });
+        }
+        (addr.key == self.from.key).then(|| ResourceInstanceAddr {
+            generation: addr.generation,
+            ..self.to.clone()
+        })
+    }
+}
+
+/// A `removed` block: the resource left the configuration on purpose.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Removal {
+    /// The resource.
+    #[serde(serialize_with = "display")]
+    pub from: ResourceAddr,
+    /// `lifecycle { destroy }`: `false` forgets its objects and keeps the snapshots; `true`
+    /// (the default) deletes them.
+    pub destroy: bool,
+    /// The block's header.
+    #[serde(skip)]
+    pub span: Span,
 }
 
 /// One `provider` block, or the implicit default configuration of a provider that resources use
@@ -253,6 +333,11 @@ pub struct Lifecycle {
     pub ignore_changes: Vec<String>,
     /// `ignore_changes = all`.
     pub ignore_all_changes: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    /// `destroy`: `Some(false)` forgets the resource's objects wherever snapform would delete
+    /// them (an instance leaving the configuration, `destroy`, the old object of a
+    /// replacement), so the snapshots stay in the cloud.
+    pub destroy: Option<bool>,
 }
 
 impl Lifecycle {
@@ -261,6 +346,12 @@ impl Lifecycle {
     /// before its successor exists; `create_before_destroy = false` deletes first.
     pub fn creates_first(&self) -> bool {
         self.create_before_destroy.unwrap_or(true)
+    }
+
+    /// Whether leaving the configuration forgets the objects instead of deleting them
+    /// (`destroy = false`).
+    pub fn forgets(&self) -> bool {
+        self.destroy == Some(false)
     }
 }
 

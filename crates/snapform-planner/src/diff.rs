@@ -14,6 +14,7 @@ use crate::graph;
 use crate::model::{
     Action, ActionReason, PLAN_FORMAT_VERSION, Plan, PlanMode, ResourceChange, Timeouts,
 };
+use crate::refactor::{self, ImportReads};
 use crate::refresh::{RefreshResult, Refreshed, refreshed_state};
 use crate::values::{PlannedValues, normalize};
 
@@ -27,6 +28,8 @@ pub struct PlanInputs<'a> {
     pub state_exists: bool,
     /// What refresh read; `None` with `-refresh=false`.
     pub refresh: Option<&'a RefreshResult>,
+    /// What the import blocks' IDs read in the clouds (read also with `-refresh=false`).
+    pub imports: &'a ImportReads,
     /// Normal, destroy or refresh-only.
     pub mode: PlanMode,
     /// `-target` addresses; empty for everything.
@@ -53,11 +56,28 @@ pub fn plan(inputs: &PlanInputs<'_>) -> (Plan, Vec<Diagnostic>) {
         },
     };
     let Refreshed {
-        state,
+        mut state,
         drift,
         adopted,
         blocked,
     } = refreshed;
+    // Imports join the refreshed state, which apply records first; moves change only what
+    // the diff sees, and each change says where its object was recorded.
+    let (imported, moved) = match inputs.mode {
+        PlanMode::Normal => {
+            let imported = refactor::apply_imports(
+                inputs.config,
+                &mut state,
+                inputs.imports,
+                inputs.regions,
+                &mut diagnostics,
+            );
+            let moved = refactor::apply_moves(inputs.config, &state, &mut diagnostics);
+            (imported, Some(moved))
+        }
+        _ => (BTreeMap::new(), None),
+    };
+    let diff_state = moved.as_ref().map_or(&state, |moved| &moved.state);
     let adopted: BTreeSet<ResourceInstanceAddr> = adopted.into_iter().collect();
     for record in state.resources.iter().chain(&state.deposed) {
         if record.schema().is_none() {
@@ -75,7 +95,7 @@ pub fn plan(inputs: &PlanInputs<'_>) -> (Plan, Vec<Diagnostic>) {
     }
     let mut planner = Planner {
         inputs,
-        state: &state,
+        state: diff_state,
         adopted: &adopted,
         values: PlannedValues::default(),
         changes: Vec::new(),
@@ -88,7 +108,7 @@ pub fn plan(inputs: &PlanInputs<'_>) -> (Plan, Vec<Diagnostic>) {
         }
         PlanMode::Destroy => {
             for record in &state.resources {
-                planner.push_delete(record, None);
+                planner.push_removal(record, None);
             }
         }
         PlanMode::Normal => planner.plan_config(&mut diagnostics),
@@ -102,6 +122,19 @@ pub fn plan(inputs: &PlanInputs<'_>) -> (Plan, Vec<Diagnostic>) {
         }
     }
     let mut changes = planner.changes;
+    for change in &mut changes {
+        if change.deposed {
+            continue;
+        }
+        if change.moved_from.is_none()
+            && let Some(from) = moved
+                .as_ref()
+                .and_then(|moved| moved.from.get(&change.addr))
+        {
+            change.moved_from = Some(from.clone());
+        }
+        change.importing = imported.get(&change.addr).cloned();
+    }
     changes.sort_by(|a, b| (&a.addr, a.deposed).cmp(&(&b.addr, b.deposed)));
     let mut warnings = Vec::new();
     if !inputs.targets.is_empty() {
@@ -115,6 +148,17 @@ pub fn plan(inputs: &PlanInputs<'_>) -> (Plan, Vec<Diagnostic>) {
         &mut changes,
         blocked.iter().map(|blocked| &blocked.addr).collect(),
     );
+    let forgotten: Vec<String> = changes
+        .iter()
+        .filter(|change| change.action.forgets())
+        .map(|change| format!("  - {}", change.addr))
+        .collect();
+    if !forgotten.is_empty() {
+        warnings.push(format!(
+            "Some objects will no longer be managed by snapform\n\nIf you apply this plan, snapform will discard its tracking information for the following objects, but it will not delete them: their snapshots stay in the cloud.\n{}\n\nAfter applying this plan, snapform will no longer manage these objects. You will need to import them into snapform to manage them again.",
+            forgotten.join("\n")
+        ));
+    }
     check_prevent_destroy(inputs.config, &changes, &mut diagnostics);
     graph::add_edges(&mut changes);
 
@@ -233,7 +277,7 @@ impl Planner<'_, '_> {
                     && !generation_of_wanted
                     && !kept_generations.contains(&record.addr)
                 {
-                    self.push_delete(
+                    self.push_removal(
                         record,
                         Some(missing_instance_reason(resource, &record.addr)),
                     );
@@ -242,8 +286,32 @@ impl Planner<'_, '_> {
         }
         for record in &self.state.resources {
             if config.resource(&record.addr.resource).is_none() {
-                self.push_delete(record, Some(ActionReason::DeleteBecauseNoResourceConfig));
+                self.push_removal(record, Some(ActionReason::DeleteBecauseNoResourceConfig));
             }
+        }
+    }
+
+    /// Whether the objects of `resource` are forgotten rather than deleted when they leave
+    /// the configuration: `lifecycle { destroy = false }` on its block, or on its `removed`
+    /// block.
+    fn forgets(&self, resource: &ResourceAddr) -> bool {
+        let config = self.inputs.config;
+        match config.resource(resource) {
+            Some(resource) => resource.lifecycle.forgets(),
+            None => config
+                .removal(resource)
+                .is_some_and(|removal| !removal.destroy),
+        }
+    }
+
+    /// Deletes `record`, or forgets it when its configuration says `destroy = false`.
+    fn push_removal(&mut self, record: &ResourceRecord, reason: Option<ActionReason>) {
+        self.push_delete(record, reason);
+        if self.forgets(&record.addr.resource)
+            && let Some(change) = self.changes.last_mut()
+            && change.addr == record.addr
+        {
+            change.action = Action::Forget;
         }
     }
 
@@ -268,6 +336,7 @@ impl Planner<'_, '_> {
             before_sensitive: record.sensitive_attributes.clone(),
             after_sensitive: record.sensitive_attributes.clone(),
             adopting: self.adopted.contains(&record.addr),
+            importing: None,
             deposed: false,
             awaits_readiness: false,
             waits_for: Vec::new(),
@@ -302,6 +371,7 @@ impl Planner<'_, '_> {
             before_sensitive: record.sensitive_attributes.clone(),
             after_sensitive: BTreeSet::new(),
             adopting: self.adopted.contains(&record.addr),
+            importing: None,
             deposed: false,
             awaits_readiness: false,
             waits_for: Vec::new(),
@@ -333,6 +403,7 @@ impl Planner<'_, '_> {
             before_sensitive: record.sensitive_attributes.clone(),
             after_sensitive: record.sensitive_attributes.clone(),
             adopting: self.adopted.contains(&record.addr),
+            importing: None,
             deposed: false,
             awaits_readiness: false,
             waits_for: Vec::new(),
@@ -370,6 +441,7 @@ impl Planner<'_, '_> {
                 .unwrap_or_default(),
             after_sensitive: instance.sensitive.clone(),
             adopting: record.is_some_and(|record| self.adopted.contains(&record.addr)),
+            importing: None,
             deposed: false,
             awaits_readiness: false,
             waits_for: Vec::new(),
@@ -385,7 +457,10 @@ impl Planner<'_, '_> {
             }
             after
         };
-        let replace_action = if resource.lifecycle.creates_first() {
+        let replace_action = if resource.lifecycle.forgets() {
+            // The old snapshot is kept in the cloud; the address takes the new one.
+            Action::CreateThenForget
+        } else if resource.lifecycle.creates_first() {
             Action::CreateThenDelete
         } else {
             Action::DeleteThenCreate

@@ -112,7 +112,7 @@ pub fn add_edges(changes: &mut [ResourceChange]) {
     }
     let mut edges: BTreeSet<(usize, usize, EdgeKind)> = BTreeSet::new();
     for (idx, change) in changes.iter().enumerate() {
-        if change.action == Action::NoOp {
+        if matches!(change.action, Action::NoOp | Action::Forget) {
             continue;
         }
         if change.action != Action::Delete {
@@ -120,8 +120,10 @@ pub fn add_edges(changes: &mut [ResourceChange]) {
             for dependency in &change.dependencies {
                 for &dep_idx in by_resource.get(dependency).into_iter().flatten() {
                     let dependency = &changes[dep_idx];
-                    if !matches!(dependency.action, Action::NoOp | Action::Delete)
-                        || dependency.awaits_readiness
+                    if !matches!(
+                        dependency.action,
+                        Action::NoOp | Action::Delete | Action::Forget
+                    ) || dependency.awaits_readiness
                     {
                         edges.insert((idx, dep_idx, EdgeKind::Dependency));
                     }

@@ -12,6 +12,7 @@ mod diff;
 mod graph;
 mod model;
 pub mod planfile;
+mod refactor;
 mod refresh;
 mod series;
 mod values;
@@ -21,5 +22,6 @@ pub use model::{
     Action, ActionReason, Blocked, Counts, Drift, DriftKind, EdgeKind, PLAN_FORMAT_VERSION, Plan,
     PlanMode, ResourceChange, Timeouts,
 };
+pub use refactor::ImportReads;
 pub use refresh::{RefreshResult, Refreshed, refreshed_state, status_of};
 pub use values::{PlannedValues, arguments_now, normalize, outputs_now, values_of_state};

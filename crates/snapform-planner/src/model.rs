@@ -49,6 +49,12 @@ pub enum Action {
     CreateThenDelete,
     /// Delete it.
     Delete,
+    /// Stop managing it and keep the object (`destroy = false`): the record leaves the state,
+    /// the snapshot stays in the cloud.
+    Forget,
+    /// Create the new one, and forget the old one instead of deleting it (a replacement under
+    /// `destroy = false`).
+    CreateThenForget,
 }
 
 impl Action {
@@ -61,6 +67,8 @@ impl Action {
             Action::DeleteThenCreate => &["delete", "create"],
             Action::CreateThenDelete => &["create", "delete"],
             Action::Delete => &["delete"],
+            Action::Forget => &["forget"],
+            Action::CreateThenForget => &["create", "forget"],
         }
     }
 
@@ -68,8 +76,24 @@ impl Action {
     pub fn creates(self) -> bool {
         matches!(
             self,
-            Action::Create | Action::DeleteThenCreate | Action::CreateThenDelete
+            Action::Create
+                | Action::DeleteThenCreate
+                | Action::CreateThenDelete
+                | Action::CreateThenForget
         )
+    }
+
+    /// Whether it replaces the object: a new one is made for the address.
+    pub fn replaces(self) -> bool {
+        matches!(
+            self,
+            Action::DeleteThenCreate | Action::CreateThenDelete | Action::CreateThenForget
+        )
+    }
+
+    /// Whether it stops managing an object without deleting it.
+    pub fn forgets(self) -> bool {
+        matches!(self, Action::Forget | Action::CreateThenForget)
     }
 
     /// Whether it deletes a resource.
@@ -187,6 +211,9 @@ pub struct ResourceChange {
     /// Found in the cloud after an interrupted create and taken into the state
     /// (Terraform's `importing`).
     pub adopting: bool,
+    /// Taken into the state by an `import` block: the cloud's ID of the object.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub importing: Option<String>,
     /// An old object left by a `create_before_destroy` replacement that did not finish; it
     /// is deleted, and the instance's current object is left alone.
     #[serde(default)]
@@ -209,6 +236,7 @@ impl ResourceChange {
     pub fn is_active(&self) -> bool {
         self.action != Action::NoOp
             || self.adopting
+            || self.importing.is_some()
             || self.awaits_readiness
             || self.moved_from.is_some()
     }
@@ -218,6 +246,8 @@ impl ResourceChange {
 /// counts as one added and one destroyed, as in Terraform.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Counts {
+    /// Taken into the state by `import` blocks.
+    pub import: usize,
     /// Found after an interrupted create and recorded.
     pub adopt: usize,
     /// Created.
@@ -234,15 +264,19 @@ impl Counts {
         if change.adopting {
             self.adopt += 1;
         }
+        if change.importing.is_some() {
+            self.import += 1;
+        }
         match change.action {
-            Action::Create => self.add += 1,
+            Action::Create | Action::CreateThenForget => self.add += 1,
             Action::Update => self.change += 1,
             Action::Delete => self.destroy += 1,
             Action::DeleteThenCreate | Action::CreateThenDelete => {
                 self.add += 1;
                 self.destroy += 1;
             }
-            Action::NoOp => {}
+            // As in Terraform, what is forgotten is not counted: it is neither made nor deleted.
+            Action::NoOp | Action::Forget => {}
         }
     }
 }
@@ -405,16 +439,22 @@ impl Plan {
     }
 
     /// Records, in `state`, the addresses this plan moves objects to: a plain object taken
-    /// into its series, or a series' newest generation kept as the plain object.
+    /// into its series, a series' newest generation kept as the plain object, or what a
+    /// `moved` block renames. Every object leaves its old address before any arrives, since a
+    /// chain of moves may take one object's old address for another.
     pub fn record_moves(&self, state: &mut State) {
+        let mut arriving = Vec::new();
         for change in &self.changes {
             let Some(from) = &change.moved_from else {
                 continue;
             };
             if let Some(mut record) = state.remove(from) {
                 record.addr = change.addr.clone();
-                state.upsert(record);
+                arriving.push(record);
             }
+        }
+        for record in arriving {
+            state.upsert(record);
         }
     }
 

@@ -334,7 +334,9 @@ impl Engine {
     /// still being created, and waits until it is ready.
     pub(super) async fn adopt(&self, change: &ResourceChange) -> Result<(), StepError> {
         let started = Instant::now();
-        let phase = if change.adopting {
+        let phase = if change.importing.is_some() {
+            Phase::Import
+        } else if change.adopting {
             Phase::Adopt
         } else {
             Phase::Create
@@ -365,6 +367,40 @@ impl Engine {
         let timeout = self.timeout(change, phase);
         self.wait_ready(change, &record, phase, started, timeout)
             .await
+    }
+
+    /// Removes the record at the change's address from the state and leaves its object in
+    /// the cloud (`destroy = false`); a replacement forgets the old object before creating the
+    /// new one, so a crash in between leaves the old snapshot kept and unmanaged, as planned,
+    /// and never two records at one address.
+    pub(super) async fn forget(&self, change: &ResourceChange) -> Result<(), StepError> {
+        let started = Instant::now();
+        let Some(id) = change.id.clone() else {
+            return Ok(());
+        };
+        self.hook.event(Event::Started {
+            addr: change.addr.clone(),
+            phase: Phase::Forget,
+            id: Some(id.clone()),
+        });
+        let addr = change.addr.clone();
+        let id_owned = id.clone();
+        self.save(|state| {
+            if state
+                .resource(&addr)
+                .is_some_and(|record| record.id == id_owned)
+            {
+                state.remove(&addr);
+            }
+        })
+        .await?;
+        self.hook.event(Event::Completed {
+            addr: change.addr.clone(),
+            phase: Phase::Forget,
+            elapsed: started.elapsed(),
+            id: Some(id),
+        });
+        Ok(())
     }
 
     pub(super) async fn create_then_delete(
@@ -486,7 +522,9 @@ impl Engine {
     /// How long a step of `phase` may take: the resource's `timeouts` block, or the default.
     pub(super) fn timeout(&self, change: &ResourceChange, phase: Phase) -> Duration {
         let (configured, default) = match phase {
-            Phase::Create | Phase::Adopt => (change.timeouts.create, self.options.create_timeout),
+            Phase::Create | Phase::Adopt | Phase::Import | Phase::Forget => {
+                (change.timeouts.create, self.options.create_timeout)
+            }
             Phase::Update => (change.timeouts.update, self.options.update_timeout),
             Phase::Delete => (change.timeouts.delete, self.options.delete_timeout),
         };

@@ -42,6 +42,7 @@ fn plan_of(hcl: &str, state: &State) -> Plan {
         prior_state: state,
         state_exists: true,
         refresh: None,
+        imports: &Default::default(),
         mode: PlanMode::Normal,
         targets: &[],
         replace: &[],

@@ -381,11 +381,13 @@ fn complete_counts(operation: &str, counts: &snapform_planner::Counts) -> String
     if operation == "destroy" {
         return format!("Resources: {} destroyed.", counts.destroy);
     }
-    let adopted = if counts.adopt > 0 {
-        format!("{} adopted, ", counts.adopt)
-    } else {
-        String::new()
-    };
+    let mut adopted = String::new();
+    if counts.import > 0 {
+        adopted.push_str(&format!("{} imported, ", counts.import));
+    }
+    if counts.adopt > 0 {
+        adopted.push_str(&format!("{} adopted, ", counts.adopt));
+    }
     format!(
         "Resources: {adopted}{} added, {} changed, {} destroyed.",
         counts.add, counts.change, counts.destroy

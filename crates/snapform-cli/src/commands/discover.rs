@@ -197,18 +197,7 @@ pub fn run(args: &ImportArgs, emulator: bool) -> anyhow::Result<i32> {
         "# __generated__ by snapform import -discover {type_name}\n# {} snapshot(s) of region {region} (provider {provider_addr}) that snapform did not manage.\n# Review the names, then `snapform plan` shows each import block as an import, and\n# `snapform apply` records the snapshots in the state without changing them.\n\n",
         new.len()
     );
-    let text = snapform_config::format::format_source(&format!("{header}{}", blocks.join("\n")));
-    let mut sources = snapform_core::SourceMap::new();
-    if let Err(diagnostic) =
-        snapform_config::check_syntax(&mut sources, &out.display().to_string(), &text)
-    {
-        bail!(
-            "the blocks written for {} are not valid HCL ({}); this is a bug in snapform, please report it",
-            out.display(),
-            diagnostic.message
-        );
-    }
-    write_new(out, &text)?;
+    write_generated(out, &header, &blocks)?;
     for (state, name) in new.iter().zip(&names) {
         writeln!(
             stdout,
@@ -250,6 +239,23 @@ fn refuse_existing(out: &Path) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// Formats generated blocks under `header`, checks the result parses, and writes it to `out`,
+/// which must still not exist.
+pub(crate) fn write_generated(out: &Path, header: &str, blocks: &[String]) -> anyhow::Result<()> {
+    let text = snapform_config::format::format_source(&format!("{header}{}", blocks.join("\n")));
+    let mut sources = snapform_core::SourceMap::new();
+    if let Err(diagnostic) =
+        snapform_config::check_syntax(&mut sources, &out.display().to_string(), &text)
+    {
+        bail!(
+            "the blocks written for {} are not valid HCL ({}); this is a bug in snapform, please report it",
+            out.display(),
+            diagnostic.message
+        );
+    }
+    write_new(out, &text)
 }
 
 /// Writes `text` to `out`, which must still not exist.
@@ -353,7 +359,7 @@ fn parse_filters(schema: &ResourceSchema, raw: &[String]) -> anyhow::Result<Disc
 
 /// The provider configuration to list with, and its region: the default configuration of the
 /// type's cloud, or with `wanted` the one whose region it is (the default one first).
-fn provider_for(
+pub(crate) fn provider_for(
     config: &Config,
     schema: &ResourceSchema,
     wanted: Option<&str>,
@@ -501,11 +507,25 @@ fn blocks_for(
     provider: &ProviderAddr,
     warnings: &mut Vec<String>,
 ) -> String {
+    format!(
+        "import {{\n  to = {}.{name}\n  id = {}\n}}\n\n{}",
+        schema.type_name,
+        literal(&state.id),
+        resource_block(schema, state, name, provider, warnings)
+    )
+}
+
+/// The resource block of one snapshot, with the arguments the cloud reports, and a warning
+/// for each one the configuration's rules refuse.
+pub(crate) fn resource_block(
+    schema: &ResourceSchema,
+    state: &ResourceState,
+    name: &str,
+    provider: &ProviderAddr,
+    warnings: &mut Vec<String>,
+) -> String {
     let type_name = schema.type_name;
-    let mut text = format!(
-        "import {{\n  to = {type_name}.{name}\n  id = {}\n}}\n\nresource \"{type_name}\" \"{name}\" {{\n",
-        literal(&state.id)
-    );
+    let mut text = format!("resource \"{type_name}\" \"{name}\" {{\n");
     if provider.alias.is_some() {
         text.push_str(&format!("  provider = {provider}\n"));
     }

@@ -17,15 +17,21 @@ pub fn run(args: &PlanArgs, emulator: bool) -> anyhow::Result<i32> {
     if args.json {
         view::machine::start();
     }
-    let Some(mut session) = Session::open(&SessionOptions {
+    let session_options = SessionOptions {
         vars: &args.options.run.vars,
         lock: &args.options.run.lock,
         operation: "plan",
         emulator,
-    })?
-    else {
+    };
+    let Some(mut session) = Session::open(&session_options)? else {
         return Ok(1);
     };
+    if let Some(out) = &args.generate_config_out
+        && super::import_blocks::generate_config(&session, out)?
+        && !session.reload_config(&session_options)?
+    {
+        return Ok(1);
+    }
     let Some(plan) = make_plan(&mut session, &args.options.request()?, CloudCalls::Allowed)? else {
         return Ok(1);
     };
@@ -241,11 +247,19 @@ pub fn make_plan(
         }
         _ => None,
     };
+    // Import blocks are read also with -refresh=false: an import needs the object.
+    let imports = match &providers {
+        Some(providers) if mode == PlanMode::Normal => {
+            super::import_blocks::read(session, providers, &regions)?
+        }
+        _ => snapform_planner::ImportReads::new(),
+    };
     let (plan, mut diagnostics) = snapform_planner::plan(&PlanInputs {
         config: &session.config,
         prior_state: &session.state,
         state_exists: session.state_exists,
         refresh: refresh.as_ref(),
+        imports: &imports,
         mode,
         targets: &targets,
         replace: &replace,

@@ -114,6 +114,22 @@ impl Session {
         }))
     }
 
+    /// Loads the configuration again (after `-generate-config-out` wrote a file into it),
+    /// keeping the lock, the state and the emulator. `Ok(false)` means it has errors, printed.
+    pub fn reload_config(&mut self, options: &SessionOptions<'_>) -> anyhow::Result<bool> {
+        let load_options = super::load_options(options.vars)?;
+        let mut sources = SourceMap::new();
+        let loaded = snapform_config::load_dir(super::config_dir(), &load_options, &mut sources);
+        if report(&loaded.diagnostics, &sources)? {
+            return Ok(false);
+        }
+        self.config_hash = config_hash(&sources, &loaded.config, &self.workspace);
+        self.config = std::sync::Arc::new(loaded.config);
+        self.sources = sources;
+        self.providers = None;
+        Ok(true)
+    }
+
     /// The providers the configuration and the state need, and each one's region; built on
     /// first use with `parallelism` call slots.
     pub fn providers(

@@ -110,6 +110,14 @@ fn plan_scenario(dir: &Path) -> Views {
         }
         res
     });
+    // What the import blocks' IDs read: an object, or null for an ID the cloud does not have.
+    let mut imports = snapform_planner::ImportReads::new();
+    if let Some(text) = read("cloud.json") {
+        let json: serde_json::Value = serde_json::from_str(&text).expect("valid cloud.json");
+        for (addr, found) in json["imports"].as_object().into_iter().flatten() {
+            imports.insert(addr.parse().expect("address"), resource_state(found));
+        }
+    }
     let options: serde_json::Value = read("options.json").map_or(serde_json::json!({}), |text| {
         serde_json::from_str(&text).expect("valid options.json")
     });
@@ -143,6 +151,7 @@ fn plan_scenario(dir: &Path) -> Views {
         prior_state: &state,
         state_exists,
         refresh: refresh.as_ref(),
+        imports: &imports,
         mode,
         targets: &targets,
         replace: &replace,

@@ -203,20 +203,30 @@ pub fn planned_change_lines(plan: &Plan) -> Vec<Json> {
     let mut lines = Vec::new();
     for change in plan.changes.iter().filter(|change| change.is_active()) {
         let action = match change.action {
-            Action::NoOp if change.adopting => "import",
+            Action::NoOp if change.adopting || change.importing.is_some() => "import",
+            Action::NoOp if change.moved_from.is_some() && !change.awaits_readiness => "move",
             // A create still in progress, which apply waits for.
             Action::NoOp => "noop",
             Action::Create => "create",
             Action::Update => "update",
             Action::Delete => "delete",
-            Action::DeleteThenCreate | Action::CreateThenDelete => "replace",
+            Action::Forget => "remove",
+            Action::DeleteThenCreate | Action::CreateThenDelete | Action::CreateThenForget => {
+                "replace"
+            }
         };
         let mut payload = json!({"resource": resource(&change.addr), "action": action});
+        if let Some(from) = &change.moved_from {
+            payload["previous_resource"] = resource(from);
+        }
         if let Some(why) = change.reason {
             payload["reason"] = json!(reason(why));
         }
         if change.adopting {
             payload["importing"] = json!({"id": change.id});
+        }
+        if let Some(id) = &change.importing {
+            payload["importing"] = json!({ "id": id });
         }
         let text = if action == "noop" {
             format!("{}: Plan to wait until it is ready", change.addr)
@@ -238,9 +248,12 @@ pub fn summary(counts: &Counts, operation: &str) -> Json {
     let text = match operation {
         "plan" => format!("Plan: {}", super::plan::summary(counts)),
         "destroy" => format!("Destroy complete! Resources: {} destroyed.", counts.destroy),
-        _ if counts.adopt > 0 => format!(
+        _ if counts.adopt + counts.import > 0 => format!(
             "Apply complete! Resources: {} imported, {} added, {} changed, {} destroyed.",
-            counts.adopt, counts.add, counts.change, counts.destroy
+            counts.adopt + counts.import,
+            counts.add,
+            counts.change,
+            counts.destroy
         ),
         _ => format!(
             "Apply complete! Resources: {} added, {} changed, {} destroyed.",
@@ -256,7 +269,7 @@ pub fn summary(counts: &Counts, operation: &str) -> Json {
             json!({
                 "add": counts.add,
                 "change": counts.change,
-                "import": counts.adopt,
+                "import": counts.adopt + counts.import,
                 "remove": counts.destroy,
                 "operation": operation,
             }),

@@ -34,11 +34,13 @@ impl Palette {
 pub fn render(plan: &Plan) -> String {
     let palette = Palette::new();
     let mut out = String::new();
-    if plan
-        .changes
-        .iter()
-        .any(|change| change.addr.generation.is_some() || change.moved_from.is_some())
-    {
+    if plan.changes.iter().any(|change| {
+        change.addr.generation.is_some()
+            || change
+                .moved_from
+                .as_ref()
+                .is_some_and(|from| from.generation.is_some())
+    }) {
         // Series are planned against one clock reading, which `-now` sets.
         out.push_str(&format!(
             "{}\n\n",
@@ -153,6 +155,22 @@ fn render_legend(out: &mut String, shown: &[&ResourceChange], palette: &Palette)
             out.push_str(&format!("{symbol} {text}\n"));
         }
     }
+    if actions.contains(&Action::CreateThenForget) {
+        out.push_str(&format!(
+            "{}{} create replacement and forget the old one (it stays in the cloud)\n",
+            palette.create.apply_to("+/"),
+            palette.delete.apply_to(".")
+        ));
+    }
+    if actions.contains(&Action::Forget) {
+        out.push_str(&format!(
+            "{} forget (no longer managed; the snapshot stays in the cloud)\n",
+            palette.delete.apply_to("  .")
+        ));
+    }
+    if shown.iter().any(|change| change.importing.is_some()) {
+        out.push_str("  = import\n");
+    }
     if shown.iter().any(|change| change.adopting) {
         out.push_str("  = adopt (found in the cloud after an interrupted apply)\n");
     }
@@ -209,6 +227,11 @@ fn render_destroy_summary(out: &mut String, shown: &[&ResourceChange], palette: 
 
 fn replace_symbol(action: Action, palette: &Palette) -> String {
     match action {
+        Action::CreateThenForget => format!(
+            "{}{}",
+            palette.create.apply_to("+/"),
+            palette.delete.apply_to(".")
+        ),
         Action::CreateThenDelete => format!(
             "{}{}",
             palette.create.apply_to("+/"),
@@ -347,62 +370,111 @@ pub fn resource_header(addr: &snapform_core::ResourceInstanceAddr) -> String {
 
 fn render_change(out: &mut String, change: &ResourceChange, palette: &Palette) {
     let addr = palette.bold.apply_to(format!("# {}", change_addr(change)));
+    let pure_move = change.action == Action::NoOp
+        && change.importing.is_none()
+        && !change.adopting
+        && !change.awaits_readiness;
     let (phrase, symbol, mode) = match change.action {
         Action::Create => (
-            "will be created",
+            "will be created".to_owned(),
             palette.create.apply_to("  +").to_string(),
             AttrMode::Create,
         ),
         Action::Update => (
-            "will be updated in-place",
+            "will be updated in-place".to_owned(),
             palette.update.apply_to("  ~").to_string(),
             AttrMode::Diff,
         ),
         Action::Delete => (
-            "will be destroyed",
+            "will be destroyed".to_owned(),
             palette.delete.apply_to("  -").to_string(),
             AttrMode::Delete,
         ),
-        Action::DeleteThenCreate | Action::CreateThenDelete => (
-            "must be replaced",
+        Action::Forget => (
+            "will no longer be managed by snapform, but will not be destroyed".to_owned(),
+            palette.delete.apply_to("  .").to_string(),
+            AttrMode::Same,
+        ),
+        Action::DeleteThenCreate | Action::CreateThenDelete | Action::CreateThenForget => (
+            "must be replaced".to_owned(),
             replace_symbol(change.action, palette),
             AttrMode::Diff,
         ),
-        Action::NoOp if change.adopting => ("will be adopted", "   ".to_owned(), AttrMode::Same),
+        Action::NoOp if change.importing.is_some() => (
+            "will be imported".to_owned(),
+            "   ".to_owned(),
+            AttrMode::Same,
+        ),
+        Action::NoOp if change.adopting => (
+            "will be adopted".to_owned(),
+            "   ".to_owned(),
+            AttrMode::Same,
+        ),
         Action::NoOp if change.moved_from.is_some() && !change.awaits_readiness => {
-            ("has moved", "   ".to_owned(), AttrMode::Same)
+            let to = change.addr.to_string();
+            (
+                "has moved to".to_owned() + " " + &to,
+                "   ".to_owned(),
+                AttrMode::Same,
+            )
         }
         Action::NoOp => (
-            "is still being created; apply waits until it is ready",
+            "is still being created; apply waits until it is ready".to_owned(),
             "   ".to_owned(),
             AttrMode::Same,
         ),
     };
     let phrase = match (change.action, change.reason) {
         (
-            Action::DeleteThenCreate | Action::CreateThenDelete,
+            Action::DeleteThenCreate | Action::CreateThenDelete | Action::CreateThenForget,
             Some(ActionReason::ReplaceBecauseTainted),
-        ) => "is tainted, so it must be replaced",
+        ) => "is tainted, so it must be replaced".to_owned(),
         (
-            Action::DeleteThenCreate | Action::CreateThenDelete,
+            Action::DeleteThenCreate | Action::CreateThenDelete | Action::CreateThenForget,
             Some(ActionReason::ReplaceByRequest),
-        ) => "will be replaced, as requested",
+        ) => "will be replaced, as requested".to_owned(),
+        (Action::CreateThenForget, _) => {
+            "must be replaced: the new snapshot is made, and the old one is kept in the cloud but no longer managed".to_owned()
+        }
         (Action::CreateThenDelete, _) => {
-            "must be replaced: the new snapshot is made first, and the old one is deleted once it is ready"
+            "must be replaced: the new snapshot is made first, and the old one is deleted once it is ready".to_owned()
         }
         (Action::DeleteThenCreate, _) => {
-            "must be replaced: create_before_destroy = false, so the old snapshot is deleted first"
+            "must be replaced: create_before_destroy = false, so the old snapshot is deleted first".to_owned()
         }
         (Action::Create, _) if change.addr.generation.is_some() => {
-            "will be created: the generation due now"
+            "will be created: the generation due now".to_owned()
         }
         _ => phrase,
     };
+    // A pure move is named by where the object was, as Terraform names it.
+    let addr = match (&change.moved_from, pure_move) {
+        (Some(from), true) => palette.bold.apply_to(format!("# {from}")),
+        _ => addr,
+    };
     out.push_str(&format!("  {addr} {phrase}\n"));
-    if let Some(from) = &change.moved_from {
+    if let Some(from) = change.moved_from.as_ref().filter(|_| !pure_move) {
         out.push_str(&format!(
             "  {}\n",
             palette.dim.apply_to(format!("# (moved from {from})"))
+        ));
+    }
+    if let Some(id) = change
+        .importing
+        .as_ref()
+        .filter(|_| change.action != Action::NoOp)
+    {
+        out.push_str(&format!(
+            "  {}\n",
+            palette.dim.apply_to(format!("# (imported from \"{id}\")"))
+        ));
+    }
+    if change.action.forgets() {
+        out.push_str(&format!(
+            "  {}\n",
+            palette.dim.apply_to(
+                "# (destroy = false is set in the configuration: the snapshot stays in the cloud)"
+            )
         ));
     }
     if change.adopting {
@@ -675,11 +747,13 @@ fn render_output_changes(out: &mut String, plan: &Plan, palette: &Palette) {
 
 /// `[N to adopt, ]N to add, N to change, N to destroy.`, the summary every plan view shows.
 pub fn summary(counts: &snapform_planner::Counts) -> String {
-    let adopt = if counts.adopt > 0 {
-        format!("{} to adopt, ", counts.adopt)
-    } else {
-        String::new()
-    };
+    let mut adopt = String::new();
+    if counts.import > 0 {
+        adopt.push_str(&format!("{} to import, ", counts.import));
+    }
+    if counts.adopt > 0 {
+        adopt.push_str(&format!("{} to adopt, ", counts.adopt));
+    }
     format!(
         "{adopt}{} to add, {} to change, {} to destroy.",
         counts.add, counts.change, counts.destroy

@@ -223,6 +223,9 @@ fn change_json(change: &ResourceChange, plan: &Plan) -> Json {
     if change.adopting {
         inner.insert("importing".into(), json!({ "id": change.id }));
     }
+    if let Some(id) = &change.importing {
+        inner.insert("importing".into(), json!({ "id": id }));
+    }
     object.insert("change".into(), Json::Object(inner));
     if let Some(reason) = change.reason {
         object.insert(

@@ -64,6 +64,16 @@ fn words(phase: Phase) -> (&'static str, &'static str, &'static str) {
             "Still waiting for it to be ready...",
             "Adoption complete",
         ),
+        Phase::Import => (
+            "Importing...",
+            "Still waiting for it to be ready...",
+            "Import complete",
+        ),
+        Phase::Forget => (
+            "Removing from the state; the snapshot stays in the cloud...",
+            "Still removing...",
+            "Removal complete",
+        ),
     }
 }
 
@@ -72,7 +82,8 @@ fn phase_name(phase: Phase) -> &'static str {
         Phase::Create => "create",
         Phase::Update => "update",
         Phase::Delete => "delete",
-        Phase::Adopt => "import",
+        Phase::Adopt | Phase::Import => "import",
+        Phase::Forget => "remove",
     }
 }
 
@@ -181,6 +192,8 @@ fn noun(phase: Phase) -> &'static str {
         Phase::Update => "Modifications",
         Phase::Delete => "Destruction",
         Phase::Adopt => "Adoption",
+        Phase::Import => "Import",
+        Phase::Forget => "Removal",
     }
 }
 

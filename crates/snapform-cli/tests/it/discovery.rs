@@ -1,11 +1,8 @@
 //! `snapform import -discover`: snapshots made elsewhere (by another snapform project, standing
-//! for the console or a script) are listed, written as import and resource blocks, imported
-//! pair by pair with `snapform import`, and then plan with no changes; a second run writes
-//! nothing for what is managed; filters, regions and provider aliases; and the refusals.
-//!
-//! FIXME: once `import` blocks load (issue 15 item 1), put each written file in the project
-//! whole and let `plan`/`apply` import by the blocks, instead of splitting the blocks off and
-//! running `snapform import` for each pair.
+//! for the console or a script) are listed, written as import and resource blocks, put in the
+//! project as written and imported by `apply` through the blocks, and then plan with no
+//! changes; a second run writes nothing for what is managed; filters, regions and provider
+//! aliases; and the refusals.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -157,7 +154,8 @@ fn a_fleet_is_discovered_imported_and_plans_with_no_changes() {
     let mut resources = String::new();
     let mut pairs = Vec::new();
     for type_name in TYPES {
-        let out = outside.path().join(format!("{type_name}.hcl"));
+        // Written into the project: the next command reads the blocks.
+        let out = target.path().join(format!("{type_name}.hcl"));
         let run = discover(
             target.path(),
             &[type_name, &format!("-out={}", out.display())],
@@ -211,13 +209,17 @@ fn a_fleet_is_discovered_imported_and_plans_with_no_changes() {
         "a group's disks come from its member snapshots:\n{resources}"
     );
 
-    std::fs::write(target.path().join("discovered.hcl"), &resources).expect("write");
     let validate = sf(target.path(), &["validate"]);
     assert_eq!(validate.code, 0, "{}", validate.transcript());
-    for (to, id) in &pairs {
-        let run = sf(target.path(), &["import", to, id]);
-        assert_eq!(run.code, 0, "import {to} {id}:\n{}", run.transcript());
-    }
+    let apply = apply_ok(target.path());
+    assert!(
+        apply
+            .stdout
+            .contains("Apply complete! Resources: 36 imported, 0 added, 0 changed, 0 destroyed."),
+        "{}",
+        apply.stdout
+    );
+    assert_eq!(cloud.resources().len(), 36, "nothing made or deleted");
     no_changes(target.path());
 
     // A second run finds nothing new, and writes nothing.
@@ -505,24 +507,21 @@ resource "alicloud_ens_snapshot" "edge" {
     assert_eq!(run.code, 0, "{}", run.transcript());
     let target = project(&cloud, "");
     unlimited(target.path());
-    let outside = tempfile::tempdir().expect("temp dir");
     cloud.delete("stats");
-    let mut resources = String::new();
     for type_name in [
         "tencentcloud_cbs_disk_backup",
         "alicloud_ecd_snapshot",
         "alicloud_ens_snapshot",
     ] {
-        let out = outside.path().join(format!("{type_name}.hcl"));
+        let out = target.path().join(format!("{type_name}.hcl"));
         let run = discover(
             target.path(),
             &[type_name, &format!("-out={}", out.display())],
         );
         assert_eq!(run.code, 0, "{}", run.transcript());
         assert!(run.stdout.contains("Found 200: 200 new"), "{}", run.stdout);
-        let (pairs, blocks) = read_written(&out);
+        let (pairs, _) = read_written(&out);
         assert_eq!(pairs.len(), 200);
-        resources.push_str(&blocks);
     }
     let stats = cloud.get("stats");
     for action in [
@@ -533,7 +532,25 @@ resource "alicloud_ens_snapshot" "edge" {
         assert_eq!(stats["requests"][action], 2, "{action}: {stats}");
     }
     assert_eq!(stats["total_requests"], 6, "{stats}");
-    std::fs::write(target.path().join("discovered.hcl"), &resources).expect("write");
     let validate = sf(target.path(), &["validate"]);
     assert_eq!(validate.code, 0, "{}", validate.transcript());
+
+    // The import blocks take all 600 with batched reads only, and converge.
+    cloud.delete("stats");
+    let apply = sf(target.path(), &["apply", "-auto-approve"]);
+    assert_eq!(apply.code, 0, "{}", apply.transcript());
+    assert!(
+        apply
+            .stdout
+            .contains("Apply complete! Resources: 600 imported, 0 added, 0 changed, 0 destroyed."),
+        "{}",
+        apply.stdout
+    );
+    let stats = cloud.get("stats");
+    for (action, calls) in stats["requests"].as_object().expect("requests") {
+        assert!(action.contains("Describe"), "only reads: {stats}");
+        // 200 objects of a type in two Describe calls, as refresh reads them.
+        assert_eq!(calls, 2, "{action}: {stats}");
+    }
+    no_changes(target.path());
 }

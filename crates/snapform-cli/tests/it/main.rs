@@ -13,6 +13,7 @@ mod https;
 mod interrupts;
 mod json_contracts;
 mod pg;
+mod refactoring;
 mod runs;
 mod sensitive;
 mod series;

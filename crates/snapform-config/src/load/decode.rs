@@ -1,5 +1,6 @@
-//! Decoding: splits each file's body into provider, variable, locals, resource, output and
-//! snapform blocks, borrowing the syntax tree, and reports unknown blocks and arguments.
+//! Decoding: splits each file's body into provider, variable, locals, resource, output,
+//! snapform, import, moved and removed blocks, borrowing the syntax tree, and reports unknown
+//! blocks and arguments.
 
 use std::collections::BTreeMap;
 
@@ -54,6 +55,29 @@ pub(super) struct OutputDecl<'b> {
     pub(super) attrs: Vec<Attr<'b>>,
 }
 
+/// `import { to = ADDR  id = "..."  for_each = ... }` (Terraform 1.5, `for_each` from 1.7).
+pub(super) struct ImportDecl<'b> {
+    pub(super) file: FileId,
+    pub(super) span: Span,
+    pub(super) to: Attr<'b>,
+    pub(super) id: Attr<'b>,
+    pub(super) for_each: Option<Attr<'b>>,
+}
+
+/// `moved { from = ADDR  to = ADDR }` (Terraform 1.1).
+pub(super) struct MovedDecl<'b> {
+    pub(super) span: Span,
+    pub(super) from: Attr<'b>,
+    pub(super) to: Attr<'b>,
+}
+
+/// `removed { from = ADDR  lifecycle { destroy = false } }` (Terraform 1.7).
+pub(super) struct RemovedDecl<'b> {
+    pub(super) span: Span,
+    pub(super) from: Attr<'b>,
+    pub(super) lifecycle: Vec<Attr<'b>>,
+}
+
 pub(super) struct BackendDecl<'b> {
     pub(super) kind: String,
     pub(super) kind_span: Span,
@@ -68,6 +92,9 @@ pub(super) struct Decls<'b> {
     pub(super) resources: Vec<ResourceDecl<'b>>,
     pub(super) outputs: Vec<OutputDecl<'b>>,
     pub(super) backend: Option<BackendDecl<'b>>,
+    pub(super) imports: Vec<ImportDecl<'b>>,
+    pub(super) moves: Vec<MovedDecl<'b>>,
+    pub(super) removed: Vec<RemovedDecl<'b>>,
 }
 
 /// The span of a block's header: its type and labels.
@@ -335,6 +362,12 @@ impl Loader {
                             });
                         }
                     }
+                    "import" | "moved" | "removed" => {
+                        if !self.expect_labels(file, block, 0, "") {
+                            continue;
+                        }
+                        self.decode_refactoring(file, block, span, &mut decls);
+                    }
                     other => {
                         let help = match other {
                             "data" => "data sources are not supported: snapform manages snapshot resources only".to_owned(),
@@ -342,8 +375,8 @@ impl Loader {
                             "module" => "modules are not supported; put every .hcl file in one directory".to_owned(),
                             _ => did_you_mean(
                                 other,
-                                ["provider", "resource", "variable", "locals", "output", "snapform"].into_iter(),
-                                "top-level blocks are provider, resource, variable, locals, output and snapform",
+                                ["provider", "resource", "variable", "locals", "output", "snapform", "import", "moved", "removed"].into_iter(),
+                                "top-level blocks are provider, resource, variable, locals, output, snapform, import, moved and removed",
                             ),
                         };
                         self.error(
@@ -357,6 +390,82 @@ impl Loader {
             }
         }
         decls
+    }
+
+    /// Decodes an `import`, `moved` or `removed` block, reporting missing and unknown
+    /// arguments.
+    fn decode_refactoring<'b>(
+        &mut self,
+        file: FileId,
+        block: &'b Block,
+        span: Span,
+        decls: &mut Decls<'b>,
+    ) {
+        let kind = block.ident.value().as_str();
+        let (allowed_args, allowed_blocks, context): (&[&str], &[&str], &str) = match kind {
+            "import" => (&["to", "id", "for_each"], &[], "an import block"),
+            "moved" => (&["from", "to"], &[], "a moved block"),
+            _ => (&["from"], &["lifecycle"], "a removed block"),
+        };
+        let (attrs, blocks) = self.body_parts(file, &block.body, allowed_blocks, context);
+        let mut found: BTreeMap<&str, Attr<'b>> = BTreeMap::new();
+        for attr in attrs {
+            match allowed_args.iter().find(|name| **name == attr.name()) {
+                Some(name) => {
+                    found.insert(name, attr);
+                }
+                None => self.unsupported_argument(attr, attr.name(), allowed_args, context),
+            }
+        }
+        let mut lifecycle = Vec::new();
+        for nested in blocks {
+            if self.expect_labels(file, nested, 0, "") {
+                let (attrs, _) = self.body_parts(file, &nested.body, &[], "a lifecycle block");
+                lifecycle.extend(attrs);
+            }
+        }
+        let required: &[&str] = match kind {
+            "import" => &["to", "id"],
+            "moved" => &["from", "to"],
+            _ => &["from"],
+        };
+        let missing: Vec<&str> = required
+            .iter()
+            .copied()
+            .filter(|name| !found.contains_key(name))
+            .collect();
+        if !missing.is_empty() {
+            self.error(
+                "missing-argument",
+                format!("{context} needs {}", quote_list(&missing)),
+                span,
+            )
+            .help = Some(match kind {
+                "import" => "for example: import { to = tencentcloud_cbs_disk_backup.nightly  id = \"dbp-1a2b3c4d\" }".to_owned(),
+                "moved" => "for example: moved { from = tencentcloud_cbs_disk_backup.old  to = tencentcloud_cbs_disk_backup.new }".to_owned(),
+                _ => "for example: removed { from = tencentcloud_cbs_disk_backup.old  lifecycle { destroy = false } }".to_owned(),
+            });
+            return;
+        }
+        match kind {
+            "import" => decls.imports.push(ImportDecl {
+                file,
+                span,
+                to: found["to"],
+                id: found["id"],
+                for_each: found.get("for_each").copied(),
+            }),
+            "moved" => decls.moves.push(MovedDecl {
+                span,
+                from: found["from"],
+                to: found["to"],
+            }),
+            _ => decls.removed.push(RemovedDecl {
+                span,
+                from: found["from"],
+                lifecycle,
+            }),
+        }
     }
 
     pub(super) fn unsupported_argument(

@@ -107,6 +107,7 @@ impl Loader {
 
         let outputs = self.evaluate_outputs(decls, &scope_for);
         let backend = self.evaluate_backend(decls);
+        let (imports, moves, removed) = self.evaluate_refactoring(decls, &scope_for, &resources);
 
         providers.sort_by(|a, b| a.addr.cmp(&b.addr));
         let context = EvalContext {
@@ -132,6 +133,9 @@ impl Loader {
             resources,
             outputs,
             backend,
+            imports,
+            moves,
+            removed,
             context,
         }
     }

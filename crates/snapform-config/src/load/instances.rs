@@ -4,8 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use snapform_core::{Diagnostic, InstanceKey, ResourceAddr, Value};
 
-use super::Loader;
-use super::decode::ResourceDecl;
+use super::{Attr, Loader};
 use crate::eval::{self, Scope, span_of};
 use crate::model::{ArgumentSource, Expansion, InstanceSeed, ResourceInstance};
 use crate::types::{check_argument, describe};
@@ -159,7 +158,8 @@ impl Loader {
     /// Evaluates `count` or `for_each` into the instance keys, each with its `each` values.
     pub(super) fn expand(
         &mut self,
-        decl: &ResourceDecl<'_>,
+        count: Option<Attr<'_>>,
+        for_each: Option<Attr<'_>>,
         scope: &Scope<'_>,
         placeholder_if_unknown: bool,
     ) -> (Expansion, Vec<InstanceSeed>) {
@@ -167,7 +167,7 @@ impl Loader {
         // `count.index` / `each` still gets its arguments checked, so one run reports every
         // problem of the block.
         let placeholder = || vec![(InstanceKey::None, Some((Value::Unknown, Value::Unknown)))];
-        if let Some(attr) = decl.count {
+        if let Some(attr) = count {
             let value = match eval::evaluate(attr.expr(), scope) {
                 // A count is a number of instances, which every plan shows anyway.
                 Ok(value) => value.unmark_deep().0,
@@ -210,7 +210,7 @@ impl Loader {
                     .collect(),
             );
         }
-        if let Some(attr) = decl.for_each {
+        if let Some(attr) = for_each {
             let value = match eval::evaluate(attr.expr(), scope) {
                 Ok(value) => value,
                 Err(diagnostic) => {

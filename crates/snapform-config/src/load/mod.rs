@@ -239,6 +239,7 @@ mod locals;
 mod lookups;
 mod outputs;
 mod providers;
+mod refactoring;
 mod resolve;
 mod resources;
 mod rotation;

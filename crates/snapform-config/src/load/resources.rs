@@ -190,7 +190,8 @@ impl Loader {
         }
 
         let (expansion, keys) = self.expand(
-            decl,
+            decl.count,
+            decl.for_each,
             scope,
             self.allow_unset_variables && reads_no_resource(decl, local_resource_refs),
         );
@@ -247,17 +248,17 @@ impl Loader {
         let mut lifecycle = Lifecycle::default();
         for attr in &decl.lifecycle {
             match attr.name() {
-                "prevent_destroy" | "create_before_destroy" => {
+                "prevent_destroy" | "create_before_destroy" | "destroy" => {
                     let Some(value) = self.literal(*attr, "lifecycle arguments") else {
                         continue;
                     };
                     let Some(flag) = self.expect_bool(*attr, value) else {
                         continue;
                     };
-                    if attr.name() == "prevent_destroy" {
-                        lifecycle.prevent_destroy = flag;
-                    } else {
-                        lifecycle.create_before_destroy = Some(flag);
+                    match attr.name() {
+                        "prevent_destroy" => lifecycle.prevent_destroy = flag,
+                        "destroy" => lifecycle.destroy = Some(flag),
+                        _ => lifecycle.create_before_destroy = Some(flag),
                     }
                 }
                 "ignore_changes" => match attr.expr() {
@@ -295,7 +296,12 @@ impl Loader {
                 other => self.unsupported_argument(
                     *attr,
                     other,
-                    &["prevent_destroy", "create_before_destroy", "ignore_changes"],
+                    &[
+                        "prevent_destroy",
+                        "create_before_destroy",
+                        "ignore_changes",
+                        "destroy",
+                    ],
                     "a lifecycle block",
                 ),
             }

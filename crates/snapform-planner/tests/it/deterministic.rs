@@ -98,6 +98,7 @@ proptest! {
             prior_state: &state,
             state_exists: true,
             refresh: None,
+            imports: &Default::default(),
             mode: PlanMode::Normal,
             targets: &[],
             replace: &[],
