@@ -22,7 +22,7 @@ use crate::scheduling::Scheduling;
 mod steps;
 
 /// What a step is doing, for progress lines.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Phase {
     /// Creating.
     Create,
@@ -217,10 +217,11 @@ struct Engine {
     saver: Saver,
     /// Held by a step for its whole run (see [`Scheduling::step_slots`]).
     steps: Semaphore,
-    /// Held by a step while it sends its first call, one set per provider and type (see
-    /// [`Scheduling::start_slots`]), so steps waiting for one action's rate limit never hold
-    /// up another type's.
-    starts: std::sync::Mutex<HashMap<(ProviderAddr, String), Arc<Semaphore>>>,
+    /// Held by a step while it sends its first call, one set per provider, type and kind of
+    /// call (see [`Scheduling::start_slots`]): the clouds limit each API action on its own,
+    /// so creates waiting for the create action's rate limit never hold up the deletes of
+    /// the expired generations they replace, nor another type's steps.
+    starts: std::sync::Mutex<HashMap<(ProviderAddr, String, Phase), Arc<Semaphore>>>,
     pollers: std::sync::Mutex<HashMap<(ProviderAddr, String, String), Arc<Poller>>>,
     poll_tasks: std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>,
     /// The caller's stop (Ctrl-C), raised to a graceful stop when a save fails.
@@ -372,7 +373,15 @@ impl Engine {
             let Some(Ok(outcomes)) = finished else {
                 continue;
             };
-            for (idx, outcome) in outcomes {
+            // Steps that finished at the same moment (one poll saw several resources ready)
+            // are taken together, so the deletes they free go in one batch.
+            let mut finished_now = vec![outcomes];
+            while let Some(more) = running.try_join_next() {
+                if let Ok(outcomes) = more {
+                    finished_now.push(outcomes);
+                }
+            }
+            for (idx, outcome) in finished_now.into_iter().flatten() {
                 done[idx] = true;
                 let change = &changes[idx];
                 match outcome {

@@ -21,7 +21,7 @@ impl Scheduling {
     /// providers bound the calls themselves; `parallelism` for Terraform's way.
     pub(crate) fn step_slots(self, parallelism: usize) -> Semaphore {
         match self {
-            Scheduling::Snapform => Semaphore::new(parallelism.max(1)),
+            Scheduling::Snapform => Semaphore::new(Semaphore::MAX_PERMITS),
             Scheduling::TerraformWay => Semaphore::new(parallelism.max(1)),
         }
     }

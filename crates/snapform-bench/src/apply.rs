@@ -129,7 +129,7 @@ pub async fn cycle(workload: &Workload, setup: Setup) -> anyhow::Result<Cycle> {
     Ok(Cycle { create, destroy })
 }
 
-async fn run(
+pub(crate) async fn run(
     plan: snapform_planner::Plan,
     providers: snapform_apply::Providers,
     terraform_way: bool,

@@ -140,6 +140,18 @@ impl Control {
             .error_for_status()?;
         Ok(())
     }
+
+    /// Every snapshot-like resource the cloud holds (`GET /_emulator/resources`).
+    pub async fn resources(&self) -> anyhow::Result<Vec<serde_json::Value>> {
+        self.http
+            .get(format!("{}/_emulator/resources", self.endpoint))
+            .send()
+            .await
+            .context("cannot list the emulator's resources")?
+            .json()
+            .await
+            .context("the emulator's resources are not JSON")
+    }
 }
 
 /// Writes an emulator data file holding one ready resource per instance of `workload`, and

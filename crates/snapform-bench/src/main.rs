@@ -12,7 +12,8 @@
 //! (issue 14) saves the state step by step. With `--pg CONN_STR`, rows 4 and 5 also run with
 //! the state in PostgreSQL, and row 8 runs for both backends. Row 9 (issue 13) runs the real
 //! binary through a whole lifecycle at a fleet's size and checks that every step grows
-//! linearly.
+//! linearly. Row 10 (issue 12) runs a night of a fleet's rotation: every series' due
+//! generation created and its previous one expired, at the clouds' rate limit.
 
 mod apply;
 mod binary;
@@ -20,6 +21,7 @@ mod cloud;
 mod offline;
 mod refresh;
 mod report;
+mod rotation;
 mod saves;
 mod store;
 mod throughput;
@@ -53,7 +55,7 @@ struct Args {
     /// Where to write the figures as JSON.
     #[arg(long, value_name = "FILE", default_value = "target/bench.json")]
     json: PathBuf,
-    /// Run only these rows (1 to 9), e.g. `--rows 2,4`.
+    /// Run only these rows (1 to 10), e.g. `--rows 2,4`.
     #[arg(long, value_name = "LIST", value_delimiter = ',')]
     rows: Vec<u32>,
     /// Skip the Terraform's-way runs.
@@ -86,6 +88,8 @@ struct Sizes {
     saves: Vec<usize>,
     /// Row 9: the smaller and the larger size, ten times apart.
     binary: [usize; 2],
+    /// Row 10: series in the nightly rotation.
+    rotation: usize,
 }
 
 impl Sizes {
@@ -101,6 +105,7 @@ impl Sizes {
                 throughput: 4_000,
                 saves: vec![1_000, 10_000],
                 binary: [1_000, 10_000],
+                rotation: 100,
             }
         } else {
             Sizes {
@@ -113,6 +118,7 @@ impl Sizes {
                 throughput: 20_000,
                 saves: vec![10_000, 100_000],
                 binary: [10_000, 100_000],
+                rotation: 1_000,
             }
         }
     }
@@ -133,7 +139,7 @@ fn main() -> anyhow::Result<()> {
     let started = Instant::now();
     let sizes = Sizes::new(args.quick);
     let rows: BTreeSet<u32> = if args.rows.is_empty() {
-        (1..=9).collect()
+        (1..=10).collect()
     } else {
         args.rows.iter().copied().collect()
     };
@@ -210,6 +216,9 @@ fn main() -> anyhow::Result<()> {
     }
     if rows.contains(&9) {
         binary_row(&mut report, &sizes)?;
+    }
+    if rows.contains(&10) {
+        runtime.block_on(rotation_row(&mut report, &sizes))?;
     }
     report.total_seconds = started.elapsed().as_secs_f64();
 
@@ -558,6 +567,81 @@ async fn apply_rows(
             }
         }
     }
+    Ok(())
+}
+
+/// Row 10: the second night of a fleet's rotation, against the rate-limit bound.
+async fn rotation_row(report: &mut Report, sizes: &Sizes) -> anyhow::Result<()> {
+    let n = sizes.rotation;
+    progress(&format!(
+        "row 10: two nights of a {}-series rotation at {RATE_LIMIT} req/s per action",
+        thousands(n as f64)
+    ));
+    let night = rotation::two_nights(n, RATE_LIMIT, sizes.ready_after).await?;
+    let title = format!(
+        "rotation night: {} series, 1 due create + 1 expiry each ({RATE_LIMIT} req/s, ready {} s)",
+        thousands(n as f64),
+        sizes.ready_after.as_secs_f64()
+    );
+    let refresh_calls: u64 = night.refresh_calls.values().sum();
+    report.push(
+        Figure::new(
+            10,
+            &title,
+            "refresh: Describe calls",
+            Unit::Calls,
+            refresh_calls as f64,
+        )
+        .target(Target::AtMost((n as f64 / 100.0).ceil())),
+    );
+    report.push(Figure::new(
+        10,
+        &title,
+        "refresh",
+        Unit::Seconds,
+        night.refresh.as_secs_f64(),
+    ));
+    report.push(Figure::new(
+        10,
+        &title,
+        "plan",
+        Unit::Seconds,
+        night.plan.as_secs_f64(),
+    ));
+    let bound = night.bound.as_secs_f64();
+    push_phase(report, 10, &title, &night.apply, None, n, Some(bound));
+    report.push(
+        Figure::new(
+            10,
+            &title,
+            "ratio to bound (issue 12)",
+            Unit::Ratio,
+            night.apply.wall.as_secs_f64() / bound,
+        )
+        .target(Target::AtMost(1.05)),
+    );
+    report.push(
+        Figure::new(
+            10,
+            &title,
+            "snapshots left beyond keep",
+            Unit::Count,
+            night.left_in_cloud.abs_diff(n) as f64,
+        )
+        .target(Target::AtMost(0.0)),
+    );
+    report.details.insert(
+        "row10".to_owned(),
+        json!({
+            "series": n,
+            "creates": night.creates,
+            "expiries": night.expiries,
+            "refresh_calls": night.refresh_calls,
+            "apply_calls": night.apply.stats.requests,
+            "failures": night.apply.failures,
+            "timeline": night.apply.timeline,
+        }),
+    );
     Ok(())
 }
 

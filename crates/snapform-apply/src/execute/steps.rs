@@ -15,12 +15,13 @@ use super::{Engine, Event, Phase, StepError, Stop};
 use crate::poller::Observation;
 
 impl Engine {
-    /// Waits for a turn to send a step's first call, bounded per provider and type by the
-    /// parallelism (see [`crate::Scheduling::start_slots`]); a stop that came while it waited
+    /// Waits for a turn to send a step's first call of kind `call`, bounded per provider, type
+    /// and kind by the parallelism (see [`crate::Scheduling::start_slots`]); a stop that came while it waited
     /// means the step never starts.
     pub(super) async fn start(
         &self,
         change: &ResourceChange,
+        call: Phase,
     ) -> Result<tokio::sync::OwnedSemaphorePermit, StepError> {
         let turns = self
             .starts
@@ -29,6 +30,7 @@ impl Engine {
             .entry((
                 change.provider.clone(),
                 change.addr.resource.type_name.clone(),
+                call,
             ))
             .or_insert_with(|| {
                 std::sync::Arc::new(
@@ -86,7 +88,7 @@ impl Engine {
         let type_name = &change.addr.resource.type_name;
         let arguments = self.arguments(change)?;
         // Held until the cloud has answered the create (not while it becomes ready).
-        let start = self.start(change).await?;
+        let start = self.start(change, Phase::Create).await?;
         let started = Instant::now();
         self.hook.event(Event::Started {
             addr: change.addr.clone(),
@@ -295,7 +297,7 @@ impl Engine {
             .clone()
             .ok_or_else(|| StepError::Failed("no ID recorded to update".to_owned()))?;
         let arguments = self.arguments(change)?;
-        let _start = self.start(change).await?;
+        let _start = self.start(change, Phase::Update).await?;
         let started = Instant::now();
         self.hook.event(Event::Started {
             addr: change.addr.clone(),
@@ -458,7 +460,8 @@ impl Engine {
                     .collect();
             }
         };
-        let _start = match self.start(first).await {
+        // Held until the cloud has answered the delete, not while the objects go away.
+        let start = match self.start(first, Phase::Delete).await {
             Ok(permit) => permit,
             Err(error) => return changes.iter().map(|_| Err(error.clone())).collect(),
         };
@@ -505,6 +508,7 @@ impl Engine {
                     .collect()
             }
         };
+        drop(start);
         let waits = changes.iter().map(|change| {
             let id = change.id.clone().unwrap_or_default();
             let outcome = outcomes.get(&id).cloned().unwrap_or(Ok(()));

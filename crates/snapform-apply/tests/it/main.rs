@@ -462,3 +462,44 @@ async fn a_graceful_stop_reaches_steps_still_waiting_for_their_turn() {
         "everything made is recorded"
     );
 }
+
+#[tokio::test]
+async fn waiting_for_readiness_holds_no_turn_so_every_create_goes_out_first() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    // Ready only after 20 polls: a step that held its turn while waiting would let 3 creates
+    // out per 20 polls.
+    let cloud = FakeCloud::with(20, Duration::from_millis(5));
+    let opts = ApplyOptions {
+        parallelism: 3,
+        ..options()
+    };
+    let report = run(
+        plan_of(&backups(20), &State::new()),
+        &cloud,
+        dir.path(),
+        opts,
+        no_stop(),
+    )
+    .await;
+    assert!(report.failures.is_empty(), "{report:?}");
+    assert_eq!(report.counts.add, 20);
+    let log = cloud.log();
+    let last_create = log
+        .iter()
+        .rposition(|line| line.starts_with("create "))
+        .expect("creates");
+    let polls_before = log[..last_create]
+        .iter()
+        .filter(|line| line.starts_with("read "))
+        .count();
+    assert!(
+        polls_before < 20,
+        "every create was sent before the first was ready, not after {polls_before} polls:\n{log:#?}"
+    );
+    // The fake has no call slots: 3 creates in turn, and the poll shared by every waiting one.
+    assert!(
+        cloud.most_in_flight() <= 4,
+        "yet at most 3 creates at once: {}",
+        cloud.most_in_flight()
+    );
+}
