@@ -6,7 +6,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use snapform_config::{Config, Expansion, Resource, ResourceInstance};
 use snapform_core::schema::Mutability;
 use snapform_core::{
-    Diagnostic, InstanceKey, ProviderAddr, ResourceAddr, ResourceInstanceAddr, Value,
+    Diagnostic, InstanceKey, ProviderAddr, ResourceAddr, ResourceInstanceAddr, ResourceSchema,
+    Value,
 };
 use snapform_state::{RecordStatus, ResourceRecord, State};
 
@@ -315,11 +316,9 @@ impl Planner<'_, '_> {
         }
     }
 
-    fn push_unchanged(&mut self, record: &ResourceRecord) {
-        let Some(schema) = record.schema() else {
-            return;
-        };
-        self.changes.push(ResourceChange {
+    /// A change that leaves `record` as it is, as the record says it is.
+    fn keeping(&self, record: &ResourceRecord, schema: &'static ResourceSchema) -> ResourceChange {
+        ResourceChange {
             addr: record.addr.clone(),
             schema,
             provider: record.provider.clone(),
@@ -342,7 +341,14 @@ impl Planner<'_, '_> {
             waits_for: Vec::new(),
             dependencies: record.dependencies.clone(),
             timeouts: Timeouts::default(),
-        });
+        }
+    }
+
+    fn push_unchanged(&mut self, record: &ResourceRecord) {
+        if let Some(schema) = record.schema() {
+            let change = self.keeping(record, schema);
+            self.changes.push(change);
+        }
     }
 
     pub(crate) fn push_delete(&mut self, record: &ResourceRecord, reason: Option<ActionReason>) {
@@ -355,28 +361,12 @@ impl Planner<'_, '_> {
             .resource(&record.addr.resource)
             .map_or(Timeouts::default(), timeouts_of);
         self.changes.push(ResourceChange {
-            addr: record.addr.clone(),
-            schema,
-            provider: record.provider.clone(),
-            region: record.region.clone(),
             action: Action::Delete,
             reason,
-            reason_detail: None,
-            moved_from: None,
-            expires_after: None,
-            replace_paths: Vec::new(),
-            id: Some(record.id.clone()),
-            before: Some(with_id(record)),
             after: None,
-            before_sensitive: record.sensitive_attributes.clone(),
             after_sensitive: BTreeSet::new(),
-            adopting: self.adopted.contains(&record.addr),
-            importing: None,
-            deposed: false,
-            awaits_readiness: false,
-            waits_for: Vec::new(),
-            dependencies: record.dependencies.clone(),
             timeouts,
+            ..self.keeping(record, schema)
         });
     }
 
@@ -387,28 +377,11 @@ impl Planner<'_, '_> {
         record: &ResourceRecord,
     ) -> ResourceChange {
         ResourceChange {
-            addr: record.addr.clone(),
-            schema: resource.schema,
             provider: resource.provider.clone(),
             region: self.region(&resource.provider),
-            action: Action::NoOp,
-            reason: None,
-            reason_detail: None,
-            moved_from: None,
-            expires_after: None,
-            replace_paths: Vec::new(),
-            id: Some(record.id.clone()),
-            before: Some(with_id(record)),
-            after: Some(with_id(record)),
-            before_sensitive: record.sensitive_attributes.clone(),
-            after_sensitive: record.sensitive_attributes.clone(),
-            adopting: self.adopted.contains(&record.addr),
-            importing: None,
-            deposed: false,
-            awaits_readiness: false,
-            waits_for: Vec::new(),
             dependencies: resource.depends_on.clone(),
             timeouts: timeouts_of(resource),
+            ..self.keeping(record, resource.schema)
         }
     }
 
