@@ -101,7 +101,8 @@ pub struct ProviderSettings {
 
 impl ProviderSettings {
     /// Settings with the defaults: the cloud's endpoints, 20 requests/s, 10 s to connect, 30 s
-    /// per request, answers up to 4 MiB (a page of 100 snapshots is about 100 KB).
+    /// per request, answers up to 1 MiB (a page of 100 snapshots is about 100 KB, and a run
+    /// reads up to `-parallelism` answers at once, so the cap bounds its memory too).
     pub fn new(region: impl Into<String>, credentials: Credentials) -> ProviderSettings {
         ProviderSettings {
             region: region.into(),
@@ -112,7 +113,7 @@ impl ProviderSettings {
             ca_certificates: Vec::new(),
             connect_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(30),
-            max_response_bytes: 4 * 1024 * 1024,
+            max_response_bytes: 1024 * 1024,
             allow_insecure_http: false,
             call_slots: None,
         }

@@ -108,6 +108,8 @@ struct Shared {
     corrupted: AtomicUsize,
     /// Bytes of corrupted bodies written, to show the huge and endless answers went out.
     bytes_sent: AtomicU64,
+    /// The longest a client held a corrupted answer before it gave up or finished, in ms.
+    longest_hold_ms: AtomicU64,
 }
 
 /// What the proxy did while a mode was set.
@@ -119,6 +121,9 @@ pub struct Counts {
     pub corrupted: usize,
     /// Bytes of corrupted bodies written.
     pub bytes_sent: u64,
+    /// The longest a client held one corrupted answer (reading a trickle, an endless body or
+    /// a huge one) before it gave up or finished: what bounds one call.
+    pub longest_hold: Duration,
 }
 
 impl Proxy {
@@ -135,6 +140,7 @@ impl Proxy {
             answered: AtomicUsize::new(0),
             corrupted: AtomicUsize::new(0),
             bytes_sent: AtomicU64::new(0),
+            longest_hold_ms: AtomicU64::new(0),
         });
         let accepting = Arc::clone(&shared);
         tokio::spawn(async move {
@@ -159,6 +165,7 @@ impl Proxy {
         self.shared.answered.store(0, Ordering::Relaxed);
         self.shared.corrupted.store(0, Ordering::Relaxed);
         self.shared.bytes_sent.store(0, Ordering::Relaxed);
+        self.shared.longest_hold_ms.store(0, Ordering::Relaxed);
     }
 
     /// What happened since the mode was set.
@@ -167,6 +174,9 @@ impl Proxy {
             answered: self.shared.answered.load(Ordering::Relaxed),
             corrupted: self.shared.corrupted.load(Ordering::Relaxed),
             bytes_sent: self.shared.bytes_sent.load(Ordering::Relaxed),
+            longest_hold: Duration::from_millis(
+                self.shared.longest_hold_ms.load(Ordering::Relaxed),
+            ),
         }
     }
 }
@@ -227,7 +237,10 @@ async fn serve(mut client: TcpStream, shared: Arc<Shared>) {
         return;
     };
     shared.corrupted.fetch_add(1, Ordering::Relaxed);
+    let started = std::time::Instant::now();
     let sent = corrupt(&mut client, mode, &request, answer, &shared).await;
+    let held = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    shared.longest_hold_ms.fetch_max(held, Ordering::Relaxed);
     shared.bytes_sent.fetch_add(sent, Ordering::Relaxed);
 }
 

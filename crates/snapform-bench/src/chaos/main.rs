@@ -69,7 +69,7 @@ pub struct Args {
     #[arg(long, default_value_t = 0.25)]
     pub hostile_rate: f64,
     /// How long a run against the hostile server may take before it counts as hung (and is
-    /// killed).
+    /// killed), plus 100 ms per resource.
     #[arg(long, default_value = "60s", value_parser = snapform_emulator::parse_duration)]
     pub hostile_timeout: Duration,
     /// How much more memory (MiB) than the largest honest run a run against the hostile server

@@ -20,6 +20,10 @@ use snapform_bench::standalone::{Emulator, Settings};
 /// A run that takes longer than this is stuck: it is killed and reported.
 const RUN_DEADLINE: Duration = Duration::from_secs(15 * 60);
 
+/// The longest snapform may hold one broken answer before giving up on it: the transport's
+/// grace for a body (1 s), its longest silence between two pieces (5 s), and slack.
+const MAX_HOLD: Duration = Duration::from_secs(10);
+
 /// Runs every phase and returns the figures.
 pub fn run(
     args: &Args,
@@ -149,6 +153,8 @@ impl Chaos<'_> {
         Ok(())
     }
 
+    /// Against the hostile server: every run ends within its bound, and every broken answer
+    /// (a trickle, an endless or a huge body) is given up within [`MAX_HOLD`].
     fn hostile(&mut self, modes: &[Mode], runtime: &tokio::runtime::Runtime) -> anyhow::Result<()> {
         if modes.is_empty() {
             return Ok(());
@@ -168,25 +174,29 @@ impl Chaos<'_> {
             configure(&self.project, &self.workload, self.args.seed, self.step)?;
             self.project.point_at(&proxy.endpoint)?;
             proxy.set_mode(Some(*mode));
-            let run = self.run(
-                &["apply", "-auto-approve"],
-                None,
-                self.args.hostile_timeout,
-                &label,
-            );
+            // More resources make more calls, and a quarter of them answer badly: the run's
+            // bound grows with the size; what bounds each call is checked on its own below.
+            let bound =
+                self.args.hostile_timeout + Duration::from_millis(100 * self.args.resources as u64);
+            let run = self.run(&["apply", "-auto-approve"], None, bound, &label);
             let counts = proxy.counts();
             proxy.set_mode(None);
             self.project.point_at(&self.emulator.endpoint)?;
             let mut outcome = Outcome::default();
-            outcome.record(
-                Check::HostileBounded,
-                run.timed_out.then(|| {
-                    format!(
-                        "still running after {:?}, killed ({} of {} answers corrupted)",
-                        self.args.hostile_timeout, counts.corrupted, counts.answered
-                    )
-                }),
-            );
+            let hung = run.timed_out.then(|| {
+                format!(
+                    "still running after {bound:?}, killed ({} of {} answers corrupted)",
+                    counts.corrupted, counts.answered
+                )
+            });
+            let held = (counts.longest_hold > MAX_HOLD).then(|| {
+                format!(
+                    "one answer was held for {:.1} s, more than the {} s a call may take to give up on a broken answer",
+                    counts.longest_hold.as_secs_f64(),
+                    MAX_HOLD.as_secs()
+                )
+            });
+            outcome.record(Check::HostileBounded, hung.or(held));
             // Apply prints failed steps as `Error: ...` on stdout, other errors as `error: ...`
             // on stderr.
             let error_line = run

@@ -236,8 +236,8 @@ impl Figures {
         if !self.hostile.is_empty() {
             let _ = writeln!(
                 out,
-                "\n{:<16} {:>10} {:>9} {:>6} {:>9}  first error line",
-                "hostile mode", "corrupted", "time", "exit", "peak MiB"
+                "\n{:<16} {:>10} {:>9} {:>9} {:>6} {:>9}  first error line",
+                "hostile mode", "corrupted", "time", "held", "exit", "peak MiB"
             );
             for figure in &self.hostile {
                 let exit = if figure.timed_out {
@@ -258,10 +258,11 @@ impl Figures {
                 }
                 let _ = writeln!(
                     out,
-                    "{:<16} {:>10} {:>8.1}s {:>6} {:>9}  {error}",
+                    "{:<16} {:>10} {:>8.1}s {:>8.1}s {:>6} {:>9}  {error}",
                     figure.mode.name(),
                     format!("{}/{}", figure.counts.corrupted, figure.counts.answered),
                     figure.elapsed.as_secs_f64(),
+                    figure.counts.longest_hold.as_secs_f64(),
                     exit,
                     figure.peak_rss_kib / 1024,
                 );
@@ -319,6 +320,7 @@ impl Figures {
                 "corrupted": figure.counts.corrupted,
                 "corrupted_bytes": figure.counts.bytes_sent,
                 "seconds": figure.elapsed.as_secs_f64(),
+                "longest_hold_seconds": figure.counts.longest_hold.as_secs_f64(),
                 "exit": figure.code,
                 "hung": figure.timed_out,
                 "peak_rss_mib": figure.peak_rss_kib / 1024,
