@@ -18,7 +18,8 @@ pub enum Scheduling {
 
 impl Scheduling {
     /// The slots a step holds for its whole run: none to speak of for snapform, whose
-    /// providers bound the calls themselves; `parallelism` for Terraform's way.
+    /// providers bound the calls themselves and whose steps wait for readiness holding
+    /// nothing; `parallelism` for Terraform's way.
     pub(crate) fn step_slots(self, parallelism: usize) -> Semaphore {
         match self {
             Scheduling::Snapform => Semaphore::new(Semaphore::MAX_PERMITS),

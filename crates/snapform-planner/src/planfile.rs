@@ -46,32 +46,181 @@ pub enum Error {
 
 /// The plan file's text for `plan`, without its sensitive values.
 pub fn encode(plan: &Plan) -> String {
-    let mut plan = plan.clone();
-    redact(&mut plan);
-    let document = serde_json::json!({ "kind": KIND, "plan": plan });
-    serde_json::to_string_pretty(&document).expect("plans serialize")
+    let mut text = Vec::new();
+    write(plan, &mut text).expect("plans serialize into memory");
+    String::from_utf8(text).expect("JSON is UTF-8")
+}
+
+/// Writes the plan file for `plan`, without its sensitive values, to `out`, as compact JSON.
+///
+/// The plan goes to `out` as it is serialized, never whole into memory: a plan of 100,000
+/// instances is tens of megabytes of JSON, and a tree of JSON values several times that. It is
+/// copied only when it holds something sensitive, to hide it in the copy.
+pub fn write(plan: &Plan, out: impl std::io::Write) -> std::io::Result<()> {
+    #[derive(serde::Serialize)]
+    struct Document<'a> {
+        kind: &'static str,
+        plan: &'a Plan,
+    }
+    let redacted;
+    let plan = if holds_sensitive(plan) {
+        let mut copy = plan.clone();
+        redact(&mut copy);
+        redacted = copy;
+        &redacted
+    } else {
+        plan
+    };
+    let mut out = std::io::BufWriter::new(out);
+    serde_json::to_writer(&mut out, &Document { kind: KIND, plan })?;
+    std::io::Write::flush(&mut out)
 }
 
 /// Reads a plan file's text; `path` names it in errors.
 pub fn decode(path: &str, text: &str) -> Result<Plan, Error> {
+    #[derive(serde::Deserialize)]
+    struct Document {
+        plan: Plan,
+    }
     let not_a_plan = || Error::NotAPlan {
         path: path.to_owned(),
     };
-    let document: serde_json::Value = serde_json::from_str(text).map_err(|_| not_a_plan())?;
-    if document.get("kind").and_then(|kind| kind.as_str()) != Some(KIND) {
+    // The marker and the version first, without building anything of the plan, so another
+    // file or a newer plan is refused clearly; then the plan itself, straight into its types.
+    let header: Header = serde_json::from_str(text).map_err(|_| not_a_plan())?;
+    if header.kind.as_deref() != Some(KIND) {
         return Err(not_a_plan());
     }
-    let version = document["plan"]["format_version"].as_u64().unwrap_or(0);
-    if version > PLAN_FORMAT_VERSION {
+    if header.version > PLAN_FORMAT_VERSION {
         return Err(Error::TooNew {
             path: path.to_owned(),
-            version,
+            version: header.version,
         });
     }
-    serde_json::from_value(document["plan"].clone()).map_err(|error| Error::Damaged {
-        path: path.to_owned(),
-        reason: error.to_string(),
-    })
+    serde_json::from_str::<Document>(text)
+        .map(|document| document.plan)
+        .map_err(|error| Error::Damaged {
+            path: path.to_owned(),
+            reason: error.to_string(),
+        })
+}
+
+/// What [`decode`] reads before the plan: the marker (`kind`, when it is a string) and the
+/// plan's `format_version` (0 when it is missing or not a whole number). Anything but a JSON
+/// object is no plan file.
+struct Header {
+    kind: Option<String>,
+    version: u64,
+}
+
+impl<'de> serde::Deserialize<'de> for Header {
+    fn deserialize<D: serde::Deserializer<'de>>(de: D) -> Result<Header, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Header;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a plan file")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Header, A::Error> {
+                let mut header = Header {
+                    kind: None,
+                    version: 0,
+                };
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "kind" => {
+                            let kind: serde_json::Value = map.next_value()?;
+                            header.kind = kind.as_str().map(str::to_owned);
+                        }
+                        "plan" => header.version = map.next_value::<Version>()?.0,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(header)
+            }
+        }
+        de.deserialize_map(Visitor)
+    }
+}
+
+/// The `format_version` of the `plan` object; 0 when there is none.
+struct Version(u64);
+
+impl<'de> serde::Deserialize<'de> for Version {
+    fn deserialize<D: serde::Deserializer<'de>>(de: D) -> Result<Version, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Version;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a plan")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Version, A::Error> {
+                let mut version = 0;
+                while let Some(key) = map.next_key::<String>()? {
+                    if key == "format_version" {
+                        let value: serde_json::Value = map.next_value()?;
+                        version = value.as_u64().unwrap_or(0);
+                    } else {
+                        map.next_value::<serde::de::IgnoredAny>()?;
+                    }
+                }
+                Ok(Version(version))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Version, A::Error> {
+                while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+                Ok(Version(0))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Version, E> {
+                Ok(Version(0))
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Version, E> {
+                Ok(Version(0))
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Version, E> {
+                Ok(Version(0))
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Version, E> {
+                Ok(Version(0))
+            }
+            fn visit_str<E>(self, _: &str) -> Result<Version, E> {
+                Ok(Version(0))
+            }
+            fn visit_unit<E>(self) -> Result<Version, E> {
+                Ok(Version(0))
+            }
+        }
+        de.deserialize_any(Visitor)
+    }
+}
+
+/// Whether anything in `plan` is sensitive, so that [`write`] must hide it.
+fn holds_sensitive(plan: &Plan) -> bool {
+    let state = &plan.prior_state;
+    plan.changes
+        .iter()
+        .any(|change| !change.before_sensitive.is_empty() || !change.after_sensitive.is_empty())
+        || plan.drift.iter().any(|drift| !drift.sensitive.is_empty())
+        || !plan.sensitive_outputs.is_empty()
+        || state
+            .resources
+            .iter()
+            .chain(&state.deposed)
+            .any(|record| !record.sensitive_attributes.is_empty())
+        || state
+            .pending
+            .iter()
+            .any(|intent| !intent.sensitive.is_empty())
 }
 
 /// Replaces every sensitive value of `plan` with a marked unknown.

@@ -165,9 +165,9 @@ fn execute(run: &Execution<'_>) -> anyhow::Result<i32> {
         snapform_planner::arguments_now(&resolver_config, addr, state)
     };
     let outputs_config = session.config.clone();
-    let outputs_plan = plan.clone();
+    let clears_outputs = clears_outputs(&plan);
     let finish =
-        move |state: &snapform_state::State| outputs_after(&outputs_config, state, &outputs_plan);
+        move |state: &snapform_state::State| outputs_after(&outputs_config, state, clears_outputs);
     let poll_interval = match crate::env::get(crate::env::POLL_INTERVAL) {
         Some(text) => snapform_config::parse_duration(&text)
             .map_err(|why| anyhow::anyhow!("invalid {}: {why}", crate::env::POLL_INTERVAL))?,
@@ -445,17 +445,22 @@ fn eprintln_interrupt(message: &str) {
     let _ = writeln!(std::io::stderr(), "\n{message}");
 }
 
-/// The outputs `state` now gives, and which are sensitive. A destroy of everything clears them;
-/// a targeted destroy keeps those that still evaluate.
+/// Whether applying `plan` leaves no outputs: a destroy of everything clears them; a targeted
+/// destroy keeps those that still evaluate.
+fn clears_outputs(plan: &Plan) -> bool {
+    plan.mode == PlanMode::Destroy && !plan.targeted
+}
+
+/// The outputs `state` now gives, and which are sensitive; none when `clears_outputs`.
 fn outputs_after(
     config: &snapform_config::Config,
     state: &snapform_state::State,
-    plan: &Plan,
+    clears_outputs: bool,
 ) -> (
     std::collections::BTreeMap<String, snapform_core::Value>,
     std::collections::BTreeSet<String>,
 ) {
-    if plan.mode == PlanMode::Destroy && !plan.targeted {
+    if clears_outputs {
         return Default::default();
     }
     let outputs = snapform_planner::outputs_now(config, state);
@@ -473,7 +478,7 @@ fn record_outputs(
     state: &mut snapform_state::State,
     plan: &Plan,
 ) {
-    let (outputs, sensitive) = outputs_after(config, state, plan);
+    let (outputs, sensitive) = outputs_after(config, state, clears_outputs(plan));
     state.outputs = outputs;
     state.sensitive_outputs = sensitive;
 }

@@ -102,19 +102,28 @@ pub fn write_atomically(path: &Path, text: &str) -> anyhow::Result<()> {
     let keep = std::fs::metadata(path)
         .ok()
         .map(|metadata| metadata.permissions());
-    replace_file(path, text, keep)
+    replace_file(path, keep, |file| file.write_all(text.as_bytes()))
 }
 
 /// Replaces `path` as [`write_atomically`] does, readable by its owner only (0600) whatever it
 /// was before: plan files carry the state's records and the planned arguments.
 pub fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
-    replace_file(path, text, None)
+    write_private_with(path, |file| file.write_all(text.as_bytes()))
+}
+
+/// Like [`write_private`], with the contents written by `write` as they are made, so a large
+/// file (a plan of 100,000 instances) is never whole in memory.
+pub fn write_private_with(
+    path: &Path,
+    write: impl FnOnce(&mut std::fs::File) -> std::io::Result<()>,
+) -> anyhow::Result<()> {
+    replace_file(path, None, write)
 }
 
 fn replace_file(
     path: &Path,
-    text: &str,
     permissions: Option<std::fs::Permissions>,
+    write: impl FnOnce(&mut std::fs::File) -> std::io::Result<()>,
 ) -> anyhow::Result<()> {
     let dir = path
         .parent()
@@ -129,7 +138,7 @@ fn replace_file(
     let mut temp = builder
         .tempfile_in(dir)
         .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
-    temp.write_all(text.as_bytes())?;
+    write(temp.as_file_mut())?;
     temp.as_file().sync_all()?;
     if let Some(permissions) = permissions {
         temp.as_file().set_permissions(permissions)?;

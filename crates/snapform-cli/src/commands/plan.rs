@@ -310,7 +310,7 @@ fn preflight_diagnostic(session: &Session, problem: &snapform_apply::Problem) ->
 
 /// Writes the plan file atomically, readable by its owner only, without its sensitive values.
 pub fn write_plan_file(path: &Path, plan: &Plan) -> anyhow::Result<()> {
-    super::write_private(path, &snapform_planner::planfile::encode(plan))
+    super::write_private_with(path, |file| snapform_planner::planfile::write(plan, file))
 }
 
 /// Reads a plan file written by `plan -out`.
