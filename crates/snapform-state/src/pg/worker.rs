@@ -29,6 +29,10 @@ use super::rows::{DeltaRows, Header, StateRows, assemble};
 use super::sql::{LAYOUT_VERSION, Sql, lock_key, setup_key};
 use crate::{DEFAULT_WORKSPACE, Error, LockInfo, State};
 
+/// How long a command waits for the backend of its own lost session to end and free the
+/// lock, when it takes the lock again on a new connection.
+const OLD_SESSION_GRACE: Duration = Duration::from_secs(5);
+
 /// The answer to one request.
 pub(super) type Reply<T> = std::sync::mpsc::SyncSender<Result<T, Error>>;
 
@@ -648,16 +652,26 @@ impl Worker {
         }
         self.lock = None;
         let client = self.connect().await.map_err(Failure::Lost)?;
-        let taken: bool = client
-            .query_one("SELECT pg_try_advisory_lock($1)", &[&self.lock_key])
-            .await
-            .map_err(|error| self.failure("take the state lock", error))?
-            .get(0);
-        if !taken {
+        // The server ends a lost session's backend a moment after the connection went: while
+        // the lock info still names this command, the holder is its own old session, and the
+        // lock comes free once that backend is gone.
+        let give_up = tokio::time::Instant::now() + OLD_SESSION_GRACE;
+        loop {
+            let taken: bool = client
+                .query_one("SELECT pg_try_advisory_lock($1)", &[&self.lock_key])
+                .await
+                .map_err(|error| self.failure("take the state lock", error))?
+                .get(0);
+            if taken {
+                break;
+            }
             let holder = self.holder(&client).await;
-            return Err(Failure::Fatal(Error::LockLost {
-                holder: Box::new(holder),
-            }));
+            if holder.id != info.id || tokio::time::Instant::now() >= give_up {
+                return Err(Failure::Fatal(Error::LockLost {
+                    holder: Box::new(holder),
+                }));
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
         }
         self.record_lock(&client, &info)
             .await
