@@ -61,7 +61,7 @@ pub(crate) fn handle(shared: &Shared, parts: &Parts, body: &[u8]) -> Answer {
         (&Method::GET, "/health") => ok(&json!({"status": "ok"})),
         (&Method::GET, "/resources") => list_resources(shared, parts.uri.query().unwrap_or("")),
         (&Method::GET, "/inventory") => read(shared, |cloud, _| {
-            serde_json::to_value(&cloud.inventory).expect("inventory serialises")
+            serde_json::to_value(cloud.inventory()).expect("inventory serialises")
         }),
         (&Method::PUT, "/inventory") => put_inventory(shared, body),
         (&Method::GET, "/faults") => {
@@ -232,7 +232,7 @@ fn put_inventory(shared: &Shared, body: &[u8]) -> Answer {
         }
     };
     match shared.with_cloud(true, |state| {
-        state.cloud.inventory = inventory;
+        state.cloud.set_inventory(inventory);
         ((), true)
     }) {
         Ok(()) => ok(&json!({"status": "replaced"})),

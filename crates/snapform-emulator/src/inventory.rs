@@ -385,53 +385,12 @@ impl Inventory {
     pub fn from_file(path: &Path) -> Result<Self, Error> {
         read_json(path)
     }
-
-    /// The CBS disk with this ID in this region.
-    pub(crate) fn cbs_disk(&self, region: &str, disk_id: &str) -> Option<&CbsDisk> {
-        self.tencentcloud
-            .get(region)?
-            .disks
-            .iter()
-            .find(|disk| disk.id == disk_id)
-    }
-
-    /// The Lighthouse instance with this ID in this region.
-    pub(crate) fn lighthouse_instance(
-        &self,
-        region: &str,
-        instance_id: &str,
-    ) -> Option<&LighthouseInstance> {
-        self.tencentcloud
-            .get(region)?
-            .lighthouse_instances
-            .iter()
-            .find(|instance| instance.id == instance_id)
-    }
-
-    /// The desktop with this ID in this region.
-    pub(crate) fn desktop(&self, region: &str, desktop_id: &str) -> Option<&Desktop> {
-        self.alicloud
-            .regions
-            .get(region)?
-            .desktops
-            .iter()
-            .find(|desktop| desktop.id == desktop_id)
-    }
-
-    /// The ENS disk with this ID in this edge region.
-    pub(crate) fn ens_disk(&self, ens_region: &str, disk_id: &str) -> Option<&EnsDisk> {
-        self.alicloud
-            .ens
-            .get(ens_region)?
-            .disks
-            .iter()
-            .find(|disk| disk.id == disk_id)
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cloud::Cloud;
 
     #[test]
     fn issue_form_loads_with_defaults() {
@@ -441,13 +400,14 @@ mod tests {
          "alicloud": {"cn-hangzhou": {"desktops": [{"id": "ecd-aaaa", "status": "Running"}]},
                       "ens": {"cn-shenzhen-3": {"disks": [{"id": "d-aaaa"}]}}}}"#;
         let inventory: Inventory = serde_json::from_str(text).expect("valid inventory");
-        let disk = inventory
+        let cloud = Cloud::new(inventory.clone());
+        let disk = cloud
             .cbs_disk("ap-guangzhou", "disk-aaaaaaaa")
             .expect("disk");
         assert_eq!(disk.backup_quota, 10);
         assert_eq!(disk.disk_usage, "DATA_DISK");
-        assert!(inventory.desktop("cn-hangzhou", "ecd-aaaa").is_some());
-        assert!(inventory.ens_disk("cn-shenzhen-3", "d-aaaa").is_some());
+        assert!(cloud.desktop("cn-hangzhou", "ecd-aaaa").is_some());
+        assert!(cloud.ens_disk("cn-shenzhen-3", "d-aaaa").is_some());
         assert!(!inventory.alicloud.regions.contains_key("ens"));
         let again: Inventory =
             serde_json::from_str(&serde_json::to_string(&inventory).expect("serialise"))
@@ -464,7 +424,7 @@ mod tests {
 
     #[test]
     fn builtin_has_the_quickstart_ids() {
-        let inventory = Inventory::builtin();
+        let inventory = Cloud::new(Inventory::builtin());
         let disk = inventory
             .cbs_disk("ap-guangzhou", "disk-qs100007")
             .expect("disk");

@@ -233,7 +233,7 @@ async fn api_request(shared: &Shared, parts: &Parts, body: &[u8]) -> Answer {
         let known = |region: &str| {
             lock(&shared.state)
                 .cloud
-                .inventory
+                .inventory()
                 .tencentcloud
                 .contains_key(region)
         };

@@ -99,15 +99,15 @@ async fn create(
 }
 
 /// Pages through an ECD Describe action with `request`'s filters (`NextToken`, 100 per page),
-/// collecting the items of `list_key`, until the last page or until `done` says the items so
-/// far are enough.
+/// collecting the items of `list_key`, until the last page or until `done`, shown each page as
+/// it comes, says the items so far are enough.
 async fn describe_pages(
     client: &Client,
     action: &'static str,
     mut request: Json,
     list_key: &str,
     required: &[&str],
-    done: impl Fn(&[Json]) -> bool,
+    mut done: impl FnMut(&[Json]) -> bool,
 ) -> Result<Vec<Json>, Error> {
     request["RegionId"] = Json::from(client.region.as_str());
     request["MaxResults"] = Json::from(MAX_DESCRIBE);
@@ -119,7 +119,7 @@ async fn describe_pages(
         json::require_fields(page, list_key, required).map_err(invalid)?;
         items.extend(page.iter().cloned());
         match json::non_empty(&response, "NextToken") {
-            Some(token) if !done(&items) => request["NextToken"] = Json::from(token),
+            Some(token) if !done(page) => request["NextToken"] = Json::from(token),
             _ => return Ok(items),
         }
     }
@@ -135,12 +135,16 @@ async fn list_wanted(
     let is_wanted = |item: &Json| {
         json::string(item, "SnapshotId").is_some_and(|id| wanted.contains(id.as_str()))
     };
-    let seen_all = |items: &[Json]| {
-        let seen: BTreeSet<String> = items
-            .iter()
-            .filter_map(|item| json::string(item, "SnapshotId"))
-            .collect();
-        wanted.iter().all(|id| seen.contains(*id))
+    // What is still to be seen, page by page: a listing of the whole region for a fleet is
+    // hundreds of pages, and counting everything seen again after each would be quadratic.
+    let mut unseen = wanted.clone();
+    let seen_all = |page: &[Json]| {
+        for item in page {
+            if let Some(id) = json::string(item, "SnapshotId") {
+                unseen.remove(id.as_str());
+            }
+        }
+        unseen.is_empty()
     };
     let listed = describe_pages(client, DESCRIBE, request, "Snapshots", REQUIRED, seen_all).await?;
     Ok(listed.into_iter().filter(is_wanted).collect())

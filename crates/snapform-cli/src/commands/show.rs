@@ -16,11 +16,7 @@ pub fn run(args: &ShowArgs) -> anyhow::Result<i32> {
     let plan = super::plan::read_plan_file(path)?;
     let mut stdout = std::io::stdout().lock();
     if args.json {
-        writeln!(
-            stdout,
-            "{}",
-            serde_json::to_string(&view::plan_json::render(&plan))?
-        )?;
+        write_json(&mut stdout, &view::plan_json::document(&plan))?;
     } else if args.markdown {
         let human = console::strip_ansi_codes(&view::plan::render(&plan)).into_owned();
         write!(stdout, "{}", view::markdown::render(&plan, &human))?;
@@ -41,10 +37,9 @@ fn show_state(args: &ShowArgs) -> anyhow::Result<i32> {
     let state = backend.read().context("cannot read the state")?;
     let mut stdout = std::io::stdout().lock();
     if args.json {
-        writeln!(
-            stdout,
-            "{}",
-            serde_json::to_string(&view::plan_json::state_json(state.as_ref()))?
+        write_json(
+            &mut stdout,
+            &view::plan_json::state_document(state.as_ref()),
         )?;
         return Ok(0);
     }
@@ -74,4 +69,14 @@ fn show_state(args: &ShowArgs) -> anyhow::Result<i32> {
         )?;
     }
     Ok(0)
+}
+
+/// Writes `document` and a newline as it is serialized, through a buffer: the JSON plan of a
+/// fleet is tens of megabytes, and never whole in memory.
+fn write_json(out: &mut impl Write, document: &view::plan_json::Node<'_>) -> anyhow::Result<()> {
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, out);
+    serde_json::to_writer(&mut out, document)?;
+    writeln!(out)?;
+    out.flush()?;
+    Ok(())
 }

@@ -172,6 +172,14 @@ fn plan_scenario(dir: &Path) -> Views {
             .into_owned();
     human.push_str(&console::strip_ansi_codes(&view::plan::render(&plan)));
     let json = view::plan_json::render(&plan);
+    // Written as it is made (`show -json`), the document is the same, byte for byte.
+    let streamed = serde_json::to_string(&view::plan_json::document(&plan)).expect("serializes");
+    assert_eq!(
+        streamed,
+        serde_json::to_string(&json).expect("serializes"),
+        "{}: show -json writes the document render makes",
+        dir.display()
+    );
     let markdown = view::markdown::render(
         &plan,
         &console::strip_ansi_codes(&view::plan::render(&plan)),

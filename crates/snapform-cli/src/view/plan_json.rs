@@ -282,11 +282,9 @@ fn drift_json(drift: &snapform_planner::Drift) -> Json {
 }
 
 /// `values` of the JSON state: its outputs (sensitive values left out) and resources.
-fn state_values(state: &State) -> Json {
-    let resources: Vec<Json> = state
-        .resources
-        .iter()
-        .map(|record| {
+fn state_values(state: &State) -> Node<'_> {
+    let resources = Node::array(move || {
+        state.resources.iter().map(|record| {
             let mut object = resource_identity(&record.addr, &record.provider.name);
             object.insert("schema_version".into(), json!(0));
             let mut attributes = record.attributes.clone();
@@ -316,8 +314,8 @@ fn state_values(state: &State) -> Json {
             }
             Json::Object(object)
         })
-        .collect();
-    let mut values = Map::new();
+    });
+    let mut values = BTreeMap::new();
     if !state.outputs.is_empty() {
         let outputs: Map<String, Json> = state
             .outputs
@@ -332,27 +330,31 @@ fn state_values(state: &State) -> Json {
                 (name.clone(), object)
             })
             .collect();
-        values.insert("outputs".into(), Json::Object(outputs));
+        values.insert("outputs".into(), Node::Json(Json::Object(outputs)));
     }
-    let mut root = Map::new();
-    if !resources.is_empty() {
-        root.insert("resources".into(), Json::Array(resources));
+    let mut root = BTreeMap::new();
+    if !state.resources.is_empty() {
+        root.insert("resources".into(), resources);
     }
-    values.insert("root_module".into(), Json::Object(root));
-    Json::Object(values)
+    values.insert("root_module".into(), Node::Object(root));
+    Node::Object(values)
 }
 
 /// The JSON state document (`show -json` without a plan file, and a plan's `prior_state`):
 /// only `format_version` when there is no state, or an empty one.
-pub fn state_json(state: Option<&State>) -> Json {
-    match state {
-        Some(state) if !state.resources.is_empty() || !state.outputs.is_empty() => json!({
-            "format_version": "1.0",
-            "terraform_version": TERRAFORM_VERSION,
-            "values": state_values(state),
-        }),
-        _ => json!({ "format_version": "1.0" }),
+pub fn state_document(state: Option<&State>) -> Node<'_> {
+    let mut document = BTreeMap::new();
+    document.insert("format_version".into(), Node::Json(json!("1.0")));
+    if let Some(state) = state
+        && (!state.resources.is_empty() || !state.outputs.is_empty())
+    {
+        document.insert(
+            "terraform_version".into(),
+            Node::Json(json!(TERRAFORM_VERSION)),
+        );
+        document.insert("values".into(), state_values(state));
     }
+    Node::Object(document)
 }
 
 fn expression_json(expression: &ExpressionSummary) -> Json {
@@ -511,7 +513,14 @@ fn relevant_attributes(summary: &ConfigSummary) -> Vec<Json> {
 }
 
 /// The plan document.
+#[cfg(test)]
 pub fn render(plan: &Plan) -> Json {
+    document(plan).into_json()
+}
+
+/// The plan document as a [`Node`], whose lists of resources and changes are made one element
+/// at a time as it is written.
+pub fn document(plan: &Plan) -> Node<'_> {
     let destroying = plan.mode == PlanMode::Destroy;
     let mut document = Map::new();
     document.insert("format_version".into(), json!("1.2"));
@@ -556,11 +565,11 @@ pub fn render(plan: &Plan) -> Json {
             planned.insert("outputs".into(), Json::Object(outputs));
         }
     }
-    let resources: Vec<Json> = plan
-        .changes
-        .iter()
-        .filter(|change| !change.deposed && change.action != Action::Delete)
-        .filter_map(|change| {
+    let planned_resource = |change: &ResourceChange| {
+        if change.deposed || change.action == Action::Delete {
+            return None;
+        }
+        {
             let after = change.after.as_ref()?;
             let mut object = resource_identity(&change.addr, &change.provider.name);
             object.insert("schema_version".into(), json!(0));
@@ -577,30 +586,44 @@ pub fn render(plan: &Plan) -> Json {
                 sensitive_tree(Some(after), &change.after_sensitive),
             );
             Some(Json::Object(object))
-        })
-        .collect();
-    let mut root = Map::new();
-    if !resources.is_empty() {
-        root.insert("resources".into(), Json::Array(resources));
+        }
+    };
+    let mut root = BTreeMap::new();
+    if plan
+        .changes
+        .iter()
+        .any(|change| !change.deposed && change.action != Action::Delete && change.after.is_some())
+    {
+        root.insert(
+            "resources".into(),
+            Node::array(move || plan.changes.iter().filter_map(planned_resource)),
+        );
     }
-    planned.insert("root_module".into(), Json::Object(root));
-    document.insert("planned_values".into(), Json::Object(planned));
+    let mut planned: BTreeMap<String, Node<'_>> = planned
+        .into_iter()
+        .map(|(key, value)| (key, Node::Json(value)))
+        .collect();
+    planned.insert("root_module".into(), Node::Object(root));
+    let mut document: BTreeMap<String, Node<'_>> = document
+        .into_iter()
+        .map(|(key, value)| (key, Node::Json(value)))
+        .collect();
+    document.insert("planned_values".into(), Node::Object(planned));
 
     if !plan.drift.is_empty() {
         document.insert(
             "resource_drift".into(),
-            Json::Array(plan.drift.iter().map(drift_json).collect()),
+            Node::Json(Json::Array(plan.drift.iter().map(drift_json).collect())),
         );
     }
     if !plan.changes.is_empty() {
         document.insert(
             "resource_changes".into(),
-            Json::Array(
+            Node::array(move || {
                 plan.changes
                     .iter()
-                    .map(|change| change_json(change, plan))
-                    .collect(),
-            ),
+                    .map(move |change| change_json(change, plan))
+            }),
         );
     }
     let output_changes = output_changes(plan);
@@ -608,31 +631,96 @@ pub fn render(plan: &Plan) -> Json {
         .values()
         .any(|change| change["actions"] != json!(["no-op"]));
     if !output_changes.is_empty() {
-        document.insert("output_changes".into(), Json::Object(output_changes));
+        document.insert(
+            "output_changes".into(),
+            Node::Json(Json::Object(output_changes)),
+        );
     }
-    let prior = state_json(Some(&plan.prior_state));
-    if prior.get("values").is_some() {
-        document.insert("prior_state".into(), prior);
+    let prior = &plan.prior_state;
+    if !prior.resources.is_empty() || !prior.outputs.is_empty() {
+        document.insert("prior_state".into(), state_document(Some(prior)));
     }
-    document.insert(
+    let mut last = Map::new();
+    last.insert(
         "configuration".into(),
         configuration_json(&plan.configuration),
     );
     let relevant = relevant_attributes(&plan.configuration);
     if !relevant.is_empty() {
-        document.insert("relevant_attributes".into(), Json::Array(relevant));
+        last.insert("relevant_attributes".into(), Json::Array(relevant));
     }
-    document.insert(
+    last.insert(
         "timestamp".into(),
         json!(plan.timestamp.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()),
     );
-    document.insert(
+    last.insert(
         "applyable".into(),
         json!(plan.has_changes() || outputs_change),
     );
-    document.insert("complete".into(), json!(!plan.targeted));
-    document.insert("errored".into(), json!(false));
-    Json::Object(document)
+    last.insert("complete".into(), json!(!plan.targeted));
+    last.insert("errored".into(), json!(false));
+    document.extend(
+        last.into_iter()
+            .map(|(key, value)| (key, Node::Json(value))),
+    );
+    Node::Object(document)
+}
+
+/// A JSON document whose long lists (a resource or a change per instance) are made element by
+/// element while it is serialized, so `show -json` of a fleet's plan never holds the whole
+/// document: its serialization is byte for byte that of [`Node::into_json`]'s value (objects
+/// with their keys in order, as `serde_json::Map` keeps them).
+pub enum Node<'a> {
+    /// A value made already.
+    Json(Json),
+    /// An object.
+    Object(BTreeMap<String, Node<'a>>),
+    /// An array, made when it is written.
+    Array(Box<dyn Fn() -> Box<dyn Iterator<Item = Json> + 'a> + 'a>),
+}
+
+impl<'a> Node<'a> {
+    fn array<I: Iterator<Item = Json> + 'a>(items: impl Fn() -> I + 'a) -> Node<'a> {
+        Node::Array(Box::new(move || Box::new(items())))
+    }
+
+    /// The whole document as one value.
+    #[cfg(test)]
+    pub fn into_json(self) -> Json {
+        match self {
+            Node::Json(json) => json,
+            Node::Object(entries) => Json::Object(
+                entries
+                    .into_iter()
+                    .map(|(key, node)| (key, node.into_json()))
+                    .collect(),
+            ),
+            Node::Array(items) => Json::Array(items().collect()),
+        }
+    }
+}
+
+impl serde::Serialize for Node<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{SerializeMap, SerializeSeq};
+        match self {
+            Node::Json(json) => json.serialize(serializer),
+            Node::Object(entries) => {
+                let mut map = serializer.serialize_map(Some(entries.len()))?;
+                for (key, node) in entries {
+                    map.serialize_entry(key, node)?;
+                }
+                map.end()
+            }
+            Node::Array(items) => {
+                let mut seq = serializer.serialize_seq(None)?;
+                for item in items() {
+                    seq.serialize_element(&item)?;
+                }
+                seq.end()
+            }
+        }
+    }
 }
 
 /// `output_changes`: each output's action, before and after (sensitive values left out).

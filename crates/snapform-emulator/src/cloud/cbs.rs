@@ -110,7 +110,6 @@ fn find_disk<'a>(cloud: &'a Cloud, region: &str, disk_id: &str) -> Result<&'a Cb
         )));
     }
     cloud
-        .inventory
         .cbs_disk(region, disk_id)
         .ok_or_else(|| disk_not_found(disk_id))
 }
@@ -339,15 +338,11 @@ fn create_snapshot_group(
         )?;
     }
     let quota = cloud
-        .inventory
+        .inventory()
         .tencentcloud
         .get(region)
         .map_or(0, |region| region.snapshot_quota as usize);
-    let used: usize = cloud
-        .listed(ResourceType::CbsSnapshotGroup, region, ctx.now_ms)
-        .iter()
-        .map(|group| group.member_ids.len())
-        .sum();
+    let used = cloud.group_members(region);
     if used + disk_ids.len() > quota {
         return Err(ApiError::new(
             "InsufficientSnapshotQuota",
@@ -397,8 +392,21 @@ fn describe_snapshot_groups(
     )?;
     let (offset, limit) = cbs_page(&params)?;
     let now = ctx.now_ms;
+    // A `snapshot-group-id` filter (how refresh and readiness polls read groups, 100 at a
+    // time) names every group that can match: only those are looked at.
+    // A `snapshot-id` filter (how lookups find a group by its members) names them through
+    // their members.
+    let named: Option<Vec<&str>> = filters
+        .iter()
+        .find(|filter| filter.name == "snapshot-group-id")
+        .map(|filter| filter.values.iter().map(String::as_str).collect())
+        .or_else(|| {
+            let filter = filters.iter().find(|filter| filter.name == "snapshot-id")?;
+            Some(groups_of_members(cloud, &filter.values))
+        });
+    let among = named.as_deref().map_or(Among::All, Among::Ids);
     let matched: Vec<_> = cloud
-        .listed(ResourceType::CbsSnapshotGroup, region, now)
+        .listed_among(ResourceType::CbsSnapshotGroup, Some(region), now, among)
         .into_iter()
         .filter(|group| {
             filters.iter().all(|filter| {
@@ -472,12 +480,31 @@ fn describe_snapshots(
     let (offset, limit) = cbs_page(&params)?;
     let descending = newest_first(&params)?;
     let now = ctx.now_ms;
+    // Snapshots named by ID, or by a `snapshot-id` or `disk-id` filter, are looked for only in
+    // the groups that hold them.
+    let named_snapshots = ids.as_deref().map(<[&str]>::to_vec).or_else(|| {
+        let filter = filters.iter().find(|filter| filter.name == "snapshot-id")?;
+        Some(filter.values.iter().map(String::as_str).collect())
+    });
+    let named_groups: Option<Vec<&str>> = named_snapshots.map(|members| {
+        let members: Vec<String> = members.into_iter().map(str::to_owned).collect();
+        groups_of_members(cloud, &members)
+    });
+    let disk_filter: Option<Vec<&str>> = filters
+        .iter()
+        .find(|filter| filter.name == "disk-id")
+        .map(|filter| filter.values.iter().map(String::as_str).collect());
+    let among = match (&named_groups, &disk_filter) {
+        (Some(groups), _) => Among::Ids(groups),
+        (None, Some(disks)) => Among::ChildrenOf(disks),
+        (None, None) => Among::All,
+    };
     let mut snapshots: Vec<(i64, Value)> = Vec::new();
-    for group in cloud.listed(ResourceType::CbsSnapshotGroup, region, now) {
+    for group in cloud.listed_among(ResourceType::CbsSnapshotGroup, Some(region), now, among) {
         for (index, (snapshot_id, disk_id)) in
             group.member_ids.iter().zip(&group.parents).enumerate()
         {
-            let disk = cloud.inventory.cbs_disk(region, disk_id);
+            let disk = cloud.cbs_disk(region, disk_id);
             let usage = disk.map_or("DATA_DISK", |disk| disk.disk_usage.as_str());
             let name = format!("{}_{index}", group.name);
             let state = group.status(now);
@@ -600,18 +627,19 @@ fn describe_disks(
         ],
     )?;
     let (offset, limit) = cbs_page(&params)?;
-    let disks: Vec<&CbsDisk> = cloud
-        .inventory
-        .tencentcloud
-        .get(region)
-        .map(|region| region.disks.iter().collect())
-        .unwrap_or_default();
+    // By ID, only the disks named are looked at (a fleet's preflight asks for all of them,
+    // 100 at a time); the answer keeps the inventory's order either way.
+    let disks: Vec<&CbsDisk> = match &ids {
+        Some(ids) => cloud.cbs_disks_among(region, ids),
+        None => cloud
+            .inventory()
+            .tencentcloud
+            .get(region)
+            .map(|region| region.disks.iter().collect())
+            .unwrap_or_default(),
+    };
     let matched: Vec<&CbsDisk> = disks
         .into_iter()
-        .filter(|disk| {
-            ids.as_ref()
-                .is_none_or(|ids| ids.contains(&disk.id.as_str()))
-        })
         .filter(|disk| {
             filters.iter().flatten().all(|filter| {
                 let state = if disk.instance_id.is_some() {
@@ -680,4 +708,16 @@ fn describe_disks(
         ("TotalCount", json!(matched.len())),
         ("DiskSet", Value::Array(set)),
     ]))
+}
+
+/// The IDs of the snapshot groups that hold these member snapshots, each once.
+fn groups_of_members<'c>(cloud: &'c Cloud, members: &[String]) -> Vec<&'c str> {
+    let mut groups: Vec<&str> = members
+        .iter()
+        .filter_map(|member| cloud.group_of_member(member))
+        .map(|group| group.id.as_str())
+        .collect();
+    groups.sort_unstable();
+    groups.dedup();
+    groups
 }

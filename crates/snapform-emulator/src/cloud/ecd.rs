@@ -35,15 +35,7 @@ pub(super) fn handle(
 
 /// `MaxResults` (1..=100, default 10) and the `NextToken` offset.
 fn token_page(params: Flat<'_>) -> Result<(usize, usize), ApiError> {
-    let max = params
-        .integer("MaxResults", "InvalidParameter.MaxResults")?
-        .unwrap_or(10);
-    if !(1..=100).contains(&max) {
-        return Err(invalid(
-            "MaxResults",
-            "MaxResults must be between 1 and 100.",
-        ));
-    }
+    let limit = max_results(params)?;
     let offset = match params.get("NextToken") {
         None | Some("") => 0,
         Some(token) => token
@@ -56,7 +48,51 @@ fn token_page(params: Flat<'_>) -> Result<(usize, usize), ApiError> {
                 )
             })?,
     };
-    Ok((offset, usize::try_from(max).unwrap_or(100)))
+    Ok((offset, limit))
+}
+
+/// Where a page of snapshots starts: after so many of them (a token `nt{offset}`), or after
+/// the snapshot a previous page ended with (`nt{created_ms}-{seq}`, what the emulator hands
+/// out), which lists a region's snapshots in one pass however many pages they take.
+#[derive(Clone, Copy)]
+enum Resume {
+    Offset(usize),
+    After(i64, u64),
+}
+
+/// `MaxResults` and `NextToken` of a snapshot listing.
+fn snapshot_page(params: Flat<'_>) -> Result<(Resume, usize), ApiError> {
+    let bad = |token: &str| {
+        invalid(
+            "NextToken",
+            format!("The NextToken `{token}` is not valid."),
+        )
+    };
+    if let Some(token) = params.get("NextToken").filter(|token| !token.is_empty())
+        && let Some((created_ms, seq)) = token
+            .strip_prefix("nt")
+            .and_then(|position| position.split_once('-'))
+    {
+        let created_ms = created_ms.parse::<i64>().map_err(|_| bad(token))?;
+        let seq = seq.parse::<u64>().map_err(|_| bad(token))?;
+        return Ok((Resume::After(created_ms, seq), max_results(params)?));
+    }
+    let (offset, limit) = token_page(params)?;
+    Ok((Resume::Offset(offset), limit))
+}
+
+/// `MaxResults`: 1 to 100, 10 when not given.
+fn max_results(params: Flat<'_>) -> Result<usize, ApiError> {
+    let max = params
+        .integer("MaxResults", "InvalidParameter.MaxResults")?
+        .unwrap_or(10);
+    if !(1..=100).contains(&max) {
+        return Err(invalid(
+            "MaxResults",
+            "MaxResults must be between 1 and 100.",
+        ));
+    }
+    Ok(usize::try_from(max).unwrap_or(100))
 }
 
 fn next_token(offset: usize, limit: usize, total: usize) -> String {
@@ -99,16 +135,12 @@ fn create_snapshot(
             "The description must be at most 128 characters.",
         ));
     }
-    let desktop = cloud
-        .inventory
-        .desktop(region, desktop_id)
-        .cloned()
-        .ok_or_else(|| {
-            ApiError::new(
-                "InvalidDesktopId.NotFound",
-                format!("The specified desktop `{desktop_id}` is not found."),
-            )
-        })?;
+    let desktop = cloud.desktop(region, desktop_id).cloned().ok_or_else(|| {
+        ApiError::new(
+            "InvalidDesktopId.NotFound",
+            format!("The specified desktop `{desktop_id}` is not found."),
+        )
+    })?;
     if !matches!(desktop.status.as_str(), "Running" | "Stopped") {
         return Err(ApiError::new(
             "IncorrectDesktopStatus",
@@ -192,7 +224,7 @@ fn describe_snapshots(
     params: Flat<'_>,
     ctx: &mut Ctx<'_>,
 ) -> Result<Map<String, Value>, ApiError> {
-    let (offset, limit) = token_page(params)?;
+    let (resume, limit) = snapshot_page(params)?;
     let snapshot_id = params.get("SnapshotId").filter(|id| !id.is_empty());
     let desktop_id = params.get("DesktopId").filter(|id| !id.is_empty());
     let name = params.get("SnapshotName").filter(|name| !name.is_empty());
@@ -228,35 +260,60 @@ fn describe_snapshots(
         (None, Some(desktop)) => Among::ChildrenOf(desktop),
         (None, None) => Among::All,
     };
-    let mut matched: Vec<&Resource> = cloud
-        .listed_among(ResourceType::EcdSnapshot, Some(region), now, among)
-        .into_iter()
-        .filter(|_| snapshot_type != "auto")
-        .filter(|snapshot| desktop_id.is_none_or(|id| id == snapshot.parents[0]))
-        .filter(|snapshot| name.is_none_or(|name| name == snapshot.name))
-        .filter(|snapshot| {
-            disk_type
+    let wanted = |snapshot: &&Resource| {
+        snapshot_type != "auto"
+            && desktop_id.is_none_or(|id| id == snapshot.parents[0])
+            && name.is_none_or(|name| name == snapshot.name)
+            && disk_type
                 .as_ref()
                 .is_none_or(|kind| *kind == snapshot.disk_type)
-        })
-        .filter(|snapshot| start.is_none_or(|start| snapshot.created_ms >= start))
-        .filter(|snapshot| end.is_none_or(|end| snapshot.created_ms <= end))
-        .collect();
-    // Newest first, as the console lists them.
-    matched.reverse();
-    let snapshots: Vec<Value> = page(&matched, offset, limit)
+            && start.is_none_or(|start| snapshot.created_ms >= start)
+            && end.is_none_or(|end| snapshot.created_ms <= end)
+    };
+    // Newest first, as the console lists them. A listing of the whole region (how refresh reads
+    // a fleet's snapshots, 100 a page) walks the region in order from where the last page
+    // ended, instead of listing and sorting the whole region for every page.
+    let (listed, more): (Vec<&Resource>, bool) = match (among, resume) {
+        (Among::All, Resume::Offset(0)) | (Among::All, Resume::After(..)) => {
+            let before = match resume {
+                Resume::After(created_ms, seq) => Some((created_ms, seq)),
+                Resume::Offset(_) => None,
+            };
+            let mut newer = cloud
+                .newest_first(ResourceType::EcdSnapshot, region, now, before)
+                .filter(wanted);
+            let listed: Vec<&Resource> = newer.by_ref().take(limit).collect();
+            (listed, newer.next().is_some())
+        }
+        (among, resume) => {
+            let mut matched: Vec<&Resource> = cloud
+                .listed_among(ResourceType::EcdSnapshot, Some(region), now, among)
+                .into_iter()
+                .filter(wanted)
+                .collect();
+            matched.reverse();
+            let skipped = match resume {
+                Resume::Offset(offset) => offset.min(matched.len()),
+                Resume::After(created_ms, seq) => matched
+                    .iter()
+                    .take_while(|snapshot| (snapshot.created_ms, snapshot.seq) >= (created_ms, seq))
+                    .count(),
+            };
+            let more = skipped + limit < matched.len();
+            (page(&matched, skipped, limit), more)
+        }
+    };
+    let next = match listed.last() {
+        Some(last) if more => format!("nt{}-{}", last.created_ms, last.seq),
+        _ => String::new(),
+    };
+    let snapshots: Vec<Value> = listed
         .into_iter()
-        .map(|snapshot| {
-            snapshot_json(
-                snapshot,
-                cloud.inventory.desktop(region, &snapshot.parents[0]),
-                now,
-            )
-        })
+        .map(|snapshot| snapshot_json(snapshot, cloud.desktop(region, &snapshot.parents[0]), now))
         .collect();
     Ok(object([
         ("Snapshots", Value::Array(snapshots)),
-        ("NextToken", json!(next_token(offset, limit, matched.len()))),
+        ("NextToken", json!(next)),
     ]))
 }
 
@@ -317,16 +374,20 @@ fn describe_desktops(
         .get("DesktopStatus")
         .filter(|status| !status.is_empty());
     let name = params.get("DesktopName").filter(|name| !name.is_empty());
-    let desktops: Vec<&Desktop> = cloud
-        .inventory
-        .alicloud
-        .regions
-        .get(region)
-        .map(|region| region.desktops.iter().collect())
-        .unwrap_or_default();
+    // By ID, only the desktops named are looked at; the answer keeps the inventory's order.
+    let desktops: Vec<&Desktop> = if ids.is_empty() {
+        cloud
+            .inventory()
+            .alicloud
+            .regions
+            .get(region)
+            .map(|region| region.desktops.iter().collect())
+            .unwrap_or_default()
+    } else {
+        cloud.desktops_among(region, &ids)
+    };
     let matched: Vec<&Desktop> = desktops
         .into_iter()
-        .filter(|desktop| ids.is_empty() || ids.contains(&desktop.id.as_str()))
         .filter(|desktop| status.is_none_or(|status| status == desktop.status))
         .filter(|desktop| name.is_none_or(|name| Some(name) == desktop.name.as_deref()))
         .collect();

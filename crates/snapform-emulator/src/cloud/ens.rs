@@ -126,7 +126,6 @@ fn create_snapshot(
         ));
     }
     let disk = cloud
-        .inventory
         .ens_disk(ens_region, disk_id)
         .cloned()
         .ok_or_else(|| {
@@ -181,7 +180,6 @@ fn cloud_order_suffix(id: &str) -> u64 {
 
 fn snapshot_json(snapshot: &Resource, cloud: &Cloud, now: i64) -> Value {
     let category = cloud
-        .inventory
         .ens_disk(&snapshot.region, &snapshot.parents[0])
         .map_or("cloud_efficiency", |disk| disk.category.as_str());
     json!({
@@ -353,14 +351,21 @@ fn describe_disks(cloud: &mut Cloud, params: Flat<'_>) -> Result<Map<String, Val
         .get("Category")
         .filter(|category| !category.is_empty());
     let status = params.get("Status").filter(|status| !status.is_empty());
+    // By ID, only the disks named are looked at; the answer keeps the inventory's order.
     let matched: Vec<(&String, &EnsDisk)> = cloud
-        .inventory
+        .inventory()
         .alicloud
         .ens
         .iter()
         .filter(|(region, _)| regions.is_empty() || regions.contains(region))
-        .flat_map(|(region, edge)| edge.disks.iter().map(move |disk| (region, disk)))
-        .filter(|(_, disk)| ids.is_empty() || ids.contains(&disk.id))
+        .flat_map(|(region, edge)| {
+            let disks: Vec<&EnsDisk> = if ids.is_empty() {
+                edge.disks.iter().collect()
+            } else {
+                cloud.ens_disks_among(region, &ids)
+            };
+            disks.into_iter().map(move |disk| (region, disk))
+        })
         .filter(|(_, disk)| kind.is_none_or(|kind| kind == disk.disk_type))
         .filter(|(_, disk)| category.is_none_or(|category| category == disk.category))
         .filter(|(_, disk)| status.is_none_or(|status| status == disk_status(disk)))

@@ -100,7 +100,6 @@ fn create_instance_snapshot(
         ));
     }
     let instance = cloud
-        .inventory
         .lighthouse_instance(region, instance_id)
         .cloned()
         .ok_or_else(|| {
@@ -474,18 +473,18 @@ fn describe_instances(
     }
     let (offset, limit) = tencent_page(&params, page_codes)?;
     let zone = zone(region);
-    let instances: Vec<&LighthouseInstance> = cloud
-        .inventory
-        .tencentcloud
-        .get(region)
-        .map(|region| region.lighthouse_instances.iter().collect())
-        .unwrap_or_default();
+    // By ID, only the instances named are looked at; the answer keeps the inventory's order.
+    let instances: Vec<&LighthouseInstance> = match &ids {
+        Some(ids) => cloud.lighthouse_instances_among(region, ids),
+        None => cloud
+            .inventory()
+            .tencentcloud
+            .get(region)
+            .map(|region| region.lighthouse_instances.iter().collect())
+            .unwrap_or_default(),
+    };
     let matched: Vec<&LighthouseInstance> = instances
         .into_iter()
-        .filter(|instance| {
-            ids.as_ref()
-                .is_none_or(|ids| ids.contains(&instance.id.as_str()))
-        })
         .filter(|instance| {
             filters.iter().all(|filter| {
                 filter

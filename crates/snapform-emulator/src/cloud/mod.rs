@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::api::{ApiError, Call, CallParams, Service};
-use crate::inventory::Inventory;
+use crate::inventory::{CbsDisk, Desktop, EnsDisk, Inventory, LighthouseInstance};
 use crate::params::{FlatParams, Tag, TcParams};
 
 /// The kinds of snapshot-like resources, named as in the control API.
@@ -186,39 +186,156 @@ impl Resource {
 
 /// The whole emulated cloud, as persisted.
 ///
-/// Invariants: `resources` is keyed by resource ID; `by_parent`, `by_kind` and `gone_queue` are
-/// indexes derived from `resources` (rebuilt by [`Cloud::reindex`] after loading), so they hold
-/// exactly the resources present.
+/// Invariants: `resources` is keyed by resource ID; `by_parent`, `by_kind`, `by_member`,
+/// `group_members` and `gone_queue` are indexes derived from `resources`, and `parents` from
+/// `inventory` (all rebuilt by [`Cloud::reindex`] after loading, `parents` also by
+/// [`Cloud::set_inventory`]), so they hold exactly what is present. A fleet's cloud has a
+/// parent and a snapshot per instance: every lookup by ID goes through an index, never a scan.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Cloud {
-    pub(crate) inventory: Inventory,
+    inventory: Inventory,
     resources: BTreeMap<String, Resource>,
     next_seq: u64,
     #[serde(skip)]
     by_parent: HashMap<String, BTreeSet<String>>,
+    /// Each kind's resources in creation order: (`created_ms`, `seq`, ID).
     #[serde(skip)]
-    by_kind: HashMap<ResourceType, BTreeSet<String>>,
+    by_kind: HashMap<ResourceType, BTreeSet<(i64, u64, String)>>,
+    /// The snapshot group of each member snapshot (`snap-`), by member ID.
+    #[serde(skip)]
+    by_member: HashMap<String, String>,
+    /// The members of the snapshot groups of each region, counted against its snapshot quota.
+    #[serde(skip)]
+    group_members: HashMap<String, usize>,
     #[serde(skip)]
     gone_queue: BTreeSet<(i64, String)>,
+    #[serde(skip)]
+    parents: ParentIndex,
+}
+
+/// Where each parent of the inventory sits in its region's list, by region and ID; an ID that
+/// a region lists twice has both positions, first one first.
+#[derive(Debug, Clone, Default)]
+struct ParentIndex {
+    cbs_disks: RegionIndex,
+    lighthouse_instances: RegionIndex,
+    desktops: RegionIndex,
+    ens_disks: RegionIndex,
+}
+
+type RegionIndex = HashMap<String, HashMap<String, Vec<usize>>>;
+
+impl ParentIndex {
+    fn new(inventory: &Inventory) -> ParentIndex {
+        fn index<'a>(ids: impl Iterator<Item = &'a String>) -> HashMap<String, Vec<usize>> {
+            let mut by_id: HashMap<String, Vec<usize>> = HashMap::new();
+            for (position, id) in ids.enumerate() {
+                by_id.entry(id.clone()).or_default().push(position);
+            }
+            by_id
+        }
+        let mut parents = ParentIndex::default();
+        for (region, tencent) in &inventory.tencentcloud {
+            parents.cbs_disks.insert(
+                region.clone(),
+                index(tencent.disks.iter().map(|disk| &disk.id)),
+            );
+            parents.lighthouse_instances.insert(
+                region.clone(),
+                index(
+                    tencent
+                        .lighthouse_instances
+                        .iter()
+                        .map(|instance| &instance.id),
+                ),
+            );
+        }
+        for (region, alicloud) in &inventory.alicloud.regions {
+            parents.desktops.insert(
+                region.clone(),
+                index(alicloud.desktops.iter().map(|desktop| &desktop.id)),
+            );
+        }
+        for (region, edge) in &inventory.alicloud.ens {
+            parents.ens_disks.insert(
+                region.clone(),
+                index(edge.disks.iter().map(|disk| &disk.id)),
+            );
+        }
+        parents
+    }
+}
+
+/// The first item of `items` (a region's list that `index` indexes) with this ID.
+fn first_with_id<'a, T>(
+    items: Option<&'a [T]>,
+    index: &RegionIndex,
+    region: &str,
+    id: &str,
+) -> Option<&'a T> {
+    let position = *index.get(region)?.get(id)?.first()?;
+    items?.get(position)
+}
+
+/// The items of `items` (a region's list that `index` indexes) whose IDs are among `ids`, in
+/// the list's order, each once.
+fn among_ids<'a, T, I: AsRef<str>>(
+    items: Option<&'a [T]>,
+    index: &RegionIndex,
+    region: &str,
+    ids: &[I],
+) -> Vec<&'a T> {
+    let (Some(items), Some(by_id)) = (items, index.get(region)) else {
+        return Vec::new();
+    };
+    let mut positions: Vec<usize> = ids
+        .iter()
+        .filter_map(|id| by_id.get(id.as_ref()))
+        .flatten()
+        .copied()
+        .collect();
+    positions.sort_unstable();
+    positions.dedup();
+    positions
+        .into_iter()
+        .filter_map(|position| items.get(position))
+        .collect()
 }
 
 impl Cloud {
     pub(crate) fn new(inventory: Inventory) -> Self {
         Self {
+            parents: ParentIndex::new(&inventory),
             inventory,
             resources: BTreeMap::new(),
             next_seq: 1,
             by_parent: HashMap::new(),
             by_kind: HashMap::new(),
+            by_member: HashMap::new(),
+            group_members: HashMap::new(),
             gone_queue: BTreeSet::new(),
         }
+    }
+
+    /// The disks, instances and desktops snapshots are made from.
+    pub(crate) fn inventory(&self) -> &Inventory {
+        &self.inventory
+    }
+
+    /// Replaces the inventory (the control API's `PUT /_emulator/inventory`).
+    pub(crate) fn set_inventory(&mut self, inventory: Inventory) {
+        self.parents = ParentIndex::new(&inventory);
+        self.inventory = inventory;
     }
 
     /// Rebuilds the derived indexes (after deserialising).
     pub(crate) fn reindex(&mut self) {
         self.by_parent.clear();
         self.by_kind.clear();
+        self.by_member.clear();
+        self.group_members.clear();
         self.gone_queue.clear();
+        self.parents = ParentIndex::new(&self.inventory);
         let resources: Vec<Resource> = self.resources.values().cloned().collect();
         for resource in &resources {
             self.index(resource);
@@ -226,20 +343,137 @@ impl Cloud {
     }
 
     fn index(&mut self, resource: &Resource) {
-        self.by_kind
-            .entry(resource.kind)
-            .or_default()
-            .insert(resource.id.clone());
+        self.by_kind.entry(resource.kind).or_default().insert((
+            resource.created_ms,
+            resource.seq,
+            resource.id.clone(),
+        ));
         for parent in &resource.parents {
             self.by_parent
                 .entry(parent.clone())
                 .or_default()
                 .insert(resource.id.clone());
         }
+        if resource.kind == ResourceType::CbsSnapshotGroup {
+            for member in &resource.member_ids {
+                self.by_member.insert(member.clone(), resource.id.clone());
+            }
+            *self
+                .group_members
+                .entry(resource.region.clone())
+                .or_default() += resource.member_ids.len();
+        }
         if let Some(deleting) = resource.deleting {
             self.gone_queue
                 .insert((deleting.gone_ms, resource.id.clone()));
         }
+    }
+
+    /// The CBS disk with this ID in this region.
+    pub(crate) fn cbs_disk(&self, region: &str, disk_id: &str) -> Option<&CbsDisk> {
+        let disks = self
+            .inventory
+            .tencentcloud
+            .get(region)
+            .map(|r| &r.disks[..]);
+        first_with_id(disks, &self.parents.cbs_disks, region, disk_id)
+    }
+
+    /// The CBS disks of this region with these IDs, in the inventory's order.
+    pub(crate) fn cbs_disks_among(&self, region: &str, ids: &[&str]) -> Vec<&CbsDisk> {
+        let disks = self
+            .inventory
+            .tencentcloud
+            .get(region)
+            .map(|r| &r.disks[..]);
+        among_ids(disks, &self.parents.cbs_disks, region, ids)
+    }
+
+    /// The Lighthouse instance with this ID in this region.
+    pub(crate) fn lighthouse_instance(
+        &self,
+        region: &str,
+        instance_id: &str,
+    ) -> Option<&LighthouseInstance> {
+        let instances = self
+            .inventory
+            .tencentcloud
+            .get(region)
+            .map(|r| &r.lighthouse_instances[..]);
+        first_with_id(
+            instances,
+            &self.parents.lighthouse_instances,
+            region,
+            instance_id,
+        )
+    }
+
+    /// The Lighthouse instances of this region with these IDs, in the inventory's order.
+    pub(crate) fn lighthouse_instances_among(
+        &self,
+        region: &str,
+        ids: &[&str],
+    ) -> Vec<&LighthouseInstance> {
+        let instances = self
+            .inventory
+            .tencentcloud
+            .get(region)
+            .map(|r| &r.lighthouse_instances[..]);
+        among_ids(instances, &self.parents.lighthouse_instances, region, ids)
+    }
+
+    /// The desktop with this ID in this region.
+    pub(crate) fn desktop(&self, region: &str, desktop_id: &str) -> Option<&Desktop> {
+        let desktops = self
+            .inventory
+            .alicloud
+            .regions
+            .get(region)
+            .map(|r| &r.desktops[..]);
+        first_with_id(desktops, &self.parents.desktops, region, desktop_id)
+    }
+
+    /// The desktops of this region with these IDs, in the inventory's order.
+    pub(crate) fn desktops_among(&self, region: &str, ids: &[&str]) -> Vec<&Desktop> {
+        let desktops = self
+            .inventory
+            .alicloud
+            .regions
+            .get(region)
+            .map(|r| &r.desktops[..]);
+        among_ids(desktops, &self.parents.desktops, region, ids)
+    }
+
+    /// The ENS disk with this ID in this edge region.
+    pub(crate) fn ens_disk(&self, ens_region: &str, disk_id: &str) -> Option<&EnsDisk> {
+        let disks = self
+            .inventory
+            .alicloud
+            .ens
+            .get(ens_region)
+            .map(|r| &r.disks[..]);
+        first_with_id(disks, &self.parents.ens_disks, ens_region, disk_id)
+    }
+
+    /// The ENS disks of this edge region with these IDs, in the inventory's order.
+    pub(crate) fn ens_disks_among(&self, ens_region: &str, ids: &[String]) -> Vec<&EnsDisk> {
+        let disks = self
+            .inventory
+            .alicloud
+            .ens
+            .get(ens_region)
+            .map(|r| &r.disks[..]);
+        among_ids(disks, &self.parents.ens_disks, ens_region, ids)
+    }
+
+    /// The snapshot group that has this member snapshot.
+    pub(crate) fn group_of_member(&self, member_id: &str) -> Option<&Resource> {
+        self.resources.get(self.by_member.get(member_id)?)
+    }
+
+    /// The member snapshots of this region's snapshot groups, which its snapshot quota counts.
+    pub(crate) fn group_members(&self, region: &str) -> usize {
+        self.group_members.get(region).copied().unwrap_or(0)
     }
 
     pub(crate) fn resources(&self) -> impl Iterator<Item = &Resource> {
@@ -268,7 +502,15 @@ impl Cloud {
     pub(crate) fn remove(&mut self, id: &str) -> Option<Resource> {
         let resource = self.resources.remove(id)?;
         if let Some(of_kind) = self.by_kind.get_mut(&resource.kind) {
-            of_kind.remove(id);
+            of_kind.remove(&(resource.created_ms, resource.seq, resource.id.clone()));
+        }
+        if resource.kind == ResourceType::CbsSnapshotGroup {
+            for member in &resource.member_ids {
+                self.by_member.remove(member);
+            }
+            if let Some(count) = self.group_members.get_mut(&resource.region) {
+                *count = count.saturating_sub(resource.member_ids.len());
+            }
         }
         for parent in &resource.parents {
             if let Some(children) = self.by_parent.get_mut(parent) {
@@ -312,11 +554,7 @@ impl Cloud {
                 .map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())]))
                 .collect();
             let id = format!("{prefix}{suffix}");
-            let member_taken = prefix == "snap-"
-                && self
-                    .resources
-                    .values()
-                    .any(|resource| resource.member_ids.contains(&id));
+            let member_taken = prefix == "snap-" && self.by_member.contains_key(&id);
             if !self.resources.contains_key(&id) && !member_taken {
                 return id;
             }
@@ -367,14 +605,10 @@ impl Cloud {
         }
     }
 
-    /// Resources of one kind in one region that are still there, in creation order.
-    pub(crate) fn listed(&self, kind: ResourceType, region: &str, now_ms: i64) -> Vec<&Resource> {
-        self.listed_among(kind, Some(region), now_ms, Among::All)
-    }
-
-    /// Like [`Cloud::listed`] (any region when `region` is `None`), looking only at the given
-    /// IDs or at the children of the given parents, so a describe by ID or by disk does not
-    /// scan the whole cloud. The caller still applies its other filters.
+    /// Resources of one kind that are still there, in creation order: in `region` (any region
+    /// when `None`), looking only at the given IDs or at the children of the given parents, so
+    /// a describe by ID or by disk does not scan the whole cloud. The caller still applies its
+    /// other filters.
     pub(crate) fn listed_among(
         &self,
         kind: ResourceType,
@@ -393,7 +627,7 @@ impl Cloud {
                 .get(&kind)
                 .into_iter()
                 .flatten()
-                .filter_map(|id| self.resources.get(id))
+                .filter_map(|(_, _, id)| self.resources.get(id))
                 .filter(keep)
                 .collect(),
             Among::Ids(ids) => ids
@@ -410,6 +644,32 @@ impl Cloud {
         listed.sort_by_key(|resource| (resource.created_ms, resource.seq));
         listed.dedup_by_key(|resource| resource.seq);
         listed
+    }
+
+    /// Like [`Cloud::listed_among`] over every resource of `kind` in `region`, newest first,
+    /// lazily, and only those older than `before` (a `created_ms` and `seq`), so a listing
+    /// paged by position costs what its pages hold, not the whole list per page.
+    pub(crate) fn newest_first<'a>(
+        &'a self,
+        kind: ResourceType,
+        region: &'a str,
+        now_ms: i64,
+        before: Option<(i64, u64)>,
+    ) -> impl Iterator<Item = &'a Resource> + 'a {
+        use std::ops::Bound;
+        let upper = match before {
+            // Every key of that resource is above `(created_ms, seq, "")`, seq being unique.
+            Some((created_ms, seq)) => Bound::Excluded((created_ms, seq, String::new())),
+            None => Bound::Unbounded,
+        };
+        self.by_kind
+            .get(&kind)
+            .into_iter()
+            .flat_map(move |of_kind| of_kind.range((Bound::Unbounded, upper.clone())).rev())
+            .filter_map(|(_, _, id)| self.resources.get(id))
+            .filter(move |resource| {
+                resource.region == region && resource.phase(now_ms) != Phase::Gone
+            })
     }
 
     /// A live resource of this kind by ID, in any region.
