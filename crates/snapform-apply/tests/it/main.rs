@@ -383,44 +383,6 @@ async fn terraforms_way_never_runs_more_steps_than_the_parallelism() {
 /// `-parallelism=2` all six creates go out while the first ones are still not ready (before,
 /// every waiting step held a slot, and an apply of 10,000 snapshots ran ten polls at a time).
 #[tokio::test]
-async fn issue_13_waiting_for_readiness_holds_no_slot() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    // Never ready within the test: every step waits until the stop.
-    let cloud = FakeCloud::with(usize::MAX, Duration::ZERO);
-    let (sender, stop) = tokio::sync::watch::channel(Stop::Run);
-    let opts = ApplyOptions {
-        parallelism: 2,
-        ..options()
-    };
-    let cloud_handle = cloud.clone();
-    let press = tokio::spawn(async move {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-        while cloud_handle.objects().len() < 6 && tokio::time::Instant::now() < deadline {
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
-        sender.send(Stop::Graceful).expect("the apply listens");
-        sender
-    });
-    let report = run(
-        plan_of(&backups(6), &State::new()),
-        &cloud,
-        dir.path(),
-        opts,
-        stop,
-    )
-    .await;
-    let _sender = press.await.expect("pressed");
-    assert!(report.interrupted);
-    assert_eq!(
-        cloud.objects().len(),
-        6,
-        "every create went out while the first ones waited: {:?}",
-        cloud.log()
-    );
-    assert_eq!(saved(dir.path()).resources.len(), 6);
-}
-
-#[tokio::test]
 async fn a_replaced_object_is_kept_as_deposed_until_it_is_deleted() {
     let dir = tempfile::tempdir().expect("temp dir");
     let cloud = FakeCloud::new();
