@@ -95,17 +95,7 @@ pub fn run(args: &ImportArgs, emulator: bool) -> anyhow::Result<i32> {
         discovery.region.as_deref(),
         emulator_target.as_ref(),
     )?;
-    let (built, _) = providers::build(
-        &session.config,
-        &session.sources,
-        std::slice::from_ref(&provider_addr),
-        emulator_target.as_ref(),
-        10,
-    )?;
-    let provider = built
-        .get(&provider_addr)
-        .context("the provider was just built")?
-        .clone();
+    let (provider, _) = session.one_provider(&provider_addr)?;
     let mut stdout = std::io::stdout().lock();
     writeln!(
         stdout,

@@ -11,7 +11,6 @@ use snapform_state::ResourceRecord;
 
 use crate::args::ImportArgs;
 use crate::commands::session::{Session, SessionOptions};
-use crate::providers;
 
 /// Runs `import`.
 pub fn run(args: &ImportArgs, emulator: bool) -> anyhow::Result<i32> {
@@ -111,17 +110,7 @@ pub fn run(args: &ImportArgs, emulator: bool) -> anyhow::Result<i32> {
         .filter(|(_, value)| value.is_known())
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
-    let (providers, regions) = providers::build(
-        &session.config,
-        &session.sources,
-        std::slice::from_ref(&provider_addr),
-        session.emulator_target().as_ref(),
-        10,
-    )?;
-    let provider = providers
-        .get(&provider_addr)
-        .context("the provider was just built")?
-        .clone();
+    let (provider, region) = session.one_provider(&provider_addr)?;
     let request = ReadRequest {
         id: args.id.clone(),
         recorded,
@@ -135,7 +124,7 @@ pub fn run(args: &ImportArgs, emulator: bool) -> anyhow::Result<i32> {
             "cannot import non-existent remote object: no {} with ID {} in region {}",
             addr.resource.type_name,
             args.id,
-            regions.get(&provider_addr).cloned().unwrap_or_default()
+            region
         );
     };
     let mut state = session.state.clone();
@@ -146,7 +135,7 @@ pub fn run(args: &ImportArgs, emulator: bool) -> anyhow::Result<i32> {
     state.upsert(ResourceRecord {
         addr: addr.clone(),
         provider: provider_addr.clone(),
-        region: regions.get(&provider_addr).cloned().unwrap_or_default(),
+        region: region.clone(),
         id: args.id.clone(),
         attributes,
         dependencies: resource.depends_on.clone(),

@@ -16,7 +16,6 @@ use snapform_state::{RecordStatus, ResourceRecord, State};
 
 use crate::commands::discover;
 use crate::commands::session::Session;
-use crate::providers;
 
 /// Reads what the import blocks of the configuration name, for targets the state does not
 /// record yet. A provider the configuration does not build is left out; the planner then
@@ -127,17 +126,7 @@ pub fn generate_config(session: &Session, out: &Path) -> anyhow::Result<bool> {
     for ((provider_addr, type_name), imports) in by_provider {
         let schema = snapform_core::schema::resource_schema(type_name)
             .context("import blocks name known types")?;
-        let (built, regions) = providers::build(
-            &session.config,
-            &session.sources,
-            std::slice::from_ref(&provider_addr),
-            emulator.as_ref(),
-            10,
-        )?;
-        let provider = built
-            .get(&provider_addr)
-            .context("the provider was just built")?
-            .clone();
+        let (provider, region) = session.one_provider(&provider_addr)?;
         let requests: Vec<ReadRequest> = imports
             .iter()
             .map(|import| ReadRequest {
@@ -154,7 +143,7 @@ pub fn generate_config(session: &Session, out: &Path) -> anyhow::Result<bool> {
                 bail!(
                     "cannot import non-existent remote object: there is no {type_name} with ID {} in region {}, so no block was written for {}",
                     import.id,
-                    regions.get(&provider_addr).cloned().unwrap_or_default(),
+                    region,
                     import.to
                 );
             };

@@ -150,6 +150,26 @@ impl Session {
         Ok(self.providers.clone().expect("built above"))
     }
 
+    /// The provider configuration at `addr` alone, built for one command's reads (`import`,
+    /// discovery, generated configuration), and its region.
+    pub fn one_provider(
+        &self,
+        addr: &ProviderAddr,
+    ) -> anyhow::Result<(std::sync::Arc<dyn snapform_provider::Provider>, String)> {
+        let (built, regions) = crate::providers::build(
+            &self.config,
+            &self.sources,
+            std::slice::from_ref(addr),
+            self.emulator_target().as_ref(),
+            10,
+        )?;
+        let provider = built
+            .get(addr)
+            .context("the provider was just built")?
+            .clone();
+        Ok((provider, regions.get(addr).cloned().unwrap_or_default()))
+    }
+
     /// The emulator's endpoint, with `--emulator`.
     pub fn emulator_target(&self) -> Option<EmulatorTarget> {
         self.emulator.as_ref().map(|emulator| EmulatorTarget {
