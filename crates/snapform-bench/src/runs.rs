@@ -166,9 +166,11 @@ impl Project {
         let mut peak_rss_kib = 0;
         let mut killed = false;
         let mut timed_out = false;
-        let code = loop {
+        // The process's own time: until it exits, not until its output is read and logged
+        // (an 88 MB `show -json` takes a second more to drain and write).
+        let (code, ended) = loop {
             if let Ok(Some(status)) = child.try_wait() {
-                break status.code();
+                break (status.code(), started.elapsed());
             }
             peak_rss_kib = peak_rss_kib.max(vm_hwm_kib(pid));
             let elapsed = started.elapsed();
@@ -186,7 +188,8 @@ impl Project {
                 let _ = child.kill();
                 killed = due;
                 timed_out = !due;
-                break child.wait().ok().and_then(|status| status.code());
+                let ended = started.elapsed();
+                break (child.wait().ok().and_then(|status| status.code()), ended);
             }
             std::thread::sleep(Duration::from_millis(10));
         };
@@ -201,7 +204,7 @@ impl Project {
             code,
             killed,
             timed_out,
-            elapsed: started.elapsed(),
+            elapsed: ended,
             plan_after: watch.map(|(after, _)| after),
             peak_rss_kib,
             stdout,
