@@ -1,5 +1,5 @@
-//! Golden conversions: every `testdata/tfstate/ok/*.tfstate` is converted and its report and
-//! state snapshotted; every `testdata/tfstate/err/*.tfstate` is refused and its error
+//! Golden conversions: every `testdata/tfstate/ok/*.tfstate.json` is converted and its report and
+//! state snapshotted; every `testdata/tfstate/err/*.tfstate.json` is refused and its error
 //! snapshotted. The regions stand for what the configuration's provider blocks say.
 
 use std::collections::BTreeMap;
@@ -24,35 +24,45 @@ fn regions() -> BTreeMap<ProviderAddr, String> {
 
 fn convert(path: &Path) -> Result<Conversion, Error> {
     let text = std::fs::read_to_string(path).expect("a fixture");
-    let name = Path::new(path.file_name().expect("a file name"));
+    // Fixtures end in `.json` so no tool takes them for a real state; read as the state file
+    // a user would name.
+    let name = Path::new(path.file_stem().expect("a file name"));
     TerraformState::read(name, &text)?.convert(&regions())
 }
 
 #[test]
 fn terraform_states_convert() {
-    insta::glob!("../../../../testdata", "tfstate/ok/*.tfstate", |path| {
-        let conversion = convert(path).expect("converts");
-        let report: Vec<String> = conversion.report.iter().map(ToString::to_string).collect();
-        insta::assert_snapshot!(format!(
-            "{}\n\n{}",
-            report.join("\n"),
-            statefile::encode(&conversion.state)
-        ));
-    });
+    insta::glob!(
+        "../../../../testdata",
+        "tfstate/ok/*.tfstate.json",
+        |path| {
+            let conversion = convert(path).expect("converts");
+            let report: Vec<String> = conversion.report.iter().map(ToString::to_string).collect();
+            insta::assert_snapshot!(format!(
+                "{}\n\n{}",
+                report.join("\n"),
+                statefile::encode(&conversion.state)
+            ));
+        }
+    );
 }
 
 #[test]
 fn terraform_states_that_cannot_convert_are_refused_with_every_reason() {
-    insta::glob!("../../../../testdata", "tfstate/err/*.tfstate", |path| {
-        let error = convert(path).expect_err("refused");
-        insta::assert_snapshot!(error.to_string());
-    });
+    insta::glob!(
+        "../../../../testdata",
+        "tfstate/err/*.tfstate.json",
+        |path| {
+            let error = convert(path).expect_err("refused");
+            insta::assert_snapshot!(error.to_string());
+        }
+    );
 }
 
 #[test]
 fn a_converted_state_is_a_valid_snapform_state() {
-    let path =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/tfstate/ok/every_type.tfstate");
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../testdata/tfstate/ok/every_type.tfstate.json");
     let state = convert(&path).expect("converts").state;
     let again = statefile::decode(Path::new("snapform.tfstate"), &statefile::encode(&state))
         .expect("decodes");
