@@ -276,3 +276,28 @@ pub fn snapform_binary(explicit: Option<&Path>) -> anyhow::Result<PathBuf> {
     );
     Ok(path)
 }
+
+/// The environment of a run of the binary against a standalone emulator: the emulator's
+/// documented keys, fast polling, and `home` as a HOME with no CLI profiles.
+pub fn run_env(home: &Path) -> Vec<(String, String)> {
+    vec![
+        (
+            "TENCENTCLOUD_SECRET_ID".to_owned(),
+            snapform_emulator::DEFAULT_TENCENTCLOUD_SECRET_ID.to_owned(),
+        ),
+        (
+            "TENCENTCLOUD_SECRET_KEY".to_owned(),
+            snapform_emulator::DEFAULT_TENCENTCLOUD_SECRET_KEY.to_owned(),
+        ),
+        (
+            "ALIBABA_CLOUD_ACCESS_KEY_ID".to_owned(),
+            snapform_emulator::DEFAULT_ALICLOUD_ACCESS_KEY_ID.to_owned(),
+        ),
+        (
+            "ALIBABA_CLOUD_ACCESS_KEY_SECRET".to_owned(),
+            snapform_emulator::DEFAULT_ALICLOUD_ACCESS_KEY_SECRET.to_owned(),
+        ),
+        ("SNAPFORM_POLL_INTERVAL".to_owned(), "100ms".to_owned()),
+        ("HOME".to_owned(), home.display().to_string()),
+    ]
+}

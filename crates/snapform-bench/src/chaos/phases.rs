@@ -63,30 +63,11 @@ pub fn run(
     )?;
     let home = work.join("home");
     std::fs::create_dir_all(&home)?;
-    let env = vec![
-        (
-            "TENCENTCLOUD_SECRET_ID".to_owned(),
-            snapform_emulator::DEFAULT_TENCENTCLOUD_SECRET_ID.to_owned(),
-        ),
-        (
-            "TENCENTCLOUD_SECRET_KEY".to_owned(),
-            snapform_emulator::DEFAULT_TENCENTCLOUD_SECRET_KEY.to_owned(),
-        ),
-        (
-            "ALIBABA_CLOUD_ACCESS_KEY_ID".to_owned(),
-            snapform_emulator::DEFAULT_ALICLOUD_ACCESS_KEY_ID.to_owned(),
-        ),
-        (
-            "ALIBABA_CLOUD_ACCESS_KEY_SECRET".to_owned(),
-            snapform_emulator::DEFAULT_ALICLOUD_ACCESS_KEY_SECRET.to_owned(),
-        ),
-        ("SNAPFORM_POLL_INTERVAL".to_owned(), "100ms".to_owned()),
-        ("HOME".to_owned(), home.display().to_string()),
-        (
-            format!("SNAPFORM_VAR_{SENSITIVE_VARIABLE}"),
-            sensitive.clone(),
-        ),
-    ];
+    let mut env = snapform_bench::standalone::run_env(&home);
+    env.push((
+        format!("SNAPFORM_VAR_{SENSITIVE_VARIABLE}"),
+        sensitive.clone(),
+    ));
     let project = Project::new(work.join("project"), logs, snapform.to_owned(), env)?;
     project.point_at(&emulator.endpoint)?;
     let mut chaos = Chaos {
