@@ -29,6 +29,17 @@ const DELETE: &str = "DeleteSnapshot";
 const DESCRIBE_DESKTOPS: &str = "DescribeDesktops";
 /// What every `Snapshots` item carries.
 const REQUIRED: &[&str] = &["SnapshotId", "Status"];
+/// What a lookup matches on, which every `Snapshots` item carries too (the name is required at
+/// create): an item without one of them could be the snapshot looked for, and dropping it
+/// would create that snapshot a second time.
+const LOOKUP_REQUIRED: &[&str] = &[
+    "SnapshotId",
+    "Status",
+    "DesktopId",
+    "SnapshotName",
+    "SourceDiskType",
+    "CreationTime",
+];
 
 /// The resource state of one `Snapshots` item; `recorded` fills what the item lacks.
 fn to_state(item: &Json, recorded: Option<&Attributes>) -> Option<ResourceState> {
@@ -258,14 +269,29 @@ async fn lookup_many(
             for desktop_id in desktops {
                 let request = json!({ "DesktopId": desktop_id, "SnapshotType": "user" });
                 items.extend(
-                    describe_pages(client, DESCRIBE, request, "Snapshots", REQUIRED, |_| false)
-                        .await?,
+                    describe_pages(
+                        client,
+                        DESCRIBE,
+                        request,
+                        "Snapshots",
+                        LOOKUP_REQUIRED,
+                        |_| false,
+                    )
+                    .await?,
                 );
             }
             return Ok(candidates_per_request(requests, &items));
         }
     }
-    let items = describe_pages(client, DESCRIBE, listing, "Snapshots", REQUIRED, |_| false).await?;
+    let items = describe_pages(
+        client,
+        DESCRIBE,
+        listing,
+        "Snapshots",
+        LOOKUP_REQUIRED,
+        |_| false,
+    )
+    .await?;
     Ok(candidates_per_request(requests, &items))
 }
 

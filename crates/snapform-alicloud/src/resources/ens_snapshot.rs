@@ -33,6 +33,17 @@ const DELETE: &str = "DeleteSnapshot";
 const DESCRIBE_DISKS: &str = "DescribeDisks";
 /// What every `Snapshots` item carries.
 const REQUIRED: &[&str] = &["SnapshotId", "Status"];
+/// The parent and time a lookup matches on, which the API sends for every snapshot: an item
+/// without one of them could be the snapshot looked for, and dropping it would create that
+/// snapshot again. The name is optional at create, so an item without one is kept as a
+/// candidate instead, and the planner's narrowing decides.
+const LOOKUP_REQUIRED: &[&str] = &[
+    "SnapshotId",
+    "Status",
+    "SourceDiskId",
+    "EnsRegionId",
+    "CreationTime",
+];
 
 /// The resource state of one `Snapshots` item; `recorded` fills what the item lacks.
 fn to_state(item: &Json, recorded: Option<&Attributes>) -> Option<ResourceState> {
@@ -209,14 +220,18 @@ async fn lookup_many(
     if parents.len() <= DISKS_LISTED_ONE_BY_ONE {
         for (ens_region_id, disk_id) in &parents {
             let request = json!({ "EnsRegionId": ens_region_id, "DiskId": disk_id });
-            items.extend(describe_pages(client, DESCRIBE, request, "Snapshots", REQUIRED).await?);
+            items.extend(
+                describe_pages(client, DESCRIBE, request, "Snapshots", LOOKUP_REQUIRED).await?,
+            );
         }
     } else {
         let regions: BTreeSet<&str> = parents.iter().map(|(region, _)| *region).collect();
         let regions: Vec<&str> = regions.into_iter().collect();
         for chunk in regions.chunks(MAX_DESCRIBE) {
             let request = json!({ "EnsRegionIds": params::json_style(&json!(chunk)) });
-            items.extend(describe_pages(client, DESCRIBE, request, "Snapshots", REQUIRED).await?);
+            items.extend(
+                describe_pages(client, DESCRIBE, request, "Snapshots", LOOKUP_REQUIRED).await?,
+            );
         }
     }
     Ok(requests
@@ -229,13 +244,10 @@ async fn lookup_many(
             items
                 .iter()
                 .filter(|item| json::string(item, "SourceDiskId").as_deref() == disk_id)
-                .filter(|item| {
-                    json::string(item, "EnsRegionId")
-                        .is_none_or(|region| Some(region.as_str()) == ens_region_id)
-                })
+                .filter(|item| json::string(item, "EnsRegionId").as_deref() == ens_region_id)
                 .filter(|item| {
                     name.is_empty()
-                        || json::string(item, "SnapshotName").unwrap_or_default() == name
+                        || json::string(item, "SnapshotName").is_none_or(|found| found == name)
                 })
                 .filter_map(|item| to_state(item, Some(arguments)))
                 .collect()

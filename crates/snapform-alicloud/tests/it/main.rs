@@ -911,6 +911,109 @@ async fn hostile_answers_end_in_a_clear_error_within_the_deadline() {
     }
 }
 
+/// A listing item without a field the lookup matches on (its desktop or disk, its edge region,
+/// its disk type, its time) could be the snapshot an interrupted create made: the answer is
+/// refused, never read as "nothing was made", which would create the snapshot a second time.
+/// An ENS snapshot without a name stays a candidate, since ENS names are optional; ECD's are
+/// required at create, so every ECD item carries one.
+#[tokio::test]
+async fn a_lookup_answer_missing_what_it_matches_on_is_an_error_never_nothing_found() {
+    use serde_json::json;
+    use snapform_test_support::hostile::{Answer, HostileServer};
+    let ecd = json!({
+        "SnapshotId": "s-00000001", "SnapshotName": "nightly", "Status": "ACCOMPLISHED",
+        "Progress": "100%", "SourceDiskType": "SYSTEM", "DesktopId": "ecd-qs1000000000001",
+        "CreationTime": "2026-12-05T02:00:01Z",
+    });
+    let ens = json!({
+        "SnapshotId": "s-00000002", "SnapshotName": "nightly", "Status": "available",
+        "CreationTime": "2026-12-05T02:00:01Z", "SourceDiskId": "d-00000001",
+        "EnsRegionId": "cn-shenzhen-3",
+    });
+    let cases = [
+        (
+            ECD,
+            ecd,
+            ecd_create(),
+            vec![
+                "SnapshotId",
+                "Status",
+                "DesktopId",
+                "SnapshotName",
+                "SourceDiskType",
+                "CreationTime",
+            ],
+            None,
+        ),
+        (
+            ENS,
+            ens,
+            args(&[
+                ("ens_region_id", "cn-shenzhen-3"),
+                ("disk_id", "d-00000001"),
+                ("snapshot_name", "nightly"),
+            ]),
+            vec![
+                "SnapshotId",
+                "Status",
+                "SourceDiskId",
+                "EnsRegionId",
+                "CreationTime",
+            ],
+            Some("SnapshotName"),
+        ),
+    ];
+    for (type_name, mut item, mut arguments, required, optional_name) in cases {
+        arguments.insert("snapshot_name".to_owned(), s("nightly"));
+        // Every lookup lists from the intent's time on.
+        let request = snapform_provider::LookupRequest {
+            arguments,
+            intent_id: "intent-1".to_owned(),
+            not_before: Some("2026-12-05T02:00:00Z".parse().expect("a time")),
+        };
+        let lookup = |item: serde_json::Value| {
+            let request = request.clone();
+            async move {
+                let body = json!({"RequestId": "x", "TotalCount": 1, "Snapshots": [item]});
+                let server = HostileServer::start(Answer::Json {
+                    status: 200,
+                    body: body.to_string(),
+                })
+                .await;
+                let provider = provider_at(server.endpoint());
+                let mut found = provider
+                    .lookup_many(type_name, std::slice::from_ref(&request))
+                    .await?;
+                Ok::<_, snapform_provider::Error>(found.pop().unwrap_or_default())
+            }
+        };
+        let found = lookup(item.clone()).await.expect("a whole answer");
+        assert_eq!(found.len(), 1, "{type_name}: the whole item is found");
+        for field in required {
+            let mut stripped = item.clone();
+            stripped.as_object_mut().expect("an object").remove(field);
+            let error = lookup(stripped)
+                .await
+                .expect_err(&format!("{type_name} without {field}"));
+            assert_eq!(
+                error.code, "InvalidResponse",
+                "{type_name} without {field}: {error}"
+            );
+        }
+        if let Some(name) = optional_name {
+            item.as_object_mut().expect("an object").remove(name);
+            let found = lookup(item)
+                .await
+                .expect("an answer without the optional name");
+            assert_eq!(
+                found.len(),
+                1,
+                "{type_name} without {name} stays a candidate"
+            );
+        }
+    }
+}
+
 fn creates(arguments: &[Attributes]) -> snapform_provider::PlannedChanges {
     snapform_provider::PlannedChanges {
         creates: arguments.to_vec(),

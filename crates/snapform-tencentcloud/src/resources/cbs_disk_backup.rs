@@ -24,6 +24,11 @@ const DESCRIBE: &str = "DescribeDiskBackups";
 const DELETE: &str = "DeleteDiskBackups";
 /// What every `DiskBackupSet` item carries.
 const REQUIRED: &[&str] = &["DiskBackupId", "DiskId", "DiskBackupState"];
+/// What a lookup needs besides: the time, which every item carries. An item without it could
+/// be the backup point looked for, and dropping it would create that backup point again. The
+/// name is optional at create, so an item without one stays a candidate and the planner's
+/// narrowing decides.
+const LOOKUP_REQUIRED: &[&str] = &["DiskBackupId", "DiskId", "DiskBackupState", "CreateTime"];
 
 /// The resource state of one `DiskBackupSet` item.
 fn to_state(item: &Json) -> Option<ResourceState> {
@@ -129,7 +134,7 @@ async fn lookup_many(
             DESCRIBE,
             params,
             "DiskBackupSet",
-            REQUIRED,
+            LOOKUP_REQUIRED,
         )
         .await?;
         found.extend(items.iter().filter_map(to_state));
@@ -144,7 +149,8 @@ async fn lookup_many(
                 .filter(|state| string_arg(&state.attributes, "disk_id") == disk_id)
                 .filter(|state| {
                     name.is_empty()
-                        || string_arg(&state.attributes, "disk_backup_name") == Some(name)
+                        || string_arg(&state.attributes, "disk_backup_name")
+                            .is_none_or(|found| found == name)
                 })
                 .cloned()
                 .collect()

@@ -26,6 +26,16 @@ const DESCRIBE: &str = "DescribeSnapshotGroups";
 const DELETE: &str = "DeleteSnapshotGroup";
 /// What every `SnapshotGroupSet` item carries.
 const REQUIRED: &[&str] = &["SnapshotGroupId", "SnapshotGroupState"];
+/// What a lookup matches on besides, which every item carries: its members and its time. An
+/// item without them could be the group looked for, and dropping it would create that group
+/// again. The name is optional at create, so a group without one stays a candidate and the
+/// planner's narrowing decides.
+const LOOKUP_REQUIRED: &[&str] = &[
+    "SnapshotGroupId",
+    "SnapshotGroupState",
+    "SnapshotIdSet",
+    "CreateTime",
+];
 
 /// The resource state of one `SnapshotGroupSet` item. The API returns neither the disks nor
 /// the tags, so those come from `recorded`.
@@ -215,7 +225,7 @@ async fn lookup_many(
             DESCRIBE,
             params,
             "SnapshotGroupSet",
-            REQUIRED,
+            LOOKUP_REQUIRED,
         )
         .await?;
         for item in items {
@@ -243,7 +253,8 @@ async fn lookup_many(
                 })
                 .filter(|group| {
                     name.is_empty()
-                        || json::string(group, "SnapshotGroupName").unwrap_or_default() == name
+                        || json::string(group, "SnapshotGroupName")
+                            .is_none_or(|found| found == name)
                 })
                 .filter_map(|group| to_state(group, Some(&request.arguments)))
                 .collect()

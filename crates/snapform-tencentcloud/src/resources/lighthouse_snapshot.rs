@@ -27,6 +27,11 @@ const MODIFY: &str = "ModifySnapshotAttribute";
 const DELETE: &str = "DeleteSnapshots";
 /// What every `SnapshotSet` item carries.
 const REQUIRED: &[&str] = &["SnapshotId", "SnapshotState"];
+/// What a lookup matches on besides, which every item carries: its tags (the intent's) and its
+/// time. An item without them could be the snapshot looked for, and dropping it would create
+/// that snapshot again. The name is optional at create, so an item without one stays a
+/// candidate and the planner's narrowing decides.
+const LOOKUP_REQUIRED: &[&str] = &["SnapshotId", "SnapshotState", "Tags", "CreatedTime"];
 /// DeleteSnapshots takes at most 10 IDs, though DescribeSnapshots takes 100.
 const MAX_DELETE: usize = 10;
 
@@ -167,13 +172,19 @@ async fn lookup_many(
             DESCRIBE,
             params,
             "SnapshotSet",
-            REQUIRED,
+            LOOKUP_REQUIRED,
         )
         .await?;
         for item in items {
-            if let Some(intent) = intent_tag(&item) {
-                by_intent.entry(intent).or_default().push(item);
-            }
+            // The listing was filtered by the intent tag: an item without one is an answer
+            // that cannot be trusted, not a snapshot of someone else's.
+            let intent = intent_tag(&item).ok_or_else(|| {
+                Error::invalid_response(
+                    DESCRIBE,
+                    format!("a snapshot listed by the tag {INTENT_TAG} does not carry it"),
+                )
+            })?;
+            by_intent.entry(intent).or_default().push(item);
         }
     }
     let untagged: BTreeSet<&str> = requests
@@ -190,7 +201,7 @@ async fn lookup_many(
             DESCRIBE,
             params,
             "SnapshotSet",
-            REQUIRED,
+            LOOKUP_REQUIRED,
         )
         .await?;
         by_instance.insert(instance_id.to_owned(), items);
@@ -212,7 +223,7 @@ async fn lookup_many(
                 .and_then(|instance_id| by_instance.get(instance_id))
                 .into_iter()
                 .flatten()
-                .filter(|item| json::string(item, "SnapshotName").unwrap_or_default() == name)
+                .filter(|item| json::string(item, "SnapshotName").is_none_or(|found| found == name))
                 .filter_map(|item| to_state(item, instance))
                 .collect()
         })

@@ -665,6 +665,142 @@ async fn slow_and_huge_answers_fail_within_the_deadline() {
     }
 }
 
+/// One lookup against a server whose every answer is `body`.
+async fn lookup_answered(
+    body: &serde_json::Value,
+    type_name: &str,
+    request: &snapform_provider::LookupRequest,
+) -> Result<Vec<snapform_provider::ResourceState>, snapform_provider::Error> {
+    use snapform_test_support::hostile::{Answer, HostileServer};
+    let server = HostileServer::start(Answer::Json {
+        status: 200,
+        body: body.to_string(),
+    })
+    .await;
+    let provider = provider_at(server.endpoint());
+    let mut found = provider
+        .lookup_many(type_name, std::slice::from_ref(request))
+        .await?;
+    Ok(found.pop().unwrap_or_default())
+}
+
+/// A listing item without a field the lookup matches on (its parent, its time, its members,
+/// its intent tag) could be the object an interrupted create made: the answer is refused, never
+/// read as "nothing was made", which would create the object a second time. A missing name
+/// only keeps the item a candidate, since names are optional.
+#[tokio::test]
+async fn a_lookup_answer_missing_what_it_matches_on_is_an_error_never_nothing_found() {
+    use serde_json::json;
+    let backup = json!({
+        "DiskBackupId": "dbp-00000001", "DiskId": "disk-00000001", "DiskBackupName": "nightly",
+        "DiskBackupState": "NORMAL", "CreateTime": "2026-12-05 02:00:01",
+    });
+    let lighthouse = json!({
+        "SnapshotId": "lhsnap-00000001", "SnapshotName": "nightly", "SnapshotState": "NORMAL",
+        "CreatedTime": "2026-12-05T02:00:01Z",
+        "Tags": [{"Key": snapform_provider::INTENT_TAG, "Value": "intent-1"}],
+    });
+    let group = json!({
+        "SnapshotGroupId": "ssg-00000001", "SnapshotGroupName": "nightly",
+        "SnapshotGroupState": "NORMAL", "SnapshotIdSet": ["snap-00000001"],
+        "CreateTime": "2026-12-05 02:00:01",
+    });
+    let member = json!({
+        "SnapshotId": "snap-00000001", "DiskId": "disk-00000001",
+        "CreateTime": "2026-12-05 02:00:01",
+    });
+    let request = |arguments: Attributes, intent_id: &str| snapform_provider::LookupRequest {
+        arguments,
+        intent_id: intent_id.to_owned(),
+        not_before: None,
+    };
+    let cases = [
+        (
+            "tencentcloud_cbs_disk_backup",
+            "DiskBackupSet",
+            backup,
+            request(
+                args(&[
+                    ("disk_id", s("disk-00000001")),
+                    ("disk_backup_name", s("nightly")),
+                ]),
+                "",
+            ),
+            vec!["DiskBackupId", "DiskId", "DiskBackupState", "CreateTime"],
+            "DiskBackupName",
+        ),
+        (
+            "tencentcloud_lighthouse_snapshot",
+            "SnapshotSet",
+            lighthouse,
+            request(
+                args(&[
+                    ("instance_id", s("lhins-00000001")),
+                    ("snapshot_name", s("nightly")),
+                ]),
+                "intent-1",
+            ),
+            vec!["SnapshotId", "SnapshotState", "CreatedTime", "Tags"],
+            "SnapshotName",
+        ),
+        (
+            "tencentcloud_cbs_snapshot_group",
+            "SnapshotGroupSet",
+            group,
+            request(
+                args(&[
+                    ("disk_ids", Value::List(vec![s("disk-00000001")])),
+                    ("snapshot_group_name", s("nightly")),
+                ]),
+                "",
+            ),
+            vec![
+                "SnapshotGroupId",
+                "SnapshotGroupState",
+                "SnapshotIdSet",
+                "CreateTime",
+            ],
+            "SnapshotGroupName",
+        ),
+    ];
+    for (type_name, list_key, item, request, required, name) in cases {
+        // One body answers every call: a group's lookup reads its members' snapshots first.
+        let answer = |item: serde_json::Value| {
+            let mut body = json!({"Response": {"RequestId": "x", "TotalCount": 1}});
+            body["Response"][list_key] = json!([item]);
+            if type_name == "tencentcloud_cbs_snapshot_group" {
+                body["Response"]["SnapshotSet"] = json!([member]);
+            }
+            body
+        };
+        let found = lookup_answered(&answer(item.clone()), type_name, &request)
+            .await
+            .expect("a whole answer");
+        assert_eq!(found.len(), 1, "{type_name}: the whole item is found");
+        for field in required {
+            let mut stripped = item.clone();
+            stripped.as_object_mut().expect("an object").remove(field);
+            let error = lookup_answered(&answer(stripped), type_name, &request)
+                .await
+                .expect_err(&format!("{type_name} without {field}"));
+            assert_eq!(
+                error.code, "InvalidResponse",
+                "{type_name} without {field}: {error}"
+            );
+        }
+        let mut unnamed = item.clone();
+        unnamed.as_object_mut().expect("an object").remove(name);
+        let found = lookup_answered(&answer(unnamed), type_name, &request)
+            .await
+            .expect("an answer without the optional name");
+        assert_eq!(
+            found.len(),
+            1,
+            "{type_name} without {name} stays a candidate"
+        );
+    }
+}
+
 /// Looks up what a create with `arguments` and no intent tag made.
 async fn lookup(
     provider: &std::sync::Arc<dyn snapform_provider::Provider>,
