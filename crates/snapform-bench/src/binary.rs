@@ -35,8 +35,9 @@ pub struct Step {
     pub peak_kib: u64,
 }
 
-/// Runs every step at `n` instances; fails when a step fails.
-pub fn steps_at(snapform: &Path, n: usize, work: &Path) -> anyhow::Result<Vec<Step>> {
+/// Runs every step at `n` instances in `work`, removed at the end unless `keep`; fails when a
+/// step fails.
+pub fn steps_at(snapform: &Path, n: usize, work: &Path, keep: bool) -> anyhow::Result<Vec<Step>> {
     let _ = std::fs::remove_dir_all(work);
     std::fs::create_dir_all(work).with_context(|| format!("cannot create {}", work.display()))?;
     let workload = Workload::new(n);
@@ -90,7 +91,9 @@ pub fn steps_at(snapform: &Path, n: usize, work: &Path) -> anyhow::Result<Vec<St
         });
     }
     drop(emulator);
-    let _ = std::fs::remove_dir_all(work);
+    if !keep {
+        let _ = std::fs::remove_dir_all(work);
+    }
     Ok(steps)
 }
 

@@ -70,6 +70,10 @@ struct Args {
         hide_env_values = true
     )]
     pg: Option<String>,
+    /// Row 9 works in this directory and leaves it there (the generated project, the
+    /// emulator's inventory and every run's log), for profiling a step by hand.
+    #[arg(long, value_name = "DIR")]
+    keep_work: Option<PathBuf>,
     /// Internal: measure one row in this process and print it as JSON.
     #[arg(long, num_args = 2, value_names = ["WHAT", "N"], hide = true)]
     child: Vec<String>,
@@ -215,7 +219,7 @@ fn main() -> anyhow::Result<()> {
         runtime.block_on(saves_row(&mut report, &sizes, &stores))?;
     }
     if rows.contains(&9) {
-        binary_row(&mut report, &sizes)?;
+        binary_row(&mut report, &sizes, args.keep_work.as_deref())?;
     }
     if rows.contains(&10) {
         runtime.block_on(rotation_row(&mut report, &sizes))?;
@@ -250,17 +254,25 @@ fn main() -> anyhow::Result<()> {
 /// Row 9: the real binary at two sizes ten times apart; every step must take at most 11 times
 /// as long at the larger size, stay under 4 KB of memory per instance, and, at 100,000,
 /// validate within 1 s, plan within 3 s and apply within 30 s.
-fn binary_row(report: &mut Report, sizes: &Sizes) -> anyhow::Result<()> {
+fn binary_row(
+    report: &mut Report,
+    sizes: &Sizes,
+    keep: Option<&std::path::Path>,
+) -> anyhow::Result<()> {
     let snapform = snapform_bench::standalone::snapform_binary(None)?;
-    let work = std::env::temp_dir().join(format!("snapform-bench-binary-{}", std::process::id()));
     let [small, large] = sizes.binary;
     let mut runs = Vec::new();
     for n in [small, large] {
+        let work = match keep {
+            Some(dir) => dir.join(n.to_string()),
+            None => std::env::temp_dir()
+                .join(format!("snapform-bench-binary-{}-{n}", std::process::id())),
+        };
         progress(&format!(
             "row 9: the snapform binary through a lifecycle of {} instances",
             thousands(n as f64)
         ));
-        runs.push(binary::steps_at(&snapform, n, &work)?);
+        runs.push(binary::steps_at(&snapform, n, &work, keep.is_some())?);
     }
     let absolute = |name: &str| -> Option<f64> {
         (large >= 100_000).then_some(match name {
