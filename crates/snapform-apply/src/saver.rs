@@ -131,23 +131,27 @@ impl Saver {
             });
         }
         let serial = writer.serial + 1;
-        let whole = writer.whole;
+        let whole_first = writer.whole;
         let backend = writer
             .backend
             .as_mut()
             .expect("the backend is taken back only after the last write");
+        let whole = whole_first || backend.wants_whole();
         let latest = if whole {
-            // Copied once per run; the copy is written outside the lock.
-            let (mut state, latest) = {
-                let mut current = self
-                    .current
-                    .lock()
-                    .expect("the state's lock is never poisoned");
-                current.0.untouch();
-                (State::clone(&current.0), current.1)
-            };
-            state.serial = serial;
-            if let Err(error) = blocking(|| backend.write(&state)) {
+            // Written from the state in memory, under its lock: a copy of a fleet's state
+            // would cost more memory than anything else the run holds, and this happens once
+            // per run and each time a journal outgrows its state file, a few times at most.
+            let mut current = self
+                .current
+                .lock()
+                .expect("the state's lock is never poisoned");
+            let before = current.0.serial;
+            current.0.untouch();
+            current.0.set_serial(serial);
+            let latest = current.1;
+            if let Err(error) = blocking(|| backend.write(&current.0)) {
+                current.0.set_serial(before);
+                drop(current);
                 return Err(self.broken(error));
             }
             latest
@@ -273,6 +277,7 @@ mod tests {
         writes: Vec<State>,
         deltas: Vec<snapform_state::StateDelta>,
         fail_next_save: bool,
+        wants_whole: bool,
     }
 
     impl Backend for Recording {
@@ -299,6 +304,9 @@ mod tests {
             }
             calls.deltas.push(delta.clone());
             Ok(())
+        }
+        fn wants_whole(&self) -> bool {
+            self.0.lock().expect("not poisoned").wants_whole
         }
         fn lock(
             &self,
@@ -388,5 +396,43 @@ mod tests {
         assert_eq!(kept.serial, 2);
         assert!(kept.resource(&record("old").addr).is_none());
         assert!(kept.resource(&record("c").addr).is_some());
+    }
+
+    #[tokio::test]
+    async fn a_backend_that_wants_the_whole_state_gets_the_one_in_memory_with_every_change() {
+        let backend = Recording::default();
+        let calls = backend.0.clone();
+        let saver = Saver::new(State::new(), Box::new(backend));
+        saver
+            .save(|state| state.upsert(record("a")))
+            .await
+            .expect("whole");
+        saver
+            .save(|state| state.upsert(record("b")))
+            .await
+            .expect("delta");
+        calls.lock().expect("not poisoned").wants_whole = true;
+        saver
+            .save(|state| state.upsert(record("c")))
+            .await
+            .expect("whole again");
+        calls.lock().expect("not poisoned").wants_whole = false;
+        saver
+            .save(|state| state.upsert(record("d")))
+            .await
+            .expect("delta");
+        let calls = calls.lock().expect("not poisoned");
+        assert_eq!(calls.writes.len(), 2);
+        let whole = &calls.writes[1];
+        assert_eq!(whole.serial, 3, "the serial after the last step stored");
+        assert_eq!(whole.resources.len(), 3, "a, b and c");
+        let serials: Vec<u64> = calls.deltas.iter().map(|delta| delta.serial).collect();
+        assert_eq!(serials, vec![2, 4]);
+        assert_eq!(
+            calls.deltas[1].upserted,
+            vec![record("d")],
+            "the step after the whole write carries only what changed since"
+        );
+        assert_eq!(saver.snapshot().serial, 4);
     }
 }

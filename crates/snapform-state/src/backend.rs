@@ -75,6 +75,13 @@ pub trait Backend {
         state.apply_delta(delta)?;
         self.write(&state)
     }
+    /// Whether the next step had better replace the whole state ([`Backend::write`]) than be
+    /// stored on its own: a local journal that outgrew its state file. The caller holds the
+    /// state that step leads to, so writing it costs less than folding the journal into the
+    /// state read back from the files. Backends that store each step in place never want it.
+    fn wants_whole(&self) -> bool {
+        false
+    }
     /// Folds the steps saved since the last whole write into the stored state; called at the
     /// end of a run. Backends that store each step in place have nothing to do.
     fn fold(&mut self) -> Result<(), Error> {
@@ -103,6 +110,9 @@ pub trait Backend {
 /// A journal smaller than this is not folded during a run, even when it is larger than the
 /// state file: a small state would otherwise be rewritten at nearly every step.
 const FOLD_FLOOR: u64 = 1 << 20;
+/// How many times the size at which it wants the whole state written a journal may grow
+/// before [`Backend::save`] folds it from the files itself, for a caller that never writes it.
+const FOLD_SELF_FACTOR: u64 = 2;
 
 /// The state file on the local disk.
 #[derive(Debug)]
@@ -497,7 +507,7 @@ impl Backend for LocalBackend {
             // The backup is taken before the first overwrite: a first write onto no file
             // overwrites nothing, so the next write (or fold) backs up what it wrote.
             if let Ok(previous) = std::fs::read_to_string(&self.path) {
-                if statefile::decode(&self.path, &previous).is_ok() {
+                if statefile::is_readable(&previous) {
                     replace_file(&self.sibling(".backup"), previous.as_bytes())?;
                 }
                 self.backed_up = true;
@@ -535,10 +545,17 @@ impl Backend for LocalBackend {
         let tail = self.tail()?;
         tail.serial = delta.serial;
         let journal_len = tail.journal.as_ref().map_or(0, |journal| journal.len);
-        if journal_len > tail.state_len.max(floor) {
+        if journal_len > tail.state_len.max(floor).saturating_mul(FOLD_SELF_FACTOR) {
             self.fold_until(FoldStep::Done)?;
         }
         Ok(())
+    }
+
+    fn wants_whole(&self) -> bool {
+        self.tail.as_ref().is_some_and(|tail| {
+            let journal_len = tail.journal.as_ref().map_or(0, |journal| journal.len);
+            journal_len > tail.state_len.max(self.fold_floor)
+        })
     }
 
     fn fold(&mut self) -> Result<(), Error> {

@@ -240,6 +240,7 @@ fn a_journal_changed_by_another_process_is_noticed() {
 
 #[test]
 fn the_journal_is_folded_when_it_grows_past_the_state_file() {
+    // A caller that never writes the whole state when asked: the backend folds by itself.
     let dir = tempfile::tempdir().expect("temp dir");
     let (mut backend, mut state) = written(dir.path());
     backend.set_fold_floor(0);
@@ -250,14 +251,49 @@ fn the_journal_is_folded_when_it_grows_past_the_state_file() {
         let state_len = std::fs::metadata(backend.path()).expect("state").len();
         let journal_len = std::fs::metadata(backend.journal_path()).map_or(0, |meta| meta.len());
         assert!(
-            journal_len <= state_len,
-            "step {idx}: {journal_len} > {state_len}"
+            journal_len <= FOLD_SELF_FACTOR * state_len,
+            "step {idx}: {journal_len} > {FOLD_SELF_FACTOR} x {state_len}"
         );
         if had_journal && journal_len == 0 {
             n_folds += 1;
         }
     }
     assert!(n_folds > 1, "folded {n_folds} times");
+    assert_eq!(backend.read().expect("read"), Some(state));
+}
+
+#[test]
+fn a_journal_past_the_state_file_asks_for_the_whole_state_which_replaces_both() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (mut backend, mut state) = written(dir.path());
+    backend.set_fold_floor(0);
+    let mut n_whole = 0;
+    for idx in 1..=60 {
+        if backend.wants_whole() {
+            let state_len = std::fs::metadata(backend.path()).expect("state").len();
+            let journal_len = std::fs::metadata(backend.journal_path())
+                .expect("journal")
+                .len();
+            assert!(journal_len > state_len, "step {idx}: asked too early");
+            state.serial += 1;
+            backend.write(&state).expect("written");
+            assert!(
+                !backend.journal_path().exists(),
+                "the journal went with the write"
+            );
+            assert!(!backend.wants_whole());
+            n_whole += 1;
+        } else {
+            step(&mut backend, &mut state, idx);
+        }
+        let state_len = std::fs::metadata(backend.path()).expect("state").len();
+        let journal_len = std::fs::metadata(backend.journal_path()).map_or(0, |meta| meta.len());
+        assert!(
+            journal_len <= FOLD_SELF_FACTOR * state_len,
+            "step {idx}: {journal_len} > {FOLD_SELF_FACTOR} x {state_len}"
+        );
+    }
+    assert!(n_whole > 1, "the whole state was asked for {n_whole} times");
     assert_eq!(backend.read().expect("read"), Some(state));
 }
 
