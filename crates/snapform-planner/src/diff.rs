@@ -74,7 +74,7 @@ pub fn plan(inputs: &PlanInputs<'_>) -> (Plan, Vec<Diagnostic>) {
                 &mut diagnostics,
             );
             let moved = refactor::apply_moves(inputs.config, &state, &mut diagnostics);
-            (imported, Some(moved))
+            (imported, moved)
         }
         _ => (BTreeMap::new(), None),
     };
@@ -122,7 +122,10 @@ pub fn plan(inputs: &PlanInputs<'_>) -> (Plan, Vec<Diagnostic>) {
             }
         }
     }
+    // What the walk knew of each instance is not needed any more: the outputs are evaluated
+    // with the final changes below.
     let mut changes = planner.changes;
+    drop(planner.values);
     for change in &mut changes {
         if change.deposed {
             continue;

@@ -27,12 +27,16 @@ pub(crate) struct Moved {
     pub(crate) from: BTreeMap<ResourceInstanceAddr, ResourceInstanceAddr>,
 }
 
-/// Runs `config`'s moved blocks over `state`.
+/// Runs `config`'s moved blocks over `state`; `None` when it has none, so a fleet's state is
+/// not copied for nothing.
 pub(crate) fn apply_moves(
     config: &Config,
     state: &State,
     diagnostics: &mut Vec<Diagnostic>,
-) -> Moved {
+) -> Option<Moved> {
+    if config.moves.is_empty() {
+        return None;
+    }
     let mut moved = Moved {
         state: state.clone(),
         from: BTreeMap::new(),
@@ -70,7 +74,7 @@ pub(crate) fn apply_moves(
             }
         }
     }
-    moved
+    Some(moved)
 }
 
 /// What an import block's ID read in the cloud: `None` when there is no such object.

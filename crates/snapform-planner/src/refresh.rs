@@ -69,6 +69,22 @@ pub fn refreshed_state(prior: &State, refresh: &RefreshResult) -> Refreshed {
                 state.remove(&record.addr);
             }
             Some(found) => {
+                let status = match (record.status, status_of(&found.readiness)) {
+                    // A tainted record stays tainted until it is replaced.
+                    (RecordStatus::Tainted, _) => RecordStatus::Tainted,
+                    (_, status) => status,
+                };
+                // The common case, the cloud as recorded: the copy of the record stays as it
+                // is, rather than a second copy of a fleet's attributes being made.
+                if found.id == record.id
+                    && status == record.status
+                    && found
+                        .attributes
+                        .iter()
+                        .all(|(name, value)| record.attributes.get(name) == Some(value))
+                {
+                    continue;
+                }
                 let mut attributes = record.attributes.clone();
                 attributes.extend(found.attributes.iter().map(|(k, v)| (k.clone(), v.clone())));
                 let changed = normalize_arguments(schema, &record.attributes)
@@ -85,11 +101,6 @@ pub fn refreshed_state(prior: &State, refresh: &RefreshResult) -> Refreshed {
                         sensitive: record.sensitive_attributes.clone(),
                     });
                 }
-                let status = match (record.status, status_of(&found.readiness)) {
-                    // A tainted record stays tainted until it is replaced.
-                    (RecordStatus::Tainted, _) => RecordStatus::Tainted,
-                    (_, status) => status,
-                };
                 state.upsert(ResourceRecord {
                     attributes,
                     status,
