@@ -7,10 +7,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use snapform_provider::{Attributes, Error, Provider, ReadRequest, ResourceState};
-use tokio::sync::mpsc;
+use tokio::sync::watch;
 
 /// What one poll saw of a resource.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub enum Observation {
     /// The cloud has it, in this state.
     Found(ResourceState),
@@ -22,7 +22,26 @@ pub enum Observation {
 
 struct Waiter {
     recorded: Attributes,
-    sender: mpsc::UnboundedSender<Observation>,
+    /// Only the latest observation is kept: a waiter wants the cloud as it is now, and a
+    /// queue per waiting resource costs more memory than the resource's record at a fleet's
+    /// size.
+    sender: watch::Sender<Option<Observation>>,
+}
+
+/// The observations of one watched resource, the latest first seen.
+pub struct Observations(watch::Receiver<Option<Observation>>);
+
+impl Observations {
+    /// The next observation not seen yet; `None` once the poller stopped watching.
+    /// Cancel safe: an observation not taken stays for the next call.
+    pub async fn next(&mut self) -> Option<Observation> {
+        loop {
+            self.0.changed().await.ok()?;
+            if let Some(observation) = self.0.borrow_and_update().clone() {
+                return Some(observation);
+            }
+        }
+    }
 }
 
 /// The poller of one (provider configuration, resource type).
@@ -47,14 +66,14 @@ impl Poller {
     }
 
     /// Watches `id` until [`Poller::unwatch`]; observations arrive on the receiver.
-    pub fn watch(&self, id: &str, recorded: Attributes) -> mpsc::UnboundedReceiver<Observation> {
-        let (sender, receiver) = mpsc::unbounded_channel();
+    pub fn watch(&self, id: &str, recorded: Attributes) -> Observations {
+        let (sender, receiver) = watch::channel(None);
         self.waiting
             .lock()
             .expect("the poller's lock is never poisoned")
             .insert(id.to_owned(), Waiter { recorded, sender });
         self.wake.notify_one();
-        receiver
+        Observations(receiver)
     }
 
     /// Stops watching `id`.
@@ -110,7 +129,7 @@ async fn run(
                             None => Observation::Missing,
                         };
                         if let Some(waiter) = waiting.get(&request.id)
-                            && waiter.sender.send(observation).is_err()
+                            && waiter.sender.send(Some(observation)).is_err()
                         {
                             waiting.remove(&request.id);
                         }
@@ -119,7 +138,7 @@ async fn run(
                 Err(error) if !error.is_retryable() => {
                     for request in &requests {
                         if let Some(waiter) = waiting.get(&request.id) {
-                            let _ = waiter.sender.send(Observation::Failed(error.clone()));
+                            let _ = waiter.sender.send(Some(Observation::Failed(error.clone())));
                         }
                     }
                 }

@@ -233,7 +233,7 @@ impl Engine {
         let outcome = loop {
             let tick = tokio::time::sleep_until(next_progress.min(deadline));
             tokio::select! {
-                observation = observations.recv() => match observation {
+                observation = observations.next() => match observation {
                     Some(Observation::Found(state)) => match &state.readiness {
                         Readiness::Ready => break Ok(state),
                         Readiness::Failed { reason } => break Err(format!("the cloud reports it failed: {reason}")),
@@ -555,7 +555,7 @@ impl Engine {
         let outcome = loop {
             let tick = tokio::time::sleep_until(next_progress.min(deadline));
             tokio::select! {
-                observation = observations.recv() => match observation {
+                observation = observations.next() => match observation {
                     Some(Observation::Missing) => break Ok(()),
                     Some(Observation::Found(_)) => {}
                     Some(Observation::Failed(error)) => break Err(format!("reading it failed: {error}")),
