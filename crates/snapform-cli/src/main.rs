@@ -20,6 +20,10 @@ use clap::{CommandFactory, Parser};
 
 use crate::args::{Cli, Command};
 
+/// mimalloc, not glibc's allocator: see the reason beside the dependency in Cargo.toml.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let arguments = args::normalize(std::env::args_os());
     let _ = commands::ARGUMENTS.set(
