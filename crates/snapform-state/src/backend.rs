@@ -87,6 +87,13 @@ pub trait Backend {
     fn fold(&mut self) -> Result<(), Error> {
         Ok(())
     }
+    /// [`Backend::fold`], given the state the saved steps led to, which the caller holds at
+    /// the end of a run: a backend that would read its stored state back to fold it writes
+    /// this one instead. Backends that store each step in place have nothing to do.
+    fn fold_with(&mut self, stored: &State) -> Result<(), Error> {
+        let _ = stored;
+        self.fold()
+    }
     /// Takes the exclusive lock, waiting up to `timeout`.
     fn lock(&self, info: LockInfo, timeout: Duration) -> Result<LockGuard, Error>;
     /// Removes a stale lock whose holder is gone.
@@ -560,6 +567,23 @@ impl Backend for LocalBackend {
 
     fn fold(&mut self) -> Result<(), Error> {
         self.fold_until(FoldStep::Done)
+    }
+
+    /// Writes `stored` when it is what this process stored last (its lineage and serial), so
+    /// a fleet's state is not read back from the files to be folded; folds from the files
+    /// otherwise.
+    fn fold_with(&mut self, stored: &State) -> Result<(), Error> {
+        let is_last_stored = self
+            .tail
+            .as_ref()
+            .is_some_and(|tail| tail.lineage == stored.lineage && tail.serial == stored.serial);
+        if !is_last_stored {
+            return self.fold();
+        }
+        if !self.journal_path().exists() {
+            return Ok(());
+        }
+        self.write(stored)
     }
 
     fn lock(&self, mut info: LockInfo, timeout: Duration) -> Result<LockGuard, Error> {

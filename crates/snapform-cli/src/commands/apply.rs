@@ -220,7 +220,7 @@ fn execute(run: &Execution<'_>) -> anyhow::Result<i32> {
     // and the next command that locks the state folds it.
     report
         .backend
-        .fold()
+        .fold_with(&report.state)
         .context("cannot fold the saved steps into the state file; they are kept in the journal beside it, which the next command folds")?;
     if json {
         for (addr, error) in &report.failures {

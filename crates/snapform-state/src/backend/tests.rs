@@ -574,3 +574,37 @@ fn each_workspace_has_its_own_state_file_beside_the_default_one() {
         );
     }
 }
+
+#[test]
+fn folding_with_the_state_in_memory_leaves_what_folding_the_files_does() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (mut backend, mut state) = written(dir.path());
+    for idx in 1..=5 {
+        step(&mut backend, &mut state, idx);
+    }
+    let other = tempfile::tempdir().expect("temp dir");
+    std::fs::copy(backend.path(), other.path().join("snapform.tfstate")).expect("copied");
+    std::fs::copy(
+        backend.journal_path(),
+        other.path().join("snapform.tfstate.journal"),
+    )
+    .expect("copied");
+    let mut from_files = LocalBackend::new(other.path().join("snapform.tfstate"));
+    from_files.fold().expect("folded from the files");
+
+    backend.fold_with(&state).expect("folded from memory");
+    assert!(!backend.journal_path().exists());
+    assert_eq!(file_text(backend.path()), file_text(from_files.path()));
+    assert_eq!(
+        file_text(&dir.path().join("snapform.tfstate.backup")),
+        file_text(&other.path().join("snapform.tfstate.backup")),
+        "the backup is the state from before the run either way"
+    );
+
+    // A state this process did not store last is not trusted: the files are folded.
+    let mut stale = state.clone();
+    stale.serial -= 1;
+    step(&mut backend, &mut state, 6);
+    backend.fold_with(&stale).expect("folded from the files");
+    assert_eq!(backend.read().expect("read"), Some(state));
+}
