@@ -427,9 +427,10 @@ pub struct ResourceInstance {
     /// `(sensitive value)`, marked in the JSON plan, never written to a plan file.
     #[serde(skip_serializing_if = "BTreeSet::is_empty")]
     pub sensitive: BTreeSet<String>,
-    /// Where each argument's value is written.
+    /// Where each argument's value is written: the same for every instance of a resource,
+    /// so they share it.
     #[serde(skip)]
-    pub argument_spans: BTreeMap<String, Span>,
+    pub argument_spans: std::sync::Arc<BTreeMap<String, Span>>,
 }
 
 /// An `output` block.

@@ -30,6 +30,14 @@ impl Loader {
         let rotation_time = source.rotation_zone.as_ref().map(|zone| {
             super::rotation::time_value(tick.unwrap_or(jiff::Timestamp::UNIX_EPOCH), zone)
         });
+        let argument_spans: std::sync::Arc<BTreeMap<String, snapform_core::Span>> =
+            std::sync::Arc::new(
+                source
+                    .exprs
+                    .iter()
+                    .map(|(arg, file, expr)| (arg.name.to_owned(), span_of(*file, expr)))
+                    .collect(),
+            );
         let mut instances = Vec::with_capacity(source.seeds.len());
         let mut repeats = InstanceDiagnostics {
             seen: BTreeMap::new(),
@@ -50,11 +58,9 @@ impl Loader {
             let instance_name = (*key != InstanceKey::None).then(|| instance_addr.to_string());
             let mut arguments = BTreeMap::new();
             let mut sensitive = BTreeSet::new();
-            let mut argument_spans = BTreeMap::new();
             let before = self.diagnostics.len();
             for (arg, file, expr) in &source.exprs {
                 let value_span = span_of(*file, expr);
-                argument_spans.insert(arg.name.to_owned(), value_span);
                 instance_scope.file = *file;
                 let value = match eval::evaluate(expr, &instance_scope) {
                     Ok(value) => value,
@@ -109,7 +115,7 @@ impl Loader {
                 addr: instance_addr,
                 arguments,
                 sensitive,
-                argument_spans,
+                argument_spans: argument_spans.clone(),
             });
         }
         self.finish_repeats(repeats);
