@@ -124,7 +124,7 @@ pub fn make_plan(
     mode: PlanMode,
 ) -> anyhow::Result<snapform_planner::Plan> {
     let regions = regions();
-    let (plan, diagnostics) = snapform_planner::plan(&PlanInputs {
+    let (plan, diagnostics) = snapform_planner::plan(PlanInputs {
         now: jiff::Timestamp::UNIX_EPOCH,
         config,
         prior_state,
@@ -160,7 +160,7 @@ pub fn plan_child(n_instances: usize) -> anyhow::Result<PlanResult> {
     let prior_state = snapform_state::statefile::decode(Path::new("bench.tfstate"), &state_text)
         .context("decoding the generated state")?;
     let plan_started = Instant::now();
-    let (plan, diagnostics) = snapform_planner::plan(&PlanInputs {
+    let (plan, diagnostics) = snapform_planner::plan(PlanInputs {
         now: jiff::Timestamp::UNIX_EPOCH,
         config: &loaded.config,
         prior_state: &prior_state,

@@ -57,11 +57,11 @@ resource "tencentcloud_cbs_disk_backup" "nightly" {{
 fn plan_at(
     config: &snapform_config::Config,
     state: &State,
-    refresh: Option<&snapform_planner::RefreshResult>,
+    refresh: Option<snapform_planner::RefreshResult>,
     now: jiff::Timestamp,
 ) -> anyhow::Result<snapform_planner::Plan> {
     let regions = regions();
-    let (plan, diagnostics) = snapform_planner::plan(&PlanInputs {
+    let (plan, diagnostics) = snapform_planner::plan(PlanInputs {
         now,
         config,
         prior_state: state,
@@ -128,7 +128,7 @@ pub async fn two_nights(n: usize, rate: u32, ready_after: Duration) -> anyhow::R
     let refresh = started.elapsed();
     let refresh_calls = control.stats().await?.requests;
     let started = Instant::now();
-    let plan = plan_at(&loaded.config, &state, Some(&refreshed), second_night)?;
+    let plan = plan_at(&loaded.config, &state, Some(refreshed), second_night)?;
     let plan_time = started.elapsed();
     let creates = plan
         .changes

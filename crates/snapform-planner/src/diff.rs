@@ -20,6 +20,7 @@ use crate::refresh::{RefreshResult, Refreshed, refreshed_state};
 use crate::values::{PlannedValues, normalize};
 
 /// Everything a plan is made from.
+#[derive(Clone)]
 pub struct PlanInputs<'a> {
     /// The configuration.
     pub config: &'a Config,
@@ -27,8 +28,10 @@ pub struct PlanInputs<'a> {
     pub prior_state: &'a State,
     /// Whether a state existed (a plan on no state records no lineage).
     pub state_exists: bool,
-    /// What refresh read; `None` with `-refresh=false`.
-    pub refresh: Option<&'a RefreshResult>,
+    /// What refresh read; `None` with `-refresh=false`. Taken, not borrowed: what it read
+    /// moves into the refreshed state instead of being copied, which at a fleet's size is the
+    /// largest thing a plan holds.
+    pub refresh: Option<RefreshResult>,
     /// What the import blocks' IDs read in the clouds (read also with `-refresh=false`).
     pub imports: &'a ImportReads,
     /// Normal, destroy or refresh-only.
@@ -47,9 +50,9 @@ pub struct PlanInputs<'a> {
 
 /// Makes a plan. Problems that make it unusable (`prevent_destroy`, configuration errors met
 /// while evaluating) come back as diagnostics.
-pub fn plan(inputs: &PlanInputs<'_>) -> (Plan, Vec<Diagnostic>) {
+pub fn plan(mut inputs: PlanInputs<'_>) -> (Plan, Vec<Diagnostic>) {
     let mut diagnostics = Vec::new();
-    let refreshed = match inputs.refresh {
+    let refreshed = match inputs.refresh.take() {
         Some(refresh) => refreshed_state(inputs.prior_state, refresh),
         None => Refreshed {
             state: inputs.prior_state.clone(),
@@ -95,7 +98,7 @@ pub fn plan(inputs: &PlanInputs<'_>) -> (Plan, Vec<Diagnostic>) {
         }
     }
     let mut planner = Planner {
-        inputs,
+        inputs: &inputs,
         state: diff_state,
         adopted: &adopted,
         values: PlannedValues::default(),

@@ -44,11 +44,16 @@ pub fn status_of(readiness: &Readiness) -> RecordStatus {
 
 /// The state as the clouds have it now, the drift from the record, the instances adopted
 /// from pending creates and those whose lookup was ambiguous.
-pub fn refreshed_state(prior: &State, refresh: &RefreshResult) -> Refreshed {
+pub fn refreshed_state(prior: &State, refresh: RefreshResult) -> Refreshed {
+    let RefreshResult {
+        mut read,
+        adoptions,
+    } = refresh;
     let mut state = prior.clone();
     let mut drift = Vec::new();
     for record in &prior.resources {
-        let Some(read) = refresh.read.get(&record.addr) else {
+        // Taken out as it is used: what was read is freed as the refreshed state is made.
+        let Some(read) = read.remove(&record.addr) else {
             continue;
         };
         let Some(schema) = record.schema() else {
@@ -86,7 +91,7 @@ pub fn refreshed_state(prior: &State, refresh: &RefreshResult) -> Refreshed {
                     continue;
                 }
                 let mut attributes = record.attributes.clone();
-                attributes.extend(found.attributes.iter().map(|(k, v)| (k.clone(), v.clone())));
+                attributes.extend(found.attributes);
                 let changed = normalize_arguments(schema, &record.attributes)
                     != normalize_arguments(schema, &attributes);
                 if changed {
@@ -113,7 +118,7 @@ pub fn refreshed_state(prior: &State, refresh: &RefreshResult) -> Refreshed {
     let mut adopted = Vec::new();
     let mut blocked = Vec::new();
     for intent in &prior.pending {
-        let Some(found) = refresh.adoptions.get(&intent.addr) else {
+        let Some(found) = adoptions.get(&intent.addr) else {
             continue;
         };
         match found {

@@ -37,7 +37,7 @@ fn plan_of(hcl: &str, state: &State) -> Plan {
         ProviderAddr::default_for("tencentcloud"),
         "ap-guangzhou".to_owned(),
     )]);
-    let (plan, diagnostics) = plan(&PlanInputs {
+    let (plan, diagnostics) = plan(PlanInputs {
         config: &loaded.config,
         prior_state: state,
         state_exists: true,

@@ -254,11 +254,11 @@ pub fn make_plan(
         }
         _ => snapform_planner::ImportReads::new(),
     };
-    let (plan, mut diagnostics) = snapform_planner::plan(&PlanInputs {
+    let (plan, mut diagnostics) = snapform_planner::plan(PlanInputs {
         config: &session.config,
         prior_state: &session.state,
         state_exists: session.state_exists,
-        refresh: refresh.as_ref(),
+        refresh,
         imports: &imports,
         mode,
         targets: &targets,

@@ -150,7 +150,7 @@ fn plan_scenario(dir: &Path) -> Views {
         config: &loaded.config,
         prior_state: &state,
         state_exists,
-        refresh: refresh.as_ref(),
+        refresh,
         imports: &imports,
         mode,
         targets: &targets,
@@ -163,9 +163,9 @@ fn plan_scenario(dir: &Path) -> Views {
             .parse()
             .expect("a fixed time"),
     };
-    let (plan, diagnostics) = snapform_planner::plan(&inputs);
+    let (plan, diagnostics) = snapform_planner::plan(inputs.clone());
     // Planning twice gives the same plan.
-    let (again, _) = snapform_planner::plan(&inputs);
+    let (again, _) = snapform_planner::plan(inputs);
     assert_eq!(plan, again, "{}: planning is deterministic", dir.display());
     let mut human =
         console::strip_ansi_codes(&view::diagnostics::render_human(&diagnostics, &sources))

@@ -106,7 +106,7 @@ proptest! {
             config_hash: String::new(),
             now: jiff::Timestamp::UNIX_EPOCH,
         };
-        let (first, first_diagnostics) = plan(&inputs);
+        let (first, first_diagnostics) = plan(inputs.clone());
         let actual: BTreeMap<String, Expected> = first
             .changes
             .iter()
@@ -135,7 +135,7 @@ proptest! {
                 .count();
             prop_assert_eq!(waiting, group.len() - 1, "creates on {}", disk);
         }
-        let (second, second_diagnostics) = plan(&inputs);
+        let (second, second_diagnostics) = plan(inputs);
         prop_assert_eq!(&first, &second);
         prop_assert_eq!(first_diagnostics, second_diagnostics);
         // And the plan file round-trips.
