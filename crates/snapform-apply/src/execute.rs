@@ -482,28 +482,37 @@ impl Engine {
                 .collect();
         }
         let changes = &self.plan.changes;
+        // Every step but a create is boxed, and a create boxes itself once its turn comes:
+        // a task of a fleet's apply is spawned as soon as it is ready to run, and waits for
+        // its turn holding only this small future.
         if batch.len() > 1 || changes[batch[0]].action == Action::Delete {
-            return self.delete_batch(&batch).await;
+            return Box::pin(self.delete_batch(&batch)).await;
         }
         let idx = batch[0];
         let change = &changes[idx];
         // Each half of a replacement reports its own failure, with its own phase.
         let outcome = match change.action {
             Action::Create => self.reported(change, Phase::Create, self.create(change).await),
-            Action::Update => self.reported(change, Phase::Update, self.update(change).await),
-            Action::DeleteThenCreate => match self.delete_batch(&[idx]).await.pop() {
+            Action::Update => {
+                let updated = Box::pin(self.update(change)).await;
+                self.reported(change, Phase::Update, updated)
+            }
+            Action::DeleteThenCreate => match Box::pin(self.delete_batch(&[idx])).await.pop() {
                 Some((_, Ok(()))) => {
                     self.reported(change, Phase::Create, self.create(change).await)
                 }
                 Some((_, Err(error))) => Err(error),
                 None => unreachable!("a batch of one delete has one outcome"),
             },
-            Action::CreateThenDelete => self.create_then_delete(change).await,
-            Action::CreateThenForget => match self.forget(change).await {
+            Action::CreateThenDelete => Box::pin(self.create_then_delete(change)).await,
+            Action::CreateThenForget => match Box::pin(self.forget(change)).await {
                 Ok(()) => self.reported(change, Phase::Create, self.create(change).await),
                 Err(error) => Err(error),
             },
-            Action::Forget => self.reported(change, Phase::Forget, self.forget(change).await),
+            Action::Forget => {
+                let forgotten = Box::pin(self.forget(change)).await;
+                self.reported(change, Phase::Forget, forgotten)
+            }
             Action::NoOp if change.moved_from.is_some() && !change.awaits_readiness => {
                 // Recorded under its new address before any step ran.
                 if let Some(from) = &change.moved_from {
@@ -514,7 +523,10 @@ impl Engine {
                 }
                 Ok(())
             }
-            Action::NoOp => self.reported(change, Phase::Adopt, self.adopt(change).await),
+            Action::NoOp => {
+                let adopted = Box::pin(self.adopt(change)).await;
+                self.reported(change, Phase::Adopt, adopted)
+            }
             Action::Delete => unreachable!("deletes run in batches"),
         };
         vec![(idx, outcome)]

@@ -84,11 +84,23 @@ impl Engine {
     }
 
     pub(super) async fn create(&self, change: &ResourceChange) -> Result<(), StepError> {
+        // Held until the cloud has answered the create (not while it becomes ready).
+        let start = self.start(change, Phase::Create).await?;
+        // The rest is boxed, and the arguments are worked out only now: a fleet's creates all
+        // wait for their turn at once, and each waiting task then holds a few hundred bytes,
+        // not the whole create (over 3 KB) and a copy of its arguments.
+        Box::pin(self.create_in_turn(change, start)).await
+    }
+
+    /// [`Self::create`], once its turn came.
+    async fn create_in_turn(
+        &self,
+        change: &ResourceChange,
+        start: tokio::sync::OwnedSemaphorePermit,
+    ) -> Result<(), StepError> {
         let provider = self.provider(change)?;
         let type_name = &change.addr.resource.type_name;
         let arguments = self.arguments(change)?;
-        // Held until the cloud has answered the create (not while it becomes ready).
-        let start = self.start(change, Phase::Create).await?;
         let started = Instant::now();
         self.hook.event(Event::Started {
             addr: change.addr.clone(),
