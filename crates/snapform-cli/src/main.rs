@@ -21,6 +21,7 @@ use clap::{CommandFactory, Parser};
 use crate::args::{Cli, Command};
 
 /// mimalloc, not glibc's allocator: see the reason beside the dependency in Cargo.toml.
+#[cfg(not(feature = "system-allocator"))]
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
