@@ -3,7 +3,9 @@
 //! `count` for snapshot groups), a standalone `snapform emulator` with readiness and rate
 //! limits lifted, providers with `rate_limit = 100000`, then `validate`, `plan -out`,
 //! `show -json` of that plan, `apply PLANFILE`, `plan` again (with refresh) and `destroy`.
-//! Each step's time and peak memory come from the child process itself.
+//! Each step's time and peak memory come from the child process itself; its output goes to a
+//! file, as `snapform show -json plan.bin > plan.json` would, so reading it costs the
+//! measurement nothing.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -74,7 +76,7 @@ pub fn steps_at(snapform: &Path, n: usize, work: &Path, keep: bool) -> anyhow::R
     let deadline = Duration::from_secs(30 * 60);
     let mut steps = Vec::with_capacity(STEPS.len());
     for (name, args) in STEPS {
-        let run: Run = project.run(args, None, deadline);
+        let run: Run = project.run_to_log(args, deadline);
         // `plan -detailed-exitcode` after the apply must find nothing to do: 0.
         if !run.ok() {
             bail!(
