@@ -338,6 +338,11 @@ mod tests {
         }
     }
 
+    /// Records `record(name)` and waits until it is written.
+    async fn save_record(saver: &Saver, name: &str) -> Result<(), snapform_state::Error> {
+        saver.save(|state| state.upsert(record(name))).await
+    }
+
     #[tokio::test]
     async fn the_first_write_is_whole_and_the_next_ones_carry_only_what_changed() {
         let backend = Recording::default();
@@ -345,14 +350,8 @@ mod tests {
         let mut start = State::new();
         start.upsert(record("old"));
         let saver = Saver::new(start, Box::new(backend));
-        saver
-            .save(|state| state.upsert(record("a")))
-            .await
-            .expect("whole");
-        saver
-            .save(|state| state.upsert(record("b")))
-            .await
-            .expect("delta");
+        save_record(&saver, "a").await.expect("whole");
+        save_record(&saver, "b").await.expect("delta");
         {
             let calls = calls.lock().expect("not poisoned");
             assert_eq!(calls.writes.len(), 1);
@@ -403,24 +402,12 @@ mod tests {
         let backend = Recording::default();
         let calls = backend.0.clone();
         let saver = Saver::new(State::new(), Box::new(backend));
-        saver
-            .save(|state| state.upsert(record("a")))
-            .await
-            .expect("whole");
-        saver
-            .save(|state| state.upsert(record("b")))
-            .await
-            .expect("delta");
+        save_record(&saver, "a").await.expect("whole");
+        save_record(&saver, "b").await.expect("delta");
         calls.lock().expect("not poisoned").wants_whole = true;
-        saver
-            .save(|state| state.upsert(record("c")))
-            .await
-            .expect("whole again");
+        save_record(&saver, "c").await.expect("whole again");
         calls.lock().expect("not poisoned").wants_whole = false;
-        saver
-            .save(|state| state.upsert(record("d")))
-            .await
-            .expect("delta");
+        save_record(&saver, "d").await.expect("delta");
         let calls = calls.lock().expect("not poisoned");
         assert_eq!(calls.writes.len(), 2);
         let whole = &calls.writes[1];

@@ -238,6 +238,13 @@ fn a_journal_changed_by_another_process_is_noticed() {
     assert_eq!(backend.read().expect("read"), Some(theirs));
 }
 
+/// The sizes of the state file and of the journal (0 when there is none).
+fn sizes(backend: &LocalBackend) -> (u64, u64) {
+    let state_len = std::fs::metadata(backend.path()).expect("state").len();
+    let journal_len = std::fs::metadata(backend.journal_path()).map_or(0, |meta| meta.len());
+    (state_len, journal_len)
+}
+
 #[test]
 fn the_journal_is_folded_when_it_grows_past_the_state_file() {
     // A caller that never writes the whole state when asked: the backend folds by itself.
@@ -248,8 +255,7 @@ fn the_journal_is_folded_when_it_grows_past_the_state_file() {
     for idx in 1..=60 {
         let had_journal = backend.journal_path().exists();
         step(&mut backend, &mut state, idx);
-        let state_len = std::fs::metadata(backend.path()).expect("state").len();
-        let journal_len = std::fs::metadata(backend.journal_path()).map_or(0, |meta| meta.len());
+        let (state_len, journal_len) = sizes(&backend);
         assert!(
             journal_len <= FOLD_SELF_FACTOR * state_len,
             "step {idx}: {journal_len} > {FOLD_SELF_FACTOR} x {state_len}"
@@ -270,10 +276,7 @@ fn a_journal_past_the_state_file_asks_for_the_whole_state_which_replaces_both() 
     let mut n_whole = 0;
     for idx in 1..=60 {
         if backend.wants_whole() {
-            let state_len = std::fs::metadata(backend.path()).expect("state").len();
-            let journal_len = std::fs::metadata(backend.journal_path())
-                .expect("journal")
-                .len();
+            let (state_len, journal_len) = sizes(&backend);
             assert!(journal_len > state_len, "step {idx}: asked too early");
             state.serial += 1;
             backend.write(&state).expect("written");
@@ -286,8 +289,7 @@ fn a_journal_past_the_state_file_asks_for_the_whole_state_which_replaces_both() 
         } else {
             step(&mut backend, &mut state, idx);
         }
-        let state_len = std::fs::metadata(backend.path()).expect("state").len();
-        let journal_len = std::fs::metadata(backend.journal_path()).map_or(0, |meta| meta.len());
+        let (state_len, journal_len) = sizes(&backend);
         assert!(
             journal_len <= FOLD_SELF_FACTOR * state_len,
             "step {idx}: {journal_len} > {FOLD_SELF_FACTOR} x {state_len}"
