@@ -233,8 +233,7 @@ async fn preflight(
                 Some(disk) => {
                     let added = planned_per_disk.entry(disk_id).or_default();
                     *added += 1;
-                    let quota = json::number(disk, "DiskBackupQuota").unwrap_or(0.0) as usize;
-                    let used = json::number(disk, "DiskBackupCount").unwrap_or(0.0) as usize;
+                    let (quota, used) = (disk.backup_quota, disk.backup_count);
                     let first = deleted_first.get(disk_id).copied().unwrap_or(0);
                     let later = deleted_later.get(disk_id).copied().unwrap_or(0);
                     if (used + *added).saturating_sub(first) > quota {

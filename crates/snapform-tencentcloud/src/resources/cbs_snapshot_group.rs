@@ -393,11 +393,22 @@ async fn read_member_disks(
     Ok(())
 }
 
-/// `DescribeDisks` for `disk_ids`, by ID.
+/// What the preflight checks read of a disk.
+pub struct Disk {
+    /// The instance it is attached to; empty when it is not attached.
+    pub instance_id: String,
+    /// How many backup points it may hold (`DiskBackupQuota`).
+    pub backup_quota: usize,
+    /// How many it holds (`DiskBackupCount`).
+    pub backup_count: usize,
+}
+
+/// `DescribeDisks` for `disk_ids`, by ID. Only what the checks read is kept of each answer:
+/// a disk's whole description is kilobytes, and a fleet's preflight reads tens of thousands.
 pub async fn describe_disks(
     client: &Client,
     disk_ids: &BTreeSet<&str>,
-) -> Result<BTreeMap<String, Json>, Error> {
+) -> Result<BTreeMap<String, Disk>, Error> {
     let ids: Vec<&str> = disk_ids.iter().copied().collect();
     let mut disks = BTreeMap::new();
     for chunk in ids.chunks(MAX_DESCRIBE) {
@@ -412,7 +423,13 @@ pub async fn describe_disks(
         .await?;
         for item in items {
             if let Some(id) = json::string(&item, "DiskId") {
-                disks.insert(id, item);
+                let count = |key: &str| json::number(&item, key).unwrap_or(0.0) as usize;
+                let disk = Disk {
+                    instance_id: json::string(&item, "InstanceId").unwrap_or_default(),
+                    backup_quota: count("DiskBackupQuota"),
+                    backup_count: count("DiskBackupCount"),
+                };
+                disks.insert(id, disk);
             }
         }
     }
@@ -454,7 +471,7 @@ async fn preflight(
         }
         let mut instances: BTreeMap<String, Vec<&str>> = BTreeMap::new();
         for id in disk_ids.iter().filter(|id| disks.contains_key(id.as_str())) {
-            let instance = json::string(&disks[id.as_str()], "InstanceId").unwrap_or_default();
+            let instance = disks[id.as_str()].instance_id.clone();
             instances.entry(instance).or_default().push(id);
         }
         if instances.len() > 1 || instances.contains_key("") {
