@@ -27,11 +27,13 @@ const MODIFY: &str = "ModifySnapshotAttribute";
 const DELETE: &str = "DeleteSnapshots";
 /// What every `SnapshotSet` item carries.
 const REQUIRED: &[&str] = &["SnapshotId", "SnapshotState"];
-/// What a lookup matches on besides, which every item carries: its tags (the intent's) and its
-/// time. An item without them could be the snapshot looked for, and dropping it would create
-/// that snapshot again. The name is optional at create, so an item without one stays a
-/// candidate and the planner's narrowing decides.
-const LOOKUP_REQUIRED: &[&str] = &["SnapshotId", "SnapshotState", "Tags", "CreatedTime"];
+/// What a lookup by instance matches on besides, which every item carries: its time. An item
+/// without it could be the snapshot looked for, and dropping it would create that snapshot
+/// again. The name is optional at create, so an item without one stays a candidate and the
+/// planner's narrowing decides.
+const LOOKUP_REQUIRED: &[&str] = &["SnapshotId", "SnapshotState", "CreatedTime"];
+/// A lookup by the intent tag also needs the tags, to tell which intent an item is of.
+const TAG_LOOKUP_REQUIRED: &[&str] = &["SnapshotId", "SnapshotState", "CreatedTime", "Tags"];
 /// DeleteSnapshots takes at most 10 IDs, though DescribeSnapshots takes 100.
 const MAX_DELETE: usize = 10;
 
@@ -172,7 +174,7 @@ async fn lookup_many(
             DESCRIBE,
             params,
             "SnapshotSet",
-            LOOKUP_REQUIRED,
+            TAG_LOOKUP_REQUIRED,
         )
         .await?;
         for item in items {

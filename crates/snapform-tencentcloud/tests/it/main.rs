@@ -695,11 +695,7 @@ async fn a_lookup_answer_missing_what_it_matches_on_is_an_error_never_nothing_fo
         "DiskBackupId": "dbp-00000001", "DiskId": "disk-00000001", "DiskBackupName": "nightly",
         "DiskBackupState": "NORMAL", "CreateTime": "2026-12-05 02:00:01",
     });
-    let lighthouse = json!({
-        "SnapshotId": "lhsnap-00000001", "SnapshotName": "nightly", "SnapshotState": "NORMAL",
-        "CreatedTime": "2026-12-05T02:00:01Z",
-        "Tags": [{"Key": snapform_provider::INTENT_TAG, "Value": "intent-1"}],
-    });
+    let lighthouse = lighthouse_item();
     let group = json!({
         "SnapshotGroupId": "ssg-00000001", "SnapshotGroupName": "nightly",
         "SnapshotGroupState": "NORMAL", "SnapshotIdSet": ["snap-00000001"],
@@ -799,6 +795,34 @@ async fn a_lookup_answer_missing_what_it_matches_on_is_an_error_never_nothing_fo
             "{type_name} without {name} stays a candidate"
         );
     }
+    // A snapshot recorded before creates were tagged is looked up by instance and name, where
+    // an answer without tags is a whole one.
+    let mut untagged = lighthouse_item();
+    untagged.as_object_mut().expect("an object").remove("Tags");
+    let answer =
+        json!({"Response": {"RequestId": "x", "TotalCount": 1, "SnapshotSet": [untagged]}});
+    let found = lookup_answered(
+        &answer,
+        "tencentcloud_lighthouse_snapshot",
+        &request(
+            args(&[
+                ("instance_id", s("lhins-00000001")),
+                ("snapshot_name", s("nightly")),
+            ]),
+            "",
+        ),
+    )
+    .await
+    .expect("an untagged lookup needs no tags");
+    assert_eq!(found.len(), 1);
+}
+
+fn lighthouse_item() -> serde_json::Value {
+    serde_json::json!({
+        "SnapshotId": "lhsnap-00000001", "SnapshotName": "nightly", "SnapshotState": "NORMAL",
+        "CreatedTime": "2026-12-05T02:00:01Z",
+        "Tags": [{"Key": snapform_provider::INTENT_TAG, "Value": "intent-1"}],
+    })
 }
 
 /// Looks up what a create with `arguments` and no intent tag made.
