@@ -127,7 +127,7 @@ pub fn make_plan(
     let (plan, diagnostics) = snapform_planner::plan(PlanInputs {
         now: jiff::Timestamp::UNIX_EPOCH,
         config,
-        prior_state,
+        prior_state: std::borrow::Cow::Borrowed(prior_state),
         state_exists,
         refresh: None,
         imports: &Default::default(),
@@ -163,7 +163,8 @@ pub fn plan_child(n_instances: usize) -> anyhow::Result<PlanResult> {
     let (plan, diagnostics) = snapform_planner::plan(PlanInputs {
         now: jiff::Timestamp::UNIX_EPOCH,
         config: &loaded.config,
-        prior_state: &prior_state,
+        // Given, as the CLI gives it.
+        prior_state: std::borrow::Cow::Owned(prior_state),
         state_exists: true,
         refresh: None,
         imports: &Default::default(),

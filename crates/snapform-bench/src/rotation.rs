@@ -64,7 +64,7 @@ fn plan_at(
     let (plan, diagnostics) = snapform_planner::plan(PlanInputs {
         now,
         config,
-        prior_state: state,
+        prior_state: std::borrow::Cow::Borrowed(state),
         state_exists: !state.is_empty(),
         refresh,
         imports: &Default::default(),

@@ -24,8 +24,9 @@ use crate::values::{PlannedValues, normalize};
 pub struct PlanInputs<'a> {
     /// The configuration.
     pub config: &'a Config,
-    /// The state as recorded, before refresh.
-    pub prior_state: &'a State,
+    /// The state as recorded, before refresh. Given to the planner (`Cow::Owned`), it
+    /// becomes the plan's refreshed state without being copied; lent, it is copied.
+    pub prior_state: std::borrow::Cow<'a, State>,
     /// Whether a state existed (a plan on no state records no lineage).
     pub state_exists: bool,
     /// What refresh read; `None` with `-refresh=false`. Taken, not borrowed: what it read
@@ -52,10 +53,13 @@ pub struct PlanInputs<'a> {
 /// while evaluating) come back as diagnostics.
 pub fn plan(mut inputs: PlanInputs<'_>) -> (Plan, Vec<Diagnostic>) {
     let mut diagnostics = Vec::new();
+    let prior_lineage = inputs.prior_state.lineage.clone();
+    let prior_serial = inputs.prior_state.serial;
+    let prior = std::mem::take(&mut inputs.prior_state).into_owned();
     let refreshed = match inputs.refresh.take() {
-        Some(refresh) => refreshed_state(inputs.prior_state, refresh),
+        Some(refresh) => refreshed_state(prior, refresh),
         None => Refreshed {
-            state: inputs.prior_state.clone(),
+            state: prior,
             ..Refreshed::default()
         },
     };
@@ -194,14 +198,8 @@ pub fn plan(mut inputs: PlanInputs<'_>) -> (Plan, Vec<Diagnostic>) {
     let plan = Plan {
         format_version: PLAN_FORMAT_VERSION,
         mode: inputs.mode,
-        lineage: inputs
-            .state_exists
-            .then(|| inputs.prior_state.lineage.clone()),
-        serial: if inputs.state_exists {
-            inputs.prior_state.serial
-        } else {
-            0
-        },
+        lineage: inputs.state_exists.then_some(prior_lineage),
+        serial: if inputs.state_exists { prior_serial } else { 0 },
         config_hash: inputs.config_hash.clone(),
         changes,
         drift,

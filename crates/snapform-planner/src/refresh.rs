@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use snapform_core::{ResourceInstanceAddr, Value};
 use snapform_provider::{Readiness, ResourceState};
-use snapform_state::{RecordStatus, ResourceRecord, State};
+use snapform_state::{Intent, RecordStatus, ResourceRecord, State};
 
 use crate::adoption::Adoption;
 use crate::model::{Blocked, Drift, DriftKind};
@@ -43,17 +43,29 @@ pub fn status_of(readiness: &Readiness) -> RecordStatus {
 }
 
 /// The state as the clouds have it now, the drift from the record, the instances adopted
-/// from pending creates and those whose lookup was ambiguous.
-pub fn refreshed_state(prior: &State, refresh: RefreshResult) -> Refreshed {
+/// from pending creates and those whose lookup was ambiguous. `prior` becomes the refreshed
+/// state in place: a fleet's state is not copied, and a record the cloud has as recorded is
+/// left as it is.
+pub fn refreshed_state(prior: State, refresh: RefreshResult) -> Refreshed {
     let RefreshResult {
         mut read,
         adoptions,
     } = refresh;
-    let mut state = prior.clone();
+    let mut state = prior;
     let mut drift = Vec::new();
-    for record in &prior.resources {
+    // In the state's order, so drift is listed by address.
+    let read_addrs: Vec<ResourceInstanceAddr> = state
+        .resources
+        .iter()
+        .filter(|record| read.contains_key(&record.addr))
+        .map(|record| record.addr.clone())
+        .collect();
+    for addr in read_addrs {
         // Taken out as it is used: what was read is freed as the refreshed state is made.
-        let Some(read) = read.remove(&record.addr) else {
+        let Some(read) = read.remove(&addr) else {
+            continue;
+        };
+        let Some(record) = state.resource(&addr) else {
             continue;
         };
         let Some(schema) = record.schema() else {
@@ -71,7 +83,7 @@ pub fn refreshed_state(prior: &State, refresh: RefreshResult) -> Refreshed {
                     after: None,
                     sensitive: record.sensitive_attributes.clone(),
                 });
-                state.remove(&record.addr);
+                state.remove(&addr);
             }
             Some(found) => {
                 let status = match (record.status, status_of(&found.readiness)) {
@@ -79,8 +91,7 @@ pub fn refreshed_state(prior: &State, refresh: RefreshResult) -> Refreshed {
                     (RecordStatus::Tainted, _) => RecordStatus::Tainted,
                     (_, status) => status,
                 };
-                // The common case, the cloud as recorded: the copy of the record stays as it
-                // is, rather than a second copy of a fleet's attributes being made.
+                // The common case, the cloud as recorded: the record stays as it is.
                 if found.id == record.id
                     && status == record.status
                     && found
@@ -106,18 +117,20 @@ pub fn refreshed_state(prior: &State, refresh: RefreshResult) -> Refreshed {
                         sensitive: record.sensitive_attributes.clone(),
                     });
                 }
-                state.upsert(ResourceRecord {
+                let refreshed = ResourceRecord {
                     attributes,
                     status,
-                    id: found.id.clone(),
+                    id: found.id,
                     ..record.clone()
-                });
+                };
+                state.upsert(refreshed);
             }
         }
     }
     let mut adopted = Vec::new();
     let mut blocked = Vec::new();
-    for intent in &prior.pending {
+    let pending: Vec<Intent> = state.pending.iter().cloned().collect();
+    for intent in &pending {
         let Some(found) = adoptions.get(&intent.addr) else {
             continue;
         };

@@ -39,7 +39,7 @@ fn plan_of(hcl: &str, state: &State) -> Plan {
     )]);
     let (plan, diagnostics) = plan(PlanInputs {
         config: &loaded.config,
-        prior_state: state,
+        prior_state: std::borrow::Cow::Borrowed(state),
         state_exists: true,
         refresh: None,
         imports: &Default::default(),

@@ -133,7 +133,19 @@ fn execute(run: &Execution<'_>) -> anyhow::Result<i32> {
         plan.record_sensitivity(&mut state);
         record_outputs(&session.config, &mut state, &plan);
         state.serial = session.state.serial;
-        if state != session.state && (session.state_exists || !state.is_empty()) {
+        // The recorded records went into the plan: read them again to see whether anything
+        // changed (a refreshed record, a sensitivity, an output).
+        let changed = if session.state_exists {
+            let recorded = session
+                .backend
+                .as_ref()
+                .context("the state backend is open once")?
+                .read()?;
+            recorded.as_ref() != Some(&state)
+        } else {
+            !state.is_empty()
+        };
+        if changed {
             state.serial += 1;
             session
                 .backend

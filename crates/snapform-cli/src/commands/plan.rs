@@ -254,9 +254,15 @@ pub fn make_plan(
         }
         _ => snapform_planner::ImportReads::new(),
     };
+    // The recorded state goes into the plan, where it becomes the refreshed `prior_state`,
+    // rather than being copied: at a fleet's size it is the largest thing a command holds.
+    // What later steps read of it is its lineage and serial, which stay.
+    let recorded = std::mem::take(&mut session.state);
+    session.state.lineage = recorded.lineage.clone();
+    session.state.serial = recorded.serial;
     let (plan, mut diagnostics) = snapform_planner::plan(PlanInputs {
         config: &session.config,
-        prior_state: &session.state,
+        prior_state: std::borrow::Cow::Owned(recorded),
         state_exists: session.state_exists,
         refresh,
         imports: &imports,

@@ -38,7 +38,8 @@ pub struct Session {
     /// Held for the whole command when the command writes or plans; released when dropped.
     #[expect(dead_code, reason = "held only for its Drop, which releases the lock")]
     pub lock: Option<LockGuard>,
-    /// The recorded state (a new, empty one when none exists).
+    /// The recorded state (a new, empty one when none exists). `make_plan` moves its records
+    /// into the plan: afterwards only its lineage and serial are left.
     pub state: State,
     /// Whether a state file existed.
     pub state_exists: bool,

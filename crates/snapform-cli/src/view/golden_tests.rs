@@ -148,7 +148,7 @@ fn plan_scenario(dir: &Path) -> Views {
     let replace = addrs(&options, "replace");
     let inputs = PlanInputs {
         config: &loaded.config,
-        prior_state: &state,
+        prior_state: std::borrow::Cow::Borrowed(&state),
         state_exists,
         refresh,
         imports: &imports,

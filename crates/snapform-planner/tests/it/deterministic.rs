@@ -95,7 +95,7 @@ proptest! {
         let regions = BTreeMap::new();
         let inputs = PlanInputs {
             config: &loaded.config,
-            prior_state: &state,
+            prior_state: std::borrow::Cow::Borrowed(&state),
             state_exists: true,
             refresh: None,
             imports: &Default::default(),
