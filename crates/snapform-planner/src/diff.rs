@@ -17,7 +17,7 @@ use crate::model::{
 };
 use crate::refactor::{self, ImportReads};
 use crate::refresh::{RefreshResult, Refreshed, refreshed_state};
-use crate::values::{PlannedValues, normalize};
+use crate::values::{ChangeValues, PlannedValues, normalize};
 
 /// Everything a plan is made from.
 #[derive(Clone)]
@@ -106,6 +106,12 @@ pub fn plan(mut inputs: PlanInputs<'_>) -> (Plan, Vec<Diagnostic>) {
         state: diff_state,
         adopted: &adopted,
         values: PlannedValues::default(),
+        read_by_resources: inputs
+            .config
+            .resources
+            .iter()
+            .flat_map(|resource| resource.depends_on.iter().cloned())
+            .collect(),
         changes: Vec::new(),
     };
     match inputs.mode {
@@ -174,18 +180,23 @@ pub fn plan(mut inputs: PlanInputs<'_>) -> (Plan, Vec<Diagnostic>) {
     graph::add_edges(&mut changes);
 
     let (outputs, sensitive_outputs) = if inputs.mode == PlanMode::Normal {
-        let mut values = PlannedValues::default();
-        for change in &changes {
-            if let Some(after) = &change.after {
-                values.insert(
-                    change.addr.clone(),
-                    Some(change.schema),
-                    after,
-                    &change.after_sensitive,
-                );
+        let (outputs, output_diagnostics) = match ChangeValues::over(&changes) {
+            Some(values) => inputs.config.evaluate_outputs(&values),
+            None => {
+                let mut values = PlannedValues::default();
+                for change in &changes {
+                    if let Some(after) = &change.after {
+                        values.insert(
+                            change.addr.clone(),
+                            Some(change.schema),
+                            after,
+                            &change.after_sensitive,
+                        );
+                    }
+                }
+                inputs.config.evaluate_outputs(&values)
             }
-        }
-        let (outputs, output_diagnostics) = inputs.config.evaluate_outputs(&values);
+        };
         diagnostics.extend(output_diagnostics);
         (
             outputs.into_iter().collect(),
@@ -222,6 +233,9 @@ pub(crate) struct Planner<'p, 'a> {
     adopted: &'p BTreeSet<ResourceInstanceAddr>,
     /// What is known of the resources planned so far, for the references of the next ones.
     pub(crate) values: PlannedValues,
+    /// The resources another resource reads (directly or through locals): only theirs are
+    /// kept in `values`, since a fleet's other instances would be copied for nothing.
+    pub(crate) read_by_resources: BTreeSet<ResourceAddr>,
     pub(crate) changes: Vec<ResourceChange>,
 }
 
@@ -262,7 +276,9 @@ impl Planner<'_, '_> {
                         None => self.change_for(resource, instance, None),
                     },
                 };
-                if let Some(after) = &change.after {
+                if let Some(after) = &change.after
+                    && self.read_by_resources.contains(&resource.addr)
+                {
                     self.values.insert(
                         change.addr.clone(),
                         Some(change.schema),

@@ -193,7 +193,9 @@ impl Planner<'_, '_> {
         // References to the instance read its newest generation.
         if let Some(newest) = generations.first() {
             let change = &self.changes[newest.change];
-            if let Some(after) = &change.after {
+            if let Some(after) = &change.after
+                && self.read_by_resources.contains(&instance.addr.resource)
+            {
                 self.values.insert(
                     instance.addr.clone(),
                     Some(change.schema),

@@ -8,6 +8,8 @@ use snapform_core::ResourceSchema;
 use snapform_core::schema::{AttrType, Constraint};
 use snapform_core::{InstanceKey, ResourceAddr, ResourceInstanceAddr, Value};
 
+use crate::model::ResourceChange;
+
 /// Brings a value to the form in which equal values are equal: sets sorted, lists of a set
 /// argument made sets, enumerations that ignore case lowercased.
 pub fn normalize(schema: &ResourceSchema, name: &str, value: &Value) -> Value {
@@ -128,15 +130,74 @@ impl PlannedValues {
         attributes: &BTreeMap<String, Value>,
         sensitive: &BTreeSet<String>,
     ) {
-        let mut object: BTreeMap<String, Value> = BTreeMap::new();
-        for name in schema.into_iter().flat_map(ResourceSchema::attribute_names) {
-            object.insert(name.to_owned(), Value::Null);
+        self.instances
+            .insert(addr, object(schema, attributes, sensitive));
+    }
+}
+
+/// An instance's attributes as the configuration reads them: every schema attribute present
+/// (null when unset), those named in `sensitive` marked.
+fn object(
+    schema: Option<&ResourceSchema>,
+    attributes: &BTreeMap<String, Value>,
+    sensitive: &BTreeSet<String>,
+) -> Value {
+    let mut object: BTreeMap<String, Value> = BTreeMap::new();
+    for name in schema.into_iter().flat_map(ResourceSchema::attribute_names) {
+        object.insert(name.to_owned(), Value::Null);
+    }
+    object.extend(attributes.iter().map(|(key, value)| {
+        let value = value.clone().marked_if(sensitive.contains(key));
+        (key.clone(), value)
+    }));
+    Value::Map(object)
+}
+
+/// The planned changes as the configuration reads them (what [`PlannedValues`] holds for
+/// each change's `after`), made only for the instances an expression reads: the outputs of a
+/// fleet read a few of them, and a copy of every instance's attributes would be the largest
+/// thing the plan holds.
+pub(crate) struct ChangeValues<'c> {
+    /// Sorted by address, deposed objects after the current one ([`ChangeValues::over`]).
+    changes: &'c [ResourceChange],
+}
+
+impl<'c> ChangeValues<'c> {
+    /// A view of `changes`, when they are sorted by address.
+    pub(crate) fn over(changes: &'c [ResourceChange]) -> Option<ChangeValues<'c>> {
+        changes
+            .windows(2)
+            .all(|pair| (&pair[0].addr, pair[0].deposed) <= (&pair[1].addr, pair[1].deposed))
+            .then_some(ChangeValues { changes })
+    }
+
+    fn value_of(change: &ResourceChange) -> Option<Value> {
+        if change.deposed {
+            return None;
         }
-        object.extend(attributes.iter().map(|(key, value)| {
-            let value = value.clone().marked_if(sensitive.contains(key));
-            (key.clone(), value)
-        }));
-        self.instances.insert(addr, Value::Map(object));
+        let after = change.after.as_ref()?;
+        Some(object(Some(change.schema), after, &change.after_sensitive))
+    }
+}
+
+impl ResourceValues for ChangeValues<'_> {
+    fn instance(&self, addr: &ResourceInstanceAddr) -> Option<Value> {
+        let start = self.changes.partition_point(|change| &change.addr < addr);
+        self.changes[start..]
+            .iter()
+            .take_while(|change| &change.addr == addr)
+            .find_map(ChangeValues::value_of)
+    }
+
+    fn instances(&self, addr: &ResourceAddr) -> Option<Vec<(InstanceKey, Value)>> {
+        let first = addr.instance(InstanceKey::None);
+        let start = self.changes.partition_point(|change| change.addr < first);
+        let found = self.changes[start..]
+            .iter()
+            .take_while(|change| &change.addr.resource == addr)
+            .filter_map(|change| Some((change.addr.key.clone(), ChangeValues::value_of(change)?)))
+            .collect();
+        Some(found)
     }
 }
 
@@ -187,6 +248,103 @@ mod tests {
             ),
             Value::string("Desk"),
             "case matters for names"
+        );
+    }
+
+    fn change(addr: &str, after: Option<&[(&str, &str)]>, deposed: bool) -> ResourceChange {
+        ResourceChange {
+            addr: addr.parse().expect("an address"),
+            schema: &tencentcloud::CBS_DISK_BACKUP,
+            provider: snapform_core::ProviderAddr::default_for("tencentcloud"),
+            region: "ap-guangzhou".to_owned(),
+            action: crate::model::Action::Create,
+            reason: None,
+            reason_detail: None,
+            moved_from: None,
+            expires_after: None,
+            replace_paths: Vec::new(),
+            id: None,
+            before: None,
+            after: after.map(|pairs| {
+                pairs
+                    .iter()
+                    .map(|(name, value)| ((*name).to_owned(), Value::string(*value)))
+                    .collect()
+            }),
+            before_sensitive: BTreeSet::new(),
+            after_sensitive: BTreeSet::from(["disk_backup_name".to_owned()]),
+            adopting: false,
+            importing: None,
+            deposed,
+            awaits_readiness: false,
+            waits_for: Vec::new(),
+            dependencies: Vec::new(),
+            timeouts: crate::model::Timeouts::default(),
+        }
+    }
+
+    #[test]
+    fn the_changes_read_on_demand_are_the_values_a_copy_of_them_holds() {
+        let changes = vec![
+            change(
+                "tencentcloud_cbs_disk_backup.a",
+                Some(&[("disk_id", "disk-1")]),
+                false,
+            ),
+            change(
+                "tencentcloud_cbs_disk_backup.fleet[\"db\"]",
+                Some(&[("disk_id", "disk-2"), ("disk_backup_name", "secret")]),
+                false,
+            ),
+            change("tencentcloud_cbs_disk_backup.fleet[\"db\"]", None, true),
+            change("tencentcloud_cbs_disk_backup.fleet[\"gone\"]", None, false),
+            change(
+                "tencentcloud_cbs_disk_backup.fleet[\"web\"]",
+                Some(&[("disk_id", "disk-3")]),
+                false,
+            ),
+        ];
+        let mut copied = PlannedValues::default();
+        for change in &changes {
+            if let Some(after) = &change.after {
+                copied.insert(
+                    change.addr.clone(),
+                    Some(change.schema),
+                    after,
+                    &change.after_sensitive,
+                );
+            }
+        }
+        let on_demand = ChangeValues::over(&changes).expect("sorted");
+        for change in &changes {
+            assert_eq!(
+                on_demand.instance(&change.addr),
+                copied.instance(&change.addr),
+                "{}",
+                change.addr
+            );
+        }
+        for resource in [
+            "tencentcloud_cbs_disk_backup.a",
+            "tencentcloud_cbs_disk_backup.fleet",
+            "tencentcloud_cbs_disk_backup.none",
+        ] {
+            let resource: ResourceAddr = resource.parse().expect("an address");
+            assert_eq!(
+                on_demand.instances(&resource),
+                copied.instances(&resource),
+                "{resource}"
+            );
+        }
+        let fleet: ResourceAddr = "tencentcloud_cbs_disk_backup.fleet"
+            .parse()
+            .expect("an address");
+        assert_eq!(on_demand.instances(&fleet).expect("known").len(), 2);
+        let mut unsorted = changes.clone();
+        unsorted.swap(0, 4);
+        assert!(
+            ChangeValues::over(&unsorted).is_none(),
+            "only sorted changes are searched"
         );
     }
 }
