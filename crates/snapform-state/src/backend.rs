@@ -520,18 +520,17 @@ impl Backend for LocalBackend {
                 self.backed_up = true;
             }
         }
-        let text = statefile::encode(state);
         create_dir_of(&self.path)?;
         // The journal is closed before the state it led to is replaced.
         self.tail = None;
-        replace_file(&self.path, text.as_bytes())?;
+        let state_len = replace_file_with(&self.path, |out| statefile::encode_to(state, out))?;
         // The state written has every step: the journal's records all have smaller serials,
         // so a crash before it is removed leaves records that reading skips.
         remove_journal(&self.journal_path())?;
         self.tail = Some(Tail {
             lineage: state.lineage.clone(),
             serial: state.serial,
-            state_len: text.len() as u64,
+            state_len,
             journal: None,
         });
         Ok(())
@@ -765,14 +764,32 @@ fn private_temp_in(dir: &Path) -> Result<tempfile::NamedTempFile, Error> {
 /// Replaces `path` with `bytes` atomically and durably (temporary file, fsync, rename, fsync
 /// of the directory); the file is private to its owner.
 fn replace_file(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    replace_file_with(path, |out| out.write_all(bytes)).map(|_| ())
+}
+
+/// [`replace_file`] with what `write` writes, through a buffer; returns the file's size.
+fn replace_file_with(
+    path: &Path,
+    write: impl FnOnce(&mut std::io::BufWriter<&mut File>) -> std::io::Result<()>,
+) -> Result<u64, Error> {
     let dir = directory_of(path);
     let mut temp = private_temp_in(dir)?;
-    temp.write_all(bytes).map_err(io_error("write", path))?;
+    let len = {
+        let mut out = std::io::BufWriter::with_capacity(1 << 16, temp.as_file_mut());
+        write(&mut out)
+            .and_then(|()| out.flush())
+            .map_err(io_error("write", path))?;
+        drop(out);
+        temp.as_file()
+            .metadata()
+            .map_err(io_error("write", path))?
+            .len()
+    };
     temp.as_file().sync_all().map_err(io_error("write", path))?;
     temp.persist(path)
         .map_err(|error| io_error("write", path)(error.error))?;
     sync_dir(dir);
-    Ok(())
+    Ok(len)
 }
 
 /// Removes the journal, durably; a missing journal is fine.

@@ -86,6 +86,13 @@ pub fn encode(state: &State) -> String {
     text
 }
 
+/// Writes what [`encode`] returns to `out`, as it is made: a fleet's state is tens of
+/// megabytes of text, which need not be held at once.
+pub fn encode_to(state: &State, out: &mut impl std::io::Write) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, state).map_err(std::io::Error::from)?;
+    out.write_all(b"\n")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -143,6 +150,13 @@ mod tests {
         assert_eq!(first.provider.alias.as_deref(), Some("sh"));
         let again = decode_text(&encode(&state)).expect("round trip");
         assert_eq!(again, state);
+        let mut streamed = Vec::new();
+        encode_to(&state, &mut streamed).expect("written");
+        assert_eq!(
+            String::from_utf8(streamed).expect("UTF-8"),
+            encode(&state),
+            "written as it is made, the same bytes"
+        );
     }
 
     #[test]

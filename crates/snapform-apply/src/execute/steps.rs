@@ -197,12 +197,14 @@ impl Engine {
             }
         };
         drop(start);
+        // What the wait for readiness does not need is let go: a fleet's creates wait together.
+        drop(intent);
         let record = ResourceRecord {
             addr: change.addr.clone(),
             provider: change.provider.clone(),
             region: change.region.clone(),
             id: id.clone(),
-            attributes: arguments.clone(),
+            attributes: arguments,
             dependencies: change.dependencies.clone(),
             status: RecordStatus::Creating,
             sensitive_attributes: change.after_sensitive.clone(),
