@@ -240,7 +240,13 @@ pub async fn apply(
     current_serial: u64,
     stop: watch::Receiver<Stop>,
 ) -> Result<ApplyReport, snapform_state::Error> {
-    let mut start = plan.prior_state.clone();
+    let mut plan = plan;
+    let mut start = match Arc::get_mut(&mut plan) {
+        // Its only holder: the refreshed state is taken out, not copied (a fleet's state is
+        // the largest thing an apply holds).
+        Some(owned) => std::mem::take(&mut owned.prior_state),
+        None => plan.prior_state.clone(),
+    };
     plan.record_moves(&mut start);
     plan.record_sensitivity(&mut start);
     start.serial = current_serial;

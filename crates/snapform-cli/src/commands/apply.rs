@@ -168,7 +168,7 @@ fn execute(run: &Execution<'_>) -> anyhow::Result<i32> {
             )?;
             print_outputs(&state)?;
         }
-        return blocked_exit(&plan, &session.sources);
+        return blocked_exit(&plan.blocked, &session.sources);
     }
     let (providers, _) = session.providers(run.options.parallelism)?;
     let resolver_config = session.config.clone();
@@ -203,6 +203,9 @@ fn execute(run: &Execution<'_>) -> anyhow::Result<i32> {
         .iter()
         .filter(|change| change.is_active())
         .count();
+    let blocked = plan.blocked.clone();
+    // Given to apply as its only holder, so it takes the refreshed state out rather than
+    // copying it.
     let plan = Arc::new(plan);
     let hook = Arc::new(view::progress::Progress::new(json, total));
     if !json {
@@ -219,7 +222,7 @@ fn execute(run: &Execution<'_>) -> anyhow::Result<i32> {
                 }
             }
         });
-        let report = snapform_apply::apply(plan.clone(), providers, apply_options, hook, backend, current_serial, stop).await;
+        let report = snapform_apply::apply(plan, providers, apply_options, hook, backend, current_serial, stop).await;
         interrupts.abort();
         report
     });
@@ -254,7 +257,7 @@ fn execute(run: &Execution<'_>) -> anyhow::Result<i32> {
             );
         }
         if report.interrupted || !report.failures.is_empty() {
-            super::plan::report_blocked(&plan, &session.sources)?;
+            super::plan::report_blocked(&blocked, &session.sources)?;
             return Ok(1);
         }
         view::machine::emit(view::machine::summary(&report.counts, summary_operation));
@@ -264,7 +267,7 @@ fn execute(run: &Execution<'_>) -> anyhow::Result<i32> {
                 &sensitive_outputs(&report.state),
             );
         }
-        return blocked_exit(&plan, &session.sources);
+        return blocked_exit(&blocked, &session.sources);
     }
     let mut stdout = std::io::stdout().lock();
     for (addr, error) in &report.failures {
@@ -296,7 +299,7 @@ fn execute(run: &Execution<'_>) -> anyhow::Result<i32> {
             "\nThe state records every step that finished. Fix the errors above and run apply again."
         )?;
         drop(stdout);
-        super::plan::report_blocked(&plan, &session.sources)?;
+        super::plan::report_blocked(&blocked, &session.sources)?;
         return Ok(1);
     }
     drop(stdout);
@@ -309,13 +312,16 @@ fn execute(run: &Execution<'_>) -> anyhow::Result<i32> {
     if !destroying {
         print_outputs(&report.state)?;
     }
-    blocked_exit(&plan, &session.sources)
+    blocked_exit(&blocked, &session.sources)
 }
 
 /// 1 after reporting the instances the plan left alone (see
 /// [`super::plan::report_blocked`]), else 0.
-fn blocked_exit(plan: &Plan, sources: &snapform_core::SourceMap) -> anyhow::Result<i32> {
-    Ok(if super::plan::report_blocked(plan, sources)? {
+fn blocked_exit(
+    blocked: &[snapform_planner::Blocked],
+    sources: &snapform_core::SourceMap,
+) -> anyhow::Result<i32> {
+    Ok(if super::plan::report_blocked(blocked, sources)? {
         1
     } else {
         0

@@ -52,7 +52,7 @@ pub fn run(args: &PlanArgs, emulator: bool) -> anyhow::Result<i32> {
             )?;
         }
     }
-    if report_blocked(&plan, &session.sources)? {
+    if report_blocked(&plan.blocked, &session.sources)? {
         return Ok(1);
     }
     Ok(if args.detailed_exitcode && plan.has_changes() {
@@ -64,9 +64,11 @@ pub fn run(args: &PlanArgs, emulator: bool) -> anyhow::Result<i32> {
 
 /// Prints an error for each instance the plan leaves alone because what its interrupted
 /// create made is ambiguous; returns whether there was any.
-pub fn report_blocked(plan: &Plan, sources: &snapform_core::SourceMap) -> anyhow::Result<bool> {
-    let diagnostics: Vec<snapform_core::Diagnostic> = plan
-        .blocked
+pub fn report_blocked(
+    blocked: &[snapform_planner::Blocked],
+    sources: &snapform_core::SourceMap,
+) -> anyhow::Result<bool> {
+    let diagnostics: Vec<snapform_core::Diagnostic> = blocked
         .iter()
         .map(snapform_planner::Blocked::diagnostic)
         .collect();
