@@ -182,20 +182,9 @@ pub fn plan(mut inputs: PlanInputs<'_>) -> (Plan, Vec<Diagnostic>) {
     let (outputs, sensitive_outputs) = if inputs.mode == PlanMode::Normal {
         let (outputs, output_diagnostics) = match ChangeValues::over(&changes) {
             Some(values) => inputs.config.evaluate_outputs(&values),
-            None => {
-                let mut values = PlannedValues::default();
-                for change in &changes {
-                    if let Some(after) = &change.after {
-                        values.insert(
-                            change.addr.clone(),
-                            Some(change.schema),
-                            after,
-                            &change.after_sensitive,
-                        );
-                    }
-                }
-                inputs.config.evaluate_outputs(&values)
-            }
+            None => inputs
+                .config
+                .evaluate_outputs(&PlannedValues::of_changes(&changes)),
         };
         diagnostics.extend(output_diagnostics);
         (

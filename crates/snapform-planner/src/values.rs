@@ -135,6 +135,24 @@ impl PlannedValues {
     }
 }
 
+impl PlannedValues {
+    /// The `after` of every change, copied: what [`ChangeValues`] reads on demand.
+    pub(crate) fn of_changes(changes: &[ResourceChange]) -> PlannedValues {
+        let mut values = PlannedValues::default();
+        for change in changes {
+            if let Some(after) = &change.after {
+                values.insert(
+                    change.addr.clone(),
+                    Some(change.schema),
+                    after,
+                    &change.after_sensitive,
+                );
+            }
+        }
+        values
+    }
+}
+
 /// An instance's attributes as the configuration reads them: every schema attribute present
 /// (null when unset), those named in `sensitive` marked.
 fn object(
@@ -304,17 +322,7 @@ mod tests {
                 false,
             ),
         ];
-        let mut copied = PlannedValues::default();
-        for change in &changes {
-            if let Some(after) = &change.after {
-                copied.insert(
-                    change.addr.clone(),
-                    Some(change.schema),
-                    after,
-                    &change.after_sensitive,
-                );
-            }
-        }
+        let copied = PlannedValues::of_changes(&changes);
         let on_demand = ChangeValues::over(&changes).expect("sorted");
         for change in &changes {
             assert_eq!(
