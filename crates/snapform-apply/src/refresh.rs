@@ -97,18 +97,25 @@ pub async fn refresh_with(
                     (provider_addr.clone(), type_name.clone(), limit.clone());
                 tasks.spawn(async move {
                     let _slot = limit.acquire().await.expect("never closed");
+                    let (addr, request) = member;
                     let result = provider
-                        .read_many(&type_name, std::slice::from_ref(&member.1))
+                        .read_many(&type_name, std::slice::from_ref(&request))
                         .await;
-                    (provider_addr, type_name, vec![member], result)
+                    (provider_addr, type_name, vec![(addr, request.id)], result)
                 });
             }
             continue;
         }
         tasks.spawn(async move {
-            let requests: Vec<ReadRequest> =
-                members.iter().map(|(_, request)| request.clone()).collect();
+            // The requests go to the provider as they are, not copied: each carries its
+            // record's attributes, and a fleet's refresh holds them all at once.
+            let (addrs, requests): (Vec<ResourceInstanceAddr>, Vec<ReadRequest>) =
+                members.into_iter().unzip();
             let result = provider.read_many(&type_name, &requests).await;
+            let members: Vec<(ResourceInstanceAddr, String)> = addrs
+                .into_iter()
+                .zip(requests.into_iter().map(|request| request.id))
+                .collect();
             (provider_addr, type_name, members, result)
         });
     }
@@ -124,8 +131,8 @@ pub async fn refresh_with(
             .into_iter()
             .map(|state| (state.id.clone(), state))
             .collect();
-        for (addr, request) in members {
-            res.read.insert(addr, by_id.remove(&request.id));
+        for (addr, id) in members {
+            res.read.insert(addr, by_id.remove(&id));
         }
     }
 
