@@ -266,40 +266,38 @@ impl ParentIndex {
     }
 }
 
-/// The first item of `items` (a region's list that `index` indexes) with this ID.
-fn first_with_id<'a, T>(
+/// One region's list of a kind of parent, with the index of its IDs.
+struct Listed<'a, 'r, T> {
     items: Option<&'a [T]>,
-    index: &RegionIndex,
-    region: &str,
-    id: &str,
-) -> Option<&'a T> {
-    let position = *index.get(region)?.get(id)?.first()?;
-    items?.get(position)
+    index: &'a RegionIndex,
+    region: &'r str,
 }
 
-/// The items of `items` (a region's list that `index` indexes) whose IDs are among `ids`, in
-/// the list's order, each once.
-fn among_ids<'a, T, I: AsRef<str>>(
-    items: Option<&'a [T]>,
-    index: &RegionIndex,
-    region: &str,
-    ids: &[I],
-) -> Vec<&'a T> {
-    let (Some(items), Some(by_id)) = (items, index.get(region)) else {
-        return Vec::new();
-    };
-    let mut positions: Vec<usize> = ids
-        .iter()
-        .filter_map(|id| by_id.get(id.as_ref()))
-        .flatten()
-        .copied()
-        .collect();
-    positions.sort_unstable();
-    positions.dedup();
-    positions
-        .into_iter()
-        .filter_map(|position| items.get(position))
-        .collect()
+impl<'a, T> Listed<'a, '_, T> {
+    /// The first item with this ID.
+    fn with_id(&self, id: &str) -> Option<&'a T> {
+        let position = *self.index.get(self.region)?.get(id)?.first()?;
+        self.items?.get(position)
+    }
+
+    /// The items whose IDs are among `ids`, in the list's order, each once.
+    fn among<I: AsRef<str>>(&self, ids: &[I]) -> Vec<&'a T> {
+        let (Some(items), Some(by_id)) = (self.items, self.index.get(self.region)) else {
+            return Vec::new();
+        };
+        let mut positions: Vec<usize> = ids
+            .iter()
+            .filter_map(|id| by_id.get(id.as_ref()))
+            .flatten()
+            .copied()
+            .collect();
+        positions.sort_unstable();
+        positions.dedup();
+        positions
+            .into_iter()
+            .filter_map(|position| items.get(position))
+            .collect()
+    }
 }
 
 impl Cloud {
@@ -369,24 +367,64 @@ impl Cloud {
         }
     }
 
+    fn cbs_disks_in<'r>(&self, region: &'r str) -> Listed<'_, 'r, CbsDisk> {
+        Listed {
+            items: self
+                .inventory
+                .tencentcloud
+                .get(region)
+                .map(|r| &r.disks[..]),
+            index: &self.parents.cbs_disks,
+            region,
+        }
+    }
+
+    fn lighthouse_instances_in<'r>(&self, region: &'r str) -> Listed<'_, 'r, LighthouseInstance> {
+        Listed {
+            items: self
+                .inventory
+                .tencentcloud
+                .get(region)
+                .map(|r| &r.lighthouse_instances[..]),
+            index: &self.parents.lighthouse_instances,
+            region,
+        }
+    }
+
+    fn desktops_in<'r>(&self, region: &'r str) -> Listed<'_, 'r, Desktop> {
+        Listed {
+            items: self
+                .inventory
+                .alicloud
+                .regions
+                .get(region)
+                .map(|r| &r.desktops[..]),
+            index: &self.parents.desktops,
+            region,
+        }
+    }
+
+    fn ens_disks_in<'r>(&self, ens_region: &'r str) -> Listed<'_, 'r, EnsDisk> {
+        Listed {
+            items: self
+                .inventory
+                .alicloud
+                .ens
+                .get(ens_region)
+                .map(|r| &r.disks[..]),
+            index: &self.parents.ens_disks,
+            region: ens_region,
+        }
+    }
+
     /// The CBS disk with this ID in this region.
     pub(crate) fn cbs_disk(&self, region: &str, disk_id: &str) -> Option<&CbsDisk> {
-        let disks = self
-            .inventory
-            .tencentcloud
-            .get(region)
-            .map(|r| &r.disks[..]);
-        first_with_id(disks, &self.parents.cbs_disks, region, disk_id)
+        self.cbs_disks_in(region).with_id(disk_id)
     }
 
     /// The CBS disks of this region with these IDs, in the inventory's order.
     pub(crate) fn cbs_disks_among(&self, region: &str, ids: &[&str]) -> Vec<&CbsDisk> {
-        let disks = self
-            .inventory
-            .tencentcloud
-            .get(region)
-            .map(|r| &r.disks[..]);
-        among_ids(disks, &self.parents.cbs_disks, region, ids)
+        self.cbs_disks_in(region).among(ids)
     }
 
     /// The Lighthouse instance with this ID in this region.
@@ -395,17 +433,7 @@ impl Cloud {
         region: &str,
         instance_id: &str,
     ) -> Option<&LighthouseInstance> {
-        let instances = self
-            .inventory
-            .tencentcloud
-            .get(region)
-            .map(|r| &r.lighthouse_instances[..]);
-        first_with_id(
-            instances,
-            &self.parents.lighthouse_instances,
-            region,
-            instance_id,
-        )
+        self.lighthouse_instances_in(region).with_id(instance_id)
     }
 
     /// The Lighthouse instances of this region with these IDs, in the inventory's order.
@@ -414,56 +442,27 @@ impl Cloud {
         region: &str,
         ids: &[&str],
     ) -> Vec<&LighthouseInstance> {
-        let instances = self
-            .inventory
-            .tencentcloud
-            .get(region)
-            .map(|r| &r.lighthouse_instances[..]);
-        among_ids(instances, &self.parents.lighthouse_instances, region, ids)
+        self.lighthouse_instances_in(region).among(ids)
     }
 
     /// The desktop with this ID in this region.
     pub(crate) fn desktop(&self, region: &str, desktop_id: &str) -> Option<&Desktop> {
-        let desktops = self
-            .inventory
-            .alicloud
-            .regions
-            .get(region)
-            .map(|r| &r.desktops[..]);
-        first_with_id(desktops, &self.parents.desktops, region, desktop_id)
+        self.desktops_in(region).with_id(desktop_id)
     }
 
     /// The desktops of this region with these IDs, in the inventory's order.
     pub(crate) fn desktops_among(&self, region: &str, ids: &[&str]) -> Vec<&Desktop> {
-        let desktops = self
-            .inventory
-            .alicloud
-            .regions
-            .get(region)
-            .map(|r| &r.desktops[..]);
-        among_ids(desktops, &self.parents.desktops, region, ids)
+        self.desktops_in(region).among(ids)
     }
 
     /// The ENS disk with this ID in this edge region.
     pub(crate) fn ens_disk(&self, ens_region: &str, disk_id: &str) -> Option<&EnsDisk> {
-        let disks = self
-            .inventory
-            .alicloud
-            .ens
-            .get(ens_region)
-            .map(|r| &r.disks[..]);
-        first_with_id(disks, &self.parents.ens_disks, ens_region, disk_id)
+        self.ens_disks_in(ens_region).with_id(disk_id)
     }
 
     /// The ENS disks of this edge region with these IDs, in the inventory's order.
     pub(crate) fn ens_disks_among(&self, ens_region: &str, ids: &[String]) -> Vec<&EnsDisk> {
-        let disks = self
-            .inventory
-            .alicloud
-            .ens
-            .get(ens_region)
-            .map(|r| &r.disks[..]);
-        among_ids(disks, &self.parents.ens_disks, ens_region, ids)
+        self.ens_disks_in(ens_region).among(ids)
     }
 
     /// The snapshot group that has this member snapshot.
