@@ -399,17 +399,7 @@ impl Engine {
             phase: Phase::Forget,
             id: Some(id.clone()),
         });
-        let addr = change.addr.clone();
-        let id_owned = id.clone();
-        self.save(|state| {
-            if state
-                .resource(&addr)
-                .is_some_and(|record| record.id == id_owned)
-            {
-                state.remove(&addr);
-            }
-        })
-        .await?;
+        self.remove_record(change, &id).await?;
         self.hook.event(Event::Completed {
             addr: change.addr.clone(),
             phase: Phase::Forget,
@@ -586,20 +576,7 @@ impl Engine {
         };
         poller.unwatch(id);
         outcome.map_err(StepError::Failed)?;
-        let addr = change.addr.clone();
-        let deposed = change.deposed;
-        let id_owned = id.to_owned();
-        self.save(|state| {
-            if deposed {
-                state.remove_deposed(&addr, &id_owned);
-            } else if state
-                .resource(&addr)
-                .is_some_and(|record| record.id == id_owned)
-            {
-                state.remove(&addr);
-            }
-        })
-        .await?;
+        self.remove_record(change, id).await?;
         self.hook.event(Event::Completed {
             addr: change.addr.clone(),
             phase: Phase::Delete,
@@ -607,6 +584,20 @@ impl Engine {
             id: Some(id.to_owned()),
         });
         Ok(())
+    }
+
+    /// Removes the change's record (its deposed one, for a deposed change) from the state,
+    /// if it still records object `id`, and saves.
+    async fn remove_record(&self, change: &ResourceChange, id: &str) -> Result<(), StepError> {
+        let addr = &change.addr;
+        self.save(|state| {
+            if change.deposed {
+                state.remove_deposed(addr, id);
+            } else if state.resource(addr).is_some_and(|record| record.id == id) {
+                state.remove(addr);
+            }
+        })
+        .await
     }
 }
 

@@ -196,14 +196,7 @@ pub fn run(args: &ImportArgs, emulator: bool) -> anyhow::Result<i32> {
             shown_name(name_of(schema, state))
         )?;
     }
-    let mut stderr = std::io::stderr().lock();
-    for warning in &warnings {
-        writeln!(
-            stderr,
-            "{} {warning}",
-            console::style("warning:").for_stderr().yellow().bold()
-        )?;
-    }
+    print_warnings(&warnings)?;
     writeln!(
         stdout,
         "\nWrote {} import block(s) and resource block(s) to {}.",
@@ -227,6 +220,19 @@ fn refuse_existing(out: &Path) -> anyhow::Result<()> {
             "{} already exists, and import -discover never overwrites a file: choose another -out, or move it away",
             out.display()
         );
+    }
+    Ok(())
+}
+
+/// Prints what generating blocks warned about, on standard error.
+pub(crate) fn print_warnings(warnings: &[String]) -> std::io::Result<()> {
+    let mut stderr = std::io::stderr().lock();
+    for warning in warnings {
+        writeln!(
+            stderr,
+            "{} {warning}",
+            console::style("warning:").for_stderr().yellow().bold()
+        )?;
     }
     Ok(())
 }

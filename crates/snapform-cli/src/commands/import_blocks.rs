@@ -158,14 +158,7 @@ pub fn generate_config(session: &Session, out: &Path) -> anyhow::Result<bool> {
     }
     let header = "# __generated__ by snapform plan -generate-config-out\n# Please review these resource blocks and move them into your main configuration files.\n\n";
     discover::write_generated(out, header, &blocks)?;
-    let mut stderr = std::io::stderr().lock();
-    for warning in &warnings {
-        writeln!(
-            stderr,
-            "{} {warning}",
-            console::style("warning:").for_stderr().yellow().bold()
-        )?;
-    }
+    discover::print_warnings(&warnings)?;
     writeln!(
         stdout,
         "Wrote {} resource block(s) for import blocks without one to {}; the plan below reads them.\n",
