@@ -211,6 +211,10 @@ enum StepError {
 
 struct Engine {
     plan: Arc<Plan>,
+    /// Each change's planned attributes, taken out of the plan: its step takes them as it
+    /// starts, so at a fleet's size the plan shrinks as the state grows instead of both
+    /// being whole at the end.
+    planned_after: Vec<std::sync::Mutex<Option<Attributes>>>,
     providers: Providers,
     options: Arc<ApplyOptions>,
     hook: Arc<dyn Hook>,
@@ -250,6 +254,22 @@ pub async fn apply(
     plan.record_moves(&mut start);
     plan.record_sensitivity(&mut start);
     start.serial = current_serial;
+    let planned_after = match Arc::get_mut(&mut plan) {
+        // What the steps do not read goes too: the objects before the changes, for people.
+        Some(owned) => owned
+            .changes
+            .iter_mut()
+            .map(|change| {
+                change.before = None;
+                std::sync::Mutex::new(change.after.take())
+            })
+            .collect(),
+        None => plan
+            .changes
+            .iter()
+            .map(|change| std::sync::Mutex::new(change.after.clone()))
+            .collect(),
+    };
     // The engine watches its own channel: the caller's stops are passed on, and a failed
     // save raises it too.
     let (halt, halted) = watch::channel(*stop.borrow());
@@ -272,6 +292,7 @@ pub async fn apply(
     let steps = options.scheduling.step_slots(options.parallelism);
     let engine = Arc::new(Engine {
         plan,
+        planned_after,
         providers,
         options,
         hook,
@@ -498,21 +519,19 @@ impl Engine {
         let change = &changes[idx];
         // Each half of a replacement reports its own failure, with its own phase.
         let outcome = match change.action {
-            Action::Create => self.reported(change, Phase::Create, self.create(change).await),
+            Action::Create => self.reported(change, Phase::Create, self.create(idx).await),
             Action::Update => {
-                let updated = Box::pin(self.update(change)).await;
+                let updated = Box::pin(self.update(idx)).await;
                 self.reported(change, Phase::Update, updated)
             }
             Action::DeleteThenCreate => match Box::pin(self.delete_batch(&[idx])).await.pop() {
-                Some((_, Ok(()))) => {
-                    self.reported(change, Phase::Create, self.create(change).await)
-                }
+                Some((_, Ok(()))) => self.reported(change, Phase::Create, self.create(idx).await),
                 Some((_, Err(error))) => Err(error),
                 None => unreachable!("a batch of one delete has one outcome"),
             },
-            Action::CreateThenDelete => Box::pin(self.create_then_delete(change)).await,
+            Action::CreateThenDelete => Box::pin(self.create_then_delete(idx)).await,
             Action::CreateThenForget => match Box::pin(self.forget(change)).await {
-                Ok(()) => self.reported(change, Phase::Create, self.create(change).await),
+                Ok(()) => self.reported(change, Phase::Create, self.create(idx).await),
                 Err(error) => Err(error),
             },
             Action::Forget => {

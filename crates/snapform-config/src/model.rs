@@ -95,6 +95,16 @@ impl Config {
         Some((resource, instance))
     }
 
+    /// Drops the evaluated instances of every resource, once the plan made from them exists.
+    /// Evaluating again ([`Config::evaluate_resource_at`], [`Config::evaluate_outputs`])
+    /// reads the expressions, not these, and at a fleet's size they are most of what the
+    /// configuration holds; [`Config::instance`] finds nothing afterwards.
+    pub fn forget_instances(&mut self) {
+        for resource in &mut self.resources {
+            resource.instances = Vec::new();
+        }
+    }
+
     /// The names of the outputs marked `sensitive`, which are shown as `<sensitive>`.
     pub fn sensitive_outputs(&self) -> Vec<String> {
         self.outputs

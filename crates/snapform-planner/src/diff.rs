@@ -148,7 +148,7 @@ pub fn plan(mut inputs: PlanInputs<'_>) -> (Plan, Vec<Diagnostic>) {
                 .as_ref()
                 .and_then(|moved| moved.from.get(&change.addr))
         {
-            change.moved_from = Some(from.clone());
+            change.moved_from = Some(Box::new(from.clone()));
         }
         change.importing = imported.get(&change.addr).cloned();
     }
@@ -259,7 +259,7 @@ impl Planner<'_, '_> {
                             let mut moved = kept.clone();
                             moved.addr = instance.addr.clone();
                             let mut change = self.change_for(resource, instance, Some(&moved));
-                            change.moved_from = Some(kept.addr.clone());
+                            change.moved_from = Some(Box::new(kept.addr.clone()));
                             change
                         }
                         None => self.change_for(resource, instance, None),

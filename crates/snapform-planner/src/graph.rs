@@ -141,7 +141,7 @@ pub fn add_edges(changes: &mut [ResourceChange]) {
         .collect();
     for (idx, change) in changes.iter().enumerate() {
         if let Some(successor) = &change.expires_after
-            && let Some(&target) = index.get(successor)
+            && let Some(&target) = index.get(&**successor)
             && changes[target].is_active()
         {
             edges.insert((idx, target, EdgeKind::Successor));

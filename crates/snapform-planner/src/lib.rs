@@ -24,4 +24,4 @@ pub use model::{
 };
 pub use refactor::ImportReads;
 pub use refresh::{RefreshResult, Refreshed, refreshed_state, status_of};
-pub use values::{PlannedValues, arguments_now, normalize, outputs_now, values_of_state};
+pub use values::{PlannedValues, StateValues, arguments_now, normalize, outputs_now};

@@ -183,13 +183,14 @@ pub struct ResourceChange {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason_detail: Option<String>,
     /// The address the object had before: a plain instance taken into its series when
-    /// `rotation` was added, or the reverse.
+    /// `rotation` was added, or the reverse. Boxed, as is `expires_after`: few changes have
+    /// one, and a fleet's plan holds a change per instance.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub moved_from: Option<ResourceInstanceAddr>,
+    pub moved_from: Option<Box<ResourceInstanceAddr>>,
     /// For the expiry of a generation: the newer generation that must be ready first, so a
     /// series never has fewer ready backups than it had.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub expires_after: Option<ResourceInstanceAddr>,
+    pub expires_after: Option<Box<ResourceInstanceAddr>>,
     /// The arguments that force the replacement.
     pub replace_paths: Vec<String>,
     /// The cloud's ID of the existing resource.

@@ -98,7 +98,13 @@ pub fn decode(path: &str, text: &str) -> Result<Plan, Error> {
         });
     }
     serde_json::from_str::<Document>(text)
-        .map(|document| document.plan)
+        .map(|document| {
+            let mut plan = document.plan;
+            // Read one by one, the changes grew by doubling; a fleet's apply holds them to
+            // the end, so they give back what they do not use.
+            plan.changes.shrink_to_fit();
+            plan
+        })
         .map_err(|error| Error::Damaged {
             path: path.to_owned(),
             reason: error.to_string(),

@@ -94,7 +94,7 @@ impl Planner<'_, '_> {
                     taken.push(tick);
                     let mut change = self.unchanged_generation(resource, record);
                     change.addr = record.addr.generation(tick);
-                    change.moved_from = Some(record.addr.clone());
+                    change.moved_from = Some(Box::new(record.addr.clone()));
                     generations.push(Generation {
                         tick,
                         change: self.changes.len(),
@@ -188,7 +188,7 @@ impl Planner<'_, '_> {
             change.after_sensitive.clear();
             change.reason = Some(reason.0);
             change.reason_detail = Some(reason.1);
-            change.expires_after = successor.clone();
+            change.expires_after = successor.clone().map(Box::new);
         }
         // References to the instance read its newest generation.
         if let Some(newest) = generations.first() {

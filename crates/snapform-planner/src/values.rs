@@ -66,7 +66,7 @@ pub fn arguments_now(
 ) -> Option<BTreeMap<String, Value>> {
     // A generation's arguments are those of its tick (`rotation.time`).
     let (instances, _) =
-        config.evaluate_resource_at(&addr.resource, &values_of_state(state), addr.generation);
+        config.evaluate_resource_at(&addr.resource, &StateValues::over(state), addr.generation);
     let instance_addr = addr.instance();
     instances
         .into_iter()
@@ -79,38 +79,69 @@ pub fn outputs_now(
     config: &snapform_config::Config,
     state: &snapform_state::State,
 ) -> BTreeMap<String, Value> {
-    let (outputs, _) = config.evaluate_outputs(&values_of_state(state));
+    let (outputs, _) = config.evaluate_outputs(&StateValues::over(state));
     outputs
         .into_iter()
         .filter(|(_, value)| value.is_known())
         .collect()
 }
 
-/// The recorded attributes (with `id`) of every resource in `state`, as the configuration
-/// reads them: for outputs after apply and for arguments that waited on earlier creates.
-pub fn values_of_state(state: &snapform_state::State) -> PlannedValues {
-    let mut values = PlannedValues::default();
-    for record in &state.resources {
-        let mut attributes = record.attributes.clone();
-        attributes.insert("id".to_owned(), Value::String(record.id.clone()));
-        values.insert(
-            record.addr.clone(),
+/// The recorded attributes (with `id`) of the resources in `state`, as the configuration reads
+/// them, made only for the instances an expression reads: for outputs after apply and for
+/// arguments that waited on earlier creates. A copy of every record would be the largest
+/// thing apply holds, and made once per waiting argument it would make apply quadratic.
+pub struct StateValues<'s> {
+    state: &'s snapform_state::State,
+}
+
+impl<'s> StateValues<'s> {
+    /// A view of `state`.
+    pub fn over(state: &'s snapform_state::State) -> StateValues<'s> {
+        StateValues { state }
+    }
+
+    fn value_of(record: &snapform_state::ResourceRecord) -> Value {
+        let mut value = object(
             record.schema(),
-            &attributes,
+            &record.attributes,
             &record.sensitive_attributes,
         );
+        if let Value::Map(object) = &mut value {
+            object.insert("id".to_owned(), Value::String(record.id.clone()));
+        }
+        value
+    }
+}
+
+impl ResourceValues for StateValues<'_> {
+    fn instance(&self, addr: &ResourceInstanceAddr) -> Option<Value> {
+        if addr.generation.is_some() {
+            return self.state.resources.get(addr).map(StateValues::value_of);
+        }
         // A reference to a series' instance reads its newest generation; generations come
         // oldest first, so the last one wins.
-        if record.addr.generation.is_some() {
-            values.insert(
-                record.addr.instance(),
-                record.schema(),
-                &attributes,
-                &record.sensitive_attributes,
-            );
-        }
+        self.state
+            .resources
+            .generations_of(addr)
+            .last()
+            .map(StateValues::value_of)
     }
-    values
+
+    fn instances(&self, addr: &ResourceAddr) -> Option<Vec<(InstanceKey, Value)>> {
+        let mut found: Vec<(InstanceKey, Value)> = Vec::new();
+        let mut records = self.state.resources.instances_of(addr).peekable();
+        while let Some(record) = records.next() {
+            // One value per key: a series' newest generation.
+            if records
+                .peek()
+                .is_some_and(|next| next.addr.key == record.addr.key)
+            {
+                continue;
+            }
+            found.push((record.addr.key.clone(), StateValues::value_of(record)));
+        }
+        Some(found)
+    }
 }
 
 /// The attributes of the instances planned so far, as the configuration reads them.
@@ -354,5 +385,96 @@ mod tests {
             ChangeValues::over(&unsorted).is_none(),
             "only sorted changes are searched"
         );
+    }
+
+    fn record(addr: &str, id: &str, name: &str) -> snapform_state::ResourceRecord {
+        snapform_state::ResourceRecord {
+            addr: addr.parse().expect("an address"),
+            provider: snapform_core::ProviderAddr::default_for("tencentcloud"),
+            region: "ap-guangzhou".to_owned(),
+            id: id.to_owned(),
+            attributes: BTreeMap::from([
+                ("disk_id".to_owned(), Value::string("disk-1")),
+                ("disk_backup_name".to_owned(), Value::string(name)),
+            ]),
+            dependencies: Vec::new(),
+            status: snapform_state::RecordStatus::Ready,
+            sensitive_attributes: BTreeSet::from(["disk_backup_name".to_owned()]),
+        }
+    }
+
+    #[test]
+    fn the_state_read_on_demand_gives_ids_marks_and_a_series_newest_generation() {
+        let mut state = snapform_state::State::default();
+        for record in [
+            record("tencentcloud_cbs_disk_backup.a", "dbp-a", "a"),
+            record(
+                "tencentcloud_cbs_disk_backup.fleet[\"db\"]@2026-12-01T00:00:00Z",
+                "dbp-old",
+                "old",
+            ),
+            record(
+                "tencentcloud_cbs_disk_backup.fleet[\"db\"]@2026-12-02T00:00:00Z",
+                "dbp-new",
+                "new",
+            ),
+            record(
+                "tencentcloud_cbs_disk_backup.fleet[\"web\"]",
+                "dbp-web",
+                "web",
+            ),
+        ] {
+            state.resources.insert(record);
+        }
+        let values = StateValues::over(&state);
+        let id_of = |addr: &str| {
+            let addr: ResourceInstanceAddr = addr.parse().expect("an address");
+            match values.instance(&addr) {
+                Some(Value::Map(object)) => {
+                    assert_eq!(
+                        object
+                            .get("disk_backup_name")
+                            .map(|value| matches!(value, Value::Sensitive(_))),
+                        Some(true),
+                        "{addr}: what the record marks stays marked"
+                    );
+                    assert_eq!(
+                        object.get("disk_size"),
+                        Some(&Value::Null),
+                        "{addr}: every attribute of the schema is there"
+                    );
+                    object.get("id").cloned()
+                }
+                other => panic!("{addr}: {other:?}"),
+            }
+        };
+        assert_eq!(
+            id_of("tencentcloud_cbs_disk_backup.a"),
+            Some(Value::string("dbp-a"))
+        );
+        assert_eq!(
+            id_of("tencentcloud_cbs_disk_backup.fleet[\"db\"]"),
+            Some(Value::string("dbp-new")),
+            "a series reads its newest generation"
+        );
+        assert_eq!(
+            id_of("tencentcloud_cbs_disk_backup.fleet[\"db\"]@2026-12-01T00:00:00Z"),
+            Some(Value::string("dbp-old")),
+            "a generation reads itself"
+        );
+        let missing: ResourceInstanceAddr = "tencentcloud_cbs_disk_backup.fleet[\"gone\"]"
+            .parse()
+            .expect("an address");
+        assert_eq!(values.instance(&missing), None);
+        let fleet: ResourceAddr = "tencentcloud_cbs_disk_backup.fleet"
+            .parse()
+            .expect("an address");
+        let keys: Vec<String> = values
+            .instances(&fleet)
+            .expect("known")
+            .into_iter()
+            .map(|(key, _)| key.to_string())
+            .collect();
+        assert_eq!(keys, ["[\"db\"]", "[\"web\"]"], "one value per key");
     }
 }

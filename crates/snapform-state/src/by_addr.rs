@@ -77,6 +77,21 @@ impl<T: Addressed> ByAddr<T> {
             .map(|(_, item)| item)
     }
 
+    /// The items of `instance`'s address: the plain instance, then its series' generations
+    /// oldest first (whatever generation `instance` names).
+    pub fn generations_of<'a>(
+        &'a self,
+        instance: &ResourceInstanceAddr,
+    ) -> impl Iterator<Item = &'a T> + use<'a, T> {
+        // No generation sorts before every tick, so the range starts at the plain instance.
+        let start = instance.instance();
+        let (resource, key) = (start.resource.clone(), start.key.clone());
+        self.items
+            .range(start..)
+            .take_while(move |(addr, _)| addr.resource == resource && addr.key == key)
+            .map(|(_, item)| item)
+    }
+
     /// How many items there are.
     pub fn len(&self) -> usize {
         self.items.len()
@@ -220,5 +235,28 @@ mod tests {
         );
         let again: ByAddr<Intent> = serde_json::from_value(json).expect("reads back");
         assert_eq!(again, items);
+    }
+
+    #[test]
+    fn generations_of_an_instance_are_the_plain_one_then_its_ticks_oldest_first() {
+        let db = "tencentcloud_cbs_disk_backup.b[\"db\"]";
+        let items: ByAddr<Intent> = [
+            intent("tencentcloud_cbs_disk_backup.b[\"a\"]", "other key"),
+            intent("tencentcloud_cbs_disk_backup.b[\"dbx\"]", "other key"),
+            intent("tencentcloud_cbs_disk_backup.c[\"db\"]", "other resource"),
+            intent(&format!("{db}@2026-12-02T00:00:00Z"), "second"),
+            intent(db, "plain"),
+            intent(&format!("{db}@2026-12-01T00:00:00Z"), "first"),
+        ]
+        .into_iter()
+        .collect();
+        for from in [db.to_owned(), format!("{db}@2026-12-02T00:00:00Z")] {
+            let from: ResourceInstanceAddr = from.parse().expect("address");
+            let found: Vec<&str> = items
+                .generations_of(&from)
+                .map(|item| item.started_at.as_str())
+                .collect();
+            assert_eq!(found, ["plain", "first", "second"], "from {from}");
+        }
     }
 }

@@ -52,9 +52,15 @@ impl Engine {
 
     /// The arguments to send: the plan's, with values that were unknown at plan time computed
     /// now that what they reference exists.
-    pub(super) fn arguments(&self, change: &ResourceChange) -> Result<Attributes, StepError> {
+    /// They are taken from the plan, not copied: a change's step runs once per apply.
+    pub(super) fn arguments(&self, idx: usize) -> Result<Attributes, StepError> {
+        let change = &self.plan.changes[idx];
         let schema = change.schema;
-        let after = change.after.clone().unwrap_or_default();
+        let after = self.planned_after[idx]
+            .lock()
+            .expect("never poisoned")
+            .take()
+            .unwrap_or_default();
         let mut arguments: Attributes = after
             .into_iter()
             .filter(|(name, _)| schema.argument(name).is_some())
@@ -83,24 +89,26 @@ impl Engine {
         Ok(arguments)
     }
 
-    pub(super) async fn create(&self, change: &ResourceChange) -> Result<(), StepError> {
+    pub(super) async fn create(&self, idx: usize) -> Result<(), StepError> {
+        let change = &self.plan.changes[idx];
         // Held until the cloud has answered the create (not while it becomes ready).
         let start = self.start(change, Phase::Create).await?;
         // The rest is boxed, and the arguments are worked out only now: a fleet's creates all
         // wait for their turn at once, and each waiting task then holds a few hundred bytes,
         // not the whole create (over 3 KB) and a copy of its arguments.
-        Box::pin(self.create_in_turn(change, start)).await
+        Box::pin(self.create_in_turn(idx, start)).await
     }
 
     /// [`Self::create`], once its turn came.
     async fn create_in_turn(
         &self,
-        change: &ResourceChange,
+        idx: usize,
         start: tokio::sync::OwnedSemaphorePermit,
     ) -> Result<(), StepError> {
+        let change = &self.plan.changes[idx];
         let provider = self.provider(change)?;
         let type_name = &change.addr.resource.type_name;
-        let arguments = self.arguments(change)?;
+        let arguments = self.arguments(idx)?;
         let started = Instant::now();
         self.hook.event(Event::Started {
             addr: change.addr.clone(),
@@ -304,13 +312,14 @@ impl Engine {
         }
     }
 
-    pub(super) async fn update(&self, change: &ResourceChange) -> Result<(), StepError> {
+    pub(super) async fn update(&self, idx: usize) -> Result<(), StepError> {
+        let change = &self.plan.changes[idx];
         let provider = self.provider(change)?;
         let id = change
             .id
             .clone()
             .ok_or_else(|| StepError::Failed("no ID recorded to update".to_owned()))?;
-        let arguments = self.arguments(change)?;
+        let arguments = self.arguments(idx)?;
         let _start = self.start(change, Phase::Update).await?;
         let started = Instant::now();
         self.hook.event(Event::Started {
@@ -409,10 +418,8 @@ impl Engine {
         Ok(())
     }
 
-    pub(super) async fn create_then_delete(
-        &self,
-        change: &ResourceChange,
-    ) -> Result<(), StepError> {
+    pub(super) async fn create_then_delete(&self, idx: usize) -> Result<(), StepError> {
+        let change = &self.plan.changes[idx];
         // The old object is kept as deposed until it is deleted, so a crash never orphans it.
         let old = self
             .saver
@@ -425,7 +432,7 @@ impl Engine {
             })
             .await?;
         }
-        self.reported(change, Phase::Create, self.create(change).await)?;
+        self.reported(change, Phase::Create, self.create(idx).await)?;
         let Some(old) = old else { return Ok(()) };
         let mut deposed_change = change.clone();
         deposed_change.id = Some(old.id.clone());

@@ -120,6 +120,12 @@ fn execute(run: &Execution<'_>) -> anyhow::Result<i32> {
             plan
         }
     };
+    // The evaluated instances served the plan. What apply evaluates again (arguments unknown
+    // until now, the outputs) it reads from the expressions, and at a fleet's size the
+    // instances are most of what the configuration holds.
+    if let Some(config) = Arc::get_mut(&mut session.config) {
+        config.forget_instances();
+    }
     let destroying = plan.mode == PlanMode::Destroy;
     let summary_operation = if run.operation == "destroy" {
         "destroy"

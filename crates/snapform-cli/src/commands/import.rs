@@ -73,7 +73,7 @@ pub fn run(args: &ImportArgs, emulator: bool) -> anyhow::Result<i32> {
                 );
             }
             // The generation's arguments, with `rotation.time` at its tick.
-            let values = snapform_planner::values_of_state(&session.state);
+            let values = snapform_planner::StateValues::over(&session.state);
             let (instances, _) =
                 session
                     .config
