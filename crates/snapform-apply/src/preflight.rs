@@ -8,7 +8,6 @@ use snapform_core::{ProviderAddr, ResourceInstanceAddr};
 use snapform_planner::Action;
 use snapform_planner::Plan;
 use snapform_provider::{PlannedChanges, PreflightProblem};
-use tokio::task::JoinSet;
 
 use crate::Providers;
 use crate::refresh::RefreshError;
@@ -22,60 +21,55 @@ pub struct Problem {
     pub problem: PreflightProblem,
 }
 
-/// The problems of every create in `plan`, one batched preflight per (provider, type).
+/// The problems of every create in `plan`, one batched preflight per (provider, type), all
+/// at once. The checks borrow the plan's attributes (see [`PlannedChanges`]), so they run
+/// together in this task rather than as tasks of their own.
 pub async fn preflight(plan: &Plan, providers: &Providers) -> Result<Vec<Problem>, RefreshError> {
-    let mut groups: BTreeMap<(ProviderAddr, String), (Vec<ResourceInstanceAddr>, PlannedChanges)> =
-        BTreeMap::new();
+    type Group<'p> = (Vec<&'p ResourceInstanceAddr>, PlannedChanges<'p>);
+    let mut groups: BTreeMap<(&ProviderAddr, &str), Group<'_>> = BTreeMap::new();
     for change in &plan.changes {
         if change.adopting {
             continue;
         }
         let (addrs, planned) = groups
-            .entry((
-                change.provider.clone(),
-                change.addr.resource.type_name.clone(),
-            ))
+            .entry((&change.provider, change.addr.resource.type_name.as_str()))
             .or_default();
         if change.action.deletes()
             && let Some(before) = &change.before
         {
             if change.action == Action::DeleteThenCreate {
-                planned.deleted_first.push(before.clone());
+                planned.deleted_first.push(before);
             } else {
-                planned.deleted_later.push(before.clone());
+                planned.deleted_later.push(before);
             }
         }
         if change.action.creates()
             && let Some(after) = &change.after
         {
-            addrs.push(change.addr.clone());
-            planned.creates.push(after.clone());
+            addrs.push(&change.addr);
+            planned.creates.push(after);
         }
     }
-    let mut tasks = JoinSet::new();
-    for ((provider_addr, type_name), (addrs, planned)) in groups {
-        if planned.creates.is_empty() {
-            continue;
-        }
-        let Some(provider) = providers.get(&provider_addr).cloned() else {
-            continue;
-        };
-        tasks.spawn(async move {
-            let result = provider.preflight(&type_name, &planned).await;
-            (provider_addr, type_name, addrs, result)
+    let checks = groups
+        .iter()
+        .filter(|(_, (_, planned))| !planned.creates.is_empty())
+        .filter_map(|((provider_addr, type_name), (addrs, planned))| {
+            let provider = providers.get(*provider_addr)?;
+            Some(async move {
+                let result = provider.preflight(type_name, planned).await;
+                (*provider_addr, *type_name, addrs, result)
+            })
         });
-    }
     let mut problems = Vec::new();
-    while let Some(joined) = tasks.join_next().await {
-        let (provider, type_name, members, result) = joined.expect("preflight tasks do not panic");
+    for (provider, type_name, members, result) in futures_util::future::join_all(checks).await {
         let found = result.map_err(|error| RefreshError {
-            provider,
-            type_name,
+            provider: provider.clone(),
+            type_name: type_name.to_owned(),
             error,
         })?;
-        for (addr, found) in members.into_iter().zip(found) {
+        for (addr, found) in members.iter().zip(found) {
             problems.extend(found.into_iter().map(|problem| Problem {
-                addr: addr.clone(),
+                addr: (*addr).clone(),
                 problem,
             }));
         }

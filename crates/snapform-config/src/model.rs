@@ -95,13 +95,22 @@ impl Config {
         Some((resource, instance))
     }
 
-    /// Drops the evaluated instances of every resource, once the plan made from them exists.
-    /// Evaluating again ([`Config::evaluate_resource_at`], [`Config::evaluate_outputs`])
-    /// reads the expressions, not these, and at a fleet's size they are most of what the
-    /// configuration holds; [`Config::instance`] finds nothing afterwards.
+    /// Drops the evaluated instances of the resources no `import` block targets, once what
+    /// checks them (validation, `-target`) is done. Planning evaluates each resource again
+    /// with the values planned so far, and apply with the values created
+    /// ([`Config::evaluate_resource_at`], [`Config::evaluate_outputs`]), from the expressions,
+    /// not from these; at a fleet's size they are most of what the configuration holds.
+    /// [`Config::instance`] finds only the import targets' afterwards.
     pub fn forget_instances(&mut self) {
+        let imported: BTreeSet<&ResourceAddr> = self
+            .imports
+            .iter()
+            .map(|import| &import.to.resource)
+            .collect();
         for resource in &mut self.resources {
-            resource.instances = Vec::new();
+            if !imported.contains(&resource.addr) {
+                resource.instances = Vec::new();
+            }
         }
     }
 

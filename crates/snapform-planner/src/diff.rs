@@ -152,7 +152,10 @@ pub fn plan(mut inputs: PlanInputs<'_>) -> (Plan, Vec<Diagnostic>) {
         }
         change.importing = imported.get(&change.addr).cloned();
     }
-    changes.sort_by(|a, b| (&a.addr, a.deposed).cmp(&(&b.addr, b.deposed)));
+    // Unstable, so no buffer of half the changes (a stable sort's) at a fleet's size; the
+    // object's ID orders the deposed objects of one address, the only changes that share
+    // one, so the order stays the same from run to run.
+    changes.sort_unstable_by(|a, b| (&a.addr, a.deposed, &a.id).cmp(&(&b.addr, b.deposed, &b.id)));
     let mut warnings = Vec::new();
     if !inputs.targets.is_empty() {
         graph::apply_targets(inputs.config, &mut changes, inputs.targets);

@@ -115,17 +115,18 @@ pub struct LookupRequest {
 /// What a plan does to one resource type, as preflight sees it: the creates it checks, and the
 /// deletes that free quota, split by when they run. Expired generations wait until their
 /// successors are ready, and replacements create first by default, so those deletes free
-/// nothing the creates could use.
+/// nothing the creates could use. It borrows the plan's attributes: a fleet's plan checks
+/// every create, and a copy of them would be the largest thing planning holds.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct PlannedChanges {
+pub struct PlannedChanges<'p> {
     /// The arguments of every planned create, in the order problems are returned.
-    pub creates: Vec<Attributes>,
+    pub creates: Vec<&'p Attributes>,
     /// Objects deleted before the creates run (replacements with
     /// `create_before_destroy = false`).
-    pub deleted_first: Vec<Attributes>,
+    pub deleted_first: Vec<&'p Attributes>,
     /// Objects deleted after the creates or in no set order (expired generations, plain
     /// deletes, replacements that create first).
-    pub deleted_later: Vec<Attributes>,
+    pub deleted_later: Vec<&'p Attributes>,
 }
 
 /// Something two operations must not touch at the same time: the clouds refuse a second
@@ -192,7 +193,7 @@ pub trait Provider: Send + Sync {
     fn preflight<'a>(
         &'a self,
         type_name: &'a str,
-        planned: &'a PlannedChanges,
+        planned: &'a PlannedChanges<'a>,
     ) -> BoxFuture<'a, Result<Vec<Vec<PreflightProblem>>, Error>>;
 
     /// Lists the snapshots of one type that exist in the cloud (in this configuration's

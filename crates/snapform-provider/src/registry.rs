@@ -71,7 +71,7 @@ pub trait ResourceType<C>: Send + Sync {
     fn preflight<'a>(
         &'a self,
         client: &'a C,
-        planned: &'a PlannedChanges,
+        planned: &'a PlannedChanges<'a>,
     ) -> BoxFuture<'a, Result<Vec<Vec<PreflightProblem>>, Error>>;
 
     /// Lists what exists in the cloud, passing to the API the filters it takes; see
@@ -194,7 +194,7 @@ impl<C: Send + Sync + 'static> Provider for CloudProvider<C> {
     fn preflight<'a>(
         &'a self,
         type_name: &'a str,
-        planned: &'a PlannedChanges,
+        planned: &'a PlannedChanges<'a>,
     ) -> BoxFuture<'a, Result<Vec<Vec<PreflightProblem>>, Error>> {
         match self.resource_type(type_name) {
             Ok(resource_type) => resource_type.preflight(&self.client, planned),
@@ -326,7 +326,7 @@ macro_rules! resource_type {
             fn preflight<'a>(
                 &'a self,
                 client: &'a $client,
-                planned: &'a $crate::PlannedChanges,
+                planned: &'a $crate::PlannedChanges<'a>,
             ) -> $crate::BoxFuture<'a, Result<Vec<Vec<$crate::PreflightProblem>>, $crate::Error>>
             {
                 Box::pin(preflight(client, planned))

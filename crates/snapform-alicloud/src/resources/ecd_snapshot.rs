@@ -393,7 +393,7 @@ async fn desktop_statuses(
 /// any other state.
 async fn preflight(
     client: &Client,
-    planned: &PlannedChanges,
+    planned: &PlannedChanges<'_>,
 ) -> Result<Vec<Vec<PreflightProblem>>, Error> {
     let creates = &planned.creates;
     let desktop_ids: BTreeSet<&str> = creates

@@ -300,7 +300,7 @@ async fn discover(client: &Client, filter: &DiscoverFilter) -> Result<Discovered
 /// disk IDs per call (`DiskIds` as a JSON array text).
 async fn preflight(
     client: &Client,
-    planned: &PlannedChanges,
+    planned: &PlannedChanges<'_>,
 ) -> Result<Vec<Vec<PreflightProblem>>, Error> {
     let creates = &planned.creates;
     let mut wanted: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();

@@ -1014,9 +1014,9 @@ async fn a_lookup_answer_missing_what_it_matches_on_is_an_error_never_nothing_fo
     }
 }
 
-fn creates(arguments: &[Attributes]) -> snapform_provider::PlannedChanges {
+fn creates(arguments: &[Attributes]) -> snapform_provider::PlannedChanges<'_> {
     snapform_provider::PlannedChanges {
-        creates: arguments.to_vec(),
+        creates: arguments.iter().collect(),
         ..snapform_provider::PlannedChanges::default()
     }
 }

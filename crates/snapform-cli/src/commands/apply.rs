@@ -106,7 +106,7 @@ fn execute(run: &Execution<'_>) -> anyhow::Result<i32> {
             if json {
                 view::machine::plan(&plan);
             } else {
-                write!(std::io::stdout(), "{}", view::plan::render(&plan))?;
+                view::plan::write(&plan, &mut std::io::stdout().lock())?;
             }
             if plan.has_changes() && !run.auto_approve && !approved(plan.mode)? {
                 writeln!(
@@ -120,9 +120,9 @@ fn execute(run: &Execution<'_>) -> anyhow::Result<i32> {
             plan
         }
     };
-    // The evaluated instances served the plan. What apply evaluates again (arguments unknown
-    // until now, the outputs) it reads from the expressions, and at a fleet's size the
-    // instances are most of what the configuration holds.
+    // The evaluated instances served the plan, and what apply evaluates again (arguments
+    // unknown until now, the outputs) it reads from the expressions (see
+    // `Config::forget_instances`).
     if let Some(config) = Arc::get_mut(&mut session.config) {
         config.forget_instances();
     }

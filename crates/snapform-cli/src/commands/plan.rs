@@ -38,7 +38,7 @@ pub fn run(args: &PlanArgs, emulator: bool) -> anyhow::Result<i32> {
     if args.json {
         view::machine::plan(&plan);
     } else {
-        write!(std::io::stdout(), "{}", view::plan::render(&plan))?;
+        view::plan::write(&plan, &mut std::io::stdout().lock())?;
     }
     if let Some(out) = &args.out {
         write_plan_file(out, &plan)?;
@@ -224,6 +224,10 @@ pub fn make_plan(
     }
     for addr in &replace {
         check_replace(session, addr)?;
+    }
+    // Checked; planning evaluates every resource again (see `Config::forget_instances`).
+    if let Some(config) = std::sync::Arc::get_mut(&mut session.config) {
+        config.forget_instances();
     }
     let (providers, regions) = match calls {
         CloudCalls::Allowed => {

@@ -21,7 +21,7 @@ pub fn run(args: &ShowArgs) -> anyhow::Result<i32> {
         let human = console::strip_ansi_codes(&view::plan::render(&plan)).into_owned();
         write!(stdout, "{}", view::markdown::render(&plan, &human))?;
     } else {
-        write!(stdout, "{}", view::plan::render(&plan))?;
+        view::plan::write(&plan, &mut stdout)?;
     }
     Ok(0)
 }

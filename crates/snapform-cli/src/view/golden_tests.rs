@@ -171,6 +171,15 @@ fn plan_scenario(dir: &Path) -> Views {
         console::strip_ansi_codes(&view::diagnostics::render_human(&diagnostics, &sources))
             .into_owned();
     human.push_str(&console::strip_ansi_codes(&view::plan::render(&plan)));
+    // Written in parts as it is made (`plan`, `apply`, `show`), the view is the same.
+    let mut parts = Vec::new();
+    view::plan::write_in_parts(&plan, &mut parts, 1).expect("writes to memory");
+    assert_eq!(
+        String::from_utf8(parts).expect("UTF-8"),
+        view::plan::render(&plan),
+        "{}: the plan written in parts is the plan rendered whole",
+        dir.display()
+    );
     let json = view::plan_json::render(&plan);
     // Written as it is made (`show -json`), the document is the same, byte for byte.
     let streamed = serde_json::to_string(&view::plan_json::document(&plan)).expect("serializes");

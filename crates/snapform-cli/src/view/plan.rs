@@ -32,6 +32,23 @@ impl Palette {
 
 /// The whole plan for people.
 pub fn render(plan: &Plan) -> String {
+    let mut text = Vec::new();
+    write(plan, &mut text).expect("writing to memory cannot fail");
+    String::from_utf8(text).expect("the view is UTF-8")
+}
+
+/// [`render`], written to `sink` as it goes: a destroy plan of a fleet lists every attribute
+/// of every object, tens of megabytes that need never be held at once.
+pub fn write(plan: &Plan, sink: &mut dyn std::io::Write) -> std::io::Result<()> {
+    write_in_parts(plan, sink, 1 << 16)
+}
+
+/// [`write`], passing on what it made every time it holds `part` bytes or more.
+pub(crate) fn write_in_parts(
+    plan: &Plan,
+    sink: &mut dyn std::io::Write,
+    part: usize,
+) -> std::io::Result<()> {
     let palette = Palette::new();
     let mut out = String::new();
     if plan.changes.iter().any(|change| {
@@ -54,7 +71,7 @@ pub fn render(plan: &Plan) -> String {
         render_drift(&mut out, &plan.drift, &palette);
         if plan.mode == PlanMode::RefreshOnly {
             out.push_str("This is a refresh-only plan, so snapform will not take any actions to undo these.\nIf you were expecting these changes then you can apply this plan to record the\nupdated values in the snapform state without changing any remote objects.\n");
-            return out;
+            return sink.write_all(out.as_bytes());
         }
         out.push_str("Unless you have made equivalent changes to your configuration, or ignored the\nrelevant attributes using ignore_changes, the following plan may include actions\nto undo or respond to these changes.\n\n");
         out.push_str(&palette.dim.apply_to("─".repeat(77)).to_string());
@@ -85,13 +102,17 @@ pub fn render(plan: &Plan) -> String {
         }
         render_output_changes(&mut out, plan, &palette);
         render_warnings(&mut out, plan, &palette);
-        return out;
+        return sink.write_all(out.as_bytes());
     }
     render_legend(&mut out, &shown, &palette);
     render_destroy_summary(&mut out, &shown, &palette);
     out.push_str("snapform will perform the following actions:\n\n");
     for change in &shown {
         render_change(&mut out, change, &palette);
+        if out.len() >= part {
+            sink.write_all(out.as_bytes())?;
+            out.clear();
+        }
     }
     out.push_str(&format!(
         "{} {}\n",
@@ -100,7 +121,7 @@ pub fn render(plan: &Plan) -> String {
     ));
     render_output_changes(&mut out, plan, &palette);
     render_warnings(&mut out, plan, &palette);
-    out
+    sink.write_all(out.as_bytes())
 }
 
 fn render_warnings(out: &mut String, plan: &Plan, palette: &Palette) {

@@ -199,7 +199,7 @@ async fn discover(client: &Client, filter: &DiscoverFilter) -> Result<Discovered
 /// are ready, so the disk must hold both for a while, and the message says so.
 async fn preflight(
     client: &Client,
-    planned: &PlannedChanges,
+    planned: &PlannedChanges<'_>,
 ) -> Result<Vec<Vec<PreflightProblem>>, Error> {
     let creates = &planned.creates;
     let disk_ids: BTreeSet<&str> = creates
@@ -207,7 +207,7 @@ async fn preflight(
         .filter_map(|args| string_arg(args, "disk_id"))
         .collect();
     let disks = super::cbs_snapshot_group::describe_disks(client, &disk_ids).await?;
-    let per_disk = |deletes: &[Attributes]| {
+    let per_disk = |deletes: &[&Attributes]| {
         let mut counts: BTreeMap<String, usize> = BTreeMap::new();
         for disk_id in deletes
             .iter()

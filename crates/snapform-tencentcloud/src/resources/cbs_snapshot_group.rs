@@ -439,7 +439,7 @@ pub async fn describe_disks(
 /// Every disk must exist, and all of a group's disks must be mounted on one instance.
 async fn preflight(
     client: &Client,
-    planned: &PlannedChanges,
+    planned: &PlannedChanges<'_>,
 ) -> Result<Vec<Vec<PreflightProblem>>, Error> {
     let creates = &planned.creates;
     let all_ids: Vec<Vec<String>> = creates

@@ -325,7 +325,7 @@ async fn discover(client: &Client, filter: &DiscoverFilter) -> Result<Discovered
 /// Every instance must exist.
 async fn preflight(
     client: &Client,
-    planned: &PlannedChanges,
+    planned: &PlannedChanges<'_>,
 ) -> Result<Vec<Vec<PreflightProblem>>, Error> {
     let creates = &planned.creates;
     let wanted: BTreeSet<&str> = creates

@@ -325,9 +325,9 @@ async fn preflight_finds_missing_parents_split_groups_and_exhausted_quota() {
     emulator.shutdown().await;
 }
 
-fn creates(arguments: &[Attributes]) -> PlannedChanges {
+fn creates(arguments: &[Attributes]) -> PlannedChanges<'_> {
     PlannedChanges {
-        creates: arguments.to_vec(),
+        creates: arguments.iter().collect(),
         ..PlannedChanges::default()
     }
 }
@@ -362,9 +362,10 @@ async fn backup_quota_counts_the_deletes_that_run_first_and_explains_expiries_th
             .expect("created");
     }
     // A series keeping 2 makes night 3 and then expires night 1: the disk holds 3 for a while.
+    let (night_3, night_1) = (backup("nightly-3"), backup("nightly-1"));
     let rotation = PlannedChanges {
-        creates: vec![backup("nightly-3")],
-        deleted_later: vec![backup("nightly-1")],
+        creates: vec![&night_3],
+        deleted_later: vec![&night_1],
         ..PlannedChanges::default()
     };
     let problems = provider
@@ -382,8 +383,8 @@ async fn backup_quota_counts_the_deletes_that_run_first_and_explains_expiries_th
     );
     // A replacement that deletes first frees its room.
     let destroy_first = PlannedChanges {
-        creates: vec![backup("nightly-3")],
-        deleted_first: vec![backup("nightly-1")],
+        creates: vec![&night_3],
+        deleted_first: vec![&night_1],
         ..PlannedChanges::default()
     };
     let problems = provider
