@@ -101,7 +101,7 @@ async fn run(
                 .iter()
                 .map(|(id, waiter)| ReadRequest {
                     id: id.clone(),
-                    recorded: waiter.recorded.clone(),
+                    recorded: std::borrow::Cow::Owned(waiter.recorded.clone()),
                 })
                 .collect()
         };

@@ -7,8 +7,12 @@ use std::collections::BTreeMap;
 use snapform_core::{ProviderAddr, ResourceInstanceAddr};
 use snapform_planner::RefreshResult;
 use snapform_planner::adoption;
+use std::borrow::Cow;
+
+use futures_util::StreamExt;
+use futures_util::stream::FuturesUnordered;
 use snapform_provider::{LookupRequest, ReadRequest, ResourceState};
-use snapform_state::{Intent, State};
+use snapform_state::{Intent, ResourceRecord, State};
 use tokio::task::JoinSet;
 
 use crate::Providers;
@@ -48,40 +52,42 @@ pub async fn refresh(
 
 /// [`refresh`], or with `one_call_per_resource` the way Terraform's providers read (one
 /// Describe per resource, ten at a time), for the benchmark's comparison.
+///
+/// The reads borrow the records they ask about, so they run together in this task rather
+/// than as tasks of their own, and each type's answers are taken in as they come, those the
+/// cloud has as recorded only counted: a fleet's refresh holds the state and one type's
+/// answers, never a copy of every record and every answer.
 pub async fn refresh_with(
     state: &State,
     providers: &Providers,
     only: Option<&dyn Fn(&ResourceInstanceAddr) -> bool>,
     one_call_per_resource: bool,
 ) -> Result<RefreshResult, RefreshError> {
-    let mut groups: BTreeMap<(ProviderAddr, String), Vec<(ResourceInstanceAddr, ReadRequest)>> =
-        BTreeMap::new();
+    type Members<'s> = Vec<(&'s ResourceRecord, ReadRequest<'s>)>;
+    let mut groups: BTreeMap<(&ProviderAddr, &str), Members<'_>> = BTreeMap::new();
     for record in &state.resources {
         if only.is_some_and(|only| !only(&record.addr)) {
             continue;
         }
         groups
-            .entry((
-                record.provider.clone(),
-                record.addr.resource.type_name.clone(),
-            ))
+            .entry((&record.provider, record.addr.resource.type_name.as_str()))
             .or_default()
             .push((
-                record.addr.clone(),
+                record,
                 ReadRequest {
                     id: record.id.clone(),
-                    recorded: record.attributes.clone(),
+                    recorded: Cow::Borrowed(&record.attributes),
                 },
             ));
     }
-    let mut tasks = JoinSet::new();
     // Terraform's way reads ten at a time over the whole refresh.
-    let limit = std::sync::Arc::new(tokio::sync::Semaphore::new(10));
+    let limit = tokio::sync::Semaphore::new(10);
+    let mut reads = FuturesUnordered::new();
     for ((provider_addr, type_name), members) in groups {
-        let Some(provider) = providers.get(&provider_addr).cloned() else {
+        let Some(provider) = providers.get(provider_addr) else {
             return Err(RefreshError {
-                provider: provider_addr,
-                type_name,
+                provider: provider_addr.clone(),
+                type_name: type_name.to_owned(),
                 error: snapform_provider::Error::new(
                     snapform_provider::ErrorKind::Permanent,
                     "",
@@ -90,49 +96,45 @@ pub async fn refresh_with(
                 ),
             });
         };
-        if one_call_per_resource {
-            for member in members {
-                let provider = provider.clone();
-                let (provider_addr, type_name, limit) =
-                    (provider_addr.clone(), type_name.clone(), limit.clone());
-                tasks.spawn(async move {
-                    let _slot = limit.acquire().await.expect("never closed");
-                    let (addr, request) = member;
-                    let result = provider
-                        .read_many(&type_name, std::slice::from_ref(&request))
-                        .await;
-                    (provider_addr, type_name, vec![(addr, request.id)], result)
-                });
-            }
-            continue;
+        let batches: Vec<Members<'_>> = if one_call_per_resource {
+            members.into_iter().map(|member| vec![member]).collect()
+        } else {
+            vec![members]
+        };
+        for batch in batches {
+            let limit = &limit;
+            reads.push(async move {
+                let _slot = match one_call_per_resource {
+                    true => Some(limit.acquire().await.expect("never closed")),
+                    false => None,
+                };
+                let (records, requests): (Vec<&ResourceRecord>, Vec<ReadRequest<'_>>) =
+                    batch.into_iter().unzip();
+                let result = provider.read_many(type_name, &requests).await;
+                (provider_addr, type_name, records, result)
+            });
         }
-        tasks.spawn(async move {
-            // The requests go to the provider as they are, not copied: each carries its
-            // record's attributes, and a fleet's refresh holds them all at once.
-            let (addrs, requests): (Vec<ResourceInstanceAddr>, Vec<ReadRequest>) =
-                members.into_iter().unzip();
-            let result = provider.read_many(&type_name, &requests).await;
-            let members: Vec<(ResourceInstanceAddr, String)> = addrs
-                .into_iter()
-                .zip(requests.into_iter().map(|request| request.id))
-                .collect();
-            (provider_addr, type_name, members, result)
-        });
     }
     let mut res = RefreshResult::default();
-    while let Some(joined) = tasks.join_next().await {
-        let (provider, type_name, members, result) = joined.expect("refresh tasks do not panic");
+    while let Some((provider, type_name, records, result)) = reads.next().await {
         let found = result.map_err(|error| RefreshError {
             provider: provider.clone(),
-            type_name: type_name.clone(),
+            type_name: type_name.to_owned(),
             error,
         })?;
         let mut by_id: BTreeMap<String, ResourceState> = found
             .into_iter()
             .map(|state| (state.id.clone(), state))
             .collect();
-        for (addr, id) in members {
-            res.read.insert(addr, by_id.remove(&id));
+        for record in records {
+            match by_id.remove(&record.id) {
+                Some(found) if snapform_planner::as_recorded(record, &found) => {
+                    res.as_recorded += 1;
+                }
+                found => {
+                    res.read.insert(record.addr.clone(), found);
+                }
+            }
         }
     }
 

@@ -108,7 +108,7 @@ async fn run(
     let stats = control.stats().await?;
     let (n_found, error) = match result {
         Ok(read) => (
-            read.read.values().filter(|found| found.is_some()).count(),
+            read.as_recorded + read.read.values().filter(|found| found.is_some()).count(),
             None,
         ),
         Err(error) => (0, Some(error.to_string())),

@@ -23,5 +23,5 @@ pub use model::{
     PlanMode, ResourceChange, Timeouts,
 };
 pub use refactor::ImportReads;
-pub use refresh::{RefreshResult, Refreshed, refreshed_state, status_of};
+pub use refresh::{RefreshResult, Refreshed, as_recorded, refreshed_state, status_of};
 pub use values::{PlannedValues, StateValues, arguments_now, normalize, outputs_now};

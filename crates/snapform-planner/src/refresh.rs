@@ -13,8 +13,12 @@ use crate::values::normalize_arguments;
 /// What reading the clouds found.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RefreshResult {
-    /// Every recorded instance that was read, with what the cloud has (`None`: gone).
+    /// The recorded instances that were read and are not as recorded, with what the cloud
+    /// has (`None`: gone). Those the cloud has as recorded ([`as_recorded`]) are only
+    /// counted: a fleet's refresh finds most of them so, and the state already says it all.
     pub read: BTreeMap<ResourceInstanceAddr, Option<ResourceState>>,
+    /// How many instances were read and found as recorded.
+    pub as_recorded: usize,
     /// Pending creates looked up: what each made, if anything (see [`crate::adoption`]).
     pub adoptions: BTreeMap<ResourceInstanceAddr, Adoption>,
 }
@@ -31,6 +35,26 @@ pub struct Refreshed {
     /// Interrupted creates whose lookup found several candidates: their intents stay, and
     /// nothing is created for them until the user settles which is theirs.
     pub blocked: Vec<Blocked>,
+}
+
+/// Whether the cloud has `record` as it is recorded: the same object, status and attributes.
+/// Folding such a read into the state changes nothing.
+pub fn as_recorded(record: &ResourceRecord, found: &ResourceState) -> bool {
+    found.id == record.id
+        && refreshed_status(record, found) == record.status
+        && found
+            .attributes
+            .iter()
+            .all(|(name, value)| record.attributes.get(name) == Some(value))
+}
+
+/// The status a record takes from what the cloud reports: a tainted one stays tainted until
+/// it is replaced.
+fn refreshed_status(record: &ResourceRecord, found: &ResourceState) -> RecordStatus {
+    match (record.status, status_of(&found.readiness)) {
+        (RecordStatus::Tainted, _) => RecordStatus::Tainted,
+        (_, status) => status,
+    }
 }
 
 /// The record status of what the cloud reports: a failed create is tainted.
@@ -50,6 +74,7 @@ pub fn refreshed_state(prior: State, refresh: RefreshResult) -> Refreshed {
     let RefreshResult {
         mut read,
         adoptions,
+        as_recorded: _,
     } = refresh;
     let mut state = prior;
     let mut drift = Vec::new();
@@ -86,21 +111,11 @@ pub fn refreshed_state(prior: State, refresh: RefreshResult) -> Refreshed {
                 state.remove(&addr);
             }
             Some(found) => {
-                let status = match (record.status, status_of(&found.readiness)) {
-                    // A tainted record stays tainted until it is replaced.
-                    (RecordStatus::Tainted, _) => RecordStatus::Tainted,
-                    (_, status) => status,
-                };
                 // The common case, the cloud as recorded: the record stays as it is.
-                if found.id == record.id
-                    && status == record.status
-                    && found
-                        .attributes
-                        .iter()
-                        .all(|(name, value)| record.attributes.get(name) == Some(value))
-                {
+                if as_recorded(record, &found) {
                     continue;
                 }
+                let status = refreshed_status(record, &found);
                 let mut attributes = record.attributes.clone();
                 attributes.extend(found.attributes);
                 let changed = normalize_arguments(schema, &record.attributes)

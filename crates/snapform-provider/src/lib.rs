@@ -74,12 +74,13 @@ pub struct ResourceState {
 
 /// A resource to read: its ID and what snapform recorded about it.
 #[derive(Clone, Debug, PartialEq)]
-pub struct ReadRequest {
+pub struct ReadRequest<'r> {
     /// The cloud's ID.
     pub id: String,
     /// The recorded attributes, used to batch reads (ECD lists per desktop) and to fill what
-    /// the cloud does not return.
-    pub recorded: Attributes,
+    /// the cloud does not return. Borrowed from the state where it can be: a fleet's refresh
+    /// reads every record at once, and copies would double what the state holds.
+    pub recorded: std::borrow::Cow<'r, Attributes>,
 }
 
 /// A problem found before any change is made, such as a missing disk.
@@ -145,7 +146,7 @@ pub trait Provider: Send + Sync {
     fn read_many<'a>(
         &'a self,
         type_name: &'a str,
-        requests: &'a [ReadRequest],
+        requests: &'a [ReadRequest<'a>],
     ) -> BoxFuture<'a, Result<Vec<ResourceState>, Error>>;
 
     /// Creates one resource and returns its ID. The cloud goes on creating it asynchronously:

@@ -33,7 +33,7 @@ pub trait ResourceType<C>: Send + Sync {
     fn read_many<'a>(
         &'a self,
         client: &'a C,
-        requests: &'a [ReadRequest],
+        requests: &'a [ReadRequest<'a>],
     ) -> BoxFuture<'a, Result<Vec<ResourceState>, Error>>;
 
     /// Changes updatable arguments in place; types whose arguments all force replacement keep
@@ -133,7 +133,7 @@ impl<C: Send + Sync + 'static> Provider for CloudProvider<C> {
     fn read_many<'a>(
         &'a self,
         type_name: &'a str,
-        requests: &'a [ReadRequest],
+        requests: &'a [ReadRequest<'a>],
     ) -> BoxFuture<'a, Result<Vec<ResourceState>, Error>> {
         match self.resource_type(type_name) {
             Ok(resource_type) => resource_type.read_many(&self.client, requests),
@@ -290,7 +290,7 @@ macro_rules! resource_type {
             fn read_many<'a>(
                 &'a self,
                 client: &'a $client,
-                requests: &'a [$crate::ReadRequest],
+                requests: &'a [$crate::ReadRequest<'a>],
             ) -> $crate::BoxFuture<'a, Result<Vec<$crate::ResourceState>, $crate::Error>> {
                 Box::pin(read_many(client, requests))
             }

@@ -164,10 +164,13 @@ async fn list_wanted(
 /// Reads by desktop: one listing per recorded desktop, paged, stopping once every wanted ID
 /// of it was seen. A desktop with one wanted snapshot, and a snapshot with no recorded
 /// desktop, is read by its ID instead: one call either way, and a listing may take several.
-async fn read_many(client: &Client, requests: &[ReadRequest]) -> Result<Vec<ResourceState>, Error> {
+async fn read_many(
+    client: &Client,
+    requests: &[ReadRequest<'_>],
+) -> Result<Vec<ResourceState>, Error> {
     let recorded: BTreeMap<&str, &Attributes> = requests
         .iter()
-        .map(|request| (request.id.as_str(), &request.recorded))
+        .map(|request| (request.id.as_str(), request.recorded.as_ref()))
         .collect();
     let mut by_desktop: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
     let mut single_ids = Vec::new();

@@ -141,10 +141,13 @@ async fn describe_pages(
 }
 
 /// Reads 100 IDs per call, as one JSON array text in `SnapshotId`.
-async fn read_many(client: &Client, requests: &[ReadRequest]) -> Result<Vec<ResourceState>, Error> {
+async fn read_many(
+    client: &Client,
+    requests: &[ReadRequest<'_>],
+) -> Result<Vec<ResourceState>, Error> {
     let recorded: BTreeMap<&str, &Attributes> = requests
         .iter()
-        .map(|request| (request.id.as_str(), &request.recorded))
+        .map(|request| (request.id.as_str(), request.recorded.as_ref()))
         .collect();
     let mut states = Vec::with_capacity(requests.len());
     for chunk in requests.chunks(MAX_DESCRIBE) {

@@ -62,10 +62,10 @@ fn s(text: &str) -> Value {
     Value::string(text)
 }
 
-fn read(id: &str, recorded: &Attributes) -> ReadRequest {
+fn read(id: &str, recorded: &Attributes) -> ReadRequest<'static> {
     ReadRequest {
         id: id.to_owned(),
-        recorded: recorded.clone(),
+        recorded: std::borrow::Cow::Owned(recorded.clone()),
     }
 }
 
@@ -74,7 +74,11 @@ fn ids_of(states: &[ResourceState]) -> Vec<&str> {
 }
 
 /// Polls until the resource is ready, as apply will.
-async fn wait_ready(provider: &AliCloud, type_name: &str, request: ReadRequest) -> ResourceState {
+async fn wait_ready(
+    provider: &AliCloud,
+    type_name: &str,
+    request: ReadRequest<'_>,
+) -> ResourceState {
     for _ in 0..100 {
         let states = provider
             .read_many(type_name, std::slice::from_ref(&request))
@@ -95,7 +99,7 @@ async fn wait_ready(provider: &AliCloud, type_name: &str, request: ReadRequest) 
 }
 
 /// Polls until the resource is gone from the cloud.
-async fn wait_gone(provider: &AliCloud, type_name: &str, request: ReadRequest) {
+async fn wait_gone(provider: &AliCloud, type_name: &str, request: ReadRequest<'_>) {
     for _ in 0..100 {
         let states = provider
             .read_many(type_name, std::slice::from_ref(&request))
@@ -897,7 +901,7 @@ async fn hostile_answers_end_in_a_clear_error_within_the_deadline() {
                 "alicloud_ens_snapshot",
                 &[ReadRequest {
                     id: "s-hostile".to_owned(),
-                    recorded: std::collections::BTreeMap::new(),
+                    recorded: Default::default(),
                 }],
             )
             .await;

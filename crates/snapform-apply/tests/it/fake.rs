@@ -108,6 +108,19 @@ impl FakeCloud {
         self.inner.lock().expect("lock").objects.clone()
     }
 
+    /// Changes an object behind snapform's back: `edit` gets its arguments, and `None`
+    /// deletes it.
+    pub fn tamper(&self, id: &str, edit: impl FnOnce(&mut Attributes) -> Option<()>) {
+        let mut inner = self.inner.lock().expect("lock");
+        let gone = match inner.objects.get_mut(id) {
+            Some(object) => edit(&mut object.arguments).is_none(),
+            None => false,
+        };
+        if gone {
+            inner.objects.remove(id);
+        }
+    }
+
     /// The most calls that were in flight at once.
     pub fn most_in_flight(&self) -> usize {
         self.most_in_flight.load(Ordering::SeqCst)
@@ -165,7 +178,7 @@ impl Provider for FakeCloud {
     fn read_many<'a>(
         &'a self,
         _type_name: &'a str,
-        requests: &'a [ReadRequest],
+        requests: &'a [ReadRequest<'a>],
     ) -> BoxFuture<'a, Result<Vec<ResourceState>, Error>> {
         Box::pin(async move {
             let ids: Vec<String> = requests.iter().map(|request| request.id.clone()).collect();

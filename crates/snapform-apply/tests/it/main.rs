@@ -383,6 +383,50 @@ async fn terraforms_way_never_runs_more_steps_than_the_parallelism() {
 /// `-parallelism=2` all six creates go out while the first ones are still not ready (before,
 /// every waiting step held a slot, and an apply of 10,000 snapshots ran ten polls at a time).
 #[tokio::test]
+async fn refresh_keeps_only_what_differs_from_the_records_and_counts_the_rest() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let cloud = FakeCloud::new();
+    let made = run(
+        plan_of(&backups(4), &State::new()),
+        &cloud,
+        dir.path(),
+        options(),
+        no_stop(),
+    )
+    .await;
+    assert!(made.failures.is_empty(), "{made:?}");
+    let state = saved(dir.path());
+    let records: Vec<_> = state.resources.iter().collect();
+    cloud.tamper(&records[1].id, |arguments| {
+        arguments.insert(
+            "disk_backup_name".to_owned(),
+            snapform_core::Value::string("renamed"),
+        );
+        Some(())
+    });
+    cloud.tamper(&records[2].id, |_| None);
+    let read = snapform_apply::refresh(&state, &providers(&cloud), None)
+        .await
+        .expect("reads");
+    assert_eq!(read.as_recorded, 2, "the untouched ones are only counted");
+    assert_eq!(
+        read.read.keys().collect::<Vec<_>>(),
+        [&records[1].addr, &records[2].addr],
+        "the renamed one and the deleted one are kept"
+    );
+    assert!(read.read[&records[2].addr].is_none(), "gone");
+    // Planned from what it kept, the refresh finds the same drift as from every read.
+    let refreshed = snapform_planner::refreshed_state(state.clone(), read);
+    assert_eq!(refreshed.drift.len(), 2, "{:?}", refreshed.drift);
+    assert_eq!(refreshed.state.resources.len(), 3);
+    assert_eq!(
+        refreshed.state.resources.get(&records[0].addr),
+        Some(records[0]),
+        "as recorded, as it was"
+    );
+}
+
+#[tokio::test]
 async fn a_replaced_object_is_kept_as_deposed_until_it_is_deleted() {
     let dir = tempfile::tempdir().expect("temp dir");
     let cloud = FakeCloud::new();

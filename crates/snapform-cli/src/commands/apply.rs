@@ -86,6 +86,11 @@ fn execute(run: &Execution<'_>) -> anyhow::Result<i32> {
     };
     let plan = match run.plan_file {
         Some(path) => {
+            // Nothing here reads the evaluated instances (see below), and without them the
+            // configuration and the plan file are not both whole at once.
+            if let Some(config) = Arc::get_mut(&mut session.config) {
+                config.forget_instances();
+            }
             let mut plan = super::plan::read_plan_file(path)?;
             check_not_stale(&plan, &session)?;
             restore_redacted(&mut plan, &session.state);

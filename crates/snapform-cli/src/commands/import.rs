@@ -104,7 +104,7 @@ pub fn run(args: &ImportArgs, emulator: bool) -> anyhow::Result<i32> {
     let provider_addr = resource.provider.clone();
     let instance_sensitive = instance.sensitive.clone();
     // The configuration's arguments help providers that read per parent (ECD lists per desktop).
-    let recorded = instance
+    let recorded: snapform_provider::Attributes = instance
         .arguments
         .iter()
         .filter(|(_, value)| value.is_known())
@@ -113,7 +113,7 @@ pub fn run(args: &ImportArgs, emulator: bool) -> anyhow::Result<i32> {
     let (provider, region) = session.one_provider(&provider_addr)?;
     let request = ReadRequest {
         id: args.id.clone(),
-        recorded,
+        recorded: std::borrow::Cow::Owned(recorded),
     };
     let found = session
         .runtime
@@ -130,7 +130,7 @@ pub fn run(args: &ImportArgs, emulator: bool) -> anyhow::Result<i32> {
     let mut state = session.state.clone();
     // Importing settles an unfinished create at this address: the imported object is its own.
     state.pending.remove(&addr);
-    let mut attributes = request.recorded.clone();
+    let mut attributes = request.recorded.into_owned();
     attributes.extend(found.attributes);
     state.upsert(ResourceRecord {
         addr: addr.clone(),

@@ -131,7 +131,7 @@ pub fn generate_config(session: &Session, out: &Path) -> anyhow::Result<bool> {
             .iter()
             .map(|import| ReadRequest {
                 id: import.id.clone(),
-                recorded: BTreeMap::new(),
+                recorded: Default::default(),
             })
             .collect();
         let found = session

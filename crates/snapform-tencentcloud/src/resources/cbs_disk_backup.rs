@@ -80,7 +80,10 @@ async fn create(
     )
 }
 
-async fn read_many(client: &Client, requests: &[ReadRequest]) -> Result<Vec<ResourceState>, Error> {
+async fn read_many(
+    client: &Client,
+    requests: &[ReadRequest<'_>],
+) -> Result<Vec<ResourceState>, Error> {
     let mut states = Vec::with_capacity(requests.len());
     for chunk in requests.chunks(MAX_DESCRIBE) {
         let ids: Vec<&str> = chunk.iter().map(|request| request.id.as_str()).collect();

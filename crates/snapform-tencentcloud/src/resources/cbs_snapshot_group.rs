@@ -120,10 +120,13 @@ async fn create(
 }
 
 /// Groups have no ID-list parameter: one `snapshot-group-id` filter holds up to 100 IDs.
-async fn read_many(client: &Client, requests: &[ReadRequest]) -> Result<Vec<ResourceState>, Error> {
+async fn read_many(
+    client: &Client,
+    requests: &[ReadRequest<'_>],
+) -> Result<Vec<ResourceState>, Error> {
     let recorded: BTreeMap<&str, &Attributes> = requests
         .iter()
-        .map(|request| (request.id.as_str(), &request.recorded))
+        .map(|request| (request.id.as_str(), request.recorded.as_ref()))
         .collect();
     let mut states = Vec::with_capacity(requests.len());
     for chunk in requests.chunks(MAX_DESCRIBE) {

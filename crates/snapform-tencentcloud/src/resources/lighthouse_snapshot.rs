@@ -96,7 +96,10 @@ async fn create(
     )
 }
 
-async fn read_many(client: &Client, requests: &[ReadRequest]) -> Result<Vec<ResourceState>, Error> {
+async fn read_many(
+    client: &Client,
+    requests: &[ReadRequest<'_>],
+) -> Result<Vec<ResourceState>, Error> {
     let instances: BTreeMap<&str, Option<&Value>> = requests
         .iter()
         .map(|request| (request.id.as_str(), request.recorded.get("instance_id")))

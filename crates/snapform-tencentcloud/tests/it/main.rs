@@ -53,10 +53,10 @@ fn s(text: &str) -> Value {
     Value::string(text)
 }
 
-fn read(id: &str) -> ReadRequest {
+fn read(id: &str) -> ReadRequest<'static> {
     ReadRequest {
         id: id.to_owned(),
-        recorded: BTreeMap::new(),
+        recorded: Default::default(),
     }
 }
 
@@ -64,7 +64,7 @@ fn read(id: &str) -> ReadRequest {
 async fn wait_ready(
     provider: &TencentCloud,
     type_name: &str,
-    request: ReadRequest,
+    request: ReadRequest<'_>,
 ) -> snapform_provider::ResourceState {
     for _ in 0..100 {
         let states = provider
@@ -187,7 +187,7 @@ async fn snapshot_group_lifecycle_keeps_disks_and_tags_from_the_record() {
         type_name,
         ReadRequest {
             id: id.clone(),
-            recorded: arguments.clone(),
+            recorded: std::borrow::Cow::Borrowed(&arguments),
         },
     )
     .await;
@@ -225,7 +225,7 @@ async fn lighthouse_snapshot_lifecycle_with_rename() {
     assert!(id.starts_with("lhsnap-"), "{id}");
     let request = ReadRequest {
         id: id.clone(),
-        recorded: arguments.clone(),
+        recorded: std::borrow::Cow::Borrowed(&arguments),
     };
     let state = wait_ready(&provider, type_name, request.clone()).await;
     assert_eq!(
