@@ -112,7 +112,9 @@ pub fn plan(mut inputs: PlanInputs<'_>) -> (Plan, Vec<Diagnostic>) {
             .iter()
             .flat_map(|resource| resource.depends_on.iter().cloned())
             .collect(),
-        changes: Vec::new(),
+        // A change per record at least, as a fleet's plan mostly has: made to size, the
+        // changes never double past what they need.
+        changes: Vec::with_capacity(state.resources.len() + state.deposed.len()),
     };
     match inputs.mode {
         PlanMode::RefreshOnly => {

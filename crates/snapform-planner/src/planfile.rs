@@ -101,8 +101,11 @@ pub fn decode(path: &str, text: &str) -> Result<Plan, Error> {
         .map(|document| {
             let mut plan = document.plan;
             // Read one by one, the changes grew by doubling; a fleet's apply holds them to
-            // the end, so they give back what they do not use.
-            plan.changes.shrink_to_fit();
+            // the end, so they move to a list of their size (shrinking in place may keep the
+            // whole block).
+            let mut changes = Vec::with_capacity(plan.changes.len());
+            changes.append(&mut plan.changes);
+            plan.changes = changes;
             plan
         })
         .map_err(|error| Error::Damaged {

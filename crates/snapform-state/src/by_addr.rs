@@ -155,12 +155,18 @@ impl<T: Addressed> Extend<T> for ByAddr<T> {
     }
 }
 
-/// Later items replace earlier ones at the same address.
+/// Later items replace earlier ones at the same address. Built at once, the map's nodes are
+/// full, where items inserted in order leave them half empty: a fleet's state read from its
+/// file takes a third less memory.
 impl<T: Addressed> FromIterator<T> for ByAddr<T> {
     fn from_iter<I: IntoIterator<Item = T>>(items: I) -> ByAddr<T> {
-        let mut res = ByAddr::new();
-        res.extend(items);
-        res
+        // The map sorts its input stably and keeps the last item of equal addresses.
+        ByAddr {
+            items: items
+                .into_iter()
+                .map(|item| (item.addr().clone(), item))
+                .collect(),
+        }
     }
 }
 
