@@ -101,11 +101,9 @@ pub fn decode(path: &str, text: &str) -> Result<Plan, Error> {
         .map(|document| {
             let mut plan = document.plan;
             // Read one by one, the changes grew by doubling; a fleet's apply holds them to
-            // the end, so they move to a list of their size (shrinking in place may keep the
-            // whole block).
-            let mut changes = Vec::with_capacity(plan.changes.len());
-            changes.append(&mut plan.changes);
-            plan.changes = changes;
+            // the end, so they give back what they do not use where the allocator can (a
+            // copy to a list of their size would cost more, at once, than it saves).
+            plan.changes.shrink_to_fit();
             plan
         })
         .map_err(|error| Error::Damaged {
