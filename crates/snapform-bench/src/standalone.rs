@@ -233,12 +233,16 @@ impl Drop for Emulator {
     }
 }
 
-/// The `snapform` binary to drive: `explicit` when given, else the one beside this binary.
+/// The `snapform` binary to drive: `explicit` when given (made absolute, since the runs
+/// start it from their projects' directories), else the one beside this binary.
 /// When cargo started this binary (`cargo run`), the CLI is built first with the same profile
 /// and target directory, so a run never measures or tests a stale binary.
 pub fn snapform_binary(explicit: Option<&Path>) -> anyhow::Result<PathBuf> {
     if let Some(path) = explicit {
-        return Ok(path.to_owned());
+        let path = std::path::absolute(path)
+            .with_context(|| format!("cannot resolve {}", path.display()))?;
+        anyhow::ensure!(path.is_file(), "{} does not exist", path.display());
+        return Ok(path);
     }
     let exe = std::env::current_exe().context("cannot locate this binary")?;
     let profile_dir = exe
