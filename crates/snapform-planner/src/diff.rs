@@ -255,7 +255,7 @@ impl Planner<'_, '_> {
             let mut kept_generations = BTreeSet::new();
             for instance in &instances {
                 let state = self.state;
-                let change = match state.resource(&instance.addr) {
+                let mut change = match state.resource(&instance.addr) {
                     Some(record) => self.change_for(resource, instance, Some(record)),
                     // A series whose rotation was removed keeps its newest generation.
                     None => match self.end_series(resource, instance) {
@@ -280,6 +280,7 @@ impl Planner<'_, '_> {
                         &change.after_sensitive,
                     );
                 }
+                change.share_unchanged();
                 self.changes.push(change);
             }
             let wanted: BTreeSet<&ResourceInstanceAddr> =
@@ -345,6 +346,7 @@ impl Planner<'_, '_> {
             replace_paths: Vec::new(),
             id: Some(record.id.clone()),
             before: Some(with_id(record)),
+            before_as_after: false,
             after: Some(with_id(record)),
             before_sensitive: record.sensitive_attributes.clone(),
             after_sensitive: record.sensitive_attributes.clone(),
@@ -360,7 +362,8 @@ impl Planner<'_, '_> {
 
     fn push_unchanged(&mut self, record: &ResourceRecord) {
         if let Some(schema) = record.schema() {
-            let change = self.keeping(record, schema);
+            let mut change = self.keeping(record, schema);
+            change.share_unchanged();
             self.changes.push(change);
         }
     }
@@ -422,6 +425,7 @@ impl Planner<'_, '_> {
             replace_paths: Vec::new(),
             id: record.map(|record| record.id.clone()),
             before: record.map(with_id),
+            before_as_after: false,
             after: None,
             before_sensitive: record
                 .map(|record| record.sensitive_attributes.clone())

@@ -6,8 +6,9 @@ use serde::{Deserialize, Serialize};
 use snapform_core::{ProviderAddr, ResourceAddr, ResourceInstanceAddr, ResourceSchema, Value};
 use snapform_state::State;
 
-/// The plan format this build writes and reads.
-pub const PLAN_FORMAT_VERSION: u64 = 2;
+/// The plan format this build writes and reads: 3 keeps an unchanged instance's object once
+/// (`ResourceChange::before_as_after`), which a build reading 2 would take for no object.
+pub const PLAN_FORMAT_VERSION: u64 = 3;
 
 /// The longest waits of a resource's steps, in seconds, from its `timeouts` block; `None`
 /// takes the apply engine's defaults.
@@ -195,9 +196,15 @@ pub struct ResourceChange {
     pub replace_paths: Vec<String>,
     /// The cloud's ID of the existing resource.
     pub id: Option<String>,
-    /// The attributes before (from the refreshed state).
+    /// The attributes before (from the refreshed state); read them with
+    /// [`ResourceChange::object_before`], since an unchanged instance keeps them once, in
+    /// `after` (see `before_as_after`).
     #[serde(with = "opt_value_map_unknown")]
     pub before: Option<BTreeMap<String, Value>>,
+    /// `before` is `after`, kept once: an unchanged instance, as most of a fleet's plan is,
+    /// would otherwise hold two copies of its record's attributes.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub before_as_after: bool,
     /// The attributes after; unknown values are known only after apply.
     #[serde(with = "opt_value_map_unknown")]
     pub after: Option<BTreeMap<String, Value>>,
@@ -233,6 +240,31 @@ pub struct ResourceChange {
 }
 
 impl ResourceChange {
+    /// The attributes before the change (from the refreshed state).
+    pub fn object_before(&self) -> Option<&BTreeMap<String, Value>> {
+        if self.before_as_after {
+            self.after.as_ref()
+        } else {
+            self.before.as_ref()
+        }
+    }
+
+    /// Keeps the object of an unchanged instance once (`before_as_after`), when nothing about
+    /// it changes, its sensitivity included (a plan file hides `after`'s sensitive values,
+    /// which must then be `before`'s too).
+    pub(crate) fn share_unchanged(&mut self) {
+        if self.action == Action::NoOp
+            && !self.deposed
+            && !self.before_as_after
+            && self.before.is_some()
+            && self.before == self.after
+            && self.before_sensitive == self.after_sensitive
+        {
+            self.before = None;
+            self.before_as_after = true;
+        }
+    }
+
     /// Whether apply has something to do for it.
     pub fn is_active(&self) -> bool {
         self.action != Action::NoOp
@@ -597,5 +629,76 @@ mod schema_by_name {
         let name: String = serde::Deserialize::deserialize(de)?;
         snapform_core::schema::resource_schema(&name)
             .ok_or_else(|| serde::de::Error::custom(format!("unknown resource type {name:?}")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn unchanged() -> ResourceChange {
+        let object: BTreeMap<String, Value> = [
+            ("id".to_owned(), Value::string("dbp-1")),
+            ("disk_id".to_owned(), Value::string("disk-1")),
+        ]
+        .into();
+        ResourceChange {
+            addr: "tencentcloud_cbs_disk_backup.a"
+                .parse()
+                .expect("an address"),
+            schema: &snapform_core::schema::tencentcloud::CBS_DISK_BACKUP,
+            provider: ProviderAddr::default_for("tencentcloud"),
+            region: "ap-guangzhou".to_owned(),
+            action: Action::NoOp,
+            reason: None,
+            reason_detail: None,
+            moved_from: None,
+            expires_after: None,
+            replace_paths: Vec::new(),
+            id: Some("dbp-1".to_owned()),
+            before: Some(object.clone()),
+            before_as_after: false,
+            after: Some(object),
+            before_sensitive: BTreeSet::new(),
+            after_sensitive: BTreeSet::new(),
+            adopting: false,
+            importing: None,
+            deposed: false,
+            awaits_readiness: false,
+            waits_for: Vec::new(),
+            dependencies: Vec::new(),
+            timeouts: Timeouts::default(),
+        }
+    }
+
+    #[test]
+    fn an_unchanged_object_is_kept_once_and_read_the_same() {
+        let whole = unchanged();
+        let mut shared = whole.clone();
+        shared.share_unchanged();
+        assert!(shared.before.is_none() && shared.before_as_after);
+        assert_eq!(shared.object_before(), whole.object_before());
+        assert_eq!(shared.after, whole.after);
+        // A plan file keeps it so.
+        let back: ResourceChange =
+            serde_json::from_str(&serde_json::to_string(&shared).expect("writes")).expect("reads");
+        assert_eq!(back, shared);
+        assert_eq!(back.object_before(), whole.object_before());
+        // Anything that differs keeps both: the values, the sensitivity, the action.
+        let mut renamed = unchanged();
+        if let Some(after) = &mut renamed.after {
+            after.insert("disk_backup_name".to_owned(), Value::string("new"));
+        }
+        let mut now_sensitive = unchanged();
+        now_sensitive.after_sensitive.insert("disk_id".to_owned());
+        let mut deleted = unchanged();
+        deleted.action = Action::Delete;
+        deleted.after = deleted.before.clone();
+        for mut change in [renamed, now_sensitive, deleted] {
+            let before = change.before.clone();
+            change.share_unchanged();
+            assert!(!change.before_as_after);
+            assert_eq!(change.before, before);
+        }
     }
 }

@@ -314,6 +314,7 @@ mod tests {
             replace_paths: Vec::new(),
             id: None,
             before: None,
+            before_as_after: false,
             after: after.map(|pairs| {
                 pairs
                     .iter()

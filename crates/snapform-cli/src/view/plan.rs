@@ -555,7 +555,7 @@ impl<'a> Attributes<'a> {
     pub fn of_change(change: &'a ResourceChange) -> Attributes<'a> {
         Attributes {
             schema: change.schema,
-            before: change.before.as_ref(),
+            before: change.object_before(),
             after: change.after.as_ref(),
             before_sensitive: &change.before_sensitive,
             after_sensitive: &change.after_sensitive,

@@ -195,7 +195,7 @@ fn change_json(change: &ResourceChange, plan: &Plan) -> Json {
     inner.insert("actions".into(), json!(change.action.terraform_actions()));
     inner.insert(
         "before".into(),
-        change.before.as_ref().map_or(Json::Null, |before| {
+        change.object_before().map_or(Json::Null, |before| {
             values_json(before, &change.before_sensitive, None)
         }),
     );
@@ -208,7 +208,7 @@ fn change_json(change: &ResourceChange, plan: &Plan) -> Json {
     inner.insert("after_unknown".into(), after_unknown(change.after.as_ref()));
     inner.insert(
         "before_sensitive".into(),
-        sensitive_tree(change.before.as_ref(), &change.before_sensitive),
+        sensitive_tree(change.object_before(), &change.before_sensitive),
     );
     inner.insert(
         "after_sensitive".into(),
