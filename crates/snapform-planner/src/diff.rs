@@ -333,6 +333,19 @@ impl Planner<'_, '_> {
 
     /// A change that leaves `record` as it is, as the record says it is.
     fn keeping(&self, record: &ResourceRecord, schema: &'static ResourceSchema) -> ResourceChange {
+        let mut change = self.of_record(record, schema);
+        change.after = change.before.clone();
+        change.after_sensitive = change.before_sensitive.clone();
+        change
+    }
+
+    /// A change of `record` as the record says it is, with nothing after it yet: the object
+    /// is copied once, and only a change that keeps it copies it again.
+    fn of_record(
+        &self,
+        record: &ResourceRecord,
+        schema: &'static ResourceSchema,
+    ) -> ResourceChange {
         ResourceChange {
             addr: record.addr.clone(),
             schema,
@@ -347,9 +360,9 @@ impl Planner<'_, '_> {
             id: Some(record.id.clone()),
             before: Some(with_id(record)),
             before_as_after: false,
-            after: Some(with_id(record)),
+            after: None,
             before_sensitive: record.sensitive_attributes.clone(),
-            after_sensitive: record.sensitive_attributes.clone(),
+            after_sensitive: BTreeSet::new(),
             adopting: self.adopted.contains(&record.addr),
             importing: None,
             deposed: false,
@@ -380,10 +393,8 @@ impl Planner<'_, '_> {
         self.changes.push(ResourceChange {
             action: Action::Delete,
             reason,
-            after: None,
-            after_sensitive: BTreeSet::new(),
             timeouts,
-            ..self.keeping(record, schema)
+            ..self.of_record(record, schema)
         });
     }
 

@@ -86,7 +86,8 @@ fn execute(run: &Execution<'_>) -> anyhow::Result<i32> {
     };
     let plan = match run.plan_file {
         Some(path) => {
-            // Nothing here reads the evaluated instances (see below), and without them the
+            // Apply evaluates again from the expressions (see `Config::forget_instances`;
+            // `make_plan` drops them too), and without the evaluated instances the
             // configuration and the plan file are not both whole at once.
             if let Some(config) = Arc::get_mut(&mut session.config) {
                 config.forget_instances();
@@ -125,12 +126,6 @@ fn execute(run: &Execution<'_>) -> anyhow::Result<i32> {
             plan
         }
     };
-    // The evaluated instances served the plan, and what apply evaluates again (arguments
-    // unknown until now, the outputs) it reads from the expressions (see
-    // `Config::forget_instances`).
-    if let Some(config) = Arc::get_mut(&mut session.config) {
-        config.forget_instances();
-    }
     let destroying = plan.mode == PlanMode::Destroy;
     let summary_operation = if run.operation == "destroy" {
         "destroy"
