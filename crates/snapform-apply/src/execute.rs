@@ -245,6 +245,9 @@ pub async fn apply(
     stop: watch::Receiver<Stop>,
 ) -> Result<ApplyReport, snapform_state::Error> {
     let mut plan = plan;
+    if let Some(owned) = Arc::get_mut(&mut plan) {
+        owned.own_active_objects();
+    }
     let mut start = match Arc::get_mut(&mut plan) {
         // Its only holder: the refreshed state is taken out, not copied (a fleet's state is
         // the largest thing an apply holds).
@@ -264,10 +267,17 @@ pub async fn apply(
                 std::sync::Mutex::new(change.after.take())
             })
             .collect(),
+        // Only the changes it runs: the others may keep their objects in the prior state.
         None => plan
             .changes
             .iter()
-            .map(|change| std::sync::Mutex::new(change.after.clone()))
+            .map(|change| {
+                let after = change
+                    .is_active()
+                    .then(|| plan.object_after(change).map(std::borrow::Cow::into_owned))
+                    .flatten();
+                std::sync::Mutex::new(after)
+            })
             .collect(),
     };
     // The engine watches its own channel: the caller's stops are passed on, and a failed

@@ -34,8 +34,14 @@ pub async fn preflight(plan: &Plan, providers: &Providers) -> Result<Vec<Problem
         let (addrs, planned) = groups
             .entry((&change.provider, change.addr.resource.type_name.as_str()))
             .or_default();
+        // A delete's object is its record's (`before_recorded`); a replacement keeps its own.
+        let before = if change.before_recorded {
+            plan.record_of(change).map(|record| &record.attributes)
+        } else {
+            change.before.as_ref()
+        };
         if change.action.deletes()
-            && let Some(before) = &change.before
+            && let Some(before) = before
         {
             if change.action == Action::DeleteThenCreate {
                 planned.deleted_first.push(before);

@@ -432,6 +432,20 @@ pub struct Resource {
     pub rotation: Option<crate::rotation::Rotation>,
 }
 
+impl Resource {
+    /// Where argument `name` is set in the block, or the block itself when it is not set:
+    /// every instance shares its expressions, so this holds once the instances are forgotten.
+    pub fn argument_span(&self, name: &str) -> Span {
+        self.source
+            .exprs
+            .iter()
+            .find(|(argument, _, _)| argument.name == name)
+            .map_or(self.span, |(_, file, expr)| {
+                crate::eval::span_of(*file, expr)
+            })
+    }
+}
+
 /// One instance of a resource with its evaluated arguments.
 #[derive(Debug, Serialize)]
 pub struct ResourceInstance {

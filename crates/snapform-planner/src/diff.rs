@@ -160,7 +160,7 @@ pub fn plan(mut inputs: PlanInputs<'_>) -> (Plan, Vec<Diagnostic>) {
     changes.sort_unstable_by(|a, b| (&a.addr, a.deposed, &a.id).cmp(&(&b.addr, b.deposed, &b.id)));
     let mut warnings = Vec::new();
     if !inputs.targets.is_empty() {
-        graph::apply_targets(inputs.config, &mut changes, inputs.targets);
+        graph::apply_targets(inputs.config, &mut changes, inputs.targets, &state);
         warnings.push(
             "resource targeting is in effect: the plan may not show every change the configuration needs; use -target only for exceptional cases"
                 .to_owned(),
@@ -169,6 +169,7 @@ pub fn plan(mut inputs: PlanInputs<'_>) -> (Plan, Vec<Diagnostic>) {
     graph::leave_alone(
         &mut changes,
         blocked.iter().map(|blocked| &blocked.addr).collect(),
+        &state,
     );
     let forgotten: Vec<String> = changes
         .iter()
@@ -185,11 +186,11 @@ pub fn plan(mut inputs: PlanInputs<'_>) -> (Plan, Vec<Diagnostic>) {
     graph::add_edges(&mut changes);
 
     let (outputs, sensitive_outputs) = if inputs.mode == PlanMode::Normal {
-        let (outputs, output_diagnostics) = match ChangeValues::over(&changes) {
+        let (outputs, output_diagnostics) = match ChangeValues::over(&changes, &state) {
             Some(values) => inputs.config.evaluate_outputs(&values),
             None => inputs
                 .config
-                .evaluate_outputs(&PlannedValues::of_changes(&changes)),
+                .evaluate_outputs(&PlannedValues::of_changes(&changes, &state)),
         };
         diagnostics.extend(output_diagnostics);
         (
@@ -214,7 +215,9 @@ pub fn plan(mut inputs: PlanInputs<'_>) -> (Plan, Vec<Diagnostic>) {
         warnings,
         timestamp: inputs.now,
         targeted: !inputs.targets.is_empty(),
-        configuration: inputs.config.summary(),
+        // Filled only for a plan file, which `show -json` reads: a plan shown or applied
+        // now would hold a copy of every variable's value for nothing.
+        configuration: Default::default(),
         blocked,
     };
     (plan, diagnostics)
@@ -280,7 +283,10 @@ impl Planner<'_, '_> {
                         &change.after_sensitive,
                     );
                 }
-                change.share_unchanged();
+                // Planned from its record, whose object `before` is: once unchanged, the prior
+                // state keeps it.
+                let recorded = change.id.is_some() && change.moved_from.is_none();
+                change.share_unchanged(recorded);
                 self.changes.push(change);
             }
             let wanted: BTreeSet<&ResourceInstanceAddr> =
@@ -334,13 +340,16 @@ impl Planner<'_, '_> {
     /// A change that leaves `record` as it is, as the record says it is.
     fn keeping(&self, record: &ResourceRecord, schema: &'static ResourceSchema) -> ResourceChange {
         let mut change = self.of_record(record, schema);
+        change.before = Some(with_id(record));
+        change.before_recorded = false;
         change.after = change.before.clone();
         change.after_sensitive = change.before_sensitive.clone();
         change
     }
 
-    /// A change of `record` as the record says it is, with nothing after it yet: the object
-    /// is copied once, and only a change that keeps it copies it again.
+    /// A change of `record` as the record says it is, with nothing after it yet: its object
+    /// is the record's, read from the prior state (`before_recorded`), and only a change
+    /// that keeps it copies it.
     fn of_record(
         &self,
         record: &ResourceRecord,
@@ -358,8 +367,9 @@ impl Planner<'_, '_> {
             expires_after: None,
             replace_paths: Vec::new(),
             id: Some(record.id.clone()),
-            before: Some(with_id(record)),
+            before: None,
             before_as_after: false,
+            before_recorded: true,
             after: None,
             before_sensitive: record.sensitive_attributes.clone(),
             after_sensitive: BTreeSet::new(),
@@ -376,7 +386,7 @@ impl Planner<'_, '_> {
     fn push_unchanged(&mut self, record: &ResourceRecord) {
         if let Some(schema) = record.schema() {
             let mut change = self.keeping(record, schema);
-            change.share_unchanged();
+            change.share_unchanged(true);
             self.changes.push(change);
         }
     }
@@ -437,6 +447,7 @@ impl Planner<'_, '_> {
             id: record.map(|record| record.id.clone()),
             before: record.map(with_id),
             before_as_after: false,
+            before_recorded: false,
             after: None,
             before_sensitive: record
                 .map(|record| record.sensitive_attributes.clone())

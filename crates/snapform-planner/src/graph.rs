@@ -7,6 +7,7 @@ use petgraph::algo::toposort;
 use petgraph::graph::{DiGraph, NodeIndex};
 use snapform_config::{Config, Resource};
 use snapform_core::{ResourceAddr, ResourceInstanceAddr};
+use snapform_state::State;
 
 use crate::model::{Action, EdgeKind, ResourceChange};
 
@@ -40,11 +41,12 @@ pub fn dependency_order(config: &Config) -> Vec<&Resource> {
 }
 
 /// Keeps only the changes of `targets` and of everything they depend on; the rest become
-/// no-ops.
+/// no-ops. Their objects are recorded in `state`, the plan's prior state.
 pub fn apply_targets(
     config: &Config,
     changes: &mut [ResourceChange],
     targets: &[ResourceInstanceAddr],
+    state: &State,
 ) {
     let mut wanted_resources: BTreeSet<ResourceAddr> = BTreeSet::new();
     let mut wanted_instances: BTreeSet<&ResourceInstanceAddr> = BTreeSet::new();
@@ -71,25 +73,35 @@ pub fn apply_targets(
         let targeted = wanted_resources.contains(&change.addr.resource)
             || wanted_instances.contains(&change.addr);
         if !targeted {
-            keep_as_is(change);
+            keep_as_is(change, state);
         }
     }
 }
 
 /// Leaves the instances at `addrs` as they are: no action is planned for them.
-pub fn leave_alone(changes: &mut [ResourceChange], addrs: BTreeSet<&ResourceInstanceAddr>) {
+pub fn leave_alone(
+    changes: &mut [ResourceChange],
+    addrs: BTreeSet<&ResourceInstanceAddr>,
+    state: &State,
+) {
     if addrs.is_empty() {
         return;
     }
     for change in changes.iter_mut() {
         if addrs.contains(&change.addr) {
-            keep_as_is(change);
+            keep_as_is(change, state);
         }
     }
 }
 
-fn keep_as_is(change: &mut ResourceChange) {
+/// Plans no action for `change`, whose object is recorded in `state`.
+fn keep_as_is(change: &mut ResourceChange, state: &State) {
     if change.action != Action::NoOp {
+        if change.before_recorded {
+            // Kept, its object is the change's own, as every kept instance's is.
+            change.before = crate::model::record_in(state, change).map(crate::diff::with_id);
+            change.before_recorded = false;
+        }
         change.action = Action::NoOp;
         change.reason = None;
         change.replace_paths.clear();

@@ -1,5 +1,6 @@
 //! The plan: a resolved list of changes with the edges apply must follow.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
@@ -7,8 +8,10 @@ use snapform_core::{ProviderAddr, ResourceAddr, ResourceInstanceAddr, ResourceSc
 use snapform_state::State;
 
 /// The plan format this build writes and reads: 3 keeps an unchanged instance's object once
-/// (`ResourceChange::before_as_after`), which a build reading 2 would take for no object.
-pub const PLAN_FORMAT_VERSION: u64 = 3;
+/// (`ResourceChange::before_as_after`), which a build reading 2 would take for no object; 4
+/// reads a delete's object from the prior state (`ResourceChange::before_recorded`), which a
+/// build reading 3 would take for none either.
+pub const PLAN_FORMAT_VERSION: u64 = 4;
 
 /// The longest waits of a resource's steps, in seconds, from its `timeouts` block; `None`
 /// takes the apply engine's defaults.
@@ -197,14 +200,20 @@ pub struct ResourceChange {
     /// The cloud's ID of the existing resource.
     pub id: Option<String>,
     /// The attributes before (from the refreshed state); read them with
-    /// [`ResourceChange::object_before`], since an unchanged instance keeps them once, in
-    /// `after` (see `before_as_after`).
+    /// [`Plan::object_before`], since an unchanged instance keeps them once, in `after` (see
+    /// `before_as_after`), and a delete not at all (see `before_recorded`).
     #[serde(with = "opt_value_map_unknown")]
     pub before: Option<BTreeMap<String, Value>>,
     /// `before` is `after`, kept once: an unchanged instance, as most of a fleet's plan is,
     /// would otherwise hold two copies of its record's attributes.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub before_as_after: bool,
+    /// `before` is the object of this change's record in the plan's prior state (see
+    /// [`Plan::record_of`]), not kept here; with `before_as_after`, so is `after`. A delete,
+    /// and an instance that stays as it is recorded, as most of a fleet's plan is, would
+    /// otherwise hold a copy of every record's attributes beside the record.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub before_recorded: bool,
     /// The attributes after; unknown values are known only after apply.
     #[serde(with = "opt_value_map_unknown")]
     pub after: Option<BTreeMap<String, Value>>,
@@ -240,8 +249,9 @@ pub struct ResourceChange {
 }
 
 impl ResourceChange {
-    /// The attributes before the change (from the refreshed state).
-    pub fn object_before(&self) -> Option<&BTreeMap<String, Value>> {
+    /// The attributes before the change that it keeps itself: `None` for a change whose
+    /// object is its record's (`before_recorded`; see [`Plan::object_before`]).
+    fn own_object_before(&self) -> Option<&BTreeMap<String, Value>> {
         if self.before_as_after {
             self.after.as_ref()
         } else {
@@ -251,8 +261,10 @@ impl ResourceChange {
 
     /// Keeps the object of an unchanged instance once (`before_as_after`), when nothing about
     /// it changes, its sensitivity included (a plan file hides `after`'s sensitive values,
-    /// which must then be `before`'s too).
-    pub(crate) fn share_unchanged(&mut self) {
+    /// which must then be `before`'s too). An object that is its record's (`recorded`: the
+    /// change was planned from the record, whose object with its `id` `before` is) is not
+    /// kept at all: the prior state has it (`before_recorded`).
+    pub(crate) fn share_unchanged(&mut self, recorded: bool) {
         if self.action == Action::NoOp
             && !self.deposed
             && !self.before_as_after
@@ -262,7 +274,16 @@ impl ResourceChange {
         {
             self.before = None;
             self.before_as_after = true;
+            if recorded {
+                self.after = None;
+                self.before_recorded = true;
+            }
         }
+    }
+
+    /// Whether it has an object after it, its own or its record's (see `before_recorded`).
+    pub fn has_object_after(&self) -> bool {
+        self.after.is_some() || (self.before_recorded && self.before_as_after)
     }
 
     /// Whether apply has something to do for it.
@@ -392,7 +413,8 @@ pub struct Plan {
     /// The plan's one clock reading, taken by the CLI (or `-now`).
     #[serde(default)]
     pub timestamp: jiff::Timestamp,
-    /// The configuration the plan was made from, as the JSON plan shows it.
+    /// The configuration the plan was made from, as the JSON plan shows it: filled when
+    /// the plan is kept in a file (`ConfigSummary` of the configuration), empty otherwise.
     #[serde(default)]
     pub configuration: snapform_config::summary::ConfigSummary,
     /// Whether `-target` limited it, so it may not show every change.
@@ -443,7 +465,86 @@ impl Blocked {
     }
 }
 
+/// [`Plan::object_after`] with `state` as the prior state.
+pub(crate) fn object_after_in<'s>(
+    state: &'s State,
+    change: &'s ResourceChange,
+) -> Option<Cow<'s, BTreeMap<String, Value>>> {
+    if change.before_recorded && change.before_as_after {
+        return record_in(state, change).map(|record| Cow::Owned(crate::diff::with_id(record)));
+    }
+    change.after.as_ref().map(Cow::Borrowed)
+}
+
+/// The record of `change`'s object in `state` (see [`Plan::record_of`]).
+pub(crate) fn record_in<'s>(
+    state: &'s State,
+    change: &ResourceChange,
+) -> Option<&'s snapform_state::ResourceRecord> {
+    let addr = change.moved_from.as_deref().unwrap_or(&change.addr);
+    let same_object = |record: &&snapform_state::ResourceRecord| {
+        &record.addr == addr && change.id.as_ref() == Some(&record.id)
+    };
+    if change.deposed {
+        state.deposed.iter().find(same_object)
+    } else {
+        state.resource(addr).filter(same_object)
+    }
+}
+
 impl Plan {
+    /// The attributes before `change` (from the refreshed state), wherever the plan keeps
+    /// them: in the change, or in its record (`before_recorded`), with its `id` as a change's
+    /// object has it.
+    pub fn object_before<'p>(
+        &'p self,
+        change: &'p ResourceChange,
+    ) -> Option<Cow<'p, BTreeMap<String, Value>>> {
+        if change.before_recorded {
+            return self
+                .record_of(change)
+                .map(|record| Cow::Owned(crate::diff::with_id(record)));
+        }
+        change.own_object_before().map(Cow::Borrowed)
+    }
+
+    /// The attributes after `change`: its own, or its record's when it leaves the object as
+    /// recorded (`before_as_after` with `before_recorded`).
+    pub fn object_after<'p>(
+        &'p self,
+        change: &'p ResourceChange,
+    ) -> Option<Cow<'p, BTreeMap<String, Value>>> {
+        object_after_in(&self.prior_state, change)
+    }
+
+    /// Gives back their own objects to the changes apply runs (see [`ResourceChange::is_active`])
+    /// that keep theirs in the prior state, before apply takes the prior state for its own:
+    /// a moved, imported, adopted or still-creating instance, a few of a plan at most.
+    pub fn own_active_objects(&mut self) {
+        let Plan {
+            changes,
+            prior_state,
+            ..
+        } = self;
+        for change in changes.iter_mut() {
+            if change.before_recorded && change.is_active() {
+                let object = record_in(prior_state, change).map(crate::diff::with_id);
+                if change.before_as_after {
+                    change.after = object;
+                } else {
+                    change.before = object;
+                }
+                change.before_recorded = false;
+            }
+        }
+    }
+
+    /// The record of `change`'s object in the prior state: at the address it was recorded
+    /// at (`moved_from`, or its own), or among the deposed objects, with its ID.
+    pub fn record_of(&self, change: &ResourceChange) -> Option<&snapform_state::ResourceRecord> {
+        record_in(&self.prior_state, change)
+    }
+
     /// The numbers of the summary line.
     pub fn counts(&self) -> Counts {
         let mut counts = Counts::default();
@@ -658,6 +759,7 @@ mod tests {
             id: Some("dbp-1".to_owned()),
             before: Some(object.clone()),
             before_as_after: false,
+            before_recorded: false,
             after: Some(object),
             before_sensitive: BTreeSet::new(),
             after_sensitive: BTreeSet::new(),
@@ -675,15 +777,15 @@ mod tests {
     fn an_unchanged_object_is_kept_once_and_read_the_same() {
         let whole = unchanged();
         let mut shared = whole.clone();
-        shared.share_unchanged();
+        shared.share_unchanged(false);
         assert!(shared.before.is_none() && shared.before_as_after);
-        assert_eq!(shared.object_before(), whole.object_before());
+        assert_eq!(shared.own_object_before(), whole.own_object_before());
         assert_eq!(shared.after, whole.after);
         // A plan file keeps it so.
         let back: ResourceChange =
             serde_json::from_str(&serde_json::to_string(&shared).expect("writes")).expect("reads");
         assert_eq!(back, shared);
-        assert_eq!(back.object_before(), whole.object_before());
+        assert_eq!(back.own_object_before(), whole.own_object_before());
         // Anything that differs keeps both: the values, the sensitivity, the action.
         let mut renamed = unchanged();
         if let Some(after) = &mut renamed.after {
@@ -696,7 +798,7 @@ mod tests {
         deleted.after = deleted.before.clone();
         for mut change in [renamed, now_sensitive, deleted] {
             let before = change.before.clone();
-            change.share_unchanged();
+            change.share_unchanged(false);
             assert!(!change.before_as_after);
             assert_eq!(change.before, before);
         }

@@ -8,6 +8,8 @@ use snapform_core::ResourceSchema;
 use snapform_core::schema::{AttrType, Constraint};
 use snapform_core::{InstanceKey, ResourceAddr, ResourceInstanceAddr, Value};
 
+use snapform_state::State;
+
 use crate::model::ResourceChange;
 
 /// Brings a value to the form in which equal values are equal: sets sorted, lists of a set
@@ -168,14 +170,16 @@ impl PlannedValues {
 
 impl PlannedValues {
     /// The `after` of every change, copied: what [`ChangeValues`] reads on demand.
-    pub(crate) fn of_changes(changes: &[ResourceChange]) -> PlannedValues {
+    /// `state` is the plan's prior state, which keeps the object of an instance left as
+    /// recorded (`ResourceChange::before_recorded`).
+    pub(crate) fn of_changes(changes: &[ResourceChange], state: &State) -> PlannedValues {
         let mut values = PlannedValues::default();
         for change in changes {
-            if let Some(after) = &change.after {
+            if let Some(after) = crate::model::object_after_in(state, change) {
                 values.insert(
                     change.addr.clone(),
                     Some(change.schema),
-                    after,
+                    &after,
                     &change.after_sensitive,
                 );
             }
@@ -209,23 +213,28 @@ fn object(
 pub(crate) struct ChangeValues<'c> {
     /// Sorted by address, deposed objects after the current one ([`ChangeValues::over`]).
     changes: &'c [ResourceChange],
+    /// The plan's prior state, which keeps the object of an instance left as recorded.
+    state: &'c State,
 }
 
 impl<'c> ChangeValues<'c> {
     /// A view of `changes`, when they are sorted by address.
-    pub(crate) fn over(changes: &'c [ResourceChange]) -> Option<ChangeValues<'c>> {
+    pub(crate) fn over(
+        changes: &'c [ResourceChange],
+        state: &'c State,
+    ) -> Option<ChangeValues<'c>> {
         changes
             .windows(2)
             .all(|pair| (&pair[0].addr, pair[0].deposed) <= (&pair[1].addr, pair[1].deposed))
-            .then_some(ChangeValues { changes })
+            .then_some(ChangeValues { changes, state })
     }
 
-    fn value_of(change: &ResourceChange) -> Option<Value> {
+    fn value_of(&self, change: &ResourceChange) -> Option<Value> {
         if change.deposed {
             return None;
         }
-        let after = change.after.as_ref()?;
-        Some(object(Some(change.schema), after, &change.after_sensitive))
+        let after = crate::model::object_after_in(self.state, change)?;
+        Some(object(Some(change.schema), &after, &change.after_sensitive))
     }
 }
 
@@ -235,7 +244,7 @@ impl ResourceValues for ChangeValues<'_> {
         self.changes[start..]
             .iter()
             .take_while(|change| &change.addr == addr)
-            .find_map(ChangeValues::value_of)
+            .find_map(|change| self.value_of(change))
     }
 
     fn instances(&self, addr: &ResourceAddr) -> Option<Vec<(InstanceKey, Value)>> {
@@ -244,7 +253,7 @@ impl ResourceValues for ChangeValues<'_> {
         let found = self.changes[start..]
             .iter()
             .take_while(|change| &change.addr.resource == addr)
-            .filter_map(|change| Some((change.addr.key.clone(), ChangeValues::value_of(change)?)))
+            .filter_map(|change| Some((change.addr.key.clone(), self.value_of(change)?)))
             .collect();
         Some(found)
     }
@@ -315,6 +324,7 @@ mod tests {
             id: None,
             before: None,
             before_as_after: false,
+            before_recorded: false,
             after: after.map(|pairs| {
                 pairs
                     .iter()
@@ -354,8 +364,9 @@ mod tests {
                 false,
             ),
         ];
-        let copied = PlannedValues::of_changes(&changes);
-        let on_demand = ChangeValues::over(&changes).expect("sorted");
+        let state = State::default();
+        let copied = PlannedValues::of_changes(&changes, &state);
+        let on_demand = ChangeValues::over(&changes, &state).expect("sorted");
         for change in &changes {
             assert_eq!(
                 on_demand.instance(&change.addr),
@@ -383,7 +394,7 @@ mod tests {
         let mut unsorted = changes.clone();
         unsorted.swap(0, 4);
         assert!(
-            ChangeValues::over(&unsorted).is_none(),
+            ChangeValues::over(&unsorted, &state).is_none(),
             "only sorted changes are searched"
         );
     }

@@ -513,9 +513,15 @@ impl Backend for LocalBackend {
             // Keep what was there before this run; never copy a file we cannot read as state.
             // The backup is taken before the first overwrite: a first write onto no file
             // overwrites nothing, so the next write (or fold) backs up what it wrote.
-            if let Ok(previous) = std::fs::read_to_string(&self.path) {
-                if statefile::is_readable(&previous) {
-                    replace_file(&self.sibling(".backup"), previous.as_bytes())?;
+            // Both read as they stream: a fleet's state is not held whole to be copied.
+            if let Ok(previous) = File::open(&self.path) {
+                if statefile::is_readable_from(std::io::BufReader::with_capacity(1 << 16, previous))
+                {
+                    let mut previous =
+                        File::open(&self.path).map_err(self.io("read", &self.path))?;
+                    replace_file_with(&self.sibling(".backup"), |out| {
+                        std::io::copy(&mut previous, out).map(|_| ())
+                    })?;
                 }
                 self.backed_up = true;
             }

@@ -27,7 +27,17 @@ pub fn decode(path: &Path, text: &str) -> Result<State, Error> {
 /// JSON, with a `format_version` this build reads. Checked without building the state, so a
 /// backup of a fleet's state costs no more than its text.
 pub fn is_readable(text: &str) -> bool {
-    serde_json::from_str::<Header>(text).is_ok_and(|header| {
+    readable(serde_json::from_str(text))
+}
+
+/// [`is_readable`] for a file, read as it streams: a fleet's state is not held whole to be
+/// backed up.
+pub fn is_readable_from(reader: impl std::io::Read) -> bool {
+    readable(serde_json::from_reader(reader))
+}
+
+fn readable(header: serde_json::Result<Header>) -> bool {
+    header.is_ok_and(|header| {
         header
             .format_version
             .is_some_and(|version| version <= FORMAT_VERSION)

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use snapform_apply::{ApplyOptions, Stop};
-use snapform_planner::{Plan, PlanMode};
+use snapform_planner::{Action, Plan, PlanMode};
 
 use crate::args::{ApplyArgs, DestroyArgs, RunOptions};
 use crate::commands::session::{Session, SessionOptions};
@@ -80,21 +80,20 @@ fn execute(run: &Execution<'_>) -> anyhow::Result<i32> {
         lock: &run.options.lock,
         operation: run.operation,
         emulator: run.emulator,
+        // Apply evaluates again from the expressions; a plan to make checks its addresses.
+        forget_instances: run.plan_file.is_some() || run.request.checks_no_addresses(),
     })?
     else {
         return Ok(1);
     };
+    // What the rest of the run evaluates (see `config_for_walk`), taken once the plan is made.
+    let config;
     let plan = match run.plan_file {
         Some(path) => {
-            // Apply evaluates again from the expressions (see `Config::forget_instances`;
-            // `make_plan` drops them too), and without the evaluated instances the
-            // configuration and the plan file are not both whole at once.
-            if let Some(config) = Arc::get_mut(&mut session.config) {
-                config.forget_instances();
-            }
             let mut plan = super::plan::read_plan_file(path)?;
             check_not_stale(&plan, &session)?;
             restore_redacted(&mut plan, &session.state);
+            config = config_for_walk(&mut session, &plan, run.options.parallelism)?;
             if json {
                 view::machine::planned_changes(&plan);
             }
@@ -109,6 +108,7 @@ fn execute(run: &Execution<'_>) -> anyhow::Result<i32> {
             else {
                 return Ok(1);
             };
+            config = config_for_walk(&mut session, &plan, run.options.parallelism)?;
             if json {
                 view::machine::plan(&plan);
             } else {
@@ -137,7 +137,14 @@ fn execute(run: &Execution<'_>) -> anyhow::Result<i32> {
         // run left unfinished, now ready), what is sensitive, and the outputs are still saved.
         let mut state = plan.prior_state.clone();
         plan.record_sensitivity(&mut state);
-        record_outputs(&session.config, &mut state, &plan);
+        match config.as_deref().filter(|_| !clears_outputs(&plan)) {
+            Some(config) => record_outputs(config, &mut state),
+            // A whole destroy leaves no outputs.
+            None => {
+                state.outputs = Default::default();
+                state.sensitive_outputs = Default::default();
+            }
+        }
         state.serial = session.state.serial;
         // The recorded records went into the plan: read them again to see whether anything
         // changed (a refreshed record, a sensitivity, an output).
@@ -177,15 +184,22 @@ fn execute(run: &Execution<'_>) -> anyhow::Result<i32> {
         return blocked_exit(&plan.blocked, &session.sources);
     }
     let (providers, _) = session.providers(run.options.parallelism)?;
-    let resolver_config = session.config.clone();
-    let resolver = move |addr: &snapform_core::ResourceInstanceAddr,
-                         state: &snapform_state::State| {
-        snapform_planner::arguments_now(&resolver_config, addr, state)
+    // The plan's summary of the configuration is for plan files, which `show -json` reads.
+    let mut plan = plan;
+    plan.configuration = Default::default();
+    let evaluates = evaluates_arguments(&plan);
+    let resolver = config.clone().filter(|_| evaluates).map(|config| {
+        Box::new(
+            move |addr: &snapform_core::ResourceInstanceAddr, state: &snapform_state::State| {
+                snapform_planner::arguments_now(&config, addr, state)
+            },
+        ) as Box<snapform_apply::Resolver>
+    });
+    let outputs_config = config.filter(|_| !clears_outputs(&plan));
+    let finish = move |state: &snapform_state::State| match &outputs_config {
+        Some(config) => outputs_after(config, state),
+        None => Default::default(),
     };
-    let outputs_config = session.config.clone();
-    let clears_outputs = clears_outputs(&plan);
-    let finish =
-        move |state: &snapform_state::State| outputs_after(&outputs_config, state, clears_outputs);
     let poll_interval = match crate::env::get(crate::env::POLL_INTERVAL) {
         Some(text) => snapform_config::parse_duration(&text)
             .map_err(|why| anyhow::anyhow!("invalid {}: {why}", crate::env::POLL_INTERVAL))?,
@@ -194,7 +208,7 @@ fn execute(run: &Execution<'_>) -> anyhow::Result<i32> {
     let apply_options = Arc::new(ApplyOptions {
         parallelism: run.options.parallelism,
         poll_interval,
-        resolver: Some(Box::new(resolver)),
+        resolver,
         finish: Some(Box::new(finish)),
         ..ApplyOptions::default()
     });
@@ -475,18 +489,14 @@ fn clears_outputs(plan: &Plan) -> bool {
     plan.mode == PlanMode::Destroy && !plan.targeted
 }
 
-/// The outputs `state` now gives, and which are sensitive; none when `clears_outputs`.
+/// The outputs `state` now gives, and which are sensitive.
 fn outputs_after(
     config: &snapform_config::Config,
     state: &snapform_state::State,
-    clears_outputs: bool,
 ) -> (
     std::collections::BTreeMap<String, snapform_core::Value>,
     std::collections::BTreeSet<String>,
 ) {
-    if clears_outputs {
-        return Default::default();
-    }
     let outputs = snapform_planner::outputs_now(config, state);
     let sensitive = config
         .sensitive_outputs()
@@ -496,13 +506,30 @@ fn outputs_after(
     (outputs, sensitive)
 }
 
-/// Records in `state` the outputs it now gives.
-fn record_outputs(
-    config: &snapform_config::Config,
-    state: &mut snapform_state::State,
+/// Whether the walk of `plan` evaluates arguments: for what it creates or updates.
+fn evaluates_arguments(plan: &Plan) -> bool {
+    plan.changes
+        .iter()
+        .any(|change| change.action.creates() || change.action == Action::Update)
+}
+
+/// The configuration, taken out of the session, when the rest of the run evaluates it: for
+/// the arguments of what it creates or updates, or for the outputs it leaves. A destroy does
+/// neither, so a fleet's variables and instance seeds go before its plan is shown.
+/// The providers the walk calls are built first, from the configuration.
+fn config_for_walk(
+    session: &mut Session,
     plan: &Plan,
-) {
-    let (outputs, sensitive) = outputs_after(config, state, clears_outputs(plan));
+    parallelism: usize,
+) -> anyhow::Result<Option<Arc<snapform_config::Config>>> {
+    session.providers(parallelism)?;
+    let config = std::mem::take(&mut session.config);
+    Ok((evaluates_arguments(plan) || !clears_outputs(plan)).then_some(config))
+}
+
+/// Records in `state` the outputs it now gives.
+fn record_outputs(config: &snapform_config::Config, state: &mut snapform_state::State) {
+    let (outputs, sensitive) = outputs_after(config, state);
     state.outputs = outputs;
     state.sensitive_outputs = sensitive;
 }

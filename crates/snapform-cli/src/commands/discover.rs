@@ -84,6 +84,7 @@ pub fn run(args: &ImportArgs, emulator: bool) -> anyhow::Result<i32> {
         lock: &args.lock,
         operation: "import -discover",
         emulator,
+        forget_instances: true,
     })?
     else {
         return Ok(1);

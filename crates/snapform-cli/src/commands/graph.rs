@@ -23,6 +23,7 @@ pub fn run(args: &GraphArgs, emulator: bool) -> anyhow::Result<i32> {
                 },
                 operation: "graph",
                 emulator,
+                forget_instances: true,
             })?
             else {
                 return Ok(1);

@@ -23,6 +23,8 @@ pub fn run(args: &ImportArgs, emulator: bool) -> anyhow::Result<i32> {
         lock: &args.lock,
         operation: "import",
         emulator,
+        // Import reads the target instance's evaluated arguments.
+        forget_instances: false,
     })?
     else {
         return Ok(1);

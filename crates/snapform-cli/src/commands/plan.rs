@@ -22,6 +22,7 @@ pub fn run(args: &PlanArgs, emulator: bool) -> anyhow::Result<i32> {
         lock: &args.options.run.lock,
         operation: "plan",
         emulator,
+        forget_instances: args.options.request()?.checks_no_addresses(),
     };
     let Some(mut session) = Session::open(&session_options)? else {
         return Ok(1);
@@ -32,7 +33,8 @@ pub fn run(args: &PlanArgs, emulator: bool) -> anyhow::Result<i32> {
     {
         return Ok(1);
     }
-    let Some(plan) = make_plan(&mut session, &args.options.request()?, CloudCalls::Allowed)? else {
+    let Some(mut plan) = make_plan(&mut session, &args.options.request()?, CloudCalls::Allowed)?
+    else {
         return Ok(1);
     };
     if args.json {
@@ -41,7 +43,7 @@ pub fn run(args: &PlanArgs, emulator: bool) -> anyhow::Result<i32> {
         view::plan::write(&plan, &mut std::io::stdout().lock())?;
     }
     if let Some(out) = &args.out {
-        write_plan_file(out, &plan)?;
+        write_plan_file(out, &mut plan, &session.config)?;
         if !args.json {
             writeln!(
                 std::io::stdout(),
@@ -168,6 +170,14 @@ pub struct PlanRequest<'a> {
     pub parallelism: usize,
     /// `-now`, or `None` for the machine's clock.
     pub now: Option<jiff::Timestamp>,
+}
+
+impl PlanRequest<'_> {
+    /// Whether planning checks no address against the configured instances: no `-target`,
+    /// no `-replace`.
+    pub fn checks_no_addresses(&self) -> bool {
+        self.targets.is_empty() && self.replace.is_empty()
+    }
 }
 
 impl PlanOptions {
@@ -305,14 +315,8 @@ fn preflight_diagnostic(session: &Session, problem: &snapform_apply::Problem) ->
     let message = format!("{}: {}", problem.addr, problem.problem.message);
     let span = session
         .config
-        .instance(&problem.addr)
-        .and_then(|(resource, instance)| {
-            instance
-                .argument_spans
-                .get(problem.problem.argument)
-                .copied()
-                .or(Some(resource.span))
-        });
+        .resource(&problem.addr.resource)
+        .map(|resource| resource.argument_span(problem.problem.argument));
     let help = "snapform checked this before changing anything; fix the configuration or the cloud and plan again";
     match span {
         Some(span) => Diagnostic::error(problem.problem.code, message, span).with_help(help),
@@ -321,7 +325,13 @@ fn preflight_diagnostic(session: &Session, problem: &snapform_apply::Problem) ->
 }
 
 /// Writes the plan file atomically, readable by its owner only, without its sensitive values.
-pub fn write_plan_file(path: &Path, plan: &Plan) -> anyhow::Result<()> {
+/// Writes `plan` to a plan file, with the summary of `config` that `show -json` reads.
+pub fn write_plan_file(
+    path: &Path,
+    plan: &mut Plan,
+    config: &snapform_config::Config,
+) -> anyhow::Result<()> {
+    plan.configuration = config.summary();
     super::write_private_with(path, |file| snapform_planner::planfile::write(plan, file))
 }
 

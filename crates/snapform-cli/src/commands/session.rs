@@ -64,6 +64,11 @@ pub struct SessionOptions<'a> {
     pub operation: &'static str,
     /// Whether to start the embedded emulator.
     pub emulator: bool,
+    /// The command reads no evaluated instance once the configuration is validated (no
+    /// `-target` or `-replace` to check): they are dropped before the state is read, so a
+    /// fleet's configuration and its state are not both whole at once (see
+    /// `Config::forget_instances`).
+    pub forget_instances: bool,
 }
 
 /// Prints diagnostics (as `diagnostic` messages in the machine-readable UI); returns whether
@@ -87,7 +92,10 @@ impl Session {
         if report(&loaded.diagnostics, &sources)? {
             return Ok(None);
         }
-        let config = loaded.config;
+        let mut config = loaded.config;
+        if options.forget_instances {
+            config.forget_instances();
+        }
         let (backend, workspace) = crate::backend::open_selected(&config.backend)?;
         let config_hash = config_hash(&sources, &config, &workspace);
         let lock = take_lock(backend.as_ref(), options.lock, options.operation)?;
@@ -124,8 +132,12 @@ impl Session {
         if report(&loaded.diagnostics, &sources)? {
             return Ok(false);
         }
-        self.config_hash = config_hash(&sources, &loaded.config, &self.workspace);
-        self.config = std::sync::Arc::new(loaded.config);
+        let mut config = loaded.config;
+        if options.forget_instances {
+            config.forget_instances();
+        }
+        self.config_hash = config_hash(&sources, &config, &self.workspace);
+        self.config = std::sync::Arc::new(config);
         self.sources = sources;
         self.providers = None;
         Ok(true)

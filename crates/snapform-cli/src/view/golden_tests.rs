@@ -163,10 +163,12 @@ fn plan_scenario(dir: &Path) -> Views {
             .parse()
             .expect("a fixed time"),
     };
-    let (plan, diagnostics) = snapform_planner::plan(inputs.clone());
+    let (mut plan, diagnostics) = snapform_planner::plan(inputs.clone());
     // Planning twice gives the same plan.
     let (again, _) = snapform_planner::plan(inputs);
     assert_eq!(plan, again, "{}: planning is deterministic", dir.display());
+    // As `plan -out` keeps it for `show -json`.
+    plan.configuration = loaded.config.summary();
     let mut human =
         console::strip_ansi_codes(&view::diagnostics::render_human(&diagnostics, &sources))
             .into_owned();

@@ -1,6 +1,7 @@
 //! The human plan, in Terraform's shape: drift in its own section, the symbols used, destroys
 //! and replaces summarised first, one block per change, and `Plan: N to add, ...`.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 use console::Style;
@@ -108,7 +109,7 @@ pub(crate) fn write_in_parts(
     render_destroy_summary(&mut out, &shown, &palette);
     out.push_str("snapform will perform the following actions:\n\n");
     for change in &shown {
-        render_change(&mut out, change, &palette);
+        render_change(&mut out, change, plan, &palette);
         if out.len() >= part {
             sink.write_all(out.as_bytes())?;
             out.clear();
@@ -343,7 +344,7 @@ fn render_drift(out: &mut String, drift: &[Drift], palette: &Palette) {
                     out,
                     &Attributes {
                         schema: entry.schema,
-                        before: entry.before.as_ref(),
+                        before: entry.before.as_ref().map(Cow::Borrowed),
                         after: None,
                         before_sensitive: &entry.sensitive,
                         after_sensitive: &entry.sensitive,
@@ -367,8 +368,8 @@ fn render_drift(out: &mut String, drift: &[Drift], palette: &Palette) {
                     out,
                     &Attributes {
                         schema: entry.schema,
-                        before: entry.before.as_ref(),
-                        after: entry.after.as_ref(),
+                        before: entry.before.as_ref().map(Cow::Borrowed),
+                        after: entry.after.as_ref().map(Cow::Borrowed),
                         before_sensitive: &entry.sensitive,
                         after_sensitive: &entry.sensitive,
                         replace_paths: &[],
@@ -389,7 +390,7 @@ pub fn resource_header(addr: &snapform_core::ResourceInstanceAddr) -> String {
     )
 }
 
-fn render_change(out: &mut String, change: &ResourceChange, palette: &Palette) {
+fn render_change(out: &mut String, change: &ResourceChange, plan: &Plan, palette: &Palette) {
     let addr = palette.bold.apply_to(format!("# {}", change_addr(change)));
     let pure_move = change.action == Action::NoOp
         && change.importing.is_none()
@@ -521,7 +522,7 @@ fn render_change(out: &mut String, change: &ResourceChange, palette: &Palette) {
         ));
     }
     out.push_str(&format!("{symbol} {}\n", resource_header(&change.addr)));
-    render_attributes(out, &Attributes::of_change(change), mode, palette);
+    render_attributes(out, &Attributes::of_change(change, plan), mode, palette);
     out.push_str("    }\n\n");
 }
 
@@ -538,10 +539,10 @@ enum AttrMode {
 pub struct Attributes<'a> {
     /// The resource type's schema, which says how the cloud compares values.
     pub schema: &'a snapform_core::ResourceSchema,
-    /// The attributes before.
-    pub before: Option<&'a BTreeMap<String, Value>>,
-    /// The attributes after.
-    pub after: Option<&'a BTreeMap<String, Value>>,
+    /// The attributes before: a delete's are its record's, read from the plan's prior state.
+    pub before: Option<Cow<'a, BTreeMap<String, Value>>>,
+    /// The attributes after: an instance left as recorded has its record's.
+    pub after: Option<Cow<'a, BTreeMap<String, Value>>>,
     /// Sensitive attributes of `before`.
     pub before_sensitive: &'a BTreeSet<String>,
     /// Sensitive attributes of `after`.
@@ -552,11 +553,11 @@ pub struct Attributes<'a> {
 
 impl<'a> Attributes<'a> {
     /// The attributes of a planned change.
-    pub fn of_change(change: &'a ResourceChange) -> Attributes<'a> {
+    pub fn of_change(change: &'a ResourceChange, plan: &'a Plan) -> Attributes<'a> {
         Attributes {
             schema: change.schema,
-            before: change.object_before(),
-            after: change.after.as_ref(),
+            before: plan.object_before(change),
+            after: plan.object_after(change),
             before_sensitive: &change.before_sensitive,
             after_sensitive: &change.after_sensitive,
             replace_paths: &change.replace_paths,
@@ -575,8 +576,8 @@ fn shown(value: &Value, sensitive: bool) -> String {
 
 fn render_attributes(out: &mut String, attrs: &Attributes<'_>, mode: AttrMode, palette: &Palette) {
     let empty = BTreeMap::new();
-    let before = attrs.before.unwrap_or(&empty);
-    let after = attrs.after.unwrap_or(&empty);
+    let before = attrs.before.as_deref().unwrap_or(&empty);
+    let after = attrs.after.as_deref().unwrap_or(&empty);
     let names: BTreeSet<&String> = match mode {
         AttrMode::Create => after.keys().collect(),
         AttrMode::Delete => before.keys().collect(),

@@ -191,28 +191,30 @@ fn change_json(change: &ResourceChange, plan: &Plan) -> Json {
         object.insert("deposed".into(), json!(id));
     }
     let type_name = change.addr.resource.type_name.as_str();
+    let before = plan.object_before(change);
     let mut inner = Map::new();
     inner.insert("actions".into(), json!(change.action.terraform_actions()));
     inner.insert(
         "before".into(),
-        change.object_before().map_or(Json::Null, |before| {
+        before.as_deref().map_or(Json::Null, |before| {
             values_json(before, &change.before_sensitive, None)
         }),
     );
+    let after = plan.object_after(change);
     inner.insert(
         "after".into(),
-        change.after.as_ref().map_or(Json::Null, |after| {
+        after.as_deref().map_or(Json::Null, |after| {
             values_json(after, &change.after_sensitive, Some(type_name))
         }),
     );
-    inner.insert("after_unknown".into(), after_unknown(change.after.as_ref()));
+    inner.insert("after_unknown".into(), after_unknown(after.as_deref()));
     inner.insert(
         "before_sensitive".into(),
-        sensitive_tree(change.object_before(), &change.before_sensitive),
+        sensitive_tree(before.as_deref(), &change.before_sensitive),
     );
     inner.insert(
         "after_sensitive".into(),
-        sensitive_tree(change.after.as_ref(), &change.after_sensitive),
+        sensitive_tree(after.as_deref(), &change.after_sensitive),
     );
     if !change.replace_paths.is_empty() {
         inner.insert(
@@ -570,7 +572,8 @@ pub fn document(plan: &Plan) -> Node<'_> {
             return None;
         }
         {
-            let after = change.after.as_ref()?;
+            let after = plan.object_after(change)?;
+            let after = after.as_ref();
             let mut object = resource_identity(&change.addr, &change.provider.name);
             object.insert("schema_version".into(), json!(0));
             object.insert(
@@ -589,11 +592,9 @@ pub fn document(plan: &Plan) -> Node<'_> {
         }
     };
     let mut root = BTreeMap::new();
-    if plan
-        .changes
-        .iter()
-        .any(|change| !change.deposed && change.action != Action::Delete && change.after.is_some())
-    {
+    if plan.changes.iter().any(|change| {
+        !change.deposed && change.action != Action::Delete && change.has_object_after()
+    }) {
         root.insert(
             "resources".into(),
             Node::array(move || plan.changes.iter().filter_map(planned_resource)),

@@ -214,3 +214,29 @@ fn secrets_never_reach_the_state_the_plan_file_or_the_output() {
         );
     }
 }
+
+#[test]
+fn a_preflight_problem_points_at_the_argument_of_the_block() {
+    let cloud = Cloud::start();
+    let dir = project(
+        &cloud,
+        r#"
+resource "tencentcloud_cbs_disk_backup" "backup" {
+  for_each         = toset(["disk-qs100001", "disk-nosuch01"])
+  disk_backup_name = "nightly-${each.key}"
+  disk_id          = each.key
+}
+"#,
+    );
+    let plan = sf(dir.path(), &["plan"]);
+    assert_eq!(plan.code, 1, "{}", plan.transcript());
+    // The instances are forgotten before the state is read; the block's expressions still
+    // say where the argument is.
+    assert!(
+        plan.stderr.contains(
+            "main.hcl:5:22: error: tencentcloud_cbs_disk_backup.backup[\"disk-nosuch01\"]"
+        ),
+        "{}",
+        plan.transcript()
+    );
+}

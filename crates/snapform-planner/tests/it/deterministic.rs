@@ -115,6 +115,24 @@ proptest! {
             })
             .collect();
         prop_assert_eq!(&actual, &expected);
+        // Each change with a record starts from the record's object, and a delete reads it
+        // from the prior state instead of keeping a copy.
+        for change in &first.changes {
+            if let Some(record) = first.record_of(change) {
+                let mut object = record.attributes.clone();
+                object.insert("id".to_owned(), Value::string(&record.id));
+                let before = first.object_before(change);
+                prop_assert_eq!(before.as_deref(), Some(&object), "{}", change.addr);
+            }
+            if change.action == Action::Delete {
+                prop_assert!(change.before.is_none() && change.before_recorded, "{}", change.addr);
+            }
+            // An instance left as recorded keeps no copy either, and reads the same after.
+            if change.action == Action::NoOp && !change.is_active() {
+                prop_assert!(change.before.is_none() && change.after.is_none(), "{}", change.addr);
+                prop_assert_eq!(first.object_after(change), first.object_before(change), "{}", change.addr);
+            }
+        }
         // Creates on one disk run one after another: all but one wait for another of them.
         let mut creates_by_disk: BTreeMap<String, Vec<usize>> = BTreeMap::new();
         for (idx, change) in first.changes.iter().enumerate() {

@@ -610,3 +610,26 @@ fn folding_with_the_state_in_memory_leaves_what_folding_the_files_does() {
     backend.fold_with(&stale).expect("folded from the files");
     assert_eq!(backend.read().expect("read"), Some(state));
 }
+
+#[test]
+fn only_a_file_readable_as_state_is_backed_up_and_it_is_copied_byte_for_byte() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("snapform.tfstate");
+    let backup = dir.path().join("snapform.tfstate.backup");
+    let mut state = State::new();
+    state.serial = 7;
+    std::fs::write(&path, "not a state {").expect("write");
+    LocalBackend::new(path.clone())
+        .write(&state)
+        .expect("written over");
+    assert!(!backup.exists(), "what is not a state is not kept as one");
+    // A state as another build wrote it (its own spacing): the copy is the file, not a
+    // state written again.
+    let written = file_text(&path).replace("\n  ", "\n    ");
+    std::fs::write(&path, &written).expect("write");
+    state.serial = 8;
+    LocalBackend::new(path.clone())
+        .write(&state)
+        .expect("written over");
+    assert_eq!(file_text(&backup), written);
+}
