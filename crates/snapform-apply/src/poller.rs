@@ -205,3 +205,38 @@ async fn read_part(poller: &Poller, provider: &dyn Provider, type_name: &str, id
         Err(_) => {}
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_watcher_takes_the_latest_observation_and_nothing_stays_behind() {
+        let slot = Arc::new(Slot::default());
+        let waiter = Waiter {
+            recorded: Attributes::new(),
+            slot: slot.clone(),
+        };
+        let mut observations = Observations(slot.clone());
+        // Two ticks before the watcher looks: it sees the latest only.
+        *slot.latest.lock().expect("lock") = Some(Observation::Failed(Error::new(
+            snapform_provider::ErrorKind::Transient,
+            "DescribeDiskBackups",
+            "InternalError",
+            "an older tick",
+        )));
+        *slot.latest.lock().expect("lock") = Some(Observation::Missing);
+        slot.ready.notify_one();
+        assert!(matches!(
+            observations.next().await,
+            Some(Observation::Missing)
+        ));
+        assert!(
+            slot.latest.lock().expect("lock").is_none(),
+            "taken, not copied"
+        );
+        // The poller lets go of it: the watcher hears the end instead of waiting forever.
+        drop(waiter);
+        assert!(observations.next().await.is_none());
+    }
+}

@@ -29,7 +29,8 @@ pub const EMULATOR_CA_DIR: &str = ".snapform/emulator-ca";
 pub struct Session {
     /// Every file read.
     pub sources: SourceMap,
-    /// The configuration, shared with apply's resolver.
+    /// The configuration, shared with apply's resolver. Apply takes it out once its plan is
+    /// made (`config_for_walk`), leaving an empty one: nothing after that point reads it.
     pub config: std::sync::Arc<Config>,
     /// Where the state lives; apply takes it to save after every step.
     pub backend: Option<Box<dyn Backend + Send>>,
