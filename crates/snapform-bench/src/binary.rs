@@ -26,6 +26,60 @@ pub const STEPS: [(&str, &[&str]); 6] = [
     ("destroy", &["destroy", "-auto-approve"]),
 ];
 
+/// How many times each size runs its lifecycle; each step's figures are the medians. On this
+/// 2-core machine one run's times move by about 10 % from run to run and a destroy's peak
+/// memory by as much (the allocator's timing), so one run at the edge of a target decides
+/// nothing; the median of three does not hang on one slow or one lucky run.
+pub const LIFECYCLES: usize = 3;
+
+/// Each step's median time and median peak memory over `lifecycles` of the same size.
+pub fn median(lifecycles: &[Vec<Step>]) -> Vec<Step> {
+    fn middle<T: Copy + Ord>(mut values: Vec<T>) -> T {
+        values.sort_unstable();
+        values[values.len() / 2]
+    }
+    lifecycles[0]
+        .iter()
+        .enumerate()
+        .map(|(idx, step)| Step {
+            name: step.name,
+            elapsed: middle(lifecycles.iter().map(|run| run[idx].elapsed).collect()),
+            peak_kib: middle(lifecycles.iter().map(|run| run[idx].peak_kib).collect()),
+        })
+        .collect()
+}
+
+/// A note with each step's range over `lifecycles` at `n` instances.
+pub fn spread(n: usize, lifecycles: &[Vec<Step>]) -> String {
+    let mut note = format!("row 9 at {n} instances, {} lifecycles:", lifecycles.len());
+    for (idx, step) in lifecycles[0].iter().enumerate() {
+        let range = |values: Vec<f64>| {
+            let low = values.iter().copied().fold(f64::INFINITY, f64::min);
+            let high = values.iter().copied().fold(0.0, f64::max);
+            (low, high)
+        };
+        let (fast, slow) = range(
+            lifecycles
+                .iter()
+                .map(|run| run[idx].elapsed.as_secs_f64())
+                .collect(),
+        );
+        let (least, most) = range(
+            lifecycles
+                .iter()
+                .map(|run| run[idx].peak_kib as f64 / 1024.0)
+                .collect(),
+        );
+        let _ = write!(
+            note,
+            " {} {fast:.2}-{slow:.2} s, {least:.0}-{most:.0} MiB;",
+            step.name
+        );
+    }
+    note.pop();
+    note
+}
+
 /// One step at one size.
 #[derive(Clone, Debug)]
 pub struct Step {
@@ -146,4 +200,36 @@ pub fn fleet_config(workload: &Workload) -> String {
         );
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn step(name: &'static str, millis: u64, peak_kib: u64) -> Step {
+        Step {
+            name,
+            elapsed: Duration::from_millis(millis),
+            peak_kib,
+        }
+    }
+
+    #[test]
+    fn each_figure_is_its_own_median_and_the_note_gives_the_range() {
+        let lifecycles = vec![
+            vec![step("validate", 300, 900), step("destroy", 4_600, 400_000)],
+            vec![step("validate", 900, 100), step("destroy", 4_700, 350_000)],
+            vec![step("validate", 400, 500), step("destroy", 6_800, 380_000)],
+        ];
+        let middle = median(&lifecycles);
+        // The slow run's time and the lucky run's memory each fall out on their own.
+        assert_eq!(middle[0].elapsed, Duration::from_millis(400));
+        assert_eq!(middle[0].peak_kib, 500);
+        assert_eq!(middle[1].elapsed, Duration::from_millis(4_700));
+        assert_eq!(middle[1].peak_kib, 380_000);
+        assert_eq!(
+            spread(100_000, &lifecycles),
+            "row 9 at 100000 instances, 3 lifecycles: validate 0.30-0.90 s, 0-1 MiB; destroy 4.60-6.80 s, 342-391 MiB"
+        );
+    }
 }

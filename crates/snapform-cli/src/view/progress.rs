@@ -16,7 +16,7 @@ pub struct Progress {
     json: bool,
     /// The number of changes apply makes.
     total: usize,
-    /// Steps finished so far, and when each running step started.
+    /// Steps finished so far, and when each running step started (for `-json` only).
     tally: Mutex<Tally>,
 }
 
@@ -92,7 +92,9 @@ impl Hook for Progress {
         let (done, elapsed) = {
             let mut tally = self.tally.lock().expect("never poisoned");
             match &event {
-                Event::Started { addr, .. } => {
+                // Only the JSON stream's `apply_errored` says how long a failed step ran; the
+                // human line does not, and a fleet's destroy starts every delete at once.
+                Event::Started { addr, .. } if self.json => {
                     tally.started.insert(addr.clone(), Instant::now());
                 }
                 Event::Completed { addr, .. } | Event::Failed { addr, .. } => {
