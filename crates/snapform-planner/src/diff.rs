@@ -445,7 +445,8 @@ impl Planner<'_, '_> {
             expires_after: None,
             replace_paths: Vec::new(),
             id: record.map(|record| record.id.clone()),
-            before: record.map(with_id),
+            // Set below: an instance left as recorded needs no copy of its object.
+            before: None,
             before_as_after: false,
             before_recorded: false,
             after: None,
@@ -484,12 +485,14 @@ impl Planner<'_, '_> {
             return change;
         };
         if record.status == RecordStatus::Tainted {
+            change.before = Some(with_id(record));
             change.action = replace_action;
             change.reason = Some(ActionReason::ReplaceBecauseTainted);
             change.after = Some(fresh());
             return change;
         }
         if self.inputs.replace.contains(addr) {
+            change.before = Some(with_id(record));
             change.action = replace_action;
             change.reason = Some(ActionReason::ReplaceByRequest);
             change.after = Some(fresh());
@@ -546,8 +549,17 @@ impl Planner<'_, '_> {
             };
             change.awaits_readiness =
                 change.action == Action::NoOp && record.status == RecordStatus::Creating;
+            if change.action == Action::NoOp && change.before_sensitive == change.after_sensitive {
+                // Nothing differs, so `after` is the record's object: kept once, not copied
+                // and compared (`ResourceChange::share_unchanged`).
+                change.before_as_after = true;
+            } else {
+                change.before = Some(with_id(record));
+            }
             change.after = Some(after);
+            return change;
         }
+        change.before = Some(with_id(record));
         change
     }
 }

@@ -265,11 +265,12 @@ impl ResourceChange {
     /// change was planned from the record, whose object with its `id` `before` is) is not
     /// kept at all: the prior state has it (`before_recorded`).
     pub(crate) fn share_unchanged(&mut self, recorded: bool) {
+        let same_object =
+            self.before_as_after || (self.before.is_some() && self.before == self.after);
         if self.action == Action::NoOp
             && !self.deposed
-            && !self.before_as_after
-            && self.before.is_some()
-            && self.before == self.after
+            && !self.before_recorded
+            && same_object
             && self.before_sensitive == self.after_sensitive
         {
             self.before = None;
