@@ -383,10 +383,13 @@ impl Planner<'_, '_> {
         }
     }
 
+    /// Leaves `record` as it is (a refresh-only plan): its object stays in the prior state
+    /// alone (`before_as_after` with `before_recorded`).
     fn push_unchanged(&mut self, record: &ResourceRecord) {
         if let Some(schema) = record.schema() {
-            let mut change = self.keeping(record, schema);
-            change.share_unchanged(true);
+            let mut change = self.of_record(record, schema);
+            change.before_as_after = true;
+            change.after_sensitive = change.before_sensitive.clone();
             self.changes.push(change);
         }
     }

@@ -99,7 +99,7 @@ fn keep_as_is(change: &mut ResourceChange, state: &State) {
     if change.action != Action::NoOp {
         if change.before_recorded {
             // Kept, its object is the change's own, as every kept instance's is.
-            change.before = crate::model::record_in(state, change).map(crate::diff::with_id);
+            change.before = crate::model::recorded_object(state, change);
             change.before_recorded = false;
         }
         change.action = Action::NoOp;

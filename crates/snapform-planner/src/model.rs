@@ -472,9 +472,18 @@ pub(crate) fn object_after_in<'s>(
     change: &'s ResourceChange,
 ) -> Option<Cow<'s, BTreeMap<String, Value>>> {
     if change.before_recorded && change.before_as_after {
-        return record_in(state, change).map(|record| Cow::Owned(crate::diff::with_id(record)));
+        return recorded_object(state, change).map(Cow::Owned);
     }
     change.after.as_ref().map(Cow::Borrowed)
+}
+
+/// The object of `change`'s record in `state`, with its `id`, as a change's own object has
+/// it (see `ResourceChange::before_recorded`).
+pub(crate) fn recorded_object(
+    state: &State,
+    change: &ResourceChange,
+) -> Option<BTreeMap<String, Value>> {
+    record_in(state, change).map(crate::diff::with_id)
 }
 
 /// The record of `change`'s object in `state` (see [`Plan::record_of`]).
@@ -502,9 +511,7 @@ impl Plan {
         change: &'p ResourceChange,
     ) -> Option<Cow<'p, BTreeMap<String, Value>>> {
         if change.before_recorded {
-            return self
-                .record_of(change)
-                .map(|record| Cow::Owned(crate::diff::with_id(record)));
+            return recorded_object(&self.prior_state, change).map(Cow::Owned);
         }
         change.own_object_before().map(Cow::Borrowed)
     }
@@ -529,7 +536,7 @@ impl Plan {
         } = self;
         for change in changes.iter_mut() {
             if change.before_recorded && change.is_active() {
-                let object = record_in(prior_state, change).map(crate::diff::with_id);
+                let object = recorded_object(prior_state, change);
                 if change.before_as_after {
                     change.after = object;
                 } else {

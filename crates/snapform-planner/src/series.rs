@@ -17,7 +17,7 @@ use snapform_config::{Resource, ResourceInstance};
 use snapform_core::{Diagnostic, ResourceInstanceAddr, Value};
 use snapform_state::{RecordStatus, ResourceRecord};
 
-use crate::diff::{Planner, with_id};
+use crate::diff::Planner;
 use crate::model::{Action, ActionReason, ResourceChange};
 
 /// One generation of a series as the plan sees it: its tick and the change planned for it.
@@ -211,8 +211,6 @@ impl Planner<'_, '_> {
     fn unchanged_generation(&self, resource: &Resource, record: &ResourceRecord) -> ResourceChange {
         let mut change = self.change_for_record(resource, record);
         change.action = Action::NoOp;
-        change.after = Some(with_id(record));
-        change.after_sensitive = record.sensitive_attributes.clone();
         change.awaits_readiness = record.status == RecordStatus::Creating;
         change
     }

@@ -17,12 +17,13 @@ pub fn run(args: &PlanArgs, emulator: bool) -> anyhow::Result<i32> {
     if args.json {
         view::machine::start();
     }
+    let request = args.options.request()?;
     let session_options = SessionOptions {
         vars: &args.options.run.vars,
         lock: &args.options.run.lock,
         operation: "plan",
         emulator,
-        forget_instances: args.options.request()?.checks_no_addresses(),
+        forget_instances: request.checks_no_addresses(),
     };
     let Some(mut session) = Session::open(&session_options)? else {
         return Ok(1);
@@ -33,8 +34,7 @@ pub fn run(args: &PlanArgs, emulator: bool) -> anyhow::Result<i32> {
     {
         return Ok(1);
     }
-    let Some(mut plan) = make_plan(&mut session, &args.options.request()?, CloudCalls::Allowed)?
-    else {
+    let Some(mut plan) = make_plan(&mut session, &request, CloudCalls::Allowed)? else {
         return Ok(1);
     };
     if args.json {
