@@ -2,11 +2,16 @@
 //!
 //! The state file lists records as a JSON array in address order, and a state of 100,000
 //! records is changed one record at a time during apply: a sorted `Vec` made every insertion
-//! move half the records (quadratic over a run), so the records live in a `BTreeMap` and are
-//! written and read as the same array as before.
+//! move half the records (quadratic over a run), so the records live in a B-tree and are
+//! written and read as the same array as before. The tree is a set ordered by each item's own
+//! address rather than a map from a copy of it: a copy of every record's address (its strings
+//! included) cost a fleet's state about 170 bytes per record.
 
-use std::collections::BTreeMap;
-use std::collections::btree_map;
+use std::borrow::Borrow;
+use std::cmp::Ordering;
+use std::collections::BTreeSet;
+use std::collections::btree_set;
+use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use snapform_core::{InstanceKey, ResourceAddr, ResourceInstanceAddr};
@@ -17,20 +22,73 @@ pub trait Addressed {
     fn addr(&self) -> &ResourceInstanceAddr;
 }
 
+/// An item ordered, compared and looked up by its address alone, so the set finds it by
+/// address without keeping the address twice.
+#[derive(Clone)]
+struct ByItsAddr<T>(T);
+
+impl<T: Addressed> PartialEq for ByItsAddr<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.addr() == other.0.addr()
+    }
+}
+
+impl<T: Addressed> Eq for ByItsAddr<T> {}
+
+impl<T: Addressed> PartialOrd for ByItsAddr<T> {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl<T: Addressed> Ord for ByItsAddr<T> {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.0.addr().cmp(other.0.addr())
+    }
+}
+
+/// Orders as the address does, which `Borrow` requires of a key.
+impl<T: Addressed> Borrow<ResourceInstanceAddr> for ByItsAddr<T> {
+    fn borrow(&self) -> &ResourceInstanceAddr {
+        self.0.addr()
+    }
+}
+
 /// Items of type `T`, at most one per address, iterated in address order.
 ///
-/// Invariant: every item is stored under its own [`Addressed::addr`]; items come in only
-/// through [`ByAddr::insert`], [`Extend`] and [`FromIterator`], which keep it.
-#[derive(Clone, Debug, PartialEq)]
+/// Invariant: no item's address changes while it is stored (the set is ordered by them);
+/// items come in only through [`ByAddr::insert`], [`Extend`] and [`FromIterator`] and are
+/// never handed out mutably.
+#[derive(Clone)]
 pub struct ByAddr<T> {
-    items: BTreeMap<ResourceInstanceAddr, T>,
+    items: BTreeSet<ByItsAddr<T>>,
 }
 
 impl<T> Default for ByAddr<T> {
     fn default() -> ByAddr<T> {
         ByAddr {
-            items: BTreeMap::new(),
+            items: BTreeSet::new(),
         }
+    }
+}
+
+/// Equal when they hold equal items, compared whole, not only by address.
+impl<T: PartialEq> PartialEq for ByAddr<T> {
+    fn eq(&self, other: &ByAddr<T>) -> bool {
+        self.items.len() == other.items.len()
+            && self
+                .items
+                .iter()
+                .zip(&other.items)
+                .all(|(mine, theirs)| mine.0 == theirs.0)
+    }
+}
+
+impl<T: fmt::Debug> fmt::Debug for ByAddr<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list()
+            .entries(self.items.iter().map(|item| &item.0))
+            .finish()
     }
 }
 
@@ -42,23 +100,23 @@ impl<T: Addressed> ByAddr<T> {
 
     /// The item at `addr`.
     pub fn get(&self, addr: &ResourceInstanceAddr) -> Option<&T> {
-        self.items.get(addr)
+        self.items.get(addr).map(|item| &item.0)
     }
 
     /// Adds `item` at its address; returns the item it replaced.
     pub fn insert(&mut self, item: T) -> Option<T> {
-        self.items.insert(item.addr().clone(), item)
+        self.items.replace(ByItsAddr(item)).map(|old| old.0)
     }
 
     /// Removes and returns the item at `addr`.
     pub fn remove(&mut self, addr: &ResourceInstanceAddr) -> Option<T> {
-        self.items.remove(addr)
+        self.items.take(addr).map(|item| item.0)
     }
 
     /// Every item, in address order.
     pub fn iter(&self) -> Iter<'_, T> {
         Iter {
-            inner: self.items.values(),
+            inner: self.items.iter(),
         }
     }
 
@@ -72,9 +130,9 @@ impl<T: Addressed> ByAddr<T> {
         let start = resource.instance(InstanceKey::None);
         let resource = start.resource.clone();
         self.items
-            .range(start..)
-            .take_while(move |(addr, _)| addr.resource == resource)
-            .map(|(_, item)| item)
+            .range::<ResourceInstanceAddr, _>(start..)
+            .map(|item| &item.0)
+            .take_while(move |item| item.addr().resource == resource)
     }
 
     /// The items of `instance`'s address: the plain instance, then its series' generations
@@ -87,9 +145,9 @@ impl<T: Addressed> ByAddr<T> {
         let start = instance.instance();
         let (resource, key) = (start.resource.clone(), start.key.clone());
         self.items
-            .range(start..)
-            .take_while(move |(addr, _)| addr.resource == resource && addr.key == key)
-            .map(|(_, item)| item)
+            .range::<ResourceInstanceAddr, _>(start..)
+            .map(|item| &item.0)
+            .take_while(move |item| item.addr().resource == resource && item.addr().key == key)
     }
 
     /// How many items there are.
@@ -105,14 +163,14 @@ impl<T: Addressed> ByAddr<T> {
 
 /// The items of a [`ByAddr`], in address order.
 pub struct Iter<'a, T> {
-    inner: btree_map::Values<'a, ResourceInstanceAddr, T>,
+    inner: btree_set::Iter<'a, ByItsAddr<T>>,
 }
 
 impl<'a, T> Iterator for Iter<'a, T> {
     type Item = &'a T;
 
     fn next(&mut self) -> Option<&'a T> {
-        self.inner.next()
+        self.inner.next().map(|item| &item.0)
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
@@ -122,7 +180,7 @@ impl<'a, T> Iterator for Iter<'a, T> {
 
 impl<T> DoubleEndedIterator for Iter<'_, T> {
     fn next_back(&mut self) -> Option<Self::Item> {
-        self.inner.next_back()
+        self.inner.next_back().map(|item| &item.0)
     }
 }
 
@@ -137,12 +195,39 @@ impl<'a, T: Addressed> IntoIterator for &'a ByAddr<T> {
     }
 }
 
+/// The items of a [`ByAddr`], taken out in address order.
+pub struct IntoIter<T> {
+    inner: btree_set::IntoIter<ByItsAddr<T>>,
+}
+
+impl<T> Iterator for IntoIter<T> {
+    type Item = T;
+
+    fn next(&mut self) -> Option<T> {
+        self.inner.next().map(|item| item.0)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.inner.size_hint()
+    }
+}
+
+impl<T> DoubleEndedIterator for IntoIter<T> {
+    fn next_back(&mut self) -> Option<T> {
+        self.inner.next_back().map(|item| item.0)
+    }
+}
+
+impl<T> ExactSizeIterator for IntoIter<T> {}
+
 impl<T> IntoIterator for ByAddr<T> {
     type Item = T;
-    type IntoIter = btree_map::IntoValues<ResourceInstanceAddr, T>;
+    type IntoIter = IntoIter<T>;
 
-    fn into_iter(self) -> Self::IntoIter {
-        self.items.into_values()
+    fn into_iter(self) -> IntoIter<T> {
+        IntoIter {
+            inner: self.items.into_iter(),
+        }
     }
 }
 
@@ -155,17 +240,24 @@ impl<T: Addressed> Extend<T> for ByAddr<T> {
     }
 }
 
-/// Later items replace earlier ones at the same address. Built at once, the map's nodes are
+/// Later items replace earlier ones at the same address. Built at once, the tree's nodes are
 /// full, where items inserted in order leave them half empty: a fleet's state read from its
 /// file takes a third less memory.
 impl<T: Addressed> FromIterator<T> for ByAddr<T> {
     fn from_iter<I: IntoIterator<Item = T>>(items: I) -> ByAddr<T> {
-        // The map sorts its input stably and keeps the last item of equal addresses.
+        let mut items: Vec<ByItsAddr<T>> = items.into_iter().map(ByItsAddr).collect();
+        // A stable sort keeps equal addresses in their order; of each run, the last item's
+        // value is moved into the first's place and the others are dropped.
+        items.sort();
+        items.dedup_by(|later, kept| {
+            let same = later == kept;
+            if same {
+                std::mem::swap(later, kept);
+            }
+            same
+        });
         ByAddr {
-            items: items
-                .into_iter()
-                .map(|item| (item.addr().clone(), item))
-                .collect(),
+            items: items.into_iter().collect(),
         }
     }
 }
@@ -173,7 +265,7 @@ impl<T: Addressed> FromIterator<T> for ByAddr<T> {
 /// A JSON array in address order, as the state file has always listed records.
 impl<T: Serialize> Serialize for ByAddr<T> {
     fn serialize<S: Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
-        ser.collect_seq(self.items.values())
+        ser.collect_seq(self.items.iter().map(|item| &item.0))
     }
 }
 
