@@ -2,7 +2,7 @@
 //! configuration, resource type), never one call per resource, and looks up what interrupted
 //! creates made with one batched `lookup_many` per (provider configuration, resource type).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use snapform_core::{ProviderAddr, ResourceInstanceAddr};
 use snapform_planner::RefreshResult;
@@ -54,9 +54,9 @@ pub async fn refresh(
 /// Describe per resource, ten at a time), for the benchmark's comparison.
 ///
 /// The reads borrow the records they ask about, so they run together in this task rather
-/// than as tasks of their own, and each type's answers are taken in as they come, those the
-/// cloud has as recorded only counted: a fleet's refresh holds the state and one type's
-/// answers, never a copy of every record and every answer.
+/// than as tasks of their own, and each answer is compared with its record as its page is
+/// read, those the cloud has as recorded only counted: a fleet's refresh holds the state and
+/// a page of answers per type, never a copy of every record or every answer.
 pub async fn refresh_with(
     state: &State,
     providers: &Providers,
@@ -110,32 +110,22 @@ pub async fn refresh_with(
                 };
                 let (records, requests): (Vec<&ResourceRecord>, Vec<ReadRequest<'_>>) =
                     batch.into_iter().unzip();
-                let result = provider.read_many(type_name, &requests).await;
-                (provider_addr, type_name, records, result)
+                let mut compared = Compared::of(&records);
+                let result = provider
+                    .read_each(type_name, &requests, &mut |found| compared.take(found))
+                    .await;
+                (provider_addr, type_name, result.map(|()| compared))
             });
         }
     }
     let mut res = RefreshResult::default();
-    while let Some((provider, type_name, records, result)) = reads.next().await {
-        let found = result.map_err(|error| RefreshError {
+    while let Some((provider, type_name, result)) = reads.next().await {
+        let compared = result.map_err(|error| RefreshError {
             provider: provider.clone(),
             type_name: type_name.to_owned(),
             error,
         })?;
-        let mut by_id: BTreeMap<String, ResourceState> = found
-            .into_iter()
-            .map(|state| (state.id.clone(), state))
-            .collect();
-        for record in records {
-            match by_id.remove(&record.id) {
-                Some(found) if snapform_planner::as_recorded(record, &found) => {
-                    res.as_recorded += 1;
-                }
-                found => {
-                    res.read.insert(record.addr.clone(), found);
-                }
-            }
-        }
+        compared.add_to(&mut res);
     }
 
     // Interrupted creates: find what they made, to adopt it instead of creating a duplicate;
@@ -186,4 +176,53 @@ pub async fn refresh_with(
         }
     }
     Ok(res)
+}
+
+/// One read's answers compared with their records as they come.
+struct Compared<'s> {
+    /// The records not answered yet, by ID.
+    unanswered: HashMap<&'s str, &'s ResourceRecord>,
+    /// The records answered otherwise than recorded, or that share an ID with an earlier
+    /// record (the cloud's one object is the earlier record's), with what the cloud has.
+    differing: Vec<(&'s ResourceRecord, Option<ResourceState>)>,
+    /// How many were answered as recorded.
+    as_recorded: usize,
+}
+
+impl<'s> Compared<'s> {
+    fn of(records: &[&'s ResourceRecord]) -> Compared<'s> {
+        let mut compared = Compared {
+            unanswered: HashMap::with_capacity(records.len()),
+            differing: Vec::new(),
+            as_recorded: 0,
+        };
+        for &record in records {
+            if let Some(earlier) = compared.unanswered.insert(&record.id, record) {
+                compared.unanswered.insert(&earlier.id, earlier);
+                compared.differing.push((record, None));
+            }
+        }
+        compared
+    }
+
+    /// Takes one answer; an answer for no record, or a second one for a record, is dropped.
+    fn take(&mut self, found: ResourceState) {
+        let Some(record) = self.unanswered.remove(found.id.as_str()) else {
+            return;
+        };
+        if snapform_planner::as_recorded(record, &found) {
+            self.as_recorded += 1;
+        } else {
+            self.differing.push((record, Some(found)));
+        }
+    }
+
+    /// Adds the comparison to `res`: the records never answered are gone.
+    fn add_to(self, res: &mut RefreshResult) {
+        res.as_recorded += self.as_recorded;
+        let gone = self.unanswered.into_values().map(|record| (record, None));
+        for (record, found) in self.differing.into_iter().chain(gone) {
+            res.read.insert(record.addr.clone(), found);
+        }
+    }
 }

@@ -141,13 +141,31 @@ pub struct ConflictKey(pub String);
 /// Every method is batched where the cloud allows it: callers pass all the resources of a type
 /// at once and the provider chooses the largest requests the API accepts.
 pub trait Provider: Send + Sync {
-    /// Reads resources of one type. Resources the cloud no longer has are missing from the
-    /// result; an error means the read itself failed.
+    /// Reads resources of one type, handing each one's state to `found` as soon as its page
+    /// of answers is read, so a caller reading a fleet never holds every answer at once.
+    /// Resources the cloud no longer has are never handed over; an error means the read itself
+    /// failed (and what was handed over before it is only part of the answer).
+    fn read_each<'a>(
+        &'a self,
+        type_name: &'a str,
+        requests: &'a [ReadRequest<'a>],
+        found: &'a mut (dyn FnMut(ResourceState) + Send),
+    ) -> BoxFuture<'a, Result<(), Error>>;
+
+    /// [`Provider::read_each`], collected: resources the cloud no longer has are missing from
+    /// the result.
     fn read_many<'a>(
         &'a self,
         type_name: &'a str,
         requests: &'a [ReadRequest<'a>],
-    ) -> BoxFuture<'a, Result<Vec<ResourceState>, Error>>;
+    ) -> BoxFuture<'a, Result<Vec<ResourceState>, Error>> {
+        Box::pin(async move {
+            let mut states = Vec::new();
+            self.read_each(type_name, requests, &mut |state| states.push(state))
+                .await?;
+            Ok(states)
+        })
+    }
 
     /// Creates one resource and returns its ID. The cloud goes on creating it asynchronously:
     /// poll with [`Provider::read_many`] until it is ready. Where the create API takes tags,

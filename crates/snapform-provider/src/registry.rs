@@ -29,12 +29,14 @@ pub trait ResourceType<C>: Send + Sync {
         intent_id: &'a str,
     ) -> BoxFuture<'a, Result<String, CreateError>>;
 
-    /// Reads resources in batches; see [`Provider::read_many`].
-    fn read_many<'a>(
+    /// Reads resources in batches, handing over each state as its page is read; see
+    /// [`Provider::read_each`].
+    fn read_each<'a>(
         &'a self,
         client: &'a C,
         requests: &'a [ReadRequest<'a>],
-    ) -> BoxFuture<'a, Result<Vec<ResourceState>, Error>>;
+        found: &'a mut (dyn FnMut(ResourceState) + Send),
+    ) -> BoxFuture<'a, Result<(), Error>>;
 
     /// Changes updatable arguments in place; types whose arguments all force replacement keep
     /// the default, which refuses.
@@ -130,13 +132,14 @@ impl<C: Send + Sync + 'static> CloudProvider<C> {
 }
 
 impl<C: Send + Sync + 'static> Provider for CloudProvider<C> {
-    fn read_many<'a>(
+    fn read_each<'a>(
         &'a self,
         type_name: &'a str,
         requests: &'a [ReadRequest<'a>],
-    ) -> BoxFuture<'a, Result<Vec<ResourceState>, Error>> {
+        found: &'a mut (dyn FnMut(ResourceState) + Send),
+    ) -> BoxFuture<'a, Result<(), Error>> {
         match self.resource_type(type_name) {
-            Ok(resource_type) => resource_type.read_many(&self.client, requests),
+            Ok(resource_type) => resource_type.read_each(&self.client, requests, found),
             Err(error) => Box::pin(async move { Err(error) }),
         }
     }
@@ -264,7 +267,7 @@ pub fn schemas_of<C>(types: &Registry<C>) -> Vec<&'static ResourceSchema> {
 
 /// Declares the unit struct `$name` implementing [`ResourceType`] over `$client` for the
 /// schema `$schema`, by the async functions of the module it is invoked in, which keep the
-/// trait's names: `create`, `read_many`, `delete_many`, `lookup_many`, `preflight`, `discover`,
+/// trait's names: `create`, `read_each`, `delete_many`, `lookup_many`, `preflight`, `discover`,
 /// and `update`
 /// when the type has updatable arguments (`resource_type!(Name, Client, &SCHEMA, update)`).
 #[macro_export]
@@ -287,12 +290,13 @@ macro_rules! resource_type {
                 Box::pin(create(client, arguments, intent_id))
             }
 
-            fn read_many<'a>(
+            fn read_each<'a>(
                 &'a self,
                 client: &'a $client,
                 requests: &'a [$crate::ReadRequest<'a>],
-            ) -> $crate::BoxFuture<'a, Result<Vec<$crate::ResourceState>, $crate::Error>> {
-                Box::pin(read_many(client, requests))
+                found: &'a mut (dyn FnMut($crate::ResourceState) + Send),
+            ) -> $crate::BoxFuture<'a, Result<(), $crate::Error>> {
+                Box::pin(read_each(client, requests, found))
             }
 
             $(

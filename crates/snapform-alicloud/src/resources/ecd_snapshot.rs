@@ -110,64 +110,85 @@ async fn create(
 }
 
 /// Pages through an ECD Describe action with `request`'s filters (`NextToken`, 100 per page),
-/// collecting the items of `list_key`, until the last page or until `done`, shown each page as
-/// it comes, says the items so far are enough.
-async fn describe_pages(
+/// showing `on_page` each page's items as it comes, until the last page or until `on_page`
+/// says the items so far are enough.
+async fn for_each_page(
     client: &Client,
     action: &'static str,
     mut request: Json,
     list_key: &str,
     required: &[&str],
-    mut done: impl FnMut(&[Json]) -> bool,
-) -> Result<Vec<Json>, Error> {
+    mut on_page: impl FnMut(&[Json]) -> bool,
+) -> Result<(), Error> {
     request["RegionId"] = Json::from(client.region.as_str());
     request["MaxResults"] = Json::from(MAX_DESCRIBE);
-    let mut items = Vec::new();
     loop {
         let response = client.call(Service::Ecd, action, &request, true).await?;
         let invalid = |why: String| Error::invalid_response(action, why);
         let page = json::items(&response, list_key).map_err(invalid)?;
         json::require_fields(page, list_key, required).map_err(invalid)?;
-        items.extend(page.iter().cloned());
+        let enough = on_page(page);
         match json::non_empty(&response, "NextToken") {
-            Some(token) if !done(page) => request["NextToken"] = Json::from(token),
-            _ => return Ok(items),
+            Some(token) if !enough => request["NextToken"] = Json::from(token),
+            _ => return Ok(()),
         }
     }
 }
 
-/// The snapshots of `wanted` that a listing with `request`'s filters finds, stopping once
-/// every one of them was seen.
+/// [`for_each_page`], collecting the items of `list_key` until the last page or until `done`,
+/// shown each page as it comes, says the items so far are enough.
+async fn describe_pages(
+    client: &Client,
+    action: &'static str,
+    request: Json,
+    list_key: &str,
+    required: &[&str],
+    mut done: impl FnMut(&[Json]) -> bool,
+) -> Result<Vec<Json>, Error> {
+    let mut items = Vec::new();
+    for_each_page(client, action, request, list_key, required, |page| {
+        items.extend(page.iter().cloned());
+        done(page)
+    })
+    .await?;
+    Ok(items)
+}
+
+/// Shows `keep` the snapshots of `wanted` that a listing with `request`'s filters finds, page
+/// by page, stopping once every one of them was seen.
 async fn list_wanted(
     client: &Client,
     request: Json,
     wanted: &BTreeSet<&str>,
-) -> Result<Vec<Json>, Error> {
-    let is_wanted = |item: &Json| {
-        json::string(item, "SnapshotId").is_some_and(|id| wanted.contains(id.as_str()))
-    };
+    keep: &mut (dyn FnMut(&Json) + Send),
+) -> Result<(), Error> {
     // What is still to be seen, page by page: a listing of the whole region for a fleet is
     // hundreds of pages, and counting everything seen again after each would be quadratic.
     let mut unseen = wanted.clone();
-    let seen_all = |page: &[Json]| {
+    let on_page = |page: &[Json]| {
         for item in page {
             if let Some(id) = json::string(item, "SnapshotId") {
+                if wanted.contains(id.as_str()) {
+                    keep(item);
+                }
                 unseen.remove(id.as_str());
             }
         }
         unseen.is_empty()
     };
-    let listed = describe_pages(client, DESCRIBE, request, "Snapshots", REQUIRED, seen_all).await?;
-    Ok(listed.into_iter().filter(is_wanted).collect())
+    for_each_page(client, DESCRIBE, request, "Snapshots", REQUIRED, on_page).await
 }
 
 /// Reads by desktop: one listing per recorded desktop, paged, stopping once every wanted ID
 /// of it was seen. A desktop with one wanted snapshot, and a snapshot with no recorded
 /// desktop, is read by its ID instead: one call either way, and a listing may take several.
-async fn read_many(
+/// Each page's snapshots are handed over as it is read: a region's listing for a fleet is
+/// hundreds of pages.
+async fn read_each(
     client: &Client,
     requests: &[ReadRequest<'_>],
-) -> Result<Vec<ResourceState>, Error> {
+    found: &mut (dyn FnMut(ResourceState) + Send),
+) -> Result<(), Error> {
     let recorded: BTreeMap<&str, &Attributes> = requests
         .iter()
         .map(|request| (request.id.as_str(), request.recorded.as_ref()))
@@ -193,43 +214,36 @@ async fn read_many(
             true
         }
     });
-    let mut items = Vec::new();
+    let mut hand_over = |item: &Json| {
+        if let Some(id) = json::string(item, "SnapshotId")
+            && let Some(state) = to_state(item, recorded.get(id.as_str()).copied())
+        {
+            found(state);
+        }
+    };
     // When the snapshots are spread over many desktops (one each, at worst), listing per
     // desktop costs a call per snapshot. Listing the region's user snapshots, 100 a page, and
     // stopping once every wanted ID was seen costs a call per hundred instead.
     if by_desktop.len() + single_ids.len() > 2 {
         let wanted: BTreeSet<&str> = requests.iter().map(|request| request.id.as_str()).collect();
-        items.extend(list_wanted(client, json!({ "SnapshotType": "user" }), &wanted).await?);
-        by_desktop.clear();
-        single_ids.clear();
+        let everything = json!({ "SnapshotType": "user" });
+        return list_wanted(client, everything, &wanted, &mut hand_over).await;
     }
     for (desktop_id, wanted) in &by_desktop {
         let request = json!({ "DesktopId": desktop_id, "SnapshotType": "user" });
-        items.extend(list_wanted(client, request, wanted).await?);
+        list_wanted(client, request, wanted, &mut hand_over).await?;
     }
     for id in single_ids {
-        let listed = describe_pages(
-            client,
-            DESCRIBE,
-            json!({ "SnapshotId": id }),
-            "Snapshots",
-            REQUIRED,
-            |_| true,
-        )
-        .await?;
-        items.extend(
-            listed
-                .into_iter()
-                .filter(|item| json::string(item, "SnapshotId").as_deref() == Some(id)),
-        );
-    }
-    Ok(items
-        .iter()
-        .filter_map(|item| {
-            let id = json::string(item, "SnapshotId")?;
-            to_state(item, recorded.get(id.as_str()).copied())
+        let request = json!({ "SnapshotId": id });
+        for_each_page(client, DESCRIBE, request, "Snapshots", REQUIRED, |page| {
+            page.iter()
+                .filter(|item| json::string(item, "SnapshotId").as_deref() == Some(id))
+                .for_each(&mut hand_over);
+            true
         })
-        .collect())
+        .await?;
+    }
+    Ok(())
 }
 
 /// Deletes up to 100 IDs per call (`SnapshotId.N`).

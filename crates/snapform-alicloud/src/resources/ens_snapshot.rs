@@ -141,27 +141,30 @@ async fn describe_pages(
 }
 
 /// Reads 100 IDs per call, as one JSON array text in `SnapshotId`.
-async fn read_many(
+async fn read_each(
     client: &Client,
     requests: &[ReadRequest<'_>],
-) -> Result<Vec<ResourceState>, Error> {
+    found: &mut (dyn FnMut(ResourceState) + Send),
+) -> Result<(), Error> {
     let recorded: BTreeMap<&str, &Attributes> = requests
         .iter()
         .map(|request| (request.id.as_str(), request.recorded.as_ref()))
         .collect();
-    let mut states = Vec::with_capacity(requests.len());
     for chunk in requests.chunks(MAX_DESCRIBE) {
         let ids: Vec<&str> = chunk.iter().map(|request| request.id.as_str()).collect();
         let request = json!({ "SnapshotId": params::json_style(&json!(ids)) });
         let items = describe_pages(client, DESCRIBE, request, "Snapshots", REQUIRED).await?;
         // Keep only what was asked for, should the filter ever be read loosely.
-        states.extend(items.iter().filter_map(|item| {
-            let id = json::string(item, "SnapshotId")?;
-            let recorded = *recorded.get(id.as_str())?;
-            to_state(item, Some(recorded))
-        }));
+        items
+            .iter()
+            .filter_map(|item| {
+                let id = json::string(item, "SnapshotId")?;
+                let recorded = *recorded.get(id.as_str())?;
+                to_state(item, Some(recorded))
+            })
+            .for_each(&mut *found);
     }
-    Ok(states)
+    Ok(())
 }
 
 /// Renames and re-describes in place, sending the values `arguments` has. ENS cannot clear

@@ -175,25 +175,29 @@ fn refused(action: &str) -> Error {
 }
 
 impl Provider for FakeCloud {
-    fn read_many<'a>(
+    fn read_each<'a>(
         &'a self,
         _type_name: &'a str,
         requests: &'a [ReadRequest<'a>],
-    ) -> BoxFuture<'a, Result<Vec<ResourceState>, Error>> {
+        found: &'a mut (dyn FnMut(ResourceState) + Send),
+    ) -> BoxFuture<'a, Result<(), Error>> {
         Box::pin(async move {
             let ids: Vec<String> = requests.iter().map(|request| request.id.clone()).collect();
-            self.call(format!("read {}", ids.join(",")), |inner| {
-                Ok(ids
-                    .iter()
-                    .filter_map(|id| {
-                        let object = inner.objects.get_mut(id)?;
-                        let state = state_of(id, object);
-                        object.reads_until_ready = object.reads_until_ready.saturating_sub(1);
-                        Some(state)
-                    })
-                    .collect())
-            })
-            .await
+            let states: Vec<ResourceState> = self
+                .call(format!("read {}", ids.join(",")), |inner| {
+                    Ok(ids
+                        .iter()
+                        .filter_map(|id| {
+                            let object = inner.objects.get_mut(id)?;
+                            let state = state_of(id, object);
+                            object.reads_until_ready = object.reads_until_ready.saturating_sub(1);
+                            Some(state)
+                        })
+                        .collect())
+                })
+                .await?;
+            states.into_iter().for_each(found);
+            Ok(())
         })
     }
 

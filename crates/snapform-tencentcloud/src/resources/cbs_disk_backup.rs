@@ -80,11 +80,11 @@ async fn create(
     )
 }
 
-async fn read_many(
+async fn read_each(
     client: &Client,
     requests: &[ReadRequest<'_>],
-) -> Result<Vec<ResourceState>, Error> {
-    let mut states = Vec::with_capacity(requests.len());
+    found: &mut (dyn FnMut(ResourceState) + Send),
+) -> Result<(), Error> {
     for chunk in requests.chunks(MAX_DESCRIBE) {
         let ids: Vec<&str> = chunk.iter().map(|request| request.id.as_str()).collect();
         let items = describe_all(
@@ -96,9 +96,9 @@ async fn read_many(
             REQUIRED,
         )
         .await?;
-        states.extend(items.iter().filter_map(to_state));
+        items.iter().filter_map(to_state).for_each(&mut *found);
     }
-    Ok(states)
+    Ok(())
 }
 
 async fn delete_many(client: &Client, ids: &[String]) -> Vec<(String, Result<(), Error>)> {

@@ -120,15 +120,15 @@ async fn create(
 }
 
 /// Groups have no ID-list parameter: one `snapshot-group-id` filter holds up to 100 IDs.
-async fn read_many(
+async fn read_each(
     client: &Client,
     requests: &[ReadRequest<'_>],
-) -> Result<Vec<ResourceState>, Error> {
+    found: &mut (dyn FnMut(ResourceState) + Send),
+) -> Result<(), Error> {
     let recorded: BTreeMap<&str, &Attributes> = requests
         .iter()
         .map(|request| (request.id.as_str(), request.recorded.as_ref()))
         .collect();
-    let mut states = Vec::with_capacity(requests.len());
     for chunk in requests.chunks(MAX_DESCRIBE) {
         let ids: Vec<&str> = chunk.iter().map(|request| request.id.as_str()).collect();
         let params = json!({ "Filters": [{ "Name": "snapshot-group-id", "Values": ids }] });
@@ -141,12 +141,15 @@ async fn read_many(
             REQUIRED,
         )
         .await?;
-        states.extend(items.iter().filter_map(|item| {
-            let id = json::string(item, "SnapshotGroupId")?;
-            to_state(item, recorded.get(id.as_str()).copied())
-        }));
+        items
+            .iter()
+            .filter_map(|item| {
+                let id = json::string(item, "SnapshotGroupId")?;
+                to_state(item, recorded.get(id.as_str()).copied())
+            })
+            .for_each(&mut *found);
     }
-    Ok(states)
+    Ok(())
 }
 
 async fn delete_many(client: &Client, ids: &[String]) -> Vec<(String, Result<(), Error>)> {

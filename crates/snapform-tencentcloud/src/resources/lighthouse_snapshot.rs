@@ -96,15 +96,15 @@ async fn create(
     )
 }
 
-async fn read_many(
+async fn read_each(
     client: &Client,
     requests: &[ReadRequest<'_>],
-) -> Result<Vec<ResourceState>, Error> {
+    found: &mut (dyn FnMut(ResourceState) + Send),
+) -> Result<(), Error> {
     let instances: BTreeMap<&str, Option<&Value>> = requests
         .iter()
         .map(|request| (request.id.as_str(), request.recorded.get("instance_id")))
         .collect();
-    let mut states = Vec::with_capacity(requests.len());
     for chunk in requests.chunks(MAX_DESCRIBE) {
         let ids: Vec<&str> = chunk.iter().map(|request| request.id.as_str()).collect();
         let items = describe_all(
@@ -116,12 +116,15 @@ async fn read_many(
             REQUIRED,
         )
         .await?;
-        states.extend(items.iter().filter_map(|item| {
-            let id = json::string(item, "SnapshotId")?;
-            to_state(item, instances.get(id.as_str()).copied().flatten())
-        }));
+        items
+            .iter()
+            .filter_map(|item| {
+                let id = json::string(item, "SnapshotId")?;
+                to_state(item, instances.get(id.as_str()).copied().flatten())
+            })
+            .for_each(&mut *found);
     }
-    Ok(states)
+    Ok(())
 }
 
 /// Renames in place; the name is the only updatable argument.
