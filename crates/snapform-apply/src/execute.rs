@@ -246,7 +246,7 @@ pub async fn apply(
 ) -> Result<ApplyReport, snapform_state::Error> {
     let mut plan = plan;
     if let Some(owned) = Arc::get_mut(&mut plan) {
-        owned.own_active_objects();
+        owned.own_active_objects_after();
     }
     let mut start = match Arc::get_mut(&mut plan) {
         // Its only holder: the refreshed state is taken out, not copied (a fleet's state is
