@@ -34,6 +34,14 @@ pub enum Error {
         /// What is wrong.
         reason: String,
     },
+    /// The file cannot be read at all.
+    #[error("cannot read the plan file {path}: {source}")]
+    Unreadable {
+        /// The file.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
     /// Written by a newer snapform.
     #[error("{path} was written by a newer snapform (plan format {version})")]
     TooNew {
@@ -78,41 +86,73 @@ pub fn write(plan: &Plan, out: impl std::io::Write) -> std::io::Result<()> {
 
 /// Reads a plan file's text; `path` names it in errors.
 pub fn decode(path: &str, text: &str) -> Result<Plan, Error> {
+    read(path, || Ok(text.as_bytes()))
+}
+
+/// Reads a plan file from the reader `open` gives, which starts at the file's beginning;
+/// `path` names it in errors.
+///
+/// The plan is decoded as it is read, straight into its types: a fleet's plan file is tens of
+/// megabytes, and its whole text beside the plan decoded from it was an apply's peak. Only a
+/// file that does not decode is opened again, for its marker and version, to tell another
+/// file or a newer plan from a damaged one; a newer plan that decodes is refused by its
+/// version all the same.
+pub fn read<R: std::io::Read>(
+    path: &str,
+    mut open: impl FnMut() -> std::io::Result<R>,
+) -> Result<Plan, Error> {
     #[derive(serde::Deserialize)]
     struct Document {
+        #[serde(default)]
+        kind: Option<serde_json::Value>,
         plan: Plan,
     }
     let not_a_plan = || Error::NotAPlan {
         path: path.to_owned(),
     };
-    // The marker and the version first, without building anything of the plan, so another
-    // file or a newer plan is refused clearly; then the plan itself, straight into its types.
-    let header: Header = serde_json::from_str(text).map_err(|_| not_a_plan())?;
-    if header.kind.as_deref() != Some(KIND) {
-        return Err(not_a_plan());
-    }
-    if header.version > PLAN_FORMAT_VERSION {
-        return Err(Error::TooNew {
-            path: path.to_owned(),
-            version: header.version,
-        });
-    }
-    serde_json::from_str::<Document>(text)
-        .map(|document| {
+    let unreadable = |source: std::io::Error| Error::Unreadable {
+        path: path.to_owned(),
+        source,
+    };
+    let too_new = |version: u64| Error::TooNew {
+        path: path.to_owned(),
+        version,
+    };
+    let reader = std::io::BufReader::new(open().map_err(unreadable)?);
+    let decoded = serde_json::from_reader::<_, Document>(reader);
+    let error = match decoded {
+        Ok(document) => {
+            if document.kind.as_ref().and_then(serde_json::Value::as_str) != Some(KIND) {
+                return Err(not_a_plan());
+            }
             let mut plan = document.plan;
+            if plan.format_version > PLAN_FORMAT_VERSION {
+                return Err(too_new(plan.format_version));
+            }
             // Read one by one, the changes grew by doubling; a fleet's apply holds them to
             // the end, so they give back what they do not use where the allocator can (a
             // copy to a list of their size would cost more, at once, than it saves).
             plan.changes.shrink_to_fit();
-            plan
-        })
-        .map_err(|error| Error::Damaged {
-            path: path.to_owned(),
-            reason: error.to_string(),
-        })
+            return Ok(plan);
+        }
+        Err(error) if error.is_io() => return Err(unreadable(error.into())),
+        Err(error) => error,
+    };
+    let reader = std::io::BufReader::new(open().map_err(unreadable)?);
+    let header: Header = serde_json::from_reader(reader).map_err(|_| not_a_plan())?;
+    if header.kind.as_deref() != Some(KIND) {
+        return Err(not_a_plan());
+    }
+    if header.version > PLAN_FORMAT_VERSION {
+        return Err(too_new(header.version));
+    }
+    Err(Error::Damaged {
+        path: path.to_owned(),
+        reason: error.to_string(),
+    })
 }
 
-/// What [`decode`] reads before the plan: the marker (`kind`, when it is a string) and the
+/// What [`read`] reads of a file that does not decode: the marker (`kind`, when it is a string) and the
 /// plan's `format_version` (0 when it is missing or not a whole number). Anything but a JSON
 /// object is no plan file.
 struct Header {
@@ -290,5 +330,113 @@ fn redact_state(state: &mut State, sensitive_outputs: &[String]) {
         if sensitive_outputs.contains(name) {
             *value = Value::Null;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::PlanMode;
+
+    fn plan() -> Plan {
+        Plan {
+            format_version: PLAN_FORMAT_VERSION,
+            mode: PlanMode::Normal,
+            lineage: Some("lineage".to_owned()),
+            serial: 3,
+            config_hash: "hash".to_owned(),
+            changes: Vec::new(),
+            drift: Vec::new(),
+            prior_state: State::new(),
+            outputs: [("ids".to_owned(), Value::Unknown)].into(),
+            sensitive_outputs: Vec::new(),
+            warnings: vec!["a warning".to_owned()],
+            timestamp: jiff::Timestamp::UNIX_EPOCH,
+            configuration: Default::default(),
+            targeted: false,
+            blocked: Vec::new(),
+        }
+    }
+
+    /// The plan file of `plan` with its plan's JSON changed by `change`.
+    fn edited(change: impl FnOnce(&mut serde_json::Value)) -> String {
+        let mut document: serde_json::Value = serde_json::from_str(&encode(&plan())).expect("JSON");
+        change(&mut document);
+        document.to_string()
+    }
+
+    fn read_text(text: &str) -> Result<Plan, Error> {
+        read("tfplan", || Ok(text.as_bytes()))
+    }
+
+    #[test]
+    fn a_plan_read_as_it_streams_in_is_the_plan_written() {
+        let opened = std::cell::Cell::new(0);
+        let written = plan();
+        let text = encode(&written);
+        let back = read("tfplan", || {
+            opened.set(opened.get() + 1);
+            Ok(text.as_bytes())
+        })
+        .expect("reads");
+        assert_eq!(back, written);
+        assert_eq!(opened.get(), 1, "a plan that decodes is read once");
+    }
+
+    #[test]
+    fn another_file_is_no_plan_file() {
+        for text in [
+            "not JSON at all".to_owned(),
+            "[1, 2]".to_owned(),
+            r#"{"format_version": 1, "resources": []}"#.to_owned(),
+            edited(|document| document["kind"] = "terraform-plan".into()),
+            edited(|document| document["kind"] = 7.into()),
+        ] {
+            let error = read_text(&text).expect_err(&text);
+            assert!(matches!(error, Error::NotAPlan { .. }), "{text}: {error}");
+            assert_eq!(error.to_string(), "tfplan is not a snapform plan file");
+        }
+    }
+
+    #[test]
+    fn a_newer_plan_is_refused_by_its_version_whether_or_not_it_decodes() {
+        let newer = PLAN_FORMAT_VERSION + 1;
+        let decodes = edited(|document| document["plan"]["format_version"] = newer.into());
+        let does_not = edited(|document| {
+            document["plan"]["format_version"] = newer.into();
+            document["plan"]["changes"] = "a new layout".into();
+        });
+        for text in [decodes, does_not] {
+            let error = read_text(&text).expect_err("newer");
+            assert_eq!(
+                error.to_string(),
+                format!("tfplan was written by a newer snapform (plan format {newer})")
+            );
+        }
+    }
+
+    #[test]
+    fn a_damaged_plan_says_what_does_not_decode() {
+        let text = edited(|document| document["plan"]["serial"] = "three".into());
+        let error = read_text(&text).expect_err("damaged");
+        let message = error.to_string();
+        assert!(matches!(error, Error::Damaged { .. }), "{message}");
+        assert!(
+            message.starts_with("tfplan is a damaged plan file: invalid type: string \"three\""),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn a_file_that_cannot_be_read_is_named_with_why() {
+        let error = read("missing/tfplan", || {
+            std::fs::File::open("/nonexistent/snapform/tfplan")
+        })
+        .expect_err("missing");
+        let message = error.to_string();
+        assert!(
+            message.starts_with("cannot read the plan file missing/tfplan: "),
+            "{message}"
+        );
     }
 }

@@ -337,10 +337,8 @@ pub fn write_plan_file(
 
 /// Reads a plan file written by `plan -out`.
 pub fn read_plan_file(path: &Path) -> anyhow::Result<Plan> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read the plan file {}", path.display()))?;
-    Ok(snapform_planner::planfile::decode(
+    Ok(snapform_planner::planfile::read(
         &path.display().to_string(),
-        &text,
+        || std::fs::File::open(path),
     )?)
 }
