@@ -226,3 +226,75 @@ impl<'s> Compared<'s> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use snapform_core::Value;
+    use snapform_provider::Readiness;
+    use snapform_state::RecordStatus;
+
+    fn record(name: &str, id: &str) -> ResourceRecord {
+        ResourceRecord {
+            addr: format!("tencentcloud_cbs_disk_backup.{name}")
+                .parse()
+                .expect("address"),
+            provider: ProviderAddr::default_for("tencentcloud"),
+            region: "ap-guangzhou".to_owned(),
+            id: id.to_owned(),
+            attributes: [("disk_id".to_owned(), Value::String("disk-1".to_owned()))].into(),
+            dependencies: Vec::new(),
+            status: RecordStatus::Ready,
+            sensitive_attributes: Default::default(),
+        }
+    }
+
+    fn answer(id: &str, disk_id: &str) -> ResourceState {
+        ResourceState {
+            id: id.to_owned(),
+            attributes: [("disk_id".to_owned(), Value::String(disk_id.to_owned()))].into(),
+            readiness: Readiness::Ready,
+        }
+    }
+
+    #[test]
+    fn answers_are_compared_with_their_records_as_they_come() {
+        let records = [
+            record("same", "dbp-same"),
+            record("drifted", "dbp-drifted"),
+            record("gone", "dbp-gone"),
+            record("twin", "dbp-same"),
+        ];
+        let records: Vec<&ResourceRecord> = records.iter().collect();
+        let mut compared = Compared::of(&records);
+        compared.take(answer("dbp-drifted", "disk-2"));
+        compared.take(answer("dbp-same", "disk-1"));
+        // Asked for by nobody, or a second answer for an ID: dropped.
+        compared.take(answer("dbp-stranger", "disk-1"));
+        compared.take(answer("dbp-same", "disk-9"));
+        let mut res = RefreshResult::default();
+        compared.add_to(&mut res);
+
+        assert_eq!(res.as_recorded, 1, "only `same` is as recorded");
+        let read: BTreeMap<String, Option<String>> = res
+            .read
+            .iter()
+            .map(|(addr, found)| (addr.to_string(), found.as_ref().map(|f| f.id.clone())))
+            .collect();
+        let expected: BTreeMap<String, Option<String>> = [
+            ("drifted", Some("dbp-drifted")),
+            ("gone", None),
+            // The cloud's one object with this ID is the first record's.
+            ("twin", None),
+        ]
+        .into_iter()
+        .map(|(name, id)| {
+            (
+                format!("tencentcloud_cbs_disk_backup.{name}"),
+                id.map(str::to_owned),
+            )
+        })
+        .collect();
+        assert_eq!(read, expected);
+    }
+}
