@@ -1,7 +1,7 @@
 //! The plan itself: walks the configuration's resources in dependency order, evaluates each
 //! with what is known of the resources it reads, and decides every instance's action.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use snapform_config::{Config, Expansion, Resource, ResourceInstance};
 use snapform_core::schema::Mutability;
@@ -154,10 +154,7 @@ pub fn plan(mut inputs: PlanInputs<'_>) -> (Plan, Vec<Diagnostic>) {
         }
         change.importing = imported.get(&change.addr).cloned();
     }
-    // Unstable, so no buffer of half the changes (a stable sort's) at a fleet's size; the
-    // object's ID orders the deposed objects of one address, the only changes that share
-    // one, so the order stays the same from run to run.
-    changes.sort_unstable_by(|a, b| (&a.addr, a.deposed, &a.id).cmp(&(&b.addr, b.deposed, &b.id)));
+    sort_by_address(&mut changes);
     let mut warnings = Vec::new();
     if !inputs.targets.is_empty() {
         graph::apply_targets(inputs.config, &mut changes, inputs.targets, &state);
@@ -259,27 +256,28 @@ impl Planner<'_, '_> {
             for instance in &instances {
                 let state = self.state;
                 let mut change = match state.resource(&instance.addr) {
-                    Some(record) => self.change_for(resource, instance, Some(record)),
+                    Some(record) => self.change_for(resource, instance, Some(record), true),
                     // A series whose rotation was removed keeps its newest generation.
                     None => match self.end_series(resource, instance) {
                         Some(kept) => {
                             kept_generations.insert(kept.addr.clone());
                             let mut moved = kept.clone();
                             moved.addr = instance.addr.clone();
-                            let mut change = self.change_for(resource, instance, Some(&moved));
+                            let mut change =
+                                self.change_for(resource, instance, Some(&moved), false);
                             change.moved_from = Some(Box::new(kept.addr.clone()));
                             change
                         }
-                        None => self.change_for(resource, instance, None),
+                        None => self.change_for(resource, instance, None, false),
                     },
                 };
-                if let Some(after) = &change.after
-                    && self.read_by_resources.contains(&resource.addr)
+                if self.read_by_resources.contains(&resource.addr)
+                    && let Some(after) = crate::model::object_after_in(state, &change)
                 {
                     self.values.insert(
                         change.addr.clone(),
                         Some(change.schema),
-                        after,
+                        &after,
                         &change.after_sensitive,
                     );
                 }
@@ -289,7 +287,9 @@ impl Planner<'_, '_> {
                 change.share_unchanged(recorded);
                 self.changes.push(change);
             }
-            let wanted: BTreeSet<&ResourceInstanceAddr> =
+            // Hashed: a fleet's addresses share their type and name, which every comparison
+            // of a sorted set's lookup would read again.
+            let wanted: HashSet<&ResourceInstanceAddr> =
                 instances.iter().map(|instance| &instance.addr).collect();
             let state = self.state;
             for record in records_of(state, &resource.addr) {
@@ -427,12 +427,15 @@ impl Planner<'_, '_> {
     }
 
     /// The change that makes `instance` of `resource` match the configuration, from its
-    /// `record` (none: a create).
+    /// `record` (none: a create). `kept`: the record is the prior state's own at the
+    /// instance's address, so an instance left as it is keeps no copy of its object
+    /// (`before_recorded`), and none is made.
     pub(crate) fn change_for(
         &self,
         resource: &Resource,
         instance: &ResourceInstance,
         record: Option<&ResourceRecord>,
+        kept: bool,
     ) -> ResourceChange {
         let (addr, arguments) = (&instance.addr, &instance.arguments);
         let schema = resource.schema;
@@ -502,7 +505,8 @@ impl Planner<'_, '_> {
             return change;
         }
         let lifecycle = &resource.lifecycle;
-        let mut after = with_id(record);
+        // The record's object, copied only once an argument differs.
+        let mut after: Option<BTreeMap<String, Value>> = None;
         let mut updates = false;
         for arg in schema.arguments {
             if lifecycle.ignore_all_changes
@@ -524,6 +528,7 @@ impl Planner<'_, '_> {
                 Mutability::ForceNew => change.replace_paths.push(arg.name.to_owned()),
                 Mutability::Updatable => updates = true,
             }
+            let after = after.get_or_insert_with(|| with_id(record));
             match arguments.get(arg.name) {
                 Some(value) => {
                     after.insert(arg.name.to_owned(), value.clone());
@@ -554,16 +559,50 @@ impl Planner<'_, '_> {
                 change.action == Action::NoOp && record.status == RecordStatus::Creating;
             if change.action == Action::NoOp && change.before_sensitive == change.after_sensitive {
                 // Nothing differs, so `after` is the record's object: kept once, not copied
-                // and compared (`ResourceChange::share_unchanged`).
+                // and compared (`ResourceChange::share_unchanged`), and not at all when the
+                // prior state keeps it.
                 change.before_as_after = true;
+                if kept {
+                    change.before_recorded = true;
+                    return change;
+                }
             } else {
                 change.before = Some(with_id(record));
             }
-            change.after = Some(after);
+            change.after = Some(after.unwrap_or_else(|| with_id(record)));
             return change;
         }
         change.before = Some(with_id(record));
         change
+    }
+}
+
+/// Sorts `changes` by address; the object's ID orders the deposed objects of one address, the
+/// only changes that share one, so the order stays the same from run to run.
+///
+/// The changes come one run per resource, each in address order, and a change is about half a
+/// kilobyte: their positions are sorted (a stable sort, which merges runs) and each change is
+/// then moved once, where sorting the changes themselves moved each many times and a stable
+/// sort's buffer would have held half a fleet's changes.
+pub(crate) fn sort_by_address(changes: &mut [ResourceChange]) {
+    fn key(change: &ResourceChange) -> (&ResourceInstanceAddr, bool, &Option<String>) {
+        (&change.addr, change.deposed, &change.id)
+    }
+    let mut order: Vec<usize> = (0..changes.len()).collect();
+    order.sort_by(|&a, &b| key(&changes[a]).cmp(&key(&changes[b])));
+    // Position `i` takes the change at `order[i]`: each cycle of the permutation is followed
+    // once, every visited position marked as done by pointing at itself.
+    for start in 0..order.len() {
+        let mut at = start;
+        loop {
+            let from = order[at];
+            order[at] = at;
+            if from == start {
+                break;
+            }
+            changes.swap(at, from);
+            at = from;
+        }
     }
 }
 

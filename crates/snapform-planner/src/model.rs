@@ -781,6 +781,48 @@ mod tests {
     }
 
     #[test]
+    fn changes_are_sorted_by_address_then_deposed_then_id_whatever_their_order() {
+        let at = |addr: &str, deposed: bool, id: &str| ResourceChange {
+            addr: addr.parse().expect("an address"),
+            deposed,
+            id: Some(id.to_owned()),
+            ..unchanged()
+        };
+        let mut sorted = Vec::new();
+        for resource in ["a", "b", "c"] {
+            for key in 0..40 {
+                let addr = format!("tencentcloud_cbs_disk_backup.{resource}[{key}]");
+                sorted.push(at(&addr, false, "dbp-1"));
+                if key % 7 == 0 {
+                    sorted.push(at(&addr, true, "dbp-old-1"));
+                    sorted.push(at(&addr, true, "dbp-old-2"));
+                }
+            }
+        }
+        let key =
+            |change: &ResourceChange| (change.addr.to_string(), change.deposed, change.id.clone());
+        // Runs in another order (as the planner makes them), reversed, and shuffled.
+        let mut runs = sorted.clone();
+        runs.rotate_left(sorted.len() / 3);
+        let mut reversed = sorted.clone();
+        reversed.reverse();
+        let mut shuffled = sorted.clone();
+        let mut seed: u64 = 7;
+        for i in (1..shuffled.len()).rev() {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            shuffled.swap(i, (seed >> 33) as usize % (i + 1));
+        }
+        for mut changes in [sorted.clone(), runs, reversed, shuffled] {
+            crate::diff::sort_by_address(&mut changes);
+            let keys: Vec<_> = changes.iter().map(key).collect();
+            let expected: Vec<_> = sorted.iter().map(key).collect();
+            assert_eq!(keys, expected);
+        }
+    }
+
+    #[test]
     fn an_unchanged_object_is_kept_once_and_read_the_same() {
         let whole = unchanged();
         let mut shared = whole.clone();

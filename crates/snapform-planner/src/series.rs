@@ -105,7 +105,7 @@ impl Planner<'_, '_> {
                 Some(tick) if record.status == RecordStatus::Tainted => {
                     if Some(tick) == latest {
                         // The due generation failed: make it again, then delete the failure.
-                        let change = self.change_for(resource, instance, Some(record));
+                        let change = self.change_for(resource, instance, Some(record), false);
                         generations.push(Generation {
                             tick,
                             change: self.changes.len(),
@@ -135,7 +135,7 @@ impl Planner<'_, '_> {
                 .iter()
                 .any(|generation| generation.tick == latest)
         {
-            let mut change = self.change_for(resource, instance, None);
+            let mut change = self.change_for(resource, instance, None, false);
             change.addr = instance.addr.generation(latest);
             generations.push(Generation {
                 tick: latest,
