@@ -3,7 +3,7 @@
 //! ECD `DescribeSnapshots` takes one `SnapshotId` at most, so reads list the snapshots of each
 //! recorded desktop (100 per page) and match IDs here. Nothing can be changed in place.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use serde_json::{Value as Json, json};
 use snapform_core::Value;
@@ -159,7 +159,7 @@ async fn describe_pages(
 async fn list_wanted(
     client: &Client,
     request: Json,
-    wanted: &BTreeSet<&str>,
+    wanted: &HashSet<&str>,
     keep: &mut (dyn FnMut(&Json) + Send),
 ) -> Result<(), Error> {
     // What is still to be seen, page by page: a listing of the whole region for a fleet is
@@ -189,11 +189,12 @@ async fn read_each(
     requests: &[ReadRequest<'_>],
     found: &mut (dyn FnMut(ResourceState) + Send),
 ) -> Result<(), Error> {
-    let recorded: BTreeMap<&str, &Attributes> = requests
+    // Hashed, as are the IDs looked for: a fleet's listing looks up every snapshot it lists.
+    let recorded: HashMap<&str, &Attributes> = requests
         .iter()
         .map(|request| (request.id.as_str(), request.recorded.as_ref()))
         .collect();
-    let mut by_desktop: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    let mut by_desktop: BTreeMap<&str, HashSet<&str>> = BTreeMap::new();
     let mut single_ids = Vec::new();
     for request in requests {
         match string_arg(&request.recorded, "desktop_id") {
@@ -225,7 +226,7 @@ async fn read_each(
     // desktop costs a call per snapshot. Listing the region's user snapshots, 100 a page, and
     // stopping once every wanted ID was seen costs a call per hundred instead.
     if by_desktop.len() + single_ids.len() > 2 {
-        let wanted: BTreeSet<&str> = requests.iter().map(|request| request.id.as_str()).collect();
+        let wanted: HashSet<&str> = requests.iter().map(|request| request.id.as_str()).collect();
         let everything = json!({ "SnapshotType": "user" });
         return list_wanted(client, everything, &wanted, &mut hand_over).await;
     }

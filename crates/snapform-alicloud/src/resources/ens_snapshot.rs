@@ -4,7 +4,7 @@
 //! 100 IDs as one JSON array text; `DeleteSnapshot` takes one ID; the name and description
 //! change in place with `ModifySnapshotAttribute`.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde_json::{Value as Json, json};
 use snapform_core::Value;
@@ -146,7 +146,8 @@ async fn read_each(
     requests: &[ReadRequest<'_>],
     found: &mut (dyn FnMut(ResourceState) + Send),
 ) -> Result<(), Error> {
-    let recorded: BTreeMap<&str, &Attributes> = requests
+    // Hashed: a fleet's read looks up every snapshot it reads.
+    let recorded: HashMap<&str, &Attributes> = requests
         .iter()
         .map(|request| (request.id.as_str(), request.recorded.as_ref()))
         .collect();

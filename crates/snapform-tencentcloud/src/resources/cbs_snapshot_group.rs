@@ -1,7 +1,7 @@
 //! `tencentcloud_cbs_snapshot_group`: multi-disk snapshot groups (`csnap-…`), which no official
 //! Terraform provider manages.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde_json::{Value as Json, json};
 use snapform_core::Value;
@@ -125,7 +125,8 @@ async fn read_each(
     requests: &[ReadRequest<'_>],
     found: &mut (dyn FnMut(ResourceState) + Send),
 ) -> Result<(), Error> {
-    let recorded: BTreeMap<&str, &Attributes> = requests
+    // Hashed: a fleet's read looks up every group it reads.
+    let recorded: HashMap<&str, &Attributes> = requests
         .iter()
         .map(|request| (request.id.as_str(), request.recorded.as_ref()))
         .collect();

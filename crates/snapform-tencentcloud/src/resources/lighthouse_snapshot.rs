@@ -1,6 +1,6 @@
 //! `tencentcloud_lighthouse_snapshot`: Lighthouse instance snapshots (`lhsnap-…`).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde_json::{Value as Json, json};
 use snapform_core::Value;
@@ -101,7 +101,8 @@ async fn read_each(
     requests: &[ReadRequest<'_>],
     found: &mut (dyn FnMut(ResourceState) + Send),
 ) -> Result<(), Error> {
-    let instances: BTreeMap<&str, Option<&Value>> = requests
+    // Hashed: a fleet's read looks up every snapshot it reads.
+    let instances: HashMap<&str, Option<&Value>> = requests
         .iter()
         .map(|request| (request.id.as_str(), request.recorded.get("instance_id")))
         .collect();
