@@ -10,7 +10,7 @@ mod ecd;
 mod ens;
 mod lighthouse;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 
 use rand::Rng;
 use rand::rngs::StdRng;
@@ -194,7 +194,10 @@ impl Resource {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Cloud {
     inventory: Inventory,
-    resources: BTreeMap<String, Resource>,
+    /// Hashed by ID: a fleet's reads look up every snapshot they name, and a sorted map's
+    /// lookups compared IDs that share their prefix many times each. Written in ID order.
+    #[serde(serialize_with = "in_id_order")]
+    resources: HashMap<String, Resource>,
     next_seq: u64,
     #[serde(skip)]
     by_parent: HashMap<String, BTreeSet<String>>,
@@ -266,6 +269,17 @@ impl ParentIndex {
     }
 }
 
+/// The resources as a JSON object in ID order, so a saved cloud reads the same from save to
+/// save.
+fn in_id_order<S: serde::Serializer>(
+    resources: &HashMap<String, Resource>,
+    ser: S,
+) -> Result<S::Ok, S::Error> {
+    let mut sorted: Vec<(&String, &Resource)> = resources.iter().collect();
+    sorted.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    ser.collect_map(sorted)
+}
+
 /// One region's list of a kind of parent, with the index of its IDs.
 struct Listed<'a, 'r, T> {
     items: Option<&'a [T]>,
@@ -305,7 +319,7 @@ impl Cloud {
         Self {
             parents: ParentIndex::new(&inventory),
             inventory,
-            resources: BTreeMap::new(),
+            resources: HashMap::new(),
             next_seq: 1,
             by_parent: HashMap::new(),
             by_kind: HashMap::new(),
