@@ -110,7 +110,7 @@ async fn create(
 }
 
 /// Pages through an ECD Describe action with `request`'s filters (`NextToken`, 100 per page),
-/// showing `on_page` each page's items as it comes, until the last page or until `on_page`
+/// handing `on_page` each page's items as it comes, until the last page or until `on_page`
 /// says the items so far are enough.
 async fn for_each_page(
     client: &Client,
@@ -118,15 +118,15 @@ async fn for_each_page(
     mut request: Json,
     list_key: &str,
     required: &[&str],
-    mut on_page: impl FnMut(&[Json]) -> bool,
+    mut on_page: impl FnMut(Vec<Json>) -> bool,
 ) -> Result<(), Error> {
     request["RegionId"] = Json::from(client.region.as_str());
     request["MaxResults"] = Json::from(MAX_DESCRIBE);
     loop {
-        let response = client.call(Service::Ecd, action, &request, true).await?;
+        let mut response = client.call(Service::Ecd, action, &request, true).await?;
         let invalid = |why: String| Error::invalid_response(action, why);
-        let page = json::items(&response, list_key).map_err(invalid)?;
-        json::require_fields(page, list_key, required).map_err(invalid)?;
+        let page = json::take_items(&mut response, list_key).map_err(invalid)?;
+        json::require_fields(&page, list_key, required).map_err(invalid)?;
         let enough = on_page(page);
         match json::non_empty(&response, "NextToken") {
             Some(token) if !enough => request["NextToken"] = Json::from(token),
@@ -147,8 +147,9 @@ async fn describe_pages(
 ) -> Result<Vec<Json>, Error> {
     let mut items = Vec::new();
     for_each_page(client, action, request, list_key, required, |page| {
-        items.extend(page.iter().cloned());
-        done(page)
+        let done = done(&page);
+        items.extend(page);
+        done
     })
     .await?;
     Ok(items)
@@ -165,8 +166,8 @@ async fn list_wanted(
     // What is still to be seen, page by page: a listing of the whole region for a fleet is
     // hundreds of pages, and counting everything seen again after each would be quadratic.
     let mut unseen = wanted.clone();
-    let on_page = |page: &[Json]| {
-        for item in page {
+    let on_page = |page: Vec<Json>| {
+        for item in &page {
             if let Some(id) = json::string(item, "SnapshotId") {
                 if wanted.contains(id.as_str()) {
                     keep(item);

@@ -122,16 +122,17 @@ async fn describe_pages(
     loop {
         request["PageNumber"] = Json::from(page_number);
         request["PageSize"] = Json::from(MAX_DESCRIBE);
-        let response = client.call(Service::Ens, action, &request, true).await?;
+        let mut response = client.call(Service::Ens, action, &request, true).await?;
         let invalid = |why: String| Error::invalid_response(action, why);
-        let page = json::items(&response, list_key).map_err(invalid)?;
-        json::require_fields(page, list_key, required).map_err(invalid)?;
+        let page = json::take_items(&mut response, list_key).map_err(invalid)?;
+        json::require_fields(&page, list_key, required).map_err(invalid)?;
         let total = json::count(&response, "TotalCount").map_err(invalid)?;
-        items.extend(page.iter().cloned());
+        let read = page.len();
+        items.extend(page);
         if items.len() >= total {
             return Ok(items);
         }
-        if page.is_empty() {
+        if read == 0 {
             return Err(invalid(format!(
                 "an empty page {page_number}, though `TotalCount` is {total}"
             )));

@@ -59,16 +59,17 @@ pub async fn describe_until(
     loop {
         params["Offset"] = Json::from(offset);
         params["Limit"] = Json::from(MAX_DESCRIBE);
-        let response = client.call(service, action, &params, true).await?;
-        let page = json::items(&response, set_key).map_err(invalid)?;
-        json::require_fields(page, set_key, required).map_err(invalid)?;
+        let mut response = client.call(service, action, &params, true).await?;
+        let page = json::take_items(&mut response, set_key).map_err(invalid)?;
+        json::require_fields(&page, set_key, required).map_err(invalid)?;
         let total = json::count(&response, "TotalCount").map_err(invalid)?;
-        items.extend(page.iter().cloned());
-        offset += page.len();
-        if offset >= total || page.last().is_some_and(&enough) {
+        let (read, enough) = (page.len(), page.last().is_some_and(&enough));
+        items.extend(page);
+        offset += read;
+        if offset >= total || enough {
             return Ok(items);
         }
-        if page.is_empty() {
+        if read == 0 {
             return Err(invalid(format!(
                 "an empty page at offset {offset}, though `TotalCount` is {total}"
             )));
