@@ -1,9 +1,9 @@
 //! The log: `SNAPFORM_LOG=debug` (or Terraform's `TF_LOG`) writes one line per API call
-//! (service, action, region, HTTP status, latency, the cloud's request id, the attempt) and
-//! every retry, to standard error or `SNAPFORM_LOG_PATH`. Without a level, only warnings show,
-//! such as a call that has been retried for more than 5 s, so a run that seems stuck says
-//! why. No line holds a parameter, a header, a signature or a secret: the libraries log only
-//! those fields.
+//! (service, action, region, HTTP status, latency, the cloud's request id, the attempt),
+//! every retry, and how long each phase of the run took (see `phase`), to standard error or
+//! `SNAPFORM_LOG_PATH`. Without a level, only warnings show, such as a call that has been
+//! retried for more than 5 s, so a run that seems stuck says why. No line holds a parameter,
+//! a header, a signature or a secret: the libraries log only those fields.
 
 use std::io::Write;
 use std::sync::Mutex;
@@ -39,6 +39,7 @@ pub fn init() -> anyhow::Result<()> {
     };
     let directives: Vec<String> = std::iter::once("warn".to_owned())
         .chain(CRATES.iter().map(|krate| format!("{krate}={level}")))
+        .chain(std::iter::once(format!("{}={level}", crate::phase::TARGET)))
         .collect();
     let filter = tracing_subscriber::EnvFilter::try_new(directives.join(","))?;
     let builder = tracing_subscriber::fmt()

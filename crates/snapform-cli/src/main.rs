@@ -10,6 +10,7 @@ mod clock;
 mod commands;
 mod env;
 mod log;
+mod phase;
 mod providers;
 mod view;
 

@@ -90,7 +90,12 @@ fn execute(run: &Execution<'_>) -> anyhow::Result<i32> {
     let config;
     let plan = match run.plan_file {
         Some(path) => {
+            let mut phase = crate::phase::start();
             let mut plan = super::plan::read_plan_file(path)?;
+            phase.done(
+                "plan file",
+                format_args!("read the plan file: {} changes", plan.changes.len()),
+            );
             check_not_stale(&plan, &session)?;
             restore_redacted(&mut plan, &session.state);
             config = config_for_walk(&mut session, &plan, run.options.parallelism)?;
@@ -231,6 +236,7 @@ fn execute(run: &Execution<'_>) -> anyhow::Result<i32> {
     if !json {
         writeln!(std::io::stdout())?;
     }
+    let mut phase = crate::phase::start();
     let report = session.runtime.block_on(async {
         let interrupts = tokio::spawn(async move {
             if tokio::signal::ctrl_c().await.is_ok() {
@@ -247,6 +253,14 @@ fn execute(run: &Execution<'_>) -> anyhow::Result<i32> {
         report
     });
     let mut report = report.context("cannot save the state")?;
+    phase.done(
+        "walk",
+        format_args!(
+            "walked the plan: {} changes, {} failed",
+            total,
+            report.failures.len()
+        ),
+    );
     if let Some(reason) = report.unsaved.take() {
         return keep_errored_state(&report, &reason, &session.workspace, json);
     }
@@ -257,6 +271,13 @@ fn execute(run: &Execution<'_>) -> anyhow::Result<i32> {
         .backend
         .fold_with(&report.state)
         .context("cannot fold the saved steps into the state file; they are kept in the journal beside it, which the next command folds")?;
+    phase.done(
+        "fold",
+        format_args!(
+            "folded the saved steps into the state: {} records",
+            report.state.resources.len()
+        ),
+    );
     if json {
         for (addr, error) in &report.failures {
             view::machine::error(&format!("{addr}: {error}"), error, Some(addr));

@@ -253,12 +253,22 @@ pub fn make_plan(
             )?,
         ),
     };
+    let mut phase = crate::phase::start();
     let refresh = match &providers {
         Some(providers) if request.refresh && !session.state.is_empty() => {
             let result = session
                 .runtime
                 .block_on(snapform_apply::refresh(&session.state, providers, None))
                 .context("refresh failed")?;
+            phase.done(
+                "refresh",
+                format_args!(
+                    "refreshed {} records: {} as recorded, {} changed or gone",
+                    session.state.resources.len(),
+                    result.as_recorded,
+                    result.read.len()
+                ),
+            );
             Some(result)
         }
         _ => None,
@@ -290,6 +300,10 @@ pub fn make_plan(
         // The one clock reading of the plan.
         now: request.now.unwrap_or_else(jiff::Timestamp::now),
     });
+    phase.done(
+        "plan",
+        format_args!("planned {} changes", plan.changes.len()),
+    );
     if let Some(providers) = &providers
         && mode == PlanMode::Normal
         && !snapform_core::diagnostic::has_errors(&diagnostics)
@@ -298,6 +312,10 @@ pub fn make_plan(
             .runtime
             .block_on(snapform_apply::preflight(&plan, providers))
             .context("the preflight checks failed")?;
+        phase.done(
+            "preflight",
+            format_args!("checked the planned creates: {} problems", problems.len()),
+        );
         diagnostics.extend(
             problems
                 .iter()

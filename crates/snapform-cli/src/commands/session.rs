@@ -89,7 +89,21 @@ impl Session {
     pub fn open(options: &SessionOptions<'_>) -> anyhow::Result<Option<Session>> {
         let load_options = super::load_options(options.vars)?;
         let mut sources = SourceMap::new();
+        let mut phase = crate::phase::start();
         let loaded = snapform_config::load_dir(super::config_dir(), &load_options, &mut sources);
+        let instances: usize = loaded
+            .config
+            .resources
+            .iter()
+            .map(|resource| resource.instances.len())
+            .sum();
+        phase.done(
+            "load",
+            format_args!(
+                "loaded the configuration: {} resources, {instances} instances",
+                loaded.config.resources.len()
+            ),
+        );
         if report(&loaded.diagnostics, &sources)? {
             return Ok(None);
         }
@@ -100,9 +114,14 @@ impl Session {
         let (backend, workspace) = crate::backend::open_selected(&config.backend)?;
         let config_hash = config_hash(&sources, &config, &workspace);
         let lock = take_lock(backend.as_ref(), options.lock, options.operation)?;
+        let mut phase = crate::phase::start();
         let existing = backend.read().context("cannot read the state")?;
         let state_exists = existing.is_some();
         let state = existing.unwrap_or_default();
+        phase.done(
+            "state",
+            format_args!("read the state: {} records", state.resources.len()),
+        );
         let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
         let emulator = if options.emulator {
             Some(runtime.block_on(start_emulator())?)

@@ -12,6 +12,7 @@ mod graph;
 mod https;
 mod interrupts;
 mod json_contracts;
+mod logging;
 mod pg;
 mod refactoring;
 mod runs;
