@@ -8,6 +8,7 @@
 //! computed again from the configuration, which must hash to the plan's `config_hash`.
 
 use std::collections::BTreeSet;
+use std::io::Read;
 
 use snapform_core::Value;
 use snapform_state::State;
@@ -16,6 +17,9 @@ use crate::model::{PLAN_FORMAT_VERSION, Plan};
 
 /// The first key of a plan file, so `show` and `apply` refuse other files clearly.
 const KIND: &str = "snapform-plan";
+
+/// How every plan file `write` makes begins.
+const MARKER: &str = r#"{"kind":"snapform-plan","#;
 
 /// Why a plan file cannot be read.
 #[derive(Debug, thiserror::Error)]
@@ -35,12 +39,12 @@ pub enum Error {
         reason: String,
     },
     /// The file cannot be read at all.
-    #[error("cannot read the plan file {path}: {source}")]
+    #[error("cannot read the plan file {path}: {reason}")]
     Unreadable {
         /// The file.
         path: String,
-        /// Why.
-        source: std::io::Error,
+        /// Why (in the message, so not also a cause to print again).
+        reason: std::io::Error,
     },
     /// Written by a newer snapform.
     #[error("{path} was written by a newer snapform (plan format {version})")]
@@ -97,7 +101,7 @@ pub fn decode(path: &str, text: &str) -> Result<Plan, Error> {
 /// file that does not decode is opened again, for its marker and version, to tell another
 /// file or a newer plan from a damaged one; a newer plan that decodes is refused by its
 /// version all the same.
-pub fn read<R: std::io::Read>(
+pub fn read<R: Read>(
     path: &str,
     mut open: impl FnMut() -> std::io::Result<R>,
 ) -> Result<Plan, Error> {
@@ -110,9 +114,9 @@ pub fn read<R: std::io::Read>(
     let not_a_plan = || Error::NotAPlan {
         path: path.to_owned(),
     };
-    let unreadable = |source: std::io::Error| Error::Unreadable {
+    let unreadable = |reason: std::io::Error| Error::Unreadable {
         path: path.to_owned(),
-        source,
+        reason,
     };
     let too_new = |version: u64| Error::TooNew {
         path: path.to_owned(),
@@ -138,18 +142,30 @@ pub fn read<R: std::io::Read>(
         Err(error) if error.is_io() => return Err(unreadable(error.into())),
         Err(error) => error,
     };
+    let damaged = || Error::Damaged {
+        path: path.to_owned(),
+        reason: error.to_string(),
+    };
     let reader = std::io::BufReader::new(open().map_err(unreadable)?);
-    let header: Header = serde_json::from_reader(reader).map_err(|_| not_a_plan())?;
+    let Ok(header) = serde_json::from_reader::<_, Header>(reader) else {
+        // Not even its marker and version read: a file cut short (or edited) past the marker
+        // `write` starts every plan file with is damaged; anything else is another file.
+        let mut start = Vec::with_capacity(MARKER.len());
+        let mut first = open().map_err(unreadable)?.take(MARKER.len() as u64);
+        first.read_to_end(&mut start).map_err(unreadable)?;
+        return Err(if start == MARKER.as_bytes() {
+            damaged()
+        } else {
+            not_a_plan()
+        });
+    };
     if header.kind.as_deref() != Some(KIND) {
         return Err(not_a_plan());
     }
     if header.version > PLAN_FORMAT_VERSION {
         return Err(too_new(header.version));
     }
-    Err(Error::Damaged {
-        path: path.to_owned(),
-        reason: error.to_string(),
-    })
+    Err(damaged())
 }
 
 /// What [`read`] reads of a file that does not decode: the marker (`kind`, when it is a string) and the
@@ -425,6 +441,31 @@ mod tests {
             message.starts_with("tfplan is a damaged plan file: invalid type: string \"three\""),
             "{message}"
         );
+    }
+
+    #[test]
+    fn a_plan_file_cut_short_is_damaged_once_its_marker_is_whole() {
+        let text = encode(&plan());
+        for end in [
+            MARKER.len(),
+            MARKER.len() + 1,
+            text.len() / 2,
+            text.len() - 1,
+        ] {
+            let error = read_text(&text[..end]).expect_err("cut short");
+            let message = error.to_string();
+            assert!(
+                message.starts_with("tfplan is a damaged plan file: EOF while parsing"),
+                "cut at {end}: {message}"
+            );
+        }
+        for end in [0, 1, MARKER.len() - 1] {
+            let error = read_text(&text[..end]).expect_err("cut short");
+            assert!(
+                matches!(error, Error::NotAPlan { .. }),
+                "cut at {end}: {error}"
+            );
+        }
     }
 
     #[test]
