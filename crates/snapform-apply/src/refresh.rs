@@ -2,6 +2,7 @@
 //! configuration, resource type), never one call per resource, and looks up what interrupted
 //! creates made with one batched `lookup_many` per (provider configuration, resource type).
 
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap};
 
 use snapform_core::{ProviderAddr, ResourceInstanceAddr};
@@ -197,9 +198,11 @@ impl<'s> Compared<'s> {
             as_recorded: 0,
         };
         for &record in records {
-            if let Some(earlier) = compared.unanswered.insert(&record.id, record) {
-                compared.unanswered.insert(&earlier.id, earlier);
-                compared.differing.push((record, None));
+            match compared.unanswered.entry(&record.id) {
+                Entry::Vacant(unanswered) => {
+                    unanswered.insert(record);
+                }
+                Entry::Occupied(_) => compared.differing.push((record, None)),
             }
         }
         compared

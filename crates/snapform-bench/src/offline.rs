@@ -75,12 +75,7 @@ fn check_loaded(loaded: &Loaded, n_instances: usize) -> anyhow::Result<()> {
     if let Some(diagnostic) = loaded.diagnostics.first() {
         bail!("the generated configuration has diagnostics: {diagnostic:?}");
     }
-    let n_loaded: usize = loaded
-        .config
-        .resources
-        .iter()
-        .map(|res| res.instances.len())
-        .sum();
+    let n_loaded = loaded.config.instance_count();
     if n_loaded != n_instances {
         bail!("the generated configuration has {n_loaded} instances, not {n_instances}");
     }

@@ -73,12 +73,7 @@ fn measure(n_instances: usize) {
         &mut sources,
     );
     let elapsed = started.elapsed().as_secs_f64();
-    let n_loaded: usize = loaded
-        .config
-        .resources
-        .iter()
-        .map(|res| res.instances.len())
-        .sum();
+    let n_loaded = loaded.config.instance_count();
     assert!(
         loaded.diagnostics.is_empty(),
         "generated configuration must be valid: {:?}",

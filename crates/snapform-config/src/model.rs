@@ -95,6 +95,14 @@ impl Config {
         Some((resource, instance))
     }
 
+    /// How many instances the resources evaluated to (before [`Config::forget_instances`]).
+    pub fn instance_count(&self) -> usize {
+        self.resources
+            .iter()
+            .map(|resource| resource.instances.len())
+            .sum()
+    }
+
     /// Drops the evaluated instances of the resources no `import` block targets, once what
     /// checks them (validation, `-target`) is done. Planning evaluates each resource again
     /// with the values planned so far, and apply with the values created

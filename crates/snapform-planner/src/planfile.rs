@@ -88,11 +88,6 @@ pub fn write(plan: &Plan, out: impl std::io::Write) -> std::io::Result<()> {
     std::io::Write::flush(&mut out)
 }
 
-/// Reads a plan file's text; `path` names it in errors.
-pub fn decode(path: &str, text: &str) -> Result<Plan, Error> {
-    read(path, || Ok(text.as_bytes()))
-}
-
 /// Reads a plan file from the reader `open` gives, which starts at the file's beginning;
 /// `path` names it in errors.
 ///
@@ -168,9 +163,9 @@ pub fn read<R: Read>(
     Err(damaged())
 }
 
-/// What [`read`] reads of a file that does not decode: the marker (`kind`, when it is a string) and the
-/// plan's `format_version` (0 when it is missing or not a whole number). Anything but a JSON
-/// object is no plan file.
+/// What [`read`] reads of a file that does not decode: the marker (`kind`, when it is a
+/// string) and the plan's `format_version` (0 when it is missing or not a whole number).
+/// Anything but a JSON object is no plan file.
 struct Header {
     kind: Option<String>,
     version: u64,

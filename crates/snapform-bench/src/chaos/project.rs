@@ -149,12 +149,7 @@ mod tests {
                 &mut sources,
             );
             assert!(loaded.diagnostics.is_empty(), "{:?}", loaded.diagnostics);
-            let n_instances: usize = loaded
-                .config
-                .resources
-                .iter()
-                .map(|res| res.instances.len())
-                .sum();
+            let n_instances = loaded.config.instance_count();
             let expected = workload
                 .specs
                 .iter()

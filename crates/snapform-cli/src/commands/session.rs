@@ -91,17 +91,12 @@ impl Session {
         let mut sources = SourceMap::new();
         let mut phase = crate::phase::start();
         let loaded = snapform_config::load_dir(super::config_dir(), &load_options, &mut sources);
-        let instances: usize = loaded
-            .config
-            .resources
-            .iter()
-            .map(|resource| resource.instances.len())
-            .sum();
         phase.done(
             "load",
             format_args!(
-                "loaded the configuration: {} resources, {instances} instances",
-                loaded.config.resources.len()
+                "loaded the configuration: {} resources, {} instances",
+                loaded.config.resources.len(),
+                loaded.config.instance_count()
             ),
         );
         if report(&loaded.diagnostics, &sources)? {
